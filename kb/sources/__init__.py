@@ -1,0 +1,1 @@
+"""Curated catalogue of the public websites Casebook crawls for case material."""
