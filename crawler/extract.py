@@ -1,0 +1,181 @@
+"""Extracting a page: decoded text, title, main content, links and metadata.
+
+The main text leaves out navigation, headers, footers, cookie banners and
+related-links boxes. Metadata comes from what the page declares: ``<html
+lang>``, ``hreflang`` alternates, ``rel=canonical``, meta description, Open
+Graph and JSON-LD (schema.org), mapped to the knowledge base's fields.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import warnings
+from dataclasses import dataclass, field
+from urllib.parse import urljoin
+
+from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, UnicodeDammit, XMLParsedAsHTMLWarning
+
+from crawler.metadata import case_fields
+
+EXTRACTOR_VERSION = "casebook-extract/1"
+DROP_TAGS = ("script", "style", "noscript", "template", "svg", "nav", "header", "footer", "aside", "form",
+             "iframe", "button", "select", "dialog")
+BOILERPLATE = re.compile(
+    r"(^|[-_ ])(cookie|consent|banner|gdpr|nav|navbar|menu|breadcrumbs?|footer|sidebar|related|share|social|"
+    r"skip|pagination|pager|toolbar|newsletter|advert|ads|popup|modal)($|[-_ ])", re.I)
+BLOCK_TAGS = ("p", "div", "section", "article", "main", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr",
+              "br", "blockquote", "pre", "dd", "dt", "table", "ul", "ol", "figcaption", "address")
+
+
+@dataclass
+class Page:
+    """What extraction found in one HTML or PDF document."""
+
+    title: str = ""
+    text: str = ""
+    description: str | None = None
+    declared_lang: str | None = None
+    canonical: str | None = None
+    links: list[str] = field(default_factory=list)
+    alternates: dict[str, str] = field(default_factory=dict)
+    meta: dict = field(default_factory=dict)
+    fields: dict = field(default_factory=dict)
+
+
+def decode_html(body: bytes, header_charset: str | None) -> str:
+    """Decode with the header's charset, then <meta charset>, then detection."""
+    known = [header_charset] if header_charset else []
+    dammit = UnicodeDammit(body, known_definite_encodings=known, is_html=True)
+    if dammit.unicode_markup is None:
+        return body.decode("utf-8", errors="replace")
+    return dammit.unicode_markup
+
+
+def _clean(text: str) -> str:
+    return re.sub(r"\s+", " ", text or "").strip()
+
+
+def _is_boilerplate(tag) -> bool:
+    if tag.attrs is None:
+        return False
+    marks = " ".join(tag.get("class") or []) + " " + (tag.get("id") or "") + " " + (tag.get("role") or "")
+    return bool(BOILERPLATE.search(marks)) or tag.get("aria-hidden") == "true" or tag.has_attr("hidden")
+
+
+def _main_node(soup):
+    for selector in ("main", "[role=main]", "article"):
+        node = soup.select_one(selector)
+        if node is not None and len(node.get_text(" ", strip=True)) > 50:
+            return node
+    return soup.body or soup
+
+
+def main_text(soup) -> str:
+    node = _main_node(soup)
+    for tag in node.find_all(DROP_TAGS):
+        tag.decompose()
+    for tag in node.find_all(True):
+        if tag.decomposed:
+            continue
+        if _is_boilerplate(tag) and tag.name not in ("main", "article", "body"):
+            tag.decompose()
+    for tag in node.find_all(BLOCK_TAGS):
+        tag.insert_before("\n")
+        tag.insert_after("\n")
+    lines = (_clean(line) for line in node.get_text().split("\n"))
+    return "\n".join(line for line in lines if line)
+
+
+def _json_ld(soup) -> list[dict]:
+    items: list[dict] = []
+    for script in soup.find_all("script", type=re.compile(r"ld\+json", re.I)):
+        try:
+            data = json.loads(script.string or "")
+        except (json.JSONDecodeError, TypeError):
+            continue
+        stack = data if isinstance(data, list) else [data]
+        for item in stack:
+            if isinstance(item, dict):
+                items.extend(x for x in item.get("@graph", [item]) if isinstance(x, dict))
+    return items
+
+
+def _meta_tags(soup) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for tag in soup.find_all("meta"):
+        key = (tag.get("property") or tag.get("name") or "").strip().lower()
+        value = tag.get("content")
+        if key and isinstance(value, str) and key not in found:
+            found[key] = _clean(value)[:2000]
+    return found
+
+
+def _links(soup, base: str) -> tuple[list[str], dict[str, str], str | None]:
+    links, alternates, canonical = [], {}, None
+    for tag in soup.find_all(["a", "area", "link"], href=True):
+        href = tag["href"].strip()
+        if not href or href.startswith(("#", "javascript:", "mailto:", "tel:", "data:")):
+            continue
+        absolute = urljoin(base, href)
+        rel = [r.lower() for r in (tag.get("rel") or [])]
+        if tag.name == "link":
+            if "canonical" in rel:
+                canonical = absolute
+            elif "alternate" in rel and tag.get("hreflang"):
+                alternates[tag["hreflang"].strip().lower()] = absolute
+            continue
+        if "nofollow" not in rel:
+            links.append(absolute)
+    return list(dict.fromkeys(links)), alternates, canonical
+
+
+def _title(soup, meta: dict) -> str:
+    if meta.get("og:title"):
+        return meta["og:title"]
+    if soup.title and soup.title.string:
+        return _clean(soup.title.string)
+    heading = soup.find("h1")
+    return _clean(heading.get_text(" ")) if heading else ""
+
+
+def extract_html(html: str, url: str) -> Page:
+    """Extract a page's text, links and metadata; never raises on malformed markup."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
+        warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
+        soup = BeautifulSoup(html, "lxml")
+    base_tag = soup.find("base", href=True)
+    base = urljoin(url, base_tag["href"]) if base_tag else url
+    meta = _meta_tags(soup)
+    json_ld = _json_ld(soup)
+    links, alternates, canonical = _links(soup, base)
+    html_tag = soup.find("html")
+    declared = (html_tag.get("lang") or html_tag.get("xml:lang")) if html_tag else None
+    page = Page(title=_title(soup, meta), description=meta.get("description") or meta.get("og:description"),
+                declared_lang=(declared or meta.get("content-language") or "").strip().lower() or None,
+                canonical=canonical, links=links, alternates=alternates)
+    page.meta = {"meta": meta, "json_ld": json_ld} if (meta or json_ld) else {}
+    page.fields = case_fields(json_ld, meta)
+    page.text = main_text(soup)
+    return page
+
+
+def extract_pdf(body: bytes, url: str) -> Page:
+    """Text and title of a PDF, with pypdf; a broken PDF raises ValueError."""
+    import io
+
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            reader = PdfReader(io.BytesIO(body))
+            pages = [(p.extract_text() or "") for p in reader.pages[:200]]
+            info = reader.metadata or {}
+    except (PyPdfError, ValueError, TypeError, KeyError, OSError, RecursionError) as exc:
+        raise ValueError(f"unreadable PDF: {exc}") from None
+    text = "\n".join(_clean(line) for page in pages for line in page.splitlines() if line.strip())
+    title = _clean(str(info.get("/Title") or "")) or (text.split("\n", 1)[0][:200] if text else url)
+    return Page(title=title, text=text, fields={"doc_type": "document"})

@@ -1,0 +1,133 @@
+"""Fetching one URL politely and safely.
+
+Redirects are followed by hand (up to ``max_redirects``, loops detected) so the
+address guard runs at every hop; bodies are streamed and cut at ``max_bytes``
+after decompression, so neither a huge page nor a gzip bomb is read whole.
+Retries with backoff for 5xx, 429 (honouring Retry-After) and timeouts.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
+from urllib.parse import urljoin
+
+import requests
+import urllib3
+
+from crawler.addresses import check_url_allowed
+from crawler.errors import SkipError
+from crawler.settings import CrawlSettings
+from crawler.urls import canonical_url
+
+REDIRECT_CODES = {301, 302, 303, 307, 308}
+RETRY_CODES = {429, 500, 502, 503, 504}
+MAX_RETRY_AFTER = 60.0
+
+
+@dataclass
+class Response:
+    """What a fetch brought back: the final URL, status, headers and (cut) body."""
+
+    url: str
+    final_url: str
+    status: int
+    headers: dict[str, str]
+    body: bytes
+    truncated: bool = False
+    redirects: list[str] = field(default_factory=list)
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+
+
+def retry_after_seconds(value: str | None, default: float) -> float:
+    if not value:
+        return default
+    try:
+        return min(MAX_RETRY_AFTER, max(0.0, float(value)))
+    except ValueError:
+        pass
+    try:
+        delta = parsedate_to_datetime(value).timestamp() - time.time()
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return default
+    return min(MAX_RETRY_AFTER, max(0.0, delta))
+
+
+class Fetcher:
+    """A requests session with the crawler's identity, limits and guards."""
+
+    def __init__(self, settings: CrawlSettings, sleep=time.sleep):
+        self.settings = settings
+        self.sleep = sleep
+        self.session = requests.Session()
+        self.session.headers.update({"User-Agent": settings.user_agent, "Accept-Encoding": "gzip, deflate",
+                                     "Accept": "text/html,application/xhtml+xml,application/pdf;q=0.9,*/*;q=0.5"})
+        self.session.trust_env = False
+
+    def close(self) -> None:
+        self.session.close()
+
+    def fetch(self, url: str, headers: dict | None = None) -> Response:
+        """GET ``url`` following redirects; raise SkipError with a reason on failure."""
+        for attempt in range(self.settings.retries + 1):
+            try:
+                response = self._follow(url, headers or {})
+            except SkipError as exc:
+                if exc.reason != "timeout" or attempt == self.settings.retries:
+                    raise
+                self.sleep(min(30.0, 2.0 ** attempt))
+                continue
+            if response.status not in RETRY_CODES or attempt == self.settings.retries:
+                return response
+            self.sleep(retry_after_seconds(response.headers.get("retry-after"), min(30.0, 2.0 ** attempt)))
+        raise AssertionError("unreachable")
+
+    def _follow(self, url: str, headers: dict) -> Response:
+        seen = [canonical_url(url)]
+        current = url
+        for _hop in range(self.settings.max_redirects + 1):
+            check_url_allowed(current, self.settings.allow_private_hosts)
+            status, resp_headers, body, truncated = self._get(current, headers)
+            if status in REDIRECT_CODES and "location" in resp_headers:
+                target = urljoin(current, resp_headers["location"])
+                key = canonical_url(target)
+                if key in seen:
+                    raise SkipError("redirect_loop", " -> ".join(seen + [key]), status)
+                seen.append(key)
+                current = target
+                continue
+            return Response(url, current, status, resp_headers, body, truncated, seen[1:])
+        raise SkipError("too_many_redirects", f"more than {self.settings.max_redirects} redirects")
+
+    def _get(self, url: str, headers: dict):
+        timeout = (self.settings.connect_timeout, self.settings.read_timeout)
+        try:
+            with self.session.get(url, headers=headers, stream=True, timeout=timeout, allow_redirects=False) as resp:
+                resp_headers = {k.lower(): v for k, v in resp.headers.items()}
+                body, truncated = self._read_capped(resp)
+                return resp.status_code, resp_headers, body, truncated
+        except (requests.Timeout, urllib3.exceptions.TimeoutError) as exc:
+            raise SkipError("timeout", str(exc)) from None
+        except requests.exceptions.InvalidURL as exc:
+            raise SkipError("invalid_url", str(exc)) from None
+        except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError,
+                requests.exceptions.ContentDecodingError, urllib3.exceptions.HTTPError) as exc:
+            raise SkipError("connection_error", str(exc)[:300]) from None
+        except requests.RequestException as exc:
+            raise SkipError("fetch_error", str(exc)[:300]) from None
+
+    def _read_capped(self, resp) -> tuple[bytes, bool]:
+        declared = resp.headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > self.settings.max_bytes * 20:
+            return b"", True  # do not even start on a body announced as enormous
+        chunks, size = [], 0
+        for chunk in resp.iter_content(64 * 1024):
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > self.settings.max_bytes:
+                return b"".join(chunks)[: self.settings.max_bytes], True
+        return b"".join(chunks), False

@@ -1,0 +1,108 @@
+"""The crawl frontier, persisted in the knowledge base.
+
+Every URL a crawl meets is a ``CrawlUrl`` row: pending, in flight, done or
+skipped with a reason. Each outcome is committed as it happens, so a crawl
+killed at any moment resumes where it stopped: only the URLs that were in
+flight are fetched again.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.sqlite import insert
+
+from kb.models import CrawlJob, CrawlUrl, utcnow
+from kb.storage import KnowledgeBase
+
+
+def find_or_start_job(kb: KnowledgeBase, seeds: list[str], options: dict, source_id: int | None) -> tuple[int, bool]:
+    """The unfinished job with the same seeds (resumed), or a new one."""
+    with kb.session() as session:
+        running = session.scalars(
+            select(CrawlJob).where(CrawlJob.status == "running", CrawlJob.source_id.is_(source_id))
+            .order_by(CrawlJob.id.desc())
+        ).all()
+        for job in running:
+            if sorted(job.seeds) == sorted(seeds):
+                return job.id, True
+        job = CrawlJob(seeds=seeds, options=options, source_id=source_id, status="running")
+        session.add(job)
+        session.flush()
+        return job.id, False
+
+
+class Frontier:
+    """The URLs of one crawl job and their outcomes."""
+
+    def __init__(self, kb: KnowledgeBase, job_id: int):
+        self.kb = kb
+        self.job_id = job_id
+
+    def add(self, urls: list[tuple[str, int, str | None]], status: str = "pending", reason: str | None = None) -> int:
+        """Add (url, depth, referrer) rows not seen before in this job; returns how many were new."""
+        if not urls:
+            return 0
+        rows = [{"job_id": self.job_id, "url": u, "depth": d, "referrer": r, "status": status,
+                 "reason": reason, "updated_at": utcnow()} for u, d, r in urls]
+        with self.kb.session() as session:
+            result = session.execute(insert(CrawlUrl).values(rows).on_conflict_do_nothing())
+            return result.rowcount or 0
+
+    def requeue_in_flight(self) -> int:
+        """After a kill: URLs that were being fetched go back to pending."""
+        with self.kb.session() as session:
+            result = session.execute(update(CrawlUrl).where(CrawlUrl.job_id == self.job_id,
+                                     CrawlUrl.status == "in_flight").values(status="pending"))
+            return result.rowcount or 0
+
+    def claim_next(self, exclude_hosts: frozenset[str] = frozenset()) -> CrawlUrl | None:
+        """The next pending URL (shallowest first), marked in flight."""
+        with self.kb.session() as session:
+            query = (select(CrawlUrl).where(CrawlUrl.job_id == self.job_id, CrawlUrl.status == "pending")
+                     .order_by(CrawlUrl.depth, CrawlUrl.id).limit(50))
+            for row in session.scalars(query):
+                if _host(row.url) in exclude_hosts:
+                    continue
+                row.status = "in_flight"
+                session.flush()
+                session.expunge(row)
+                return row
+        return None
+
+    def finish(self, url_id: int, status: str, reason: str | None = None, detail: str | None = None,
+               http_status: int | None = None, document_id: int | None = None) -> None:
+        with self.kb.session() as session:
+            session.execute(update(CrawlUrl).where(CrawlUrl.id == url_id).values(
+                status=status, reason=reason, detail=(detail or "")[:1000] or None, http_status=http_status,
+                document_id=document_id, updated_at=utcnow()))
+
+    def skip_pending(self, reason: str) -> int:
+        with self.kb.session() as session:
+            result = session.execute(update(CrawlUrl).where(CrawlUrl.job_id == self.job_id,
+                                     CrawlUrl.status == "pending").values(status="skipped", reason=reason))
+            return result.rowcount or 0
+
+    def has_pending(self) -> bool:
+        with self.kb.session() as session:
+            return session.scalar(select(func.count()).where(CrawlUrl.job_id == self.job_id,
+                                  CrawlUrl.status.in_(("pending", "in_flight")))) > 0
+
+    def summary(self) -> dict:
+        """{"fetched": N, "stored": N, "skipped": {reason: N}} over the whole job."""
+        with self.kb.session() as session:
+            rows = session.execute(select(CrawlUrl.status, CrawlUrl.reason, CrawlUrl.http_status, func.count())
+                                   .where(CrawlUrl.job_id == self.job_id)
+                                   .group_by(CrawlUrl.status, CrawlUrl.reason, CrawlUrl.http_status)).all()
+        fetched = sum(n for _s, _r, code, n in rows if code is not None)
+        stored = sum(n for status, reason, _c, n in rows if status == "done" and reason is None)
+        skipped: dict[str, int] = {}
+        for status, reason, _code, n in rows:
+            if status in ("skipped", "done") and reason:
+                skipped[reason] = skipped.get(reason, 0) + n
+        return {"fetched": fetched, "stored": stored, "skipped": dict(sorted(skipped.items()))}
+
+
+def _host(url: str) -> str:
+    from crawler.urls import host_of
+
+    return host_of(url)

@@ -1,0 +1,65 @@
+"""robots.txt, read with Protego (wildcards, Allow precedence, Crawl-delay).
+
+A robots.txt answering 404 (or any 4xx) allows everything; a 5xx or a network
+error means "do not crawl this host now", as Google and RFC 9309 advise.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlsplit, urlunsplit
+
+from protego import Protego
+
+from crawler.errors import SkipError
+from crawler.fetch import Fetcher
+
+
+@dataclass
+class HostRules:
+    """What robots.txt says for one host, for our user agent."""
+
+    parser: Protego | None
+    unavailable: str | None = None
+
+    def allows(self, url: str, agent: str) -> bool:
+        return self.unavailable is None and (self.parser is None or self.parser.can_fetch(url, agent))
+
+    def crawl_delay(self, agent: str) -> float:
+        if self.parser is None:
+            return 0.0
+        return float(self.parser.crawl_delay(agent) or 0.0)
+
+    def sitemaps(self) -> list[str]:
+        return list(self.parser.sitemaps) if self.parser is not None else []
+
+
+class RobotsCache:
+    """robots.txt per scheme+host, fetched once per crawl."""
+
+    def __init__(self, fetcher: Fetcher, agent: str):
+        self.fetcher = fetcher
+        self.agent = agent.split("/", 1)[0]
+        self.rules: dict[str, HostRules] = {}
+
+    def for_url(self, url: str) -> HostRules:
+        parts = urlsplit(url)
+        root = urlunsplit((parts.scheme, parts.netloc, "", "", ""))
+        if root not in self.rules:
+            self.rules[root] = self._load(root + "/robots.txt")
+        return self.rules[root]
+
+    def allows(self, url: str) -> bool:
+        return self.for_url(url).allows(url, self.agent)
+
+    def _load(self, robots_url: str) -> HostRules:
+        try:
+            response = self.fetcher.fetch(robots_url)
+        except SkipError as exc:
+            return HostRules(None, f"robots.txt unreachable ({exc.reason})")
+        if response.status >= 500:
+            return HostRules(None, f"robots.txt answered {response.status}")
+        if response.status >= 400:
+            return HostRules(None)
+        text = response.body.decode("utf-8", errors="replace")
+        return HostRules(Protego.parse(text))

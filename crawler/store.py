@@ -1,0 +1,78 @@
+"""Storing an extracted page into the knowledge base, one document per page.
+
+Exact duplicates (same text hash at another URL) are not stored twice: the
+URL is added to the existing document's "also at" list.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+from sqlalchemy import select
+
+from crawler.extract import EXTRACTOR_VERSION, Page
+from crawler.fetch import Response
+from kb.language import Detected
+from kb.models import Document, utcnow
+
+MAX_LINKS_KEPT = 1000  # outgoing links kept so a 304 on recrawl still leads to the pages below
+
+
+def content_hash(text: str) -> str:
+    normalized = re.sub(r"\s+", " ", text).strip().lower()
+    return hashlib.sha256(normalized.encode("utf-8")).hexdigest()
+
+
+def find_duplicate(session, url: str, digest: str) -> Document | None:
+    return session.scalars(select(Document).where(Document.content_hash == digest, Document.url != url,
+                                                  Document.gone.is_(False)).limit(1)).first()
+
+
+def add_also_at(document: Document, url: str) -> None:
+    if url != document.url and url not in (document.also_at or []):
+        document.also_at = [*(document.also_at or []), url]
+
+
+def _apply(document: Document, page: Page, detected: Detected, response: Response, digest: str) -> None:
+    fields = page.fields
+    document.final_url = response.final_url
+    document.title = page.title[:2000] or response.final_url
+    document.description = page.description
+    document.text = page.text
+    document.lang = detected.lang
+    document.lang_confidence = detected.confidence
+    document.doc_type = fields.get("doc_type") or document.doc_type or "document"
+    document.country = fields.get("country")
+    document.municipality = fields.get("municipality")
+    document.year = fields.get("year")
+    document.published = fields.get("published")
+    document.themes = sorted(set(fields.get("about", [])))
+    document.meta = {**page.meta, "fields": fields, "declared_lang": page.declared_lang,
+                     "redirects": response.redirects, "links": page.links[:MAX_LINKS_KEPT]}
+    document.translations = page.alternates
+    document.http_status = response.status
+    document.content_type = response.content_type
+    document.content_hash = digest
+    document.etag = response.headers.get("etag")
+    document.last_modified = response.headers.get("last-modified")
+    document.extractor = EXTRACTOR_VERSION
+    document.fetched_at = document.checked_at = utcnow()
+    document.gone = False
+
+
+def store_page(session, url: str, page: Page, detected: Detected, response: Response,
+               source_id: int | None) -> tuple[Document, bool]:
+    """Insert or update the document of ``url``; returns (document, is_duplicate)."""
+    digest = content_hash(page.text)
+    duplicate = find_duplicate(session, url, digest)
+    existing = session.scalars(select(Document).where(Document.url == url)).first()
+    if duplicate is not None and existing is None:
+        add_also_at(duplicate, url)
+        return duplicate, True
+    document = existing or Document(url=url, source_id=source_id, origin="crawl")
+    _apply(document, page, detected, response, digest)
+    if existing is None:
+        session.add(document)
+    session.flush()
+    return document, False

@@ -1,0 +1,70 @@
+"""URL canonicalisation and crawl scope.
+
+Two spellings of one page must give one key: scheme and host lower-cased,
+default ports and fragments dropped, query parameters sorted and common
+tracking parameters removed, empty paths made "/".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urljoin, urlsplit, urlunsplit
+
+TRACKING_PARAMS = frozenset({
+    "utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content", "utm_id",
+    "gclid", "fbclid", "msclkid", "mc_cid", "mc_eid", "_ga", "yclid", "igshid",
+})
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _clean_path(path: str) -> str:
+    # Re-quote so that %7E and ~ give one key, keeping reserved characters.
+    return quote(unquote(path), safe="/:@!$&'()*+,;=-._~") or "/"
+
+
+def canonical_url(url: str, base: str | None = None) -> str:
+    """The canonical spelling of ``url`` (resolved against ``base`` first)."""
+    if base:
+        url = urljoin(base, url.strip())
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").rstrip(".").lower()
+    try:
+        host = host.encode("idna").decode("ascii") if host and not host.isascii() else host
+    except UnicodeError:
+        pass
+    if ":" in host:
+        host = f"[{host}]"
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    netloc = host if port in (None, DEFAULT_PORTS.get(scheme)) else f"{host}:{port}"
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k.lower() not in TRACKING_PARAMS]
+    return urlunsplit((scheme, netloc, _clean_path(parts.path), urlencode(sorted(query)), ""))
+
+
+def host_of(url: str) -> str:
+    return (urlsplit(url).hostname or "").lower()
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which URLs a crawl may follow: hosts plus optional path prefixes."""
+
+    hosts: frozenset[str]
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+
+    @classmethod
+    def of_seeds(cls, seeds, include=(), exclude=()) -> "Scope":
+        return cls(frozenset(host_of(s) for s in seeds), tuple(include), tuple(exclude))
+
+    def allows(self, url: str) -> bool:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or (parts.hostname or "").lower() not in self.hosts:
+            return False
+        path = parts.path or "/"
+        if self.include and not any(path.startswith(p) for p in self.include):
+            return False
+        return not any(path.startswith(p) for p in self.exclude)

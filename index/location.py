@@ -1,0 +1,63 @@
+"""Where the index lives in the data folder, and the atomic swap of generations.
+
+``index/CURRENT`` names the generation folder that serves searches. A rebuild
+writes a new generation beside it and replaces CURRENT with ``os.replace``
+(atomic), so searches keep working during a rebuild and a killed rebuild
+leaves the old generation serving.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+
+from index.errors import IndexMissing
+from index.schema import build_schema
+
+POINTER = "CURRENT"
+
+
+def current_generation(index_dir: Path) -> Path | None:
+    try:
+        name = (index_dir / POINTER).read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return None
+    path = index_dir / name
+    return path if name and path.is_dir() else None
+
+
+def new_generation(index_dir: Path) -> Path:
+    index_dir.mkdir(parents=True, exist_ok=True)
+    numbers = [int(p.name[4:]) for p in index_dir.glob("gen-*") if p.name[4:].isdigit()]
+    path = index_dir / f"gen-{max(numbers, default=0) + 1:04d}"
+    path.mkdir()
+    whoosh_index.create_in(str(path), build_schema())
+    return path
+
+
+def switch_to(index_dir: Path, generation: Path) -> None:
+    """Point CURRENT at ``generation`` atomically, then drop generations older than the previous one."""
+    previous = current_generation(index_dir)
+    tmp = index_dir / f"{POINTER}.tmp"
+    tmp.write_text(generation.name, encoding="utf-8")
+    with open(tmp, "rb+") as handle:
+        os.fsync(handle.fileno())
+    os.replace(tmp, index_dir / POINTER)
+    keep = {generation.name, previous.name if previous else ""}
+    for old in index_dir.glob("gen-*"):
+        if old.name not in keep:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def open_current(index_dir: Path, create: bool = False):
+    """The serving Whoosh index; created empty when asked and missing."""
+    generation = current_generation(index_dir)
+    if generation is None:
+        if not create:
+            raise IndexMissing(f"no index in {index_dir} yet (run `kb index`)")
+        generation = new_generation(index_dir)
+        switch_to(index_dir, generation)
+    return whoosh_index.open_dir(str(generation))

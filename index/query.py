@@ -1,0 +1,169 @@
+"""Searching: parse the user's query, run it with filters, count facets, highlight.
+
+A malformed query (unbalanced quotes or brackets, a dangling AND) never fails:
+the problem becomes a message and the query is searched as plain words.
+Snippets are HTML-escaped before matches are marked, so markup in a document
+can never run in the page.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from whoosh import highlight
+from whoosh.qparser import MultifieldParser, OrGroup, PhrasePlugin
+from whoosh.searching import Searcher
+
+from index.analysis import STEMMED_LANGUAGES, language_analyzer, neutral_analyzer
+from index.facets import facet_counts, filter_query
+from index.location import open_current
+from index.schema import FACETS, searchable_fields
+
+MAX_QUERY = 500
+MAX_PER_PAGE = 100
+SORTS = ("relevance", "date")
+OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"}
+
+
+@dataclass
+class SearchRequest:
+    q: str = ""
+    filters: dict[str, list[str]] = field(default_factory=dict)
+    page: int = 1
+    per_page: int = 10
+    sort: str = "relevance"
+
+
+@dataclass
+class SearchResponse:
+    query: str
+    total: int
+    page: int
+    per_page: int
+    hits: list[dict]
+    facets: dict[str, dict[str, int]]
+    message: str | None = None
+    suggestion: str | None = None
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+def syntax_problems(text: str) -> list[str]:
+    """What is wrong with a query's syntax, in words a user understands."""
+    problems = []
+    if text.count('"') % 2:
+        problems.append("unbalanced quote")
+    depth = 0
+    for char in text:
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth < 0:
+            break
+    if depth != 0:
+        problems.append("unbalanced parenthesis")
+    words = text.split()
+    if words and (words[0] in OPERATORS or words[-1] in OPERATORS):
+        problems.append(f"operator {words[0] if words[0] in OPERATORS else words[-1]} without a term")
+    return problems
+
+
+def plain_words(text: str) -> str:
+    words = re.findall(r"\w+(?:[-'’.]\w+)*", text)
+    return " ".join(w for w in words if w not in OPERATORS)
+
+
+def _parser(schema):
+    boosts = searchable_fields()
+    parser = MultifieldParser(list(boosts), schema, fieldboosts=boosts, group=OrGroup.factory(0.9))
+    parser.add_plugin(PhrasePlugin())
+    return parser
+
+
+def parse_query(schema, text: str):
+    """(query, message): the parsed query, and a message when the syntax was repaired."""
+    text = text.strip()[:MAX_QUERY]
+    problems = syntax_problems(text)
+    message = None
+    if problems:
+        text = plain_words(text)
+        message = f"Could not read the query as written ({', '.join(problems)}); searched for the words: {text or '(none)'}."
+    if not text:
+        from whoosh.query import Every
+
+        return Every(), message
+    return _parser(schema).parse(text), message
+
+
+def _terms_for(query, lang: str) -> set[str]:
+    wanted = {f"body_{lang}", f"title_{lang}"} if lang in STEMMED_LANGUAGES else {"body", "title"}
+    terms = set()
+    for fieldname, text in query.iter_all_terms():
+        if fieldname in wanted:
+            terms.add(text.decode("utf-8") if isinstance(text, bytes) else text)
+    return terms
+
+
+def snippet(text: str, query, lang: str, chars: int = 240) -> str:
+    """An HTML-escaped excerpt of ``text`` with the query's terms in <mark>."""
+    terms = _terms_for(query, lang)
+    analyzer = language_analyzer(lang) if lang in STEMMED_LANGUAGES else neutral_analyzer()
+    formatter = highlight.HtmlFormatter(tagname="mark", classname="hl", termclass="t", between=" … ")
+    fragmenter = highlight.ContextFragmenter(maxchars=chars, surround=60)
+    marked = highlight.highlight(text[:50_000], frozenset(terms), analyzer, fragmenter, formatter, top=2) if terms else ""
+    if marked:
+        return marked
+    from html import escape
+
+    return escape(text[:chars] + ("…" if len(text) > chars else ""))
+
+
+def _hit(hit, query) -> dict:
+    fields = hit.fields()
+    lang = fields.get("lang", "und")
+    return {
+        "id": fields["id"], "url": fields["url"], "title": fields.get("title", ""), "lang": lang,
+        "type": fields.get("type", "document"), "score": round(float(hit.score or 0.0), 4),
+        "snippet": snippet(fields.get("content", ""), query, lang),
+        "source": fields.get("source"), "country": fields.get("country"),
+        "municipality": fields.get("municipality"), "year": fields.get("year"),
+        "themes": [t for t in (fields.get("theme") or "").split(",") if t and t != "_none"],
+        "date": fields["date"].date().isoformat() if fields.get("date") else None,
+        "also_at": fields.get("also") or [],
+    }
+
+
+def run_search(searcher: Searcher, request: SearchRequest) -> SearchResponse:
+    """Run one search on an open searcher."""
+    query, message = parse_query(searcher.schema, request.q)
+    filters = {k: v for k, v in request.filters.items() if k in FACETS and v}
+    page = max(1, request.page)
+    per_page = max(1, min(MAX_PER_PAGE, request.per_page))
+    kwargs = {"filter": filter_query(filters)}
+    if request.sort == "date":
+        kwargs.update(sortedby="date", reverse=True)
+    results = searcher.search_page(query, page, pagelen=per_page, terms=False, **kwargs)
+    hits = [_hit(hit, query) for hit in results] if results.offset < results.total else []
+    suggestion = suggest(searcher, request.q) if results.total == 0 and request.q.strip() else None
+    return SearchResponse(request.q, results.total, page, per_page, hits,
+                          facet_counts(searcher, query, filters), message, suggestion)
+
+
+def suggest(searcher: Searcher, text: str) -> str | None:
+    """A "did you mean" from the index vocabulary, word by word."""
+    corrector = searcher.corrector("body")
+    words = plain_words(text).split()
+    fixed = []
+    for word in words:
+        options = corrector.suggest(word.lower(), limit=1, maxdist=2)
+        fixed.append(options[0] if options else word)
+    suggestion = " ".join(fixed)
+    return suggestion if words and suggestion.lower() != " ".join(words).lower() else None
+
+
+def search(index_dir: Path, request: SearchRequest) -> SearchResponse:
+    """Open the serving index and run one search."""
+    ix = open_current(index_dir)
+    with ix.searcher() as searcher:
+        return run_search(searcher, request)

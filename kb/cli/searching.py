@@ -1,0 +1,112 @@
+"""`kb index` and `kb search`: build the index and query it."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from kb.cli import Failure, UserError, _emit, _open, cli
+
+
+@cli.command()
+@click.option("--rebuild", is_flag=True, help="Rebuild from scratch into a new folder and swap it in atomically.")
+@click.option("--check", is_flag=True, help="Report documents missing from the index and vice versa.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.pass_context
+def index(ctx, rebuild: bool, check: bool, as_json: bool):
+    """Build the search index from the knowledge base.
+
+    Without flags, builds it when missing and otherwise brings it up to date.
+    """
+    from index.build import build_index, check_index
+    from index.errors import IndexMissing, SearchError
+    from index.location import current_generation
+
+    kb = _open(ctx)
+    index_dir = kb.settings.index_dir
+    try:
+        if check:
+            report = check_index(kb, index_dir)
+            _emit(report, as_json, lambda r: click.echo(
+                f"{r['documents']} documents, {r['indexed']} indexed; missing from index: "
+                f"{len(r['missing_from_index'])}; not in kb: {len(r['not_in_kb'])}"))
+            if report["missing_from_index"] or report["not_in_kb"]:
+                sys.exit(1)
+            return
+        if rebuild or current_generation(index_dir) is None or check_index(kb, index_dir)["missing_from_index"]:
+            count = _build(kb, index_dir, build_index, as_json)
+        else:
+            count = check_index(kb, index_dir)["indexed"]
+    except IndexMissing as exc:
+        raise UserError(str(exc)) from None
+    except SearchError as exc:
+        raise Failure(str(exc)) from None
+    _emit({"indexed": count}, as_json, lambda r: click.echo(f"indexed {r['indexed']} documents"))
+
+
+def _build(kb, index_dir, build_index, as_json):
+    from sqlalchemy import func, select
+
+    from kb.models import Document
+
+    with kb.session() as session:
+        total = session.scalar(select(func.count()).select_from(Document))
+    with click.progressbar(length=total, label="Indexing", file=sys.stderr,
+                           hidden=as_json or not sys.stderr.isatty()) as bar:
+        return build_index(kb, index_dir, progress=bar.update)
+
+
+def parse_filters(pairs) -> dict[str, list[str]]:
+    from index.schema import FACETS
+
+    filters: dict[str, list[str]] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not value or name not in FACETS:
+            raise UserError(f"--filter {pair!r}: use FIELD=VALUE with FIELD one of {', '.join(FACETS)}")
+        filters.setdefault(name, []).append(value)
+    return filters
+
+
+def print_results(data: dict) -> None:
+    import html
+    import re
+
+    if data.get("message"):
+        click.echo(f"Note: {data['message']}")
+    click.echo(f"{data['total']} results (page {data['page']})")
+    for hit in data["hits"]:
+        click.echo(f"\n[{hit['lang']}] {hit['title']}  ({hit['type']}, score {hit['score']})\n  {hit['url']}")
+        click.echo("  " + html.unescape(re.sub(r"</?mark[^>]*>", "*", hit["snippet"]))[:300])
+    if data.get("suggestion"):
+        click.echo(f"\nDid you mean: {data['suggestion']}")
+    for name, counts in data["facets"].items():
+        if counts:
+            click.echo(f"\n{name}: " + ", ".join(f"{k} ({v})" for k, v in list(counts.items())[:10]))
+
+
+@cli.command()
+@click.argument("query")
+@click.option("--filter", "filters", multiple=True, metavar="FIELD=VALUE",
+              help="Keep results with this facet value (repeat; OR within a field, AND across fields).")
+@click.option("--limit", type=click.IntRange(1, 100), default=10, show_default=True, help="Results per page.")
+@click.option("--page", type=click.IntRange(1), default=1, show_default=True, help="Page of results.")
+@click.option("--sort", type=click.Choice(["relevance", "date"]), default="relevance", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON (as GET /api/search).")
+@click.pass_context
+def search(ctx, query, filters, limit, page, sort, as_json):
+    """Search the index in every language at once; facet counts included."""
+    from index.errors import IndexMissing, SearchError
+    from index.query import SearchRequest
+    from index.query import search as run
+
+    kb = _open(ctx, create=False)
+    request = SearchRequest(q=query, filters=parse_filters(filters), page=page, per_page=limit, sort=sort)
+    try:
+        response = run(kb.settings.index_dir, request)
+    except IndexMissing as exc:
+        raise UserError(str(exc)) from None
+    except SearchError as exc:
+        raise Failure(str(exc)) from None
+    _emit(response.to_json(), as_json, print_results)

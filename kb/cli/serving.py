@@ -1,0 +1,62 @@
+"""`kb serve` and `kb demo`: the web UI on a production WSGI server."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from kb.cli import Failure, _open, cli
+
+
+def serve_app(kb, host: str, port: int) -> None:
+    import waitress
+
+    from webui import create_app
+
+    app = create_app(kb.settings)
+    click.echo(f"Casebook is serving on http://{host}:{port}/  (Ctrl+C to stop)")
+    try:
+        waitress.serve(app, host=host, port=port, threads=8, ident="Casebook", _quiet=True)
+    except OSError as exc:
+        raise Failure(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(0, 65535), default=5000, show_default=True, help="Port to listen on.")
+@click.pass_context
+def serve(ctx, host: str, port: int):
+    """Serve the web UI and JSON API (waitress, not a debug server)."""
+    serve_app(_open(ctx), host, port)
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address of the web UI.")
+@click.option("--port", type=click.IntRange(0, 65535), default=5000, show_default=True, help="Port of the web UI.")
+@click.option("--site-port", type=click.IntRange(0, 65535), default=8765, show_default=True,
+              help="Port of the bundled demo site (kept fixed so reruns update the same URLs).")
+@click.option("--no-serve", is_flag=True, help="Crawl and index, then exit.")
+@click.pass_context
+def demo(ctx, host: str, port: int, site_port: int, no_serve: bool):
+    """Crawl the bundled demo site on 127.0.0.1, index it and serve the UI."""
+    from index.build import build_index
+    from kb.cli.crawling import crawl_settings, print_summary, run_crawl
+    from kb.demo.server import start_site_server
+
+    kb = _open(ctx)
+    try:
+        server, site_url = start_site_server("127.0.0.1", site_port)
+    except OSError:
+        server, site_url = start_site_server("127.0.0.1", 0)
+    click.echo(f"Demo site served at {site_url}")
+    cfg = crawl_settings(kb.settings, 2000, 10, 0.0, True)
+    result = run_crawl(kb, [site_url], cfg, show_progress=sys.stderr.isatty())
+    server.shutdown()
+    server.server_close()
+    print_summary(result.summary)
+    count = build_index(kb, kb.settings.index_dir)
+    click.echo(f"Indexed {count} documents into {kb.settings.index_dir}")
+    if not no_serve:
+        click.echo(f"\n  Open http://{host}:{port}/ in your browser.\n")
+        serve_app(kb, host, port)

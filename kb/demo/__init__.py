@@ -1,0 +1,1 @@
+"""The bundled demo casebook: a static multilingual site and the server that serves it."""

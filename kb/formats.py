@@ -1,0 +1,170 @@
+"""Import and export of documents: JSON Lines, JSON and CSV.
+
+Import reports every rejected row with its reason and stores the rest; export
+writes one record per document with its provenance and every facet field.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+
+from kb.errors import InputError
+from kb.language import detect_language
+from kb.models import Document, utcnow
+
+EXPORT_FIELDS = ("id", "url", "final_url", "title", "lang", "lang_confidence", "type", "source", "country",
+                 "municipality", "themes", "year", "published", "fetched_at", "content_hash", "also_at",
+                 "gone", "text")
+DOC_TYPES = {"case", "document", "event", "report", "collection"}
+
+
+@dataclass
+class ImportReport:
+    stored: int = 0
+    updated: int = 0
+    rejected: list[tuple[int, str]] = field(default_factory=list)
+    document_ids: list[int] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        return {"stored": self.stored, "updated": self.updated,
+                "rejected": [{"row": r, "reason": why} for r, why in self.rejected]}
+
+
+def read_records(path: Path) -> Iterator[tuple[int, dict | None, str | None]]:
+    """(row number, record or None, problem) for each row of a .jsonl/.json/.csv file."""
+    suffix = path.suffix.lower()
+    if suffix not in (".jsonl", ".ndjson", ".json", ".csv"):
+        raise InputError(f"{path.name}: unsupported file type {suffix or '(none)'} (use .jsonl, .json or .csv)")
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror}") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InputError(f"{path.name}: not UTF-8 text") from None
+    if suffix == ".csv":
+        yield from ((n, dict(row), None) for n, row in enumerate(csv.DictReader(io.StringIO(text)), start=2))
+    elif suffix == ".json":
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"{path.name}: invalid JSON ({exc.msg} at line {exc.lineno})") from None
+        items = data if isinstance(data, list) else data.get("documents") if isinstance(data, dict) else None
+        if not isinstance(items, list):
+            raise InputError(f"{path.name}: expected a list of records (or {{\"documents\": [...]}})")
+        yield from ((n, item if isinstance(item, dict) else None, None if isinstance(item, dict) else "not an object")
+                    for n, item in enumerate(items, start=1))
+    else:
+        for n, line in enumerate(text.splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                item = json.loads(line)
+            except json.JSONDecodeError as exc:
+                yield n, None, f"invalid JSON: {exc.msg}"
+                continue
+            yield (n, item, None) if isinstance(item, dict) else (n, None, "not an object")
+
+
+def _themes(value) -> list[str]:
+    if isinstance(value, list):
+        return sorted({str(v).strip() for v in value if str(v).strip()})
+    return sorted({v.strip() for v in re.split(r"[,;|]", str(value or "")) if v.strip()})
+
+
+def validate_record(record: dict) -> tuple[dict | None, str | None]:
+    """Normalised fields of a record, or the reason it is rejected."""
+    url = str(record.get("url") or "").strip()
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return None, f"url {url!r} is not an http(s) URL" if url else "missing url"
+    title = str(record.get("title") or "").strip()
+    text = str(record.get("text") or "").strip()
+    if not title and not text:
+        return None, "no title and no text"
+    doc_type = str(record.get("type") or "document").strip().lower()
+    if doc_type not in DOC_TYPES:
+        return None, f"unknown type {doc_type!r} (one of {', '.join(sorted(DOC_TYPES))})"
+    year = str(record.get("year") or "").strip()
+    if year and not (year.isdigit() and 1800 <= int(year) <= 2100):
+        return None, f"year {year!r} is not a year"
+    return {"url": url, "title": title, "text": text, "doc_type": doc_type,
+            "lang": str(record.get("lang") or "").strip().lower() or None,
+            "country": str(record.get("country") or "").strip().upper() or None,
+            "municipality": str(record.get("municipality") or "").strip() or None,
+            "themes": _themes(record.get("themes") or record.get("theme")),
+            "year": int(year) if year else None,
+            "description": str(record.get("description") or "").strip() or None}, None
+
+
+def import_documents(session, path: Path) -> ImportReport:
+    """Store each valid record of ``path`` (updating documents with the same URL)."""
+    report = ImportReport()
+    for row, record, problem in read_records(path):
+        values, problem = (None, problem) if problem else validate_record(record)
+        if problem:
+            report.rejected.append((row, problem))
+            continue
+        document = session.scalars(select(Document).where(Document.url == values["url"])).first()
+        if document is None:
+            document = Document(url=values["url"], origin="import")
+            session.add(document)
+            report.stored += 1
+        else:
+            report.updated += 1
+        _apply_import(document, values)
+        session.flush()
+        report.document_ids.append(document.id)
+    return report
+
+
+def _apply_import(document: Document, values: dict) -> None:
+    detected = detect_language(f"{values['title']}\n{values['text']}", values["lang"])
+    for key in ("title", "text", "doc_type", "country", "municipality", "themes", "year", "description"):
+        setattr(document, key, values[key])
+    document.lang = values["lang"] or detected.lang
+    document.lang_confidence = 1.0 if values["lang"] else detected.confidence
+    document.final_url = values["url"]
+    document.content_hash = hashlib.sha256(values["text"].encode("utf-8")).hexdigest()
+    document.fetched_at = document.checked_at = utcnow()
+    document.gone = False
+
+
+def export_record(document: Document) -> dict:
+    return {"id": document.id, "url": document.url, "final_url": document.final_url, "title": document.title,
+            "lang": document.lang, "lang_confidence": document.lang_confidence, "type": document.doc_type,
+            "source": (urlsplit(document.final_url or document.url).hostname or ""),
+            "country": document.country, "municipality": document.municipality, "themes": document.themes or [],
+            "year": document.year, "published": document.published,
+            "fetched_at": document.fetched_at.isoformat() if document.fetched_at else None,
+            "content_hash": document.content_hash, "also_at": document.also_at or [], "gone": document.gone,
+            "text": document.text}
+
+
+def export_documents(session, out, fmt: str) -> int:
+    """Write every document to the text stream ``out`` as jsonl or csv; returns the count."""
+    if fmt not in ("jsonl", "csv"):
+        raise InputError(f"unknown export format {fmt!r} (jsonl or csv)")
+    writer = csv.DictWriter(out, fieldnames=EXPORT_FIELDS) if fmt == "csv" else None
+    if writer:
+        writer.writeheader()
+    count = 0
+    for document in session.scalars(select(Document).order_by(Document.id).execution_options(yield_per=500)):
+        record = export_record(document)
+        if writer:
+            writer.writerow({k: "|".join(v) if isinstance(v, list) else v for k, v in record.items()})
+        else:
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        count += 1
+    return count

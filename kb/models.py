@@ -1,0 +1,137 @@
+"""The records of the knowledge base, as SQLAlchemy 2 declarative models.
+
+Schema changes go through Alembic migrations in ``kb/migrations`` so that an
+upgrade never loses a user's data; never change a column here without one.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict: JSON, list: JSON}
+
+
+class Source(Base):
+    """A website researchers registered: seeds, scope and crawl schedule."""
+
+    __tablename__ = "source"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    name: Mapped[str] = mapped_column(String(500))
+    seeds: Mapped[list] = mapped_column(default=list)
+    hosts: Mapped[list] = mapped_column(default=list)
+    include: Mapped[list] = mapped_column(default=list)
+    exclude: Mapped[list] = mapped_column(default=list)
+    languages: Mapped[list] = mapped_column(default=list)
+    tags: Mapped[list] = mapped_column(default=list)
+    country: Mapped[str | None] = mapped_column(String(8))
+    kind: Mapped[str | None] = mapped_column(String(40))
+    why: Mapped[str | None] = mapped_column(Text)
+    max_depth: Mapped[int] = mapped_column(Integer, default=5)
+    max_pages: Mapped[int] = mapped_column(Integer, default=500)
+    recrawl_days: Mapped[float] = mapped_column(Float, default=7.0)
+    status: Mapped[str] = mapped_column(String(20), default="queued")
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_crawl_at: Mapped[datetime | None] = mapped_column(DateTime)
+    next_crawl_at: Mapped[datetime | None] = mapped_column(DateTime)
+    pages_stored: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class Document(Base):
+    """One fetched or imported page, with its provenance and extracted metadata."""
+
+    __tablename__ = "document"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    url: Mapped[str] = mapped_column(String(2048), unique=True)
+    final_url: Mapped[str | None] = mapped_column(String(2048))
+    title: Mapped[str] = mapped_column(Text, default="")
+    description: Mapped[str | None] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text, default="")
+    lang: Mapped[str | None] = mapped_column(String(12))
+    lang_confidence: Mapped[float | None] = mapped_column(Float)
+    doc_type: Mapped[str] = mapped_column(String(20), default="document")
+    country: Mapped[str | None] = mapped_column(String(8))
+    municipality: Mapped[str | None] = mapped_column(String(200))
+    themes: Mapped[list] = mapped_column(default=list)
+    year: Mapped[int | None] = mapped_column(Integer)
+    published: Mapped[str | None] = mapped_column(String(40))
+    meta: Mapped[dict] = mapped_column(default=dict)
+    also_at: Mapped[list] = mapped_column(default=list)
+    translations: Mapped[dict] = mapped_column(default=dict)
+    http_status: Mapped[int | None] = mapped_column(Integer)
+    content_type: Mapped[str | None] = mapped_column(String(200))
+    content_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    simhash: Mapped[str | None] = mapped_column(String(20))
+    etag: Mapped[str | None] = mapped_column(String(500))
+    last_modified: Mapped[str | None] = mapped_column(String(100))
+    extractor: Mapped[str | None] = mapped_column(String(40))
+    origin: Mapped[str] = mapped_column(String(20), default="crawl")
+    source_id: Mapped[int | None] = mapped_column(ForeignKey("source.id"))
+    fetched_at: Mapped[datetime | None] = mapped_column(DateTime)
+    checked_at: Mapped[datetime | None] = mapped_column(DateTime)
+    gone: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow, index=True)
+
+
+class CrawlJob(Base):
+    """One crawl: its seeds, its settings and, when over, its summary."""
+
+    __tablename__ = "crawl_job"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[int | None] = mapped_column(ForeignKey("source.id"))
+    seeds: Mapped[list] = mapped_column(default=list)
+    options: Mapped[dict] = mapped_column(default=dict)
+    status: Mapped[str] = mapped_column(String(20), default="running")
+    stats: Mapped[dict] = mapped_column(default=dict)
+    error: Mapped[str | None] = mapped_column(Text)
+    started_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class CrawlUrl(Base):
+    """A URL of a crawl's frontier and its outcome: the frontier lives in the kb."""
+
+    __tablename__ = "crawl_url"
+    __table_args__ = (UniqueConstraint("job_id", "url"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job_id: Mapped[int] = mapped_column(ForeignKey("crawl_job.id"), index=True)
+    url: Mapped[str] = mapped_column(String(2048))
+    depth: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(20), default="pending", index=True)
+    reason: Mapped[str | None] = mapped_column(String(60))
+    detail: Mapped[str | None] = mapped_column(Text)
+    http_status: Mapped[int | None] = mapped_column(Integer)
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("document.id"))
+    referrer: Mapped[str | None] = mapped_column(String(2048))
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+
+class AuditEvent(Base):
+    """Who changed what, when, with the record before and after."""
+
+    __tablename__ = "audit_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    actor: Mapped[str | None] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(60))
+    entity: Mapped[str] = mapped_column(String(60))
+    entity_id: Mapped[str | None] = mapped_column(String(60))
+    before: Mapped[dict | None] = mapped_column(JSON)
+    after: Mapped[dict | None] = mapped_column(JSON)

@@ -1,0 +1,102 @@
+"""Settings of the knowledge base and the data folder they live in.
+
+One frozen dataclass; each field has a default and a help string. Layers, from
+weakest to strongest: defaults < ``kb.toml`` in the data folder < ``KB_*``
+environment variables < command-line flags (passed as ``overrides``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kb.errors import InputError
+
+DEFAULT_DATA_DIR = "./kb-data"
+
+
+def _setting(default, help_text: str):
+    return field(default=default, metadata={"help": help_text})
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a Casebook installation can be told, with safe defaults."""
+
+    data_dir: Path = _setting(Path(DEFAULT_DATA_DIR), "Folder holding the SQLite database and the index.")
+    user_agent: str = _setting(
+        "CasebookBot/0.1 (+https://casebook.example/bot)",
+        "User-Agent sent by the crawler; names Casebook and a contact URL.",
+    )
+    contact_url: str = _setting("https://casebook.example/bot", "Where webmasters learn about the crawler.")
+    crawl_delay: float = _setting(1.0, "Seconds between two requests to the same host.")
+    max_pages: int = _setting(500, "Most pages one crawl stores.")
+    max_depth: int = _setting(5, "Most links followed from a seed.")
+    max_bytes: int = _setting(10 * 1024 * 1024, "Largest response body kept, in bytes.")
+    timeout: float = _setting(20.0, "Connect and read timeout of one request, in seconds.")
+    allow_private_hosts: bool = _setting(False, "Allow crawling loopback and private addresses.")
+    languages: tuple[str, ...] = _setting(
+        ("nl", "en", "fr", "de", "es", "it", "pt"), "Languages with their own analysis."
+    )
+    secret_key: str = _setting("", "Flask secret key; generated into the data folder when empty.")
+
+    @property
+    def db_path(self) -> Path:
+        return self.data_dir / "kb.sqlite3"
+
+    @property
+    def index_dir(self) -> Path:
+        return self.data_dir / "index"
+
+
+def setting_help() -> dict[str, str]:
+    """Name -> help text of every setting, for `kb --help` and the README."""
+    return {f.name: f.metadata["help"] for f in dataclasses.fields(Settings)}
+
+
+def _coerce(name: str, raw, kind):
+    """Turn a TOML or environment value into the type of the field."""
+    try:
+        if kind is bool or isinstance(kind, str) and kind == "bool":
+            if isinstance(raw, bool):
+                return raw
+            return str(raw).strip().lower() in {"1", "true", "yes", "on"}
+        if kind in (int, "int"):
+            return int(raw)
+        if kind in (float, "float"):
+            return float(raw)
+        if kind in (Path, "Path"):
+            return Path(raw)
+        if kind in ("tuple[str, ...]",):
+            return tuple(raw) if isinstance(raw, list) else tuple(s.strip() for s in str(raw).split(",") if s.strip())
+        return str(raw)
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"setting {name!r}: cannot use {raw!r} ({exc})") from None
+
+
+def load_settings(data_dir: str | Path | None = None, overrides: dict | None = None, environ=None) -> Settings:
+    """Build settings from the layers: defaults, kb.toml, KB_* variables, overrides."""
+    environ = os.environ if environ is None else environ
+    kinds = {f.name: f.type for f in dataclasses.fields(Settings)}
+    folder = Path(data_dir or environ.get("KB_DATA") or DEFAULT_DATA_DIR)
+    values: dict = {}
+    toml_path = folder / "kb.toml"
+    if toml_path.is_file():
+        try:
+            values.update(tomllib.loads(toml_path.read_text(encoding="utf-8")))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise InputError(f"{toml_path}: {exc}") from None
+    for name in kinds:
+        env_value = environ.get(f"KB_{name.upper()}")
+        if env_value is not None and name != "data_dir":
+            values[name] = env_value
+    values.update({k: v for k, v in (overrides or {}).items() if v is not None})
+    unknown = set(values) - set(kinds)
+    if unknown:
+        raise InputError(f"unknown setting(s) in kb.toml: {', '.join(sorted(unknown))}")
+    coerced = {name: _coerce(name, raw, kinds[name]) for name, raw in values.items()}
+    coerced["data_dir"] = folder
+    return Settings(**coerced)

@@ -1,0 +1,65 @@
+"""Shared fixtures: a data folder, the demo site on 127.0.0.1, ../shared data."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def shared_data(*parts: str) -> Path:
+    """A path under ../shared/data; skips the test with a clear reason when absent."""
+    for base in (ROOT.parent / "shared" / "data", Path(os.environ.get("CASEBOOK_SHARED", "/nonexistent")) / "data"):
+        path = base.joinpath(*parts)
+        if path.exists():
+            return path
+    pytest.skip(f"shared test data {'/'.join(parts)} not found next to the repository (../shared/data)")
+
+
+@pytest.fixture
+def settings(tmp_path):
+    from kb.settings import load_settings
+
+    return load_settings(tmp_path / "data", environ={})
+
+
+@pytest.fixture
+def kb(settings):
+    from kb.storage import open_kb
+
+    knowledge_base = open_kb(settings)
+    yield knowledge_base
+    knowledge_base.close()
+
+
+@pytest.fixture(scope="session")
+def demo_site():
+    """The bundled demo site served on a free port: (base_url, request log)."""
+    from kb.demo.server import start_site_server
+
+    log: list[str] = []
+    server, url = start_site_server(log=log)
+    yield url, log
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="session")
+def demo_kb(tmp_path_factory, demo_site):
+    """A knowledge base built by really crawling the demo site, with its index."""
+    from crawler.crawl import Crawler
+    from crawler.settings import CrawlSettings
+    from index.build import build_index
+    from kb.settings import load_settings
+    from kb.storage import open_kb
+
+    settings = load_settings(tmp_path_factory.mktemp("demo") / "data", environ={})
+    knowledge_base = open_kb(settings)
+    cfg = CrawlSettings(delay=0.0, max_pages=2000, max_depth=10, allow_private_hosts=True)
+    result = Crawler(knowledge_base, cfg).run([demo_site[0]])
+    build_index(knowledge_base, settings.index_dir)
+    yield knowledge_base, result
+    knowledge_base.close()

@@ -1,0 +1,74 @@
+"""A real HTTP server on 127.0.0.1 serving a scripted fixture site (Scrapy's mockserver idea)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+
+class FixtureSite:
+    """Routes: path -> (status, headers, body) or a callable(handler) returning that triple."""
+
+    def __init__(self):
+        self.routes: dict = {}
+        self.log: list[str] = []
+        self.url = ""
+
+    def page(self, path, body, status=200, ctype="text/html; charset=utf-8", headers=None):
+        self.routes[path] = (status, {"Content-Type": ctype, **(headers or {})},
+                             body.encode("utf-8") if isinstance(body, str) else body)
+
+    def count(self, path: str) -> int:
+        return self.log.count(path)
+
+
+def _handler(site: FixtureSite):
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            site.log.append(self.path)
+            route = site.routes.get(self.path)
+            if route is None:
+                status, headers, body = 404, {"Content-Type": "text/html"}, b"<h1>Not found</h1>"
+            elif callable(route):
+                status, headers, body = route(self)
+            else:
+                status, headers, body = route
+            self.send_response(status)
+            for key, value in headers.items():
+                self.send_header(key, value)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    return Handler
+
+
+@pytest.fixture
+def site():
+    fixture = FixtureSite()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(fixture))
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    fixture.url = f"http://127.0.0.1:{server.server_address[1]}"
+    yield fixture
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def crawl(kb):
+    """Run a crawl of the fixture site with no delay; returns the CrawlResult."""
+    from crawler.crawl import Crawler
+    from crawler.settings import CrawlSettings
+
+    def run(seeds, **overrides):
+        options = {"delay": 0.0, "allow_private_hosts": True, "retries": 1, **overrides}
+        return Crawler(kb, CrawlSettings(**options), sleep=lambda s: time.sleep(min(s, 0.05))).run(seeds)
+
+    return run

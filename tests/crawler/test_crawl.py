@@ -1,0 +1,110 @@
+"""The crawler against a real HTTP server on 127.0.0.1."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from kb.models import CrawlUrl, Document
+
+PAGE = """<!doctype html><html lang="{lang}"><head><title>{title}</title></head>
+<body><nav><a href="/">Home</a> Menu item one two three</nav>
+<main><h1>{title}</h1><p>{text}</p>{links}</main><footer>Contact the webmaster</footer></body></html>"""
+
+NL = ("De gemeente biedt een digitaal loket aan waar inwoners van thuis uit attesten en uittreksels "
+      "kunnen aanvragen, zonder naar het gemeentehuis te komen.")
+EN = ("The city runs a one-stop shop where residents request certificates and documents online "
+      "from home, without a visit to the town hall.")
+
+
+def page(title, text, links=(), lang="nl"):
+    return PAGE.format(title=title, text=text, lang=lang, links="".join(f'<a href="{h}">{h}</a>' for h in links))
+
+
+def outcomes(kb) -> dict[str, str]:
+    with kb.session() as session:
+        return {row.url.split("/", 3)[-1]: (row.reason or row.status) for row in session.scalars(select(CrawlUrl))}
+
+
+def test_crawl_follows_links_in_scope_and_stores_each_page_once(site, crawl, kb):
+    site.page("/", page("Home", NL, ["/a.html", "/b.html", "http://elsewhere.example/x"]))
+    site.page("/a.html", page("A", EN, ["/", "/b.html"], lang="en"))
+    site.page("/b.html", page("B", NL + " Tweede pagina.", ["/a.html"]))
+    result = crawl([site.url + "/"])
+    assert result.summary["stored"] == 3
+    assert result.summary["skipped"] == {"out_of_scope": 1}
+    assert site.count("/a.html") == 1
+    with kb.session() as session:
+        langs = {d.title: d.lang for d in session.scalars(select(Document))}
+    assert langs == {"Home": "nl", "A": "en", "B": "nl"}
+
+
+def test_robots_disallowed_pages_are_never_fetched_and_counted_as_robots(site, crawl, kb):
+    site.page("/robots.txt", "User-agent: *\nDisallow: /private/\nAllow: /private/open\n", ctype="text/plain")
+    site.page("/", page("Home", NL, ["/private/secret.html", "/private/open.html"]))
+    site.page("/private/secret.html", page("Secret", NL))
+    site.page("/private/open.html", page("Open", NL + " open"))
+    result = crawl([site.url + "/"])
+    assert site.count("/private/secret.html") == 0
+    assert site.count("/private/open.html") == 1
+    assert result.summary["skipped"].get("robots") == 1
+
+
+def test_robots_txt_answering_5xx_means_do_not_crawl_now(site, crawl):
+    site.page("/robots.txt", "down", status=503, ctype="text/plain")
+    site.page("/", page("Home", NL))
+    result = crawl([site.url + "/"])
+    assert site.count("/") == 0
+    assert result.summary["skipped"] == {"robots_unavailable": 1}
+
+
+def test_redirects_are_followed_and_loops_detected(site, crawl, kb):
+    site.page("/", page("Home", NL, ["/old", "/loop1"]))
+    site.page("/old", "", status=301, headers={"Location": "/new"})
+    site.page("/new", page("New", EN, lang="en"))
+    site.page("/loop1", "", status=302, headers={"Location": "/loop2"})
+    site.page("/loop2", "", status=302, headers={"Location": "/loop1"})
+    result = crawl([site.url + "/"])
+    assert result.summary["skipped"].get("redirect_loop") == 1
+    with kb.session() as session:
+        moved = session.scalars(select(Document).where(Document.title == "New")).one()
+    assert moved.final_url.endswith("/new")
+
+
+def test_every_skip_has_a_reason(site, crawl):
+    site.page("/", page("Home", NL, ["/missing.html", "/big.html", "/bin.html", "/img.png"]))
+    site.page("/big.html", page("Big", NL * 2000))
+    site.page("/bin.html", b"\x00\x01\x02" * 400)
+    site.page("/img.png", b"\x89PNG....", ctype="image/png")
+    result = crawl([site.url + "/"], max_bytes=50_000)
+    assert result.summary["skipped"] == {"binary_content": 1, "http_404": 1, "too_large": 1, "unsupported_type": 1}
+
+
+def test_an_exact_duplicate_is_kept_once_with_also_at(site, crawl, kb):
+    site.page("/", page("Home", NL, ["/copy.html"]))
+    site.page("/copy.html", page("Home", NL, ["/copy.html"]))
+    result = crawl([site.url + "/"])
+    assert result.summary["skipped"] == {"duplicate": 1}
+    with kb.session() as session:
+        document = session.scalars(select(Document)).one()
+    assert document.also_at == [site.url + "/copy.html"]
+
+
+def test_a_latin1_page_is_stored_without_mojibake(site, crawl, kb):
+    text = "La commune a créé un guichet électronique où les habitants demandent leurs documents à domicile."
+    site.page("/", page("Accueil", text, lang="fr").encode("latin-1"), ctype="text/html; charset=iso-8859-1")
+    crawl([site.url + "/"])
+    with kb.session() as session:
+        assert "guichet électronique" in session.scalars(select(Document)).one().text
+
+
+def test_recrawl_sends_conditional_requests_and_keeps_unchanged_pages(site, crawl, kb):
+    def conditional(handler):
+        if handler.headers.get("If-None-Match") == '"v1"':
+            return 304, {"ETag": '"v1"'}, b""
+        return 200, {"Content-Type": "text/html", "ETag": '"v1"'}, page("Home", NL).encode()
+
+    site.routes["/"] = conditional
+    crawl([site.url + "/"])
+    second = crawl([site.url + "/"])
+    assert second.summary["stored"] == 0
+    assert second.summary["skipped"] == {"not_modified": 1}

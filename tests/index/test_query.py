@@ -1,0 +1,90 @@
+"""Indexing and searching a few imported documents."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from index.build import build_index, check_index, update_index
+from index.query import SearchRequest, search, syntax_problems
+from kb.formats import import_documents
+
+DOCS = [
+    {"url": "https://a.be/1", "title": "Digitaal loket in Kortrijk", "lang": "nl", "type": "case", "country": "BE",
+     "text": "De stad opende een digitaal loket waar inwoners attesten aanvragen van thuis uit."},
+    {"url": "https://a.fr/2", "title": "Guichet électronique à Lyon", "lang": "fr", "type": "case", "country": "FR",
+     "text": "La ville propose un guichet électronique pour demander des documents en ligne."},
+    {"url": "https://a.de/3", "title": "Bürgerbeteiligung in Ulm", "lang": "de", "type": "document", "country": "DE",
+     "text": "Die Stadt Ulm fördert Bürgerbeteiligung mit einer Online-Plattform. <script>alert(1)</script>"},
+    {"url": "https://a.uk/4", "title": "Open data in Manchester", "lang": "en", "type": "case", "country": "GB",
+     "text": "Manchester publishes open data about air quality sensors across the city."},
+]
+
+
+@pytest.fixture
+def indexed(kb, tmp_path):
+    source = tmp_path / "docs.jsonl"
+    source.write_text("\n".join(json.dumps(d) for d in DOCS), encoding="utf-8")
+    with kb.session() as session:
+        import_documents(session, source)
+    build_index(kb, kb.settings.index_dir)
+    return kb
+
+
+def run(kb, q, **kwargs):
+    return search(kb.settings.index_dir, SearchRequest(q=q, **kwargs))
+
+
+def test_a_query_is_analysed_in_each_language(indexed):
+    assert [h["title"] for h in run(indexed, "loketten").hits] == ["Digitaal loket in Kortrijk"]
+    assert [h["title"] for h in run(indexed, "guichets").hits] == ["Guichet électronique à Lyon"]
+
+
+def test_facets_count_values_and_filters_narrow_results(indexed):
+    response = run(indexed, "")
+    assert response.total == 4
+    assert response.facets["type"] == {"case": 3, "document": 1}
+    assert response.facets["lang"] == {"de": 1, "en": 1, "fr": 1, "nl": 1}
+    filtered = run(indexed, "", filters={"type": ["case"], "country": ["BE", "FR"]})
+    assert filtered.total == 2
+    # counts of a facet ignore its own selection, so the user can widen it
+    assert filtered.facets["country"] == {"BE": 1, "FR": 1, "GB": 1}
+
+
+def test_snippets_are_escaped_before_matches_are_marked(indexed):
+    hit = run(indexed, "Bürgerbeteiligung").hits[0]
+    assert "<script>" not in hit["snippet"]
+    assert "&lt;script&gt;" in hit["snippet"] or "script" not in hit["snippet"]
+    assert "<mark" in hit["snippet"]
+
+
+@pytest.mark.parametrize("query", ['"open data', "AND", "(open data", "open data)", "NOT", 'title:"x'])
+def test_a_malformed_query_gives_a_message_and_best_effort_results(indexed, query):
+    response = run(indexed, query)
+    assert response.message
+    assert response.total >= 0
+
+
+def test_syntax_problems_are_named():
+    assert syntax_problems('"open') == ["unbalanced quote"]
+    assert syntax_problems("open data") == []
+
+
+def test_did_you_mean_comes_from_the_index_vocabulary(indexed):
+    response = run(indexed, "manchestr")
+    assert response.total == 0
+    assert response.suggestion == "manchester"
+
+
+def test_incremental_update_and_check_keep_index_and_kb_consistent(indexed):
+    from kb.models import Document
+
+    with indexed.session() as session:
+        doc = session.query(Document).filter_by(url="https://a.uk/4").one()
+        doc.gone = True
+        doc_id = doc.id
+    update_index(indexed, indexed.settings.index_dir, [doc_id])
+    assert run(indexed, "Manchester").total == 0
+    report = check_index(indexed, indexed.settings.index_dir)
+    assert report["missing_from_index"] == [] and report["not_in_kb"] == []

@@ -1,0 +1,74 @@
+"""Casebook's web UI and JSON API: a Flask app factory with one blueprint per area.
+
+Imports kb and index only. Errors carry their HTTP status and one handler
+renders them as HTML or JSON.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from kb.settings import Settings
+from kb.storage import open_kb
+
+
+def _secret_key(settings: Settings) -> str:
+    """The configured key, or one generated once and kept in the data folder (0600)."""
+    if settings.secret_key:
+        return settings.secret_key
+    path = Path(settings.data_dir) / "secret_key"
+    if path.is_file():
+        return path.read_text(encoding="utf-8").strip()
+    key = secrets.token_hex(32)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with open(fd, "w", encoding="utf-8") as handle:
+        handle.write(key)
+    return key
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
+def create_app(settings: Settings, kb=None) -> Flask:
+    """Build the Flask app for one data folder."""
+    app = Flask(__name__)
+    app.config.update(SECRET_KEY=_secret_key(settings), JSON_SORT_KEYS=False,
+                      SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax")
+    app.extensions["casebook"] = {"settings": settings, "kb": kb or open_kb(settings)}
+    from webui import api, documents, search
+
+    app.register_blueprint(search.bp)
+    app.register_blueprint(documents.bp)
+    app.register_blueprint(api.bp)
+
+    @app.errorhandler(HTTPException)
+    def handle_http_error(exc: HTTPException):
+        if wants_json():
+            return jsonify({"status": exc.code, "error": exc.name, "message": exc.description}), exc.code
+        return render_template("error.html", error=exc), exc.code
+
+    @app.errorhandler(Exception)
+    def handle_unexpected(exc: Exception):
+        app.logger.exception("unhandled error on %s", request.path)
+        message = "Something went wrong on our side; the error has been logged."
+        if wants_json():
+            return jsonify({"status": 500, "error": "Internal Server Error", "message": message}), 500
+        return render_template("error.html", error={"code": 500, "name": "Internal error", "description": message}), 500
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+        response.headers.setdefault("Content-Security-Policy",
+                                    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+                                    "frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
+        return response
+
+    return app

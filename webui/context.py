@@ -1,0 +1,40 @@
+"""Access to the app's knowledge base and search from a request, and request parsing."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, request
+
+from index.query import MAX_PER_PAGE, SORTS, SearchRequest
+from index.schema import FACETS
+
+
+def kb():
+    return current_app.extensions["casebook"]["kb"]
+
+
+def settings():
+    return current_app.extensions["casebook"]["settings"]
+
+
+def _int_arg(name: str, default: int, low: int, high: int) -> int:
+    raw = request.args.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        abort(400, f"parameter {name!r} must be a whole number")
+    if not low <= value <= high:
+        abort(400, f"parameter {name!r} must be between {low} and {high}")
+    return value
+
+
+def search_request() -> SearchRequest:
+    """A SearchRequest from the query string (?q=&lang=nl&lang=fr&page=2...); 400 on bad values."""
+    filters = {name: [v for v in request.args.getlist(name) if v][:50] for name in FACETS}
+    sort = request.args.get("sort") or "relevance"
+    if sort not in SORTS:
+        abort(400, f"parameter 'sort' must be one of {', '.join(SORTS)}")
+    return SearchRequest(q=(request.args.get("q") or "")[:500], filters={k: v for k, v in filters.items() if v},
+                         page=_int_arg("page", 1, 1, 1000), per_page=_int_arg("per_page", 10, 1, MAX_PER_PAGE),
+                         sort=sort)
