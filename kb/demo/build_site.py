@@ -363,10 +363,15 @@ def build_case(content: Content, out: Output, case: dict) -> None:
 
 # --- listings, themes, homes -------------------------------------------------------
 
+def where_text(content: Content, case: dict) -> str:
+    country = country_label(content, case["country"], case["lang"])
+    return case["place"] if case["place"] == country else f"{case['place']}, {country}"
+
+
 def case_list(content: Content, cases: list) -> str:
     items = []
     for case in cases:
-        where = f"{case['place']}, {country_label(content, case['country'], case['lang'])}"
+        where = where_text(content, case)
         items.append(f'<li class="case-teaser"><h3>{link(case_url(case["slug"], case["lang"]), case["title"])}</h3>'
                      f'<p class="where">{esc(where)}</p><p>{esc(" ".join(case["summary"].split()))}</p></li>')
     return '<ul class="case-list">\n' + "\n".join(items) + "\n</ul>"
@@ -571,7 +576,7 @@ def report_pdf_lines(content: Content, report: dict, cases: list) -> list:
     lines = [" ".join(report["summary"].split()), "", f"{ui['published']}: {report['published']}", ""]
     if report.get("select"):
         lines.append(ui["report_cases"] + ":")
-        lines += [f"- {c['title']} ({c['place']}, {country_label(content, c['country'], c['lang'])})" for c in cases]
+        lines += [f"- {c['title']} ({where_text(content, c)})" for c in cases]
     else:
         for heading, rows in overview_rows(content, report["lang"]).items():
             lines += [heading + ": " + "; ".join(f"{label} {count}" for label, count in rows if count), ""]
