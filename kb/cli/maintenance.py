@@ -1,0 +1,113 @@
+"""`kb check`, `kb backup` and `kb restore`: keeping a data folder sound and safe."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+import click
+
+from kb.cli import Failure, UserError, _emit, _open, cli
+from kb.errors import InputError, StorageError
+
+
+def frontier_problems(kb) -> list[str]:
+    """URLs left in flight by finished crawls, outcomes pointing at missing documents."""
+    from sqlalchemy import select
+
+    from kb.models import CrawlJob, CrawlUrl, Document
+
+    problems = []
+    with kb.session() as session:
+        stuck = session.scalar(select(CrawlUrl.id).join(CrawlJob, CrawlJob.id == CrawlUrl.job_id)
+                               .where(CrawlJob.status == "done", CrawlUrl.status.in_(("in_flight", "pending")))
+                               .limit(1))
+        if stuck is not None:
+            problems.append("a finished crawl still has URLs pending or in flight")
+        orphan = session.scalar(select(CrawlUrl.id).outerjoin(Document, Document.id == CrawlUrl.document_id)
+                                .where(CrawlUrl.document_id.is_not(None), Document.id.is_(None)).limit(1))
+        if orphan is not None:
+            problems.append("crawl outcomes point at documents that do not exist")
+    return problems
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.pass_context
+def check(ctx, as_json: bool):
+    """Check the data folder: SQLite integrity, index <-> kb consistency, crawl frontier.
+
+    Exits 1 when a problem is found; `kb index --rebuild` repairs the index.
+    """
+    from index.build import check_index
+    from index.errors import SearchError
+    from kb.backup import integrity_problems
+
+    kb = _open(ctx, create=False)
+    report = {"database": integrity_problems(kb.settings.db_path), "frontier": frontier_problems(kb)}
+    try:
+        index = check_index(kb, kb.settings.index_dir)
+        report["index"] = [f"{len(index['missing_from_index'])} documents missing from the index"] * bool(
+            index["missing_from_index"]) + [f"{len(index['not_in_kb'])} index entries not in the kb"] * bool(
+            index["not_in_kb"])
+    except SearchError as exc:
+        report["index"] = [str(exc)]
+    report["ok"] = not any(report[k] for k in ("database", "frontier", "index"))
+
+    def render(r):
+        for part in ("database", "index", "frontier"):
+            click.echo(f"{part:<9} " + ("ok" if not r[part] else "; ".join(r[part])))
+
+    _emit(report, as_json, render)
+    if not report["ok"]:
+        sys.exit(1)
+
+
+@cli.command()
+@click.argument("target", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace TARGET's contents if it is not empty.")
+@click.pass_context
+def backup(ctx, target: Path, force: bool):
+    """Back up the data folder (database, index, settings) into TARGET, while in use."""
+    from index.backup import copy_index
+    from index.errors import SearchError
+    from kb.backup import backup_database, copy_config, prepare_target
+
+    kb = _open(ctx, create=False)
+    try:
+        prepare_target(target, force)
+        backup_database(kb.settings.db_path, target / "kb.sqlite3")
+        copy_config(kb.settings.data_dir, target)
+        copy_index(kb.settings.index_dir, target / "index")
+    except InputError as exc:
+        raise UserError(str(exc)) from None
+    except (StorageError, SearchError, OSError) as exc:
+        raise Failure(f"backup failed: {exc}") from None
+    click.echo(f"backed up {kb.settings.data_dir} to {target}")
+
+
+@cli.command()
+@click.argument("source", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace the data folder's contents if it is not empty.")
+@click.pass_context
+def restore(ctx, source: Path, force: bool):
+    """Restore a backup made by `kb backup` from SOURCE into the data folder."""
+    from kb.backup import copy_config, integrity_problems, prepare_target
+    from kb.settings import load_settings
+
+    if not (source / "kb.sqlite3").is_file():
+        raise UserError(f"{source} holds no kb backup (kb.sqlite3 missing)")
+    if problems := integrity_problems(source / "kb.sqlite3"):
+        raise Failure(f"the backup's database is damaged: {problems[0]}")
+    target = load_settings(ctx.obj["data"]).data_dir
+    try:
+        prepare_target(target, force)
+    except InputError as exc:
+        raise UserError(str(exc)) from None
+    shutil.copy2(source / "kb.sqlite3", target / "kb.sqlite3")
+    copy_config(source, target)
+    if (source / "index").is_dir():
+        shutil.copytree(source / "index", target / "index")
+    _open(ctx, create=False).close()  # applies any newer migrations
+    click.echo(f"restored {source} into {target}")
