@@ -130,11 +130,13 @@ def import_documents(session, path: Path) -> ImportReport:
 
 
 def _apply_import(document: Document, values: dict) -> None:
-    detected = detect_language(f"{values['title']}\n{values['text']}", values["lang"])
     for key in ("title", "text", "doc_type", "country", "municipality", "themes", "year", "description"):
         setattr(document, key, values[key])
-    document.lang = values["lang"] or detected.lang
-    document.lang_confidence = 1.0 if values["lang"] else detected.confidence
+    if values["lang"]:
+        document.lang, document.lang_confidence = values["lang"], 1.0
+    else:
+        detected = detect_language(f"{values['title']}\n{values['text']}")
+        document.lang, document.lang_confidence = detected.lang, detected.confidence
     document.final_url = values["url"]
     document.content_hash = hashlib.sha256(values["text"].encode("utf-8")).hexdigest()
     document.fetched_at = document.checked_at = utcnow()

@@ -1,0 +1,80 @@
+"""Faults: processes killed with SIGKILL at several moments leave a sound, searchable data folder."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+KB = [sys.executable, "-c", "from kb.cli import main; main()"]
+
+
+def kb(data, *args, timeout=300):
+    return subprocess.run([*KB, "--data", str(data), *args], capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.fixture(scope="module")
+def big_folder(tmp_path_factory):
+    """A data folder with 3,000 imported documents and a built index."""
+    root = tmp_path_factory.mktemp("faults")
+    words = ("gemeente loket digitaal inwoners attest aanvraag open data sensor luchtkwaliteit participatie "
+             "begroting mobiliteit parkeren wijk energie afval").split()
+    lines = []
+    for i in range(3000):
+        text = " ".join(words[(i * 7 + k) % len(words)] for k in range(120))
+        lines.append(json.dumps({"url": f"https://stad.be/{i}", "title": f"Project {i}", "text": text, "lang": "nl"}))
+    (root / "docs.jsonl").write_text("\n".join(lines), encoding="utf-8")
+    data = root / "data"
+    result = kb(data, "import", str(root / "docs.jsonl"))
+    assert result.returncode == 0, result.stderr
+    return data
+
+
+@pytest.mark.parametrize("kill_after", [0.3, 1.0, 1.8, 2.8])
+def test_a_rebuild_killed_at_any_moment_leaves_the_old_index_serving(big_folder, kill_after):
+    before = json.loads(kb(big_folder, "search", "luchtkwaliteit", "--json").stdout)["total"]
+    process = subprocess.Popen([*KB, "--data", str(big_folder), "index", "--rebuild"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(kill_after)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    after = kb(big_folder, "search", "luchtkwaliteit", "--json")
+    assert after.returncode == 0, after.stderr
+    assert json.loads(after.stdout)["total"] == before
+    assert kb(big_folder, "check").returncode == 0
+    rerun = kb(big_folder, "index", "--rebuild", "--json")
+    assert rerun.returncode == 0 and json.loads(rerun.stdout)["indexed"] == 3000
+
+
+def test_a_killed_server_leaves_the_folder_sound_and_a_new_server_answers(big_folder):
+    import socket
+    import urllib.request
+
+    def free_port():
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            return s.getsockname()[1]
+
+    for _ in range(2):
+        port = free_port()
+        server = subprocess.Popen([*KB, "--data", str(big_folder), "serve", "--port", str(port)],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            body = None
+            for _ in range(100):
+                try:
+                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/search?q=parkeren", timeout=5) as resp:
+                        body = json.loads(resp.read())
+                    break
+                except OSError:
+                    time.sleep(0.1)
+            assert body is not None and body["total"] > 0
+        finally:
+            os.kill(server.pid, signal.SIGKILL)
+            server.wait()
+    assert kb(big_folder, "check").returncode == 0
