@@ -7,12 +7,13 @@ DATA   ?= kb-data
 PYTEST_ARGS ?=
 BIN = $(VENV)/bin
 
-.PHONY: demo test install install-test chromium bench clean help
+.PHONY: demo test install install-test chromium bench audit clean help
 
 help:
 	@echo "make demo   - install, crawl the bundled demo site, index it, serve http://$(HOST):$(PORT)/"
 	@echo "make test   - install test dependencies and run the whole test suite"
 	@echo "make bench  - run the benchmarks in bench/ (slow)"
+	@echo "make audit  - bandit and pip-audit"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +48,15 @@ test: $(VENV)/.installed-test chromium
 bench: $(VENV)/.installed-test
 	$(BIN)/python -m bench.search
 	$(BIN)/python -m bench.crawl
+
+# Security audit: bandit (no high-severity finding allowed) and pip-audit of the installed
+# dependencies. pip-audit needs PyPI's vulnerability API; where only the package index is
+# reachable it cannot audit, and says so without failing the target.
+audit: $(VENV)/.installed-test
+	$(BIN)/pip install --quiet bandit pip-audit
+	$(BIN)/bandit -q -r kb crawler index webui --severity-level high --confidence-level medium
+	$(BIN)/pip freeze --exclude-editable > $(VENV)/audit-requirements.txt
+	-timeout 180 $(BIN)/pip-audit --no-deps --disable-pip -r $(VENV)/audit-requirements.txt --progress-spinner off
 
 clean:
 	rm -rf $(VENV) build *.egg-info
