@@ -122,13 +122,20 @@ def parse_thesaurus(text: str, source: str = "<string>") -> Thesaurus:
         document = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as exc:
         raise ThesaurusError(f"{source}: not valid YAML: {exc}") from exc
+    try:
+        return _build(document)
+    except ThesaurusError as exc:
+        raise ThesaurusError(f"{source}: {exc}") from None
+
+
+def _build(document: Any) -> Thesaurus:
     if not isinstance(document, dict) or not isinstance(document.get("concepts"), list):
-        raise ThesaurusError(f"{source}: expected a mapping with a 'concepts' list")
+        raise ThesaurusError("expected a mapping with a 'concepts' list")
     raw: dict[str, tuple[dict[str, tuple[str, ...]], tuple[str, ...], bool]] = {}
     for position, entry in enumerate(document["concepts"], start=1):
         concept_id, parsed = _parse_entry(entry, position)
         if concept_id in raw:
-            raise ThesaurusError(f"{source}: concept {concept_id!r}: duplicate id")
+            raise ThesaurusError(f"concept {concept_id!r}: duplicate id")
         raw[concept_id] = parsed
     narrower: dict[str, list[str]] = {concept_id: [] for concept_id in raw}
     for concept_id, (_, broader, _) in raw.items():
@@ -144,10 +151,7 @@ def parse_thesaurus(text: str, source: str = "<string>") -> Thesaurus:
         )
         for concept_id, (labels, broader, top) in raw.items()
     }
-    try:
-        return Thesaurus(MappingProxyType(concepts))
-    except ThesaurusError as exc:
-        raise ThesaurusError(f"{source}: {exc}") from None
+    return Thesaurus(MappingProxyType(concepts))
 
 
 def _parse_entry(entry: Any, position: int) -> tuple[str, tuple[Any, ...]]:
@@ -171,10 +175,12 @@ def _parse_entry(entry: Any, position: int) -> tuple[str, tuple[Any, ...]]:
     labels = entry.get("labels")
     if not isinstance(labels, dict) or not labels:
         raise ThesaurusError(f"{where}: 'labels' must map languages to labels")
-    parsed = {lang: _parse_labels(value, f"{where}, {lang!r} labels") for lang, value in labels.items()}
-    for lang in parsed:
+    for lang in labels:
         if not isinstance(lang, str) or not _LANGUAGE_PATTERN.match(lang):
             raise ThesaurusError(f"{where}: {lang!r} is not a language code")
+    parsed = {
+        lang: _parse_labels(value, f"{where}, {lang!r} labels") for lang, value in labels.items()
+    }
     return concept_id, (parsed, tuple(broader), top)
 
 
