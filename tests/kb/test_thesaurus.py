@@ -20,12 +20,14 @@ ALL_LANGUAGES = ("de", "en", "es", "fr", "it", "nl")
 # language, or an acronym that is a common word in one language.
 GENERIC_LABELS = {"data", "city", "open", "smart", "digital", "platform", "service", "services"}
 FALSE_FRIENDS = {
-    "en": {"its", "led", "rip", "pia", "bio", "cloud", "hub", "pilot", "region", "noise", "water"},
-    "nl": {"maas", "ov", "bio", "mor", "lopen", "wonen", "veiligheid", "hergebruik"},
-    "fr": {"commune", "rip", "département", "pix"},
-    "de": {"parken", "beteiligung", "register", "schnittstelle", "förderung"},
-    "es": {"lora", "ide", "dependencia"},
-    "it": {"api", "ai", "comune", "ambiente", "sosta", "regione"},
+    "en": {"its", "led", "rip", "pia", "bio", "cloud", "hub", "pilot", "region", "noise",
+           "water", "walking", "profiling", "culture"},
+    "nl": {"maas", "ov", "bio", "mor", "lopen", "wonen", "veiligheid", "hergebruik",
+           "isolatie", "herstructurering", "cultuur"},
+    "fr": {"commune", "rip", "département", "pix", "habitat", "étalonnage", "culture"},
+    "de": {"parken", "beteiligung", "register", "schnittstelle", "förderung", "bezirk", "kultur"},
+    "es": {"lora", "ide", "dependencia", "cultura"},
+    "it": {"api", "ai", "comune", "ambiente", "sosta", "regione", "cultura"},
 }
 SHORT_LABELS_ALLOWED = {"AI", "IA", "KI", "4G", "5G", "G4"}
 
