@@ -135,3 +135,115 @@ class AuditEvent(Base):
     entity_id: Mapped[str | None] = mapped_column(String(60))
     before: Mapped[dict | None] = mapped_column(JSON)
     after: Mapped[dict | None] = mapped_column(JSON)
+
+
+class User(Base):
+    """A person who signs in: a researcher, a curator or an admin."""
+
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(300), default="")
+    role: Mapped[str] = mapped_column(String(20), default="researcher")
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    session_version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class ApiToken(Base):
+    """A bearer token for the API; only its SHA-256 is stored."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime)
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Case(Base):
+    """A curated case record: one example of a local government's project, under review."""
+
+    __tablename__ = "case_record"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(Text, default="")
+    summary: Mapped[str] = mapped_column(Text, default="")
+    municipality: Mapped[str | None] = mapped_column(String(200))
+    country: Mapped[str | None] = mapped_column(String(8))
+    nuts: Mapped[str | None] = mapped_column(String(10))
+    population_band: Mapped[str | None] = mapped_column(String(40))
+    level: Mapped[str | None] = mapped_column(String(40))
+    themes: Mapped[list] = mapped_column(default=list)
+    technologies: Mapped[list] = mapped_column(default=list)
+    programme: Mapped[str | None] = mapped_column(Text)
+    years: Mapped[list] = mapped_column(default=list)
+    status: Mapped[str | None] = mapped_column(String(60))
+    contact_org: Mapped[str | None] = mapped_column(Text)
+    links: Mapped[list] = mapped_column(default=list)
+    also_at: Mapped[list] = mapped_column(default=list)
+    origin: Mapped[str] = mapped_column(String(20), default="manual")
+    external_id: Mapped[str | None] = mapped_column(String(100), index=True)
+    from_document_id: Mapped[int | None] = mapped_column(ForeignKey("document.id"))
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("document.id"))
+    review_state: Mapped[str] = mapped_column(String(20), default="proposed")
+    proposed_by: Mapped[str | None] = mapped_column(String(200))
+    proposed_changes: Mapped[dict | None] = mapped_column(JSON)
+    validated_by: Mapped[str | None] = mapped_column(String(200))
+    validated_at: Mapped[datetime | None] = mapped_column(DateTime)
+    reject_reason: Mapped[str | None] = mapped_column(Text)
+    merged_into: Mapped[int | None] = mapped_column(ForeignKey("case_record.id"))
+    created_by: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class Collection(Base):
+    """A curated, annotated set of documents and cases, optionally for an event."""
+
+    __tablename__ = "collection"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(Text, default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    visibility: Mapped[str] = mapped_column(String(20), default="private")
+    event_name: Mapped[str | None] = mapped_column(Text)
+    event_start: Mapped[str | None] = mapped_column(String(40))
+    event_end: Mapped[str | None] = mapped_column(String(40))
+    event_place: Mapped[str | None] = mapped_column(Text)
+    event_mode: Mapped[str | None] = mapped_column(String(20))
+    agenda: Mapped[list] = mapped_column(default=list)
+    created_by: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class CollectionCurator(Base):
+    """A user who may edit (and, when private, see) a collection."""
+
+    __tablename__ = "collection_curator"
+    __table_args__ = (UniqueConstraint("collection_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    collection_id: Mapped[int] = mapped_column(ForeignKey("collection.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+
+
+class CollectionItem(Base):
+    """A document or a case in a collection, at a position, with a curator's note."""
+
+    __tablename__ = "collection_item"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    collection_id: Mapped[int] = mapped_column(ForeignKey("collection.id"), index=True)
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("document.id"))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("case_record.id"))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    note: Mapped[str] = mapped_column(Text, default="")
+    added_by: Mapped[str | None] = mapped_column(String(200))
+    added_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

@@ -42,6 +42,7 @@ class Settings:
         ("nl", "en", "fr", "de", "es", "it", "pt"), "Languages with their own analysis."
     )
     secret_key: str = _setting("", "Flask secret key; generated into the data folder when empty.")
+    secure_cookies: bool = _setting(False, "Send the session cookie over HTTPS only (turn on behind HTTPS).")
 
     @property
     def db_path(self) -> Path:

@@ -40,13 +40,18 @@ def create_app(settings: Settings, kb=None) -> Flask:
     """Build the Flask app for one data folder."""
     app = Flask(__name__)
     app.config.update(SECRET_KEY=_secret_key(settings), JSON_SORT_KEYS=False,
-                      SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax")
+                      SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
+                      SESSION_COOKIE_SECURE=settings.secure_cookies)
     app.extensions["casebook"] = {"settings": settings, "kb": kb or open_kb(settings)}
     from webui import api, documents, search
 
     app.register_blueprint(search.bp)
     app.register_blueprint(documents.bp)
     app.register_blueprint(api.bp)
+    from webui import api_write, auth
+
+    auth.init_app(app)
+    app.register_blueprint(api_write.bp)
 
     @app.errorhandler(HTTPException)
     def handle_http_error(exc: HTTPException):

@@ -1,0 +1,67 @@
+"""The audit trail: every change to cases, collections and sources, with before and after.
+
+``snapshot`` turns a record into plain JSON (dates as ISO strings) so that an
+event's ``before`` can rebuild the record exactly; ``record`` stores one event.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import inspect, select
+from sqlalchemy.orm import Session
+
+from kb.models import AuditEvent
+
+
+def _plain(value):
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    return value
+
+
+def snapshot(row) -> dict:
+    """Every column of ``row`` as JSON-ready values."""
+    return {column.key: _plain(getattr(row, column.key)) for column in inspect(row).mapper.column_attrs}
+
+
+def revive(model, data: dict) -> dict:
+    """Column values from a snapshot, with ISO strings turned back into datetimes."""
+    values = {}
+    for column in inspect(model).columns:
+        if column.key not in data:
+            continue
+        value = data[column.key]
+        if value is not None and column.type.python_type is datetime:
+            value = datetime.fromisoformat(value)
+        values[column.key] = value
+    return values
+
+
+def record(session: Session, actor: str | None, action: str, entity: str, entity_id,
+           before: dict | None = None, after: dict | None = None) -> AuditEvent:
+    event = AuditEvent(actor=actor, action=action, entity=entity,
+                       entity_id=None if entity_id is None else str(entity_id), before=before, after=after)
+    session.add(event)
+    session.flush()
+    return event
+
+
+def history(session: Session, entity: str | None = None, entity_id=None, limit: int = 200) -> list[AuditEvent]:
+    """Newest first: the events of one record, of one kind of record, or of everything."""
+    query = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit)
+    if entity is not None:
+        query = query.where(AuditEvent.entity == entity)
+    if entity_id is not None:
+        query = query.where(AuditEvent.entity_id == str(entity_id))
+    return list(session.scalars(query))
+
+
+def event_json(event: AuditEvent) -> dict:
+    return {"id": event.id, "at": event.at.isoformat(timespec="seconds"), "actor": event.actor,
+            "action": event.action, "entity": event.entity, "entity_id": event.entity_id,
+            "before": event.before, "after": event.after}

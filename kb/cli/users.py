@@ -1,0 +1,90 @@
+"""`kb user ...`: accounts and API tokens."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from kb.cli import UserError, _emit, _open, cli
+
+
+@cli.group()
+def user():
+    """Manage accounts (researcher, curator, admin) and their API tokens."""
+
+
+@user.command(name="add")
+@click.argument("name")
+@click.option("--role", type=click.Choice(["researcher", "curator", "admin"]), required=True,
+              help="What the user may do: researcher < curator < admin.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from the first line of standard input.")
+@click.pass_context
+def user_add(ctx, name: str, role: str, password_stdin: bool):
+    """Create the user NAME (the password is prompted for unless --password-stdin)."""
+    from kb.accounts import AccountError, create_user
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    kb = _open(ctx)
+    try:
+        with kb.session() as session:
+            create_user(session, name, role, password)
+    except AccountError as exc:
+        raise UserError(str(exc)) from None
+    click.echo(f"created {role} {name}", err=True)
+
+
+@user.command(name="token")
+@click.argument("name")
+@click.pass_context
+def user_token(ctx, name: str):
+    """Print a new API token for NAME (use as `Authorization: Bearer TOKEN`)."""
+    from kb.accounts import create_token, find_user
+
+    kb = _open(ctx)
+    with kb.session() as session:
+        account = find_user(session, name)
+        if account is None:
+            raise UserError(f"there is no user named {name!r}")
+        if account.disabled:
+            raise UserError(f"user {name!r} is disabled")
+        token = create_token(session, account)
+    click.echo(token)
+
+
+@user.command(name="list")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON list.")
+@click.pass_context
+def user_list(ctx, as_json: bool):
+    """List users with their role, state and number of tokens."""
+    from kb.accounts import list_users
+
+    kb = _open(ctx)
+    with kb.session() as session:
+        users = list_users(session)
+
+    def render(rows):
+        for row in rows:
+            state = "disabled" if row["disabled"] else "active"
+            click.echo(f"{row['name']:<24} {row['role']:<11} {state:<9} tokens={row['tokens']}")
+
+    _emit(users, as_json, render)
+
+
+@user.command(name="disable")
+@click.argument("name")
+@click.pass_context
+def user_disable(ctx, name: str):
+    """Disable NAME: ends their sessions and revokes their API tokens."""
+    from kb.accounts import AccountError, disable_user
+
+    kb = _open(ctx)
+    try:
+        with kb.session() as session:
+            disable_user(session, name)
+    except AccountError as exc:
+        raise UserError(str(exc)) from None
+    click.echo(f"disabled {name}", err=True)

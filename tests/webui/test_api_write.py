@@ -1,0 +1,147 @@
+"""The write API contract: sources and collections with bearer tokens."""
+
+from __future__ import annotations
+
+import pytest
+
+from kb.accounts import create_token, create_user
+
+
+@pytest.fixture
+def app(settings, kb):
+    from webui import create_app
+
+    app = create_app(settings, kb)
+    app.config.update(TESTING=True)
+    return app
+
+
+@pytest.fixture
+def tokens(kb):
+    made = {}
+    with kb.session() as session:
+        for role in ("researcher", "curator", "admin"):
+            made[role] = create_token(session, create_user(session, role, role, "password-" + role))
+        made["curator2"] = create_token(session, create_user(session, "curator2", "curator", "password-c2"))
+    return made
+
+
+def bearer(token):
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_a_researcher_registers_a_source_which_is_queued(app, tokens):
+    response = app.test_client().post("/api/sources", json={"url": "https://www.example.org/cases/", "name": "Ex"},
+                                      headers=bearer(tokens["researcher"]))
+    assert response.status_code == 201
+    assert response.get_json() == {"id": response.get_json()["id"], "status": "queued"}
+    assert isinstance(response.get_json()["id"], int)
+
+
+def test_registering_a_source_without_a_token_answers_401(app):
+    response = app.test_client().post("/api/sources", json={"url": "https://www.example.org/", "name": "Ex"})
+    assert response.status_code == 401
+    assert response.is_json
+
+
+def test_a_wrong_token_answers_401(app, tokens):
+    response = app.test_client().post("/api/sources", json={"url": "https://www.example.org/", "name": "Ex"},
+                                      headers=bearer("kb_not-a-token"))
+    assert response.status_code == 401
+
+
+@pytest.mark.parametrize("url", [
+    "http://127.0.0.1/", "http://[::1]/", "http://10.0.0.1/", "http://169.254.169.254/latest/meta-data/",
+    "http://2130706433/", "http://localhost:8080/", "http://0x7f.0.0.1/", "ftp://example.org/", "file:///etc/passwd",
+    "javascript:alert(1)", "http://192.168.1.1/", "http://[::ffff:127.0.0.1]/", "not a url", "",
+])
+def test_a_refused_url_answers_422_with_a_message(app, tokens, url):
+    response = app.test_client().post("/api/sources", json={"url": url, "name": "x"},
+                                      headers=bearer(tokens["researcher"]))
+    assert response.status_code == 422
+    assert response.get_json()["message"]
+
+
+def test_private_hosts_are_accepted_when_an_admin_allows_them(settings, kb, tokens):
+    import dataclasses
+
+    from webui import create_app
+
+    app = create_app(dataclasses.replace(settings, allow_private_hosts=True), kb)
+    response = app.test_client().post("/api/sources", json={"url": "http://127.0.0.1:8765/", "name": "demo"},
+                                      headers=bearer(tokens["researcher"]))
+    assert response.status_code == 201
+
+
+def test_a_bad_body_is_a_4xx_message_never_a_500(app, tokens):
+    client = app.test_client()
+    for body in ("not json", "[1, 2]", '{"url": 5}', '{"url": "https://example.org/", "tags": {"a": 1}}'):
+        response = client.post("/api/sources", data=body, content_type="application/json",
+                               headers=bearer(tokens["researcher"]))
+        assert response.status_code in (400, 422), body
+        assert response.get_json()["message"]
+
+
+def test_the_same_url_twice_is_a_conflict_naming_the_first_source(app, tokens):
+    client = app.test_client()
+    first = client.post("/api/sources", json={"url": "https://example.org/a"}, headers=bearer(tokens["researcher"]))
+    again = client.post("/api/sources", json={"url": "https://example.org/a"}, headers=bearer(tokens["curator"]))
+    assert again.status_code == 409 and again.get_json()["id"] == first.get_json()["id"]
+
+
+def test_a_curator_creates_a_collection_a_researcher_may_not(app, tokens):
+    client = app.test_client()
+    body = {"title": "Smart city governance workshop", "visibility": "public"}
+    created = client.post("/api/collections", json=body, headers=bearer(tokens["curator"]))
+    assert created.status_code == 201 and isinstance(created.get_json()["id"], int)
+    assert client.post("/api/collections", json=body, headers=bearer(tokens["researcher"])).status_code == 403
+    assert client.post("/api/collections", json=body).status_code == 401
+    assert client.post("/api/collections", json=body, headers=bearer(tokens["admin"])).status_code == 201
+
+
+def test_a_collection_with_a_bad_visibility_or_no_title_answers_422(app, tokens):
+    client = app.test_client()
+    for body in ({"title": "x", "visibility": "secret"}, {"visibility": "public"}, {"title": ["x"]}):
+        assert client.post("/api/collections", json=body, headers=bearer(tokens["curator"])).status_code == 422
+
+
+def test_a_private_collection_is_404_to_all_but_its_curators_and_admins(app, tokens):
+    client = app.test_client()
+    created = client.post("/api/collections", json={"title": "Internal", "visibility": "private"},
+                          headers=bearer(tokens["curator"]))
+    url = f"/api/collections/{created.get_json()['id']}"
+    assert client.get(url).status_code == 404
+    assert client.get(url, headers=bearer(tokens["researcher"])).status_code == 404
+    assert client.get(url, headers=bearer(tokens["curator2"])).status_code == 404
+    assert client.get(url, headers=bearer(tokens["curator"])).status_code == 200
+    assert client.get(url, headers=bearer(tokens["admin"])).get_json()["title"] == "Internal"
+
+
+@pytest.mark.parametrize("visibility", ["public", "unlisted"])
+def test_public_and_unlisted_collections_are_readable_by_anyone_with_the_link(app, tokens, visibility):
+    client = app.test_client()
+    created = client.post("/api/collections", json={"title": "Open", "visibility": visibility},
+                          headers=bearer(tokens["curator"]))
+    assert client.get(f"/api/collections/{created.get_json()['id']}").status_code == 200
+
+
+def test_only_the_collections_curators_may_add_items_or_delete_it(app, tokens, kb):
+    from kb.models import Document
+
+    with kb.session() as session:
+        session.add(Document(url="https://example.org/doc", title="A document"))
+        session.flush()
+        doc_id = session.query(Document).one().id
+    client = app.test_client()
+    created = client.post("/api/collections", json={"title": "Mine", "visibility": "public"},
+                          headers=bearer(tokens["curator"]))
+    url = f"/api/collections/{created.get_json()['id']}"
+    assert client.post(url + "/items", json={"document_id": doc_id},
+                       headers=bearer(tokens["curator2"])).status_code == 403
+    assert client.post(url + "/items", json={"document_id": doc_id, "note": "Read first"},
+                       headers=bearer(tokens["curator"])).status_code == 201
+    assert client.post(url + "/items", json={"document_id": 999}, headers=bearer(tokens["curator"])).status_code == 422
+    assert client.get(url).get_json()["items"][0]["note"] == "Read first"
+    assert client.delete(url, headers=bearer(tokens["curator2"])).status_code == 403
+    assert client.delete(url, headers=bearer(tokens["curator"])).status_code == 204
+    assert client.get(url).status_code == 404

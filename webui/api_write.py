@@ -1,0 +1,135 @@
+"""The writing side of the JSON API: sources, collections (bearer tokens only).
+
+Reads answer to the session cookie too; writes need ``Authorization: Bearer``.
+Refused input answers 422 with a JSON message, never a 500.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, g, jsonify, request
+
+from kb.collections import (CollectionError, add_item, can_edit, can_view, collection_json, create_collection,
+                            delete_collection, update_collection)
+from kb.errors import InputError
+from kb.models import Collection, Source, User
+from kb.source_queue import DuplicateSource, register_source, source_json
+from webui.auth import require_role
+from webui.context import kb, settings
+
+bp = Blueprint("api_write", __name__, url_prefix="/api")
+
+
+def json_body() -> dict:
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        abort(400, "Send a JSON object with Content-Type: application/json.")
+    return data
+
+
+def _text(data: dict, name: str) -> str | None:
+    value = data.get(name)
+    if value is not None and not isinstance(value, str):
+        abort(422, f"{name!r} must be a string")
+    return value
+
+
+@bp.route("/sources", methods=["POST"])
+@require_role("researcher")
+def create_source():
+    """Register a source: 201 {"id", "status": "queued"}; 422 for a refused URL."""
+    data = json_body()
+    fields = {name: data.get(name) for name in ("include", "exclude", "tags")}
+    for name, value in fields.items():
+        if value is not None and not (isinstance(value, str) or
+                                      isinstance(value, list) and all(isinstance(v, str) for v in value)):
+            abort(422, f"{name!r} must be a list of strings")
+    with kb().session() as db:
+        try:
+            source = register_source(db, _text(data, "url") or "", _text(data, "name"), g.viewer.name,
+                                     why=_text(data, "why"), allow_private=settings().allow_private_hosts, **fields)
+        except DuplicateSource as exc:
+            return jsonify({"status": 409, "error": "Conflict", "message": str(exc), "id": exc.source_id}), 409
+        except InputError as exc:
+            abort(422, str(exc))
+        return jsonify({"id": source.id, "status": source.status}), 201
+
+
+@bp.route("/sources/<int:source_id>")
+@require_role("researcher")
+def show_source(source_id: int):
+    with kb().session() as db:
+        source = db.get(Source, source_id)
+        if source is None or source.deleted_at is not None:
+            abort(404, f"There is no source {source_id}.")
+        return jsonify(source_json(source))
+
+
+def _collection_for(db, collection_id: int, edit: bool = False) -> Collection:
+    collection = db.get(Collection, collection_id)
+    if collection is None or not can_view(db, collection, g.viewer):
+        abort(404, f"There is no collection {collection_id}.")
+    if edit and not can_edit(db, collection, g.viewer):
+        abort(403, "Only this collection's curators and admins may change it.")
+    return collection
+
+
+@bp.route("/collections", methods=["POST"])
+@require_role("curator")
+def create_collection_api():
+    """Create a collection: 201 {"id"}; 422 for a missing title or a bad visibility."""
+    data = json_body()
+    with kb().session() as db:
+        try:
+            collection = create_collection(db, data, db.get(User, g.viewer.id), g.viewer.name)
+        except CollectionError as exc:
+            abort(422, str(exc))
+        return jsonify({"id": collection.id, "visibility": collection.visibility}), 201
+
+
+@bp.route("/collections/<int:collection_id>")
+def show_collection(collection_id: int):
+    """A collection with its items; a private one is 404 to all but its curators and admins."""
+    with kb().session() as db:
+        return jsonify(collection_json(db, _collection_for(db, collection_id)))
+
+
+@bp.route("/collections/<int:collection_id>", methods=["PATCH"])
+@require_role("curator")
+def update_collection_api(collection_id: int):
+    data = json_body()
+    with kb().session() as db:
+        collection = _collection_for(db, collection_id, edit=True)
+        try:
+            update_collection(db, collection, data, actor=g.viewer.name)
+        except CollectionError as exc:
+            abort(422, str(exc))
+        return jsonify(collection_json(db, collection))
+
+
+@bp.route("/collections/<int:collection_id>", methods=["DELETE"])
+@require_role("curator")
+def delete_collection_api(collection_id: int):
+    with kb().session() as db:
+        delete_collection(db, _collection_for(db, collection_id, edit=True), actor=g.viewer.name)
+    return "", 204
+
+
+@bp.route("/collections/<int:collection_id>/items", methods=["POST"])
+@require_role("curator")
+def add_collection_item(collection_id: int):
+    """Add {"document_id": N} or {"case_id": N}, with an optional "note": 201 {"id"}."""
+    data = json_body()
+    ids = {}
+    for name in ("document_id", "case_id"):
+        value = data.get(name)
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
+            abort(422, f"{name!r} must be a whole number")
+        ids[name] = value
+    with kb().session() as db:
+        collection = _collection_for(db, collection_id, edit=True)
+        try:
+            item = add_item(db, collection, **ids, note=_text(data, "note") or "", added_by=g.viewer.name,
+                            actor=g.viewer.name)
+        except CollectionError as exc:
+            abort(422, str(exc))
+        return jsonify({"id": item.id, "position": item.position}), 201

@@ -1,0 +1,208 @@
+"""Sign-in, sign-out and who is asking: sessions, bearer tokens, roles, throttling.
+
+A browser signs in with a password and gets a signed session cookie carrying the
+user's id and session version (bumping the version logs out everywhere). The API
+is written to with ``Authorization: Bearer TOKEN`` only, which is why API writes
+need no CSRF token: a browser never attaches a bearer token by itself. Every
+write route is wrapped in ``require_role``, which the permission test checks.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask_wtf.csrf import CSRFProtect
+from werkzeug.exceptions import Unauthorized
+
+from kb.accounts import ROLE_LEVEL, authenticate, logout_everywhere, role_at_least, user_for_token
+from kb.models import User
+from webui.context import kb
+
+bp = Blueprint("auth", __name__, url_prefix="/auth")
+csrf = CSRFProtect()
+UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """The signed-in user of a request, detached from the database session."""
+
+    id: int
+    name: str
+    role: str
+
+    def at_least(self, role: str) -> bool:
+        return role_at_least(self.role, role)
+
+
+class LoginThrottle:
+    """Failed sign-ins per IP and per user name; too many in a window locks the key out."""
+
+    def __init__(self, limit: int = 5, window: float = 900.0, clock=time.monotonic):
+        self.limit, self.window, self.clock = limit, window, clock
+        self._failures: dict[str, deque] = {}
+        self._lock = threading.Lock()
+
+    def _recent(self, key: str) -> deque:
+        now = self.clock()
+        failures = self._failures.setdefault(key, deque())
+        while failures and now - failures[0] > self.window:
+            failures.popleft()
+        return failures
+
+    def retry_after(self, *keys: str) -> int:
+        """Seconds until these keys may try again; 0 when they may now."""
+        with self._lock:
+            waits = [self.window - (self.clock() - failures[0])
+                     for failures in map(self._recent, keys) if len(failures) >= self.limit]
+        return int(max(waits, default=0)) + (1 if waits else 0)
+
+    def failed(self, *keys: str) -> None:
+        with self._lock:
+            for key in keys:
+                self._recent(key).append(self.clock())
+
+    def succeeded(self, *keys: str) -> None:
+        with self._lock:
+            for key in keys:
+                self._failures.pop(key, None)
+
+
+def init_app(app) -> None:
+    """Wire CSRF, the login throttle and the request's viewer into ``app``."""
+    app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
+    app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
+    csrf.init_app(app)
+    app.extensions["casebook"]["login_throttle"] = LoginThrottle()
+    app.before_request(load_viewer)
+    app.before_request(check_csrf)
+    app.context_processor(lambda: {"viewer": g.get("viewer"), "role_at_least": role_at_least})
+    app.register_blueprint(bp)
+
+
+def _bearer_token() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else None
+
+
+def load_viewer() -> None:
+    """Set g.viewer from the bearer token or, outside API writes, the session cookie."""
+    g.viewer, g.via_token = None, False
+    token = _bearer_token()
+    if token is not None:
+        with kb().session() as db:
+            user = user_for_token(db, token)
+            g.viewer = Viewer(user.id, user.name, user.role) if user else None
+        g.via_token = True
+        if g.viewer is None:
+            raise Unauthorized("The API token is not valid.", www_authenticate="Bearer")
+        return
+    if request.path.startswith("/api/") and request.method in UNSAFE_METHODS:
+        return  # the API is written to with tokens only
+    user_id = session.get("uid")
+    if user_id is None:
+        return
+    with kb().session() as db:
+        user = db.get(User, user_id)
+        if user is None or user.disabled or user.session_version != session.get("sv"):
+            session.clear()
+            return
+        g.viewer = Viewer(user.id, user.name, user.role)
+
+
+def check_csrf() -> None:
+    """Every unsafe request carries a CSRF token, except API calls (token-authenticated)."""
+    if request.method not in UNSAFE_METHODS or g.get("via_token") or request.path.startswith("/api/"):
+        return
+    if current_app.config.get("WTF_CSRF_ENABLED", True):
+        csrf.protect()
+
+
+def require_role(role: str):
+    """Refuse the view to anyone below ``role``: 401 (or the sign-in page) anonymous, 403 else."""
+    if role not in ROLE_LEVEL:
+        raise ValueError(f"unknown role {role!r}")
+
+    def decorate(view):
+        @functools.wraps(view)
+        def wrapped(*args, **kwargs):
+            viewer = g.get("viewer")
+            if viewer is None:
+                if request.path.startswith("/api/"):
+                    raise Unauthorized("Send an API token: Authorization: Bearer TOKEN.", www_authenticate="Bearer")
+                if request.method == "GET":
+                    return redirect(url_for("auth.login", next=request.full_path))
+                abort(401, "Please sign in first.")
+            if not viewer.at_least(role):
+                abort(403, f"This needs the {role} role.")
+            return view(*args, **kwargs)
+
+        wrapped.required_role = role
+        return wrapped
+
+    return decorate
+
+
+def public_write(view):
+    """Mark a write route anyone may use (signing in); the permission test reads the mark."""
+    view.required_role = "anonymous"
+    return view
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site paths: never redirect to another host after sign-in."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return url_for("search.index")
+    parts = urlsplit(target)
+    return target if not parts.scheme and not parts.netloc else url_for("search.index")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public_write
+def login():
+    error, status = None, 200
+    if request.method == "POST":
+        name = (request.form.get("name") or "").strip()[:200]
+        password = request.form.get("password") or ""
+        throttle: LoginThrottle = current_app.extensions["casebook"]["login_throttle"]
+        keys = (f"ip:{request.remote_addr}", f"user:{name.lower()}")
+        wait = throttle.retry_after(*keys)
+        if wait:
+            error, status = f"Too many failed sign-ins. Try again in {wait // 60 + 1} minutes.", 429
+        else:
+            with kb().session() as db:
+                user = authenticate(db, name, password)
+                found = (user.id, user.session_version) if user else None
+            if found is None:
+                throttle.failed(*keys)
+                error, status = "Wrong name or password.", 401
+            else:
+                throttle.succeeded(*keys)
+                session.clear()
+                session["uid"], session["sv"] = found
+                return redirect(_safe_next(request.args.get("next")))
+    return render_template("auth/login.html", error=error), status
+
+
+@bp.route("/logout", methods=["POST"])
+@public_write
+def logout():
+    session.clear()
+    return redirect(url_for("search.index"))
+
+
+@bp.route("/logout-everywhere", methods=["POST"])
+@require_role("researcher")
+def logout_all():
+    with kb().session() as db:
+        logout_everywhere(db, db.get(User, g.viewer.id))
+    session.clear()
+    flash("You have been signed out on every device.")
+    return redirect(url_for("auth.login"))
