@@ -1,32 +1,40 @@
-"""The crawl loop: take a URL from the frontier, check it, fetch it, keep it.
+"""The crawl loop: claim URLs from the frontier, visit them on workers, record outcomes.
 
-Politeness: robots.txt for our user agent, and a delay between two requests
-to one host (raised by ``Crawl-delay``). Each outcome is written to the
-frontier at once, so a killed crawl resumes where it stopped.
+Several hosts are crawled in parallel (``concurrency`` workers), one request
+at a time per host with a rest after each (``HostGate``: our delay, raised by
+``Crawl-delay``). Workers fetch and extract; this loop alone writes to the
+knowledge base, one short transaction per outcome, so a crawl killed at any
+moment resumes where it stopped: only URLs that were in flight are fetched
+again. Near-duplicates of a page already stored by the same crawl (SimHash)
+are merged into it as "also at", like exact duplicates.
 """
 
 from __future__ import annotations
 
+import threading
 import time
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Callable
 
 from sqlalchemy import select
 
-from crawler.errors import SkipError
-from crawler.extract import Page, decode_html, extract_html, extract_pdf
-from crawler.fetch import Fetcher, Response
+from crawler.fetch import Fetcher
 from crawler.frontier import Frontier, find_or_start_job
-from kb.language import detect_language
+from crawler.politeness import HostGate, host_key
 from crawler.robots import RobotsCache
 from crawler.settings import CrawlSettings
-from crawler.store import store_page
+from crawler.simhash import NearDuplicateIndex
+from crawler.sitemaps import SITEMAP_MARKER
+from crawler.store import add_also_at, content_hash, find_duplicate, store_page
 from crawler.urls import Scope, canonical_url, host_of
-from kb.models import CrawlJob, Document, utcnow
+from crawler.visit import Visit, Visitor
+from kb.language import primary_subtag
+from kb.models import CrawlJob, CrawlUrl, Document, utcnow
 from kb.storage import KnowledgeBase
 
-HTML_TYPES = {"text/html", "application/xhtml+xml", ""}
-PDF_TYPES = {"application/pdf", "application/x-pdf"}
+MAX_SITEMAPS = 500  # sitemap files read per crawl, however deep the indexes nest
+IDLE_WAIT = 0.05
 
 
 @dataclass
@@ -37,18 +45,35 @@ class CrawlResult:
     document_ids: list[int] = field(default_factory=list)
 
 
+@dataclass
+class _Job:
+    """What the loop knows about the job it runs."""
+
+    frontier: Frontier
+    scope: Scope
+    source_id: int | None
+    stored: int
+    near: NearDuplicateIndex
+    sitemaps: int = 0
+
+
 class Crawler:
-    """One crawl job over a set of seeds within a scope."""
+    """One crawl job over a set of seeds within a scope.
+
+    ``gate`` and ``slots`` may be shared by crawlers running side by side (the
+    sources of `kb crawl --due`): the gate keeps one request per host, the
+    semaphore bounds the requests in flight over all of them.
+    """
 
     def __init__(self, kb: KnowledgeBase, settings: CrawlSettings, progress: Callable[[str, str], None] | None = None,
-                 sleep=time.sleep):
+                 sleep=time.sleep, gate: HostGate | None = None, slots: threading.Semaphore | None = None):
         self.kb = kb
         self.settings = settings
         self.progress = progress or (lambda _url, _outcome: None)
-        self.sleep = sleep
         self.fetcher = Fetcher(settings, sleep=sleep)
         self.robots = RobotsCache(self.fetcher, settings.user_agent)
-        self.last_request: dict[str, float] = {}
+        self.gate = gate or HostGate()
+        self.slots = slots
         self.document_ids: list[int] = []
 
     def run(self, seeds: list[str], scope: Scope | None = None, source_id: int | None = None) -> CrawlResult:
@@ -59,116 +84,151 @@ class Crawler:
         if resumed:
             frontier.requeue_in_flight()
         frontier.add([(s, 0, None) for s in seeds])
+        job = _Job(frontier, scope, source_id, frontier.summary()["stored"], self._near_index(job_id))
+        visitor = Visitor(self.kb, self.settings, self.fetcher, self.robots, scope)
         try:
-            self._loop(frontier, scope, source_id)
+            with ThreadPoolExecutor(self.settings.concurrency, thread_name_prefix="crawl") as pool:
+                self._loop(job, visitor, pool)
         finally:
             self.fetcher.close()
         summary = frontier.summary()
         self._close_job(job_id, summary)
-        return CrawlResult(job_id, resumed, summary, self.document_ids)
+        return CrawlResult(job_id, resumed, summary, list(dict.fromkeys(self.document_ids)))
 
-    def _loop(self, frontier: Frontier, scope: Scope, source_id: int | None) -> None:
+    def _near_index(self, job_id: int) -> NearDuplicateIndex:
+        """Fingerprints of the pages this job stored before (a resumed crawl keeps finding them)."""
+        index = NearDuplicateIndex(self.settings.near_duplicate_distance)
+        with self.kb.session() as session:
+            rows = session.execute(select(Document.id, Document.simhash).join(CrawlUrl, CrawlUrl.document_id == Document.id)
+                                   .where(CrawlUrl.job_id == job_id, Document.simhash.is_not(None))).all()
+        for document_id, fingerprint in rows:
+            index.add(int(fingerprint, 16), document_id)
+        return index
+
+    def _loop(self, job: _Job, visitor: Visitor, pool: ThreadPoolExecutor) -> None:
+        running: dict[Future, CrawlUrl] = {}
         while True:
-            if frontier.summary()["stored"] >= self.settings.max_pages:
-                frontier.skip_pending("max_pages")
+            self._dispatch(job, visitor, pool, running)
+            if not running:
+                if job.stored >= self.settings.max_pages or not job.frontier.has_pending():
+                    break
+                time.sleep(min(max(self.gate.next_free_in(), 0.005), IDLE_WAIT))
+                continue
+            done, _ = wait(running, timeout=min(max(self.gate.next_free_in(), 0.005), IDLE_WAIT),
+                           return_when=FIRST_COMPLETED)
+            for future in done:
+                entry = running.pop(future)
+                visit = future.result()
+                self.gate.release(visit.key, visit.delay)
+                if self.slots is not None:
+                    self.slots.release()
+                self.progress(entry.url, self._record(job, visit))
+        if job.stored >= self.settings.max_pages:
+            job.frontier.skip_pending("max_pages")
+
+    def _dispatch(self, job: _Job, visitor: Visitor, pool: ThreadPoolExecutor, running: dict) -> None:
+        """Start visits while workers, slots and rested hosts allow (and max_pages is not reached)."""
+        while len(running) < self.settings.concurrency and job.stored + len(running) < self.settings.max_pages:
+            if self.slots is not None and not self.slots.acquire(blocking=False):
                 return
-            entry = frontier.claim_next()
+            entry = job.frontier.claim_next(self.gate.unavailable())
+            if entry is not None and not self.gate.try_acquire(host_key(entry.url)):
+                job.frontier.release(entry.id)  # another crawl took the host meanwhile
+                entry = None
             if entry is None:
+                if self.slots is not None:
+                    self.slots.release()
                 return
-            outcome = self._visit(frontier, entry, scope, source_id)
-            self.progress(entry.url, outcome)
+            running[pool.submit(visitor.visit, entry)] = entry
 
-    def _visit(self, frontier: Frontier, entry, scope: Scope, source_id: int | None) -> str:
-        try:
-            if entry.depth > 0 and not scope.allows(entry.url):
-                raise SkipError("out_of_scope")
-            if not self.robots.allows(entry.url):
-                rules = self.robots.for_url(entry.url)
-                raise SkipError("robots_unavailable" if rules.unavailable else "robots", rules.unavailable or "")
-            response = self._polite_fetch(entry.url)
-            document_id, links, reason = self._keep(entry.url, response, source_id)
-        except SkipError as exc:
-            frontier.finish(entry.id, "skipped", exc.reason, exc.detail, exc.status)
-            return exc.reason
-        frontier.finish(entry.id, "done", reason, None, response.status, document_id)
-        if entry.depth < self.settings.max_depth:
-            self._enqueue(frontier, links, entry, scope)
-        return reason or "stored"
+    def _record(self, job: _Job, visit: Visit) -> str:
+        """Write the outcome of ``visit``; returns it (``stored`` or a reason)."""
+        entry = visit.entry
+        self._add_sitemaps(job, visit.new_sitemaps, entry.url)
+        if visit.skip is not None:
+            if visit.gone:
+                self._mark_gone(entry.url)
+            job.frontier.finish(entry.id, "skipped", visit.skip.reason, visit.skip.detail, visit.skip.status)
+            return visit.skip.reason
+        status = visit.response.status if visit.response else None
+        if visit.sitemap is not None:
+            return self._record_sitemap(job, visit, status)
+        if visit.not_modified:
+            document_id, links = self._touch(entry.url)
+            job.frontier.finish(entry.id, "done", "not_modified", None, status, document_id)
+            self._enqueue(job, links, entry)
+            return "not_modified"
+        return self._record_page(job, visit)
 
-    def _enqueue(self, frontier: Frontier, links: list[str], entry, scope: Scope) -> None:
+    def _record_sitemap(self, job: _Job, visit: Visit, status: int | None) -> str:
+        entry, sitemap = visit.entry, visit.sitemap
+        job.frontier.finish(entry.id, "done", "sitemap", f"{len(sitemap.entries)} entries", status)
+        if sitemap.is_index:
+            self._add_sitemaps(job, [loc for loc, _lastmod in sitemap.entries], entry.url)
+        elif self.settings.max_depth >= 1:
+            inside = [(canonical_url(loc), 1, entry.url, f"lastmod={lastmod}" if lastmod else None)
+                      for loc, lastmod in sitemap.entries]
+            job.frontier.add([row for row in inside if job.scope.allows(row[0])])
+        return "sitemap"
+
+    def _add_sitemaps(self, job: _Job, urls: list[str], referrer: str) -> None:
+        """Queue sitemaps on the crawl's own hosts, at most MAX_SITEMAPS per crawl."""
+        rows = [(canonical_url(url), 0, referrer, SITEMAP_MARKER) for url in urls
+                if host_of(url) in job.scope.hosts][: max(0, MAX_SITEMAPS - job.sitemaps)]
+        job.sitemaps += job.frontier.add(rows)
+
+    def _record_page(self, job: _Job, visit: Visit) -> str:
+        entry, page, response = visit.entry, visit.page, visit.response
+        url = entry.url
+        key = canonical_url(page.canonical) if page.canonical and host_of(page.canonical) == host_of(url) else url
+        lastmod = entry.detail[len("lastmod="):] if (entry.detail or "").startswith("lastmod=") else None
+        with self.kb.session() as session:
+            near = self._near_duplicate(session, job, visit, key)
+            if near is not None:
+                document, distance = near
+                add_also_at(document, url)
+                self.document_ids.append(document.id)
+                job.frontier.finish(entry.id, "skipped", "near_duplicate",
+                                    f"{distance} bits from document {document.id} ({document.url})",
+                                    response.status, session=session)
+                return "near_duplicate"
+            document, duplicate = store_page(session, key, page, visit.detected, response, job.source_id,
+                                             visit.fingerprint, lastmod)
+            if key != url:
+                add_also_at(document, url)
+            self.document_ids.append(document.id)
+            if duplicate:
+                job.frontier.finish(entry.id, "skipped", "duplicate", f"same text as document {document.id}",
+                                    response.status, session=session)
+                return "duplicate"
+            job.frontier.finish(entry.id, "done", None, None, response.status, document.id, session=session)
+            if visit.fingerprint is not None:
+                job.near.add(visit.fingerprint, document.id)
+        job.stored += 1
+        self._enqueue(job, page.links, entry)
+        return "stored"
+
+    def _near_duplicate(self, session, job: _Job, visit: Visit, key: str) -> tuple[Document, int] | None:
+        if visit.fingerprint is None or find_duplicate(session, key, content_hash(visit.page.text)) is not None:
+            return None  # no fingerprint, or an exact duplicate (store_page says so)
+        own_id = session.scalar(select(Document.id).where(Document.url == key))
+        found = job.near.find(visit.fingerprint, exclude=own_id)
+        if found is None:
+            return None
+        document = session.get(Document, found[0])
+        if _languages_differ(visit, document):
+            return None  # a translation that shares a list of links is not a copy
+        return document, found[1]
+
+    def _enqueue(self, job: _Job, links: list[str], entry: CrawlUrl) -> None:
+        if entry.depth >= self.settings.max_depth:
+            return
         inside, outside = [], []
         for link in links:
             url = canonical_url(link)
-            (inside if scope.allows(url) else outside).append((url, entry.depth + 1, entry.url))
-        frontier.add(inside)
-        frontier.add(outside, status="skipped", reason="out_of_scope")
-
-    def _polite_fetch(self, url: str) -> Response:
-        host = host_of(url)
-        delay = max(self.settings.delay, self.robots.for_url(url).crawl_delay(self.robots.agent))
-        wait = self.last_request.get(host, 0.0) + delay - time.monotonic()
-        if wait > 0:
-            self.sleep(wait)
-        try:
-            return self.fetcher.fetch(url, self._conditional_headers(url))
-        finally:
-            self.last_request[host] = time.monotonic()
-
-    def _conditional_headers(self, url: str) -> dict:
-        with self.kb.session() as session:
-            doc = session.scalars(select(Document).where(Document.url == url)).first()
-            if doc is None:
-                return {}
-            headers = {}
-            if doc.etag:
-                headers["If-None-Match"] = doc.etag
-            if doc.last_modified:
-                headers["If-Modified-Since"] = doc.last_modified
-            return headers
-
-    def _keep(self, url: str, response: Response, source_id: int | None):
-        """(document id, outgoing links, reason): reason is None for a stored page."""
-        if response.status == 304:
-            doc_id, links = self._touch(url)
-            return doc_id, links, "not_modified"
-        if response.status in (404, 410):
-            self._mark_gone(url)
-        if response.status >= 400:
-            raise SkipError(f"http_{response.status}", status=response.status)
-        if response.truncated:
-            raise SkipError("too_large", f"body over {self.settings.max_bytes} bytes", response.status)
-        page = self._extract(response)
-        if not page.text.strip():
-            raise SkipError("empty", "no text found", response.status)
-        detected = detect_language(f"{page.title}\n{page.text}", page.declared_lang)
-        key = canonical_url(page.canonical) if page.canonical and host_of(page.canonical) == host_of(url) else url
-        with self.kb.session() as session:
-            document, duplicate = store_page(session, key, page, detected, response, source_id)
-            if key != url:
-                from crawler.store import add_also_at
-
-                add_also_at(document, url)
-            doc_id = document.id
-        if duplicate:
-            self.document_ids.append(doc_id)
-            raise SkipError("duplicate", f"same text as document {doc_id}", response.status)
-        self.document_ids.append(doc_id)
-        return doc_id, page.links, None
-
-    def _extract(self, response: Response) -> Page:
-        ctype = response.content_type
-        head = response.body[:1024]
-        if ctype in PDF_TYPES or head.startswith(b"%PDF-"):
-            try:
-                return extract_pdf(response.body, response.final_url)
-            except ValueError as exc:
-                raise SkipError("unreadable_pdf", str(exc), response.status) from None
-        if ctype not in HTML_TYPES:
-            raise SkipError("unsupported_type", ctype, response.status)
-        if b"\x00" in head:
-            raise SkipError("binary_content", "binary data served as HTML", response.status)
-        charset = _charset(response.headers.get("content-type", ""))
-        return extract_html(decode_html(response.body, charset), response.final_url)
+            (inside if job.scope.allows(url) else outside).append((url, entry.depth + 1, entry.url))
+        job.frontier.add(inside)
+        job.frontier.add(outside, status="skipped", reason="out_of_scope")
 
     def _touch(self, url: str) -> tuple[int | None, list[str]]:
         """A 304: the stored page is still right; follow the links it had."""
@@ -193,9 +253,10 @@ class Crawler:
             job.status, job.stats, job.finished_at = "done", summary, utcnow()
 
 
-def _charset(content_type: str) -> str | None:
-    for part in content_type.split(";")[1:]:
-        key, _, value = part.partition("=")
-        if key.strip().lower() == "charset" and value.strip():
-            return value.strip().strip("\"'")
-    return None
+def _languages_differ(visit: Visit, document: Document) -> bool:
+    """True when the pages declare (or else are detected in) different languages."""
+    ours = primary_subtag(visit.page.declared_lang)
+    theirs = primary_subtag((document.meta or {}).get("declared_lang"))
+    if not (ours and theirs):
+        ours, theirs = visit.detected.lang if visit.detected else None, document.lang
+    return bool(ours and theirs and ours != theirs)

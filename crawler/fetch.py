@@ -8,6 +8,7 @@ Retries with backoff for 5xx, 429 (honouring Retry-After) and timeouts.
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
@@ -63,13 +64,28 @@ class Fetcher:
     def __init__(self, settings: CrawlSettings, sleep=time.sleep):
         self.settings = settings
         self.sleep = sleep
-        self.session = requests.Session()
-        self.session.headers.update({"User-Agent": settings.user_agent, "Accept-Encoding": "gzip, deflate",
-                                     "Accept": "text/html,application/xhtml+xml,application/pdf;q=0.9,*/*;q=0.5"})
-        self.session.trust_env = False
+        self._local = threading.local()  # a requests.Session per thread: sessions are not thread-safe
+        self._sessions: list[requests.Session] = []
+        self._lock = threading.Lock()
+
+    @property
+    def session(self) -> requests.Session:
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = requests.Session()
+            session.headers.update({"User-Agent": self.settings.user_agent, "Accept-Encoding": "gzip, deflate",
+                                    "Accept": "text/html,application/xhtml+xml,application/pdf;q=0.9,*/*;q=0.5"})
+            session.trust_env = False
+            self._local.session = session
+            with self._lock:
+                self._sessions.append(session)
+        return session
 
     def close(self) -> None:
-        self.session.close()
+        with self._lock:
+            for session in self._sessions:
+                session.close()
+            self._sessions.clear()
 
     def fetch(self, url: str, headers: dict | None = None) -> Response:
         """GET ``url`` following redirects; raise SkipError with a reason on failure."""

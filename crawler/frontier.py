@@ -38,15 +38,19 @@ class Frontier:
         self.kb = kb
         self.job_id = job_id
 
-    def add(self, urls: list[tuple[str, int, str | None]], status: str = "pending", reason: str | None = None) -> int:
-        """Add (url, depth, referrer) rows not seen before in this job; returns how many were new."""
+    def add(self, urls: list[tuple], status: str = "pending", reason: str | None = None) -> int:
+        """Add (url, depth, referrer[, detail]) rows not seen before in this job; returns how many were new."""
         if not urls:
             return 0
-        rows = [{"job_id": self.job_id, "url": u, "depth": d, "referrer": r, "status": status,
-                 "reason": reason, "updated_at": utcnow()} for u, d, r in urls]
+        now = utcnow()
+        rows = [{"job_id": self.job_id, "url": row[0], "depth": row[1], "referrer": row[2], "status": status,
+                 "reason": reason, "detail": row[3] if len(row) > 3 else None, "updated_at": now} for row in urls]
+        added = 0
         with self.kb.session() as session:
-            result = session.execute(insert(CrawlUrl).values(rows).on_conflict_do_nothing())
-            return result.rowcount or 0
+            for start in range(0, len(rows), 500):  # SQLite caps the variables of one statement
+                result = session.execute(insert(CrawlUrl).values(rows[start:start + 500]).on_conflict_do_nothing())
+                added += result.rowcount or 0
+        return added
 
     def requeue_in_flight(self) -> int:
         """After a kill: URLs that were being fetched go back to pending."""
@@ -55,26 +59,42 @@ class Frontier:
                                      CrawlUrl.status == "in_flight").values(status="pending"))
             return result.rowcount or 0
 
-    def claim_next(self, exclude_hosts: frozenset[str] = frozenset()) -> CrawlUrl | None:
-        """The next pending URL (shallowest first), marked in flight."""
+    def claim_next(self, exclude_hosts=frozenset()) -> CrawlUrl | None:
+        """The next pending URL (shallowest first) whose host is not excluded, marked in flight.
+
+        ``exclude_hosts`` holds politeness keys (``host[:port]``) that are busy or resting.
+        """
         with self.kb.session() as session:
             query = (select(CrawlUrl).where(CrawlUrl.job_id == self.job_id, CrawlUrl.status == "pending")
-                     .order_by(CrawlUrl.depth, CrawlUrl.id).limit(50))
-            for row in session.scalars(query):
-                if _host(row.url) in exclude_hosts:
-                    continue
-                row.status = "in_flight"
-                session.flush()
-                session.expunge(row)
-                return row
-        return None
+                     .order_by(CrawlUrl.depth, CrawlUrl.id).limit(1))
+            for key in exclude_hosts:
+                escaped = key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+                query = query.where(~CrawlUrl.url.like(f"http://{escaped}/%", escape="\\"),
+                                    ~CrawlUrl.url.like(f"https://{escaped}/%", escape="\\"))
+            row = session.scalars(query).first()
+            if row is None:
+                return None
+            row.status = "in_flight"
+            session.flush()
+            session.expunge(row)
+            return row
+
+    def release(self, url_id: int) -> None:
+        """A claimed URL goes back to pending (its host turned out to be busy)."""
+        with self.kb.session() as session:
+            session.execute(update(CrawlUrl).where(CrawlUrl.id == url_id).values(status="pending"))
 
     def finish(self, url_id: int, status: str, reason: str | None = None, detail: str | None = None,
-               http_status: int | None = None, document_id: int | None = None) -> None:
-        with self.kb.session() as session:
-            session.execute(update(CrawlUrl).where(CrawlUrl.id == url_id).values(
-                status=status, reason=reason, detail=(detail or "")[:1000] or None, http_status=http_status,
-                document_id=document_id, updated_at=utcnow()))
+               http_status: int | None = None, document_id: int | None = None, session=None) -> None:
+        """Record a URL's outcome (inside ``session`` when given, to commit it with the page)."""
+        statement = update(CrawlUrl).where(CrawlUrl.id == url_id).values(
+            status=status, reason=reason, detail=(detail or "")[:1000] or None, http_status=http_status,
+            document_id=document_id, updated_at=utcnow())
+        if session is not None:
+            session.execute(statement)
+            return
+        with self.kb.session() as own:
+            own.execute(statement)
 
     def skip_pending(self, reason: str) -> int:
         with self.kb.session() as session:
@@ -88,7 +108,10 @@ class Frontier:
                                   CrawlUrl.status.in_(("pending", "in_flight")))) > 0
 
     def summary(self) -> dict:
-        """{"fetched": N, "stored": N, "skipped": {reason: N}} over the whole job."""
+        """{"fetched": N, "stored": N, "skipped": {reason: N}, "sitemaps": N} over the whole job.
+
+        Sitemaps read are counted apart: they are not pages, so neither stored nor skipped.
+        """
         with self.kb.session() as session:
             rows = session.execute(select(CrawlUrl.status, CrawlUrl.reason, CrawlUrl.http_status, func.count())
                                    .where(CrawlUrl.job_id == self.job_id)
@@ -96,13 +119,11 @@ class Frontier:
         fetched = sum(n for _s, _r, code, n in rows if code is not None)
         stored = sum(n for status, reason, _c, n in rows if status == "done" and reason is None)
         skipped: dict[str, int] = {}
+        sitemaps = 0
         for status, reason, _code, n in rows:
-            if status in ("skipped", "done") and reason:
+            if reason and reason.startswith("sitemap"):
+                sitemaps += n if reason == "sitemap" else 0  # a missing sitemap is no page skipped
+            elif status in ("skipped", "done") and reason:
                 skipped[reason] = skipped.get(reason, 0) + n
-        return {"fetched": fetched, "stored": stored, "skipped": dict(sorted(skipped.items()))}
+        return {"fetched": fetched, "stored": stored, "skipped": dict(sorted(skipped.items())), "sitemaps": sitemaps}
 
-
-def _host(url: str) -> str:
-    from crawler.urls import host_of
-
-    return host_of(url)

@@ -6,6 +6,7 @@ error means "do not crawl this host now", as Google and RFC 9309 advise.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
@@ -35,19 +36,27 @@ class HostRules:
 
 
 class RobotsCache:
-    """robots.txt per scheme+host, fetched once per crawl."""
+    """robots.txt per scheme+host, fetched once per crawl; safe to share between threads."""
 
     def __init__(self, fetcher: Fetcher, agent: str):
         self.fetcher = fetcher
         self.agent = agent.split("/", 1)[0]
         self.rules: dict[str, HostRules] = {}
+        self._lock = threading.Lock()
 
     def for_url(self, url: str) -> HostRules:
+        return self.load(url)[0]
+
+    def load(self, url: str) -> tuple[HostRules, bool]:
+        """The rules for ``url``'s site, and whether they were fetched by this call."""
         parts = urlsplit(url)
         root = urlunsplit((parts.scheme, parts.netloc, "", "", ""))
-        if root not in self.rules:
-            self.rules[root] = self._load(root + "/robots.txt")
-        return self.rules[root]
+        with self._lock:
+            if root in self.rules:
+                return self.rules[root], False
+        rules = self._load(root + "/robots.txt")  # the host is ours alone (HostGate), so no double fetch
+        with self._lock:
+            return self.rules.setdefault(root, rules), True
 
     def allows(self, url: str) -> bool:
         return self.for_url(url).allows(url, self.agent)

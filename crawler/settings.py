@@ -19,4 +19,8 @@ class CrawlSettings:
     allow_private_hosts: bool = field(default=False, metadata={"help": "Allow loopback/private addresses."})
     max_redirects: int = field(default=5, metadata={"help": "Redirects followed per request."})
     retries: int = field(default=2, metadata={"help": "Retries for 5xx, 429 and timeouts."})
+    concurrency: int = field(default=4, metadata={"help": "Hosts crawled in parallel (one request at a time per host)."})
+    sitemap_max_bytes: int = field(default=50 * 1024 * 1024,
+                                   metadata={"help": "Largest sitemap read, after decompression (the protocol's limit)."})
+    near_duplicate_distance: int = field(default=3, metadata={"help": "Most differing SimHash bits of a near-duplicate."})
     languages: tuple[str, ...] = field(default=("nl", "en", "fr", "de", "es", "it", "pt"), metadata={"help": "Languages expected."})

@@ -1,7 +1,9 @@
 """Storing an extracted page into the knowledge base, one document per page.
 
 Exact duplicates (same text hash at another URL) are not stored twice: the
-URL is added to the existing document's "also at" list.
+URL is added to the existing document's "also at" list. The page's SimHash is
+kept (``Document.simhash``, 16 hex digits) for finding near-duplicates, and
+the ``<lastmod>`` a sitemap gave it in ``meta["sitemap_lastmod"]``.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from sqlalchemy import select
 
 from crawler.extract import EXTRACTOR_VERSION, Page
 from crawler.fetch import Response
+from crawler.simhash import to_hex
 from kb.language import Detected
 from kb.models import Document, utcnow
 
@@ -61,8 +64,8 @@ def _apply(document: Document, page: Page, detected: Detected, response: Respons
     document.gone = False
 
 
-def store_page(session, url: str, page: Page, detected: Detected, response: Response,
-               source_id: int | None) -> tuple[Document, bool]:
+def store_page(session, url: str, page: Page, detected: Detected, response: Response, source_id: int | None,
+               fingerprint: int | None = None, sitemap_lastmod: str | None = None) -> tuple[Document, bool]:
     """Insert or update the document of ``url``; returns (document, is_duplicate)."""
     digest = content_hash(page.text)
     duplicate = find_duplicate(session, url, digest)
@@ -71,7 +74,12 @@ def store_page(session, url: str, page: Page, detected: Detected, response: Resp
         add_also_at(duplicate, url)
         return duplicate, True
     document = existing or Document(url=url, source_id=source_id, origin="crawl")
+    if document.source_id is None:
+        document.source_id = source_id
     _apply(document, page, detected, response, digest)
+    document.simhash = to_hex(fingerprint) if fingerprint is not None else None
+    if sitemap_lastmod:
+        document.meta = {**document.meta, "sitemap_lastmod": sitemap_lastmod}
     if existing is None:
         session.add(document)
     session.flush()

@@ -57,14 +57,21 @@ class Scope:
     exclude: tuple[str, ...] = ()
 
     @classmethod
-    def of_seeds(cls, seeds, include=(), exclude=()) -> "Scope":
-        return cls(frozenset(host_of(s) for s in seeds), tuple(include), tuple(exclude))
+    def of_seeds(cls, seeds, include=(), exclude=(), hosts=()) -> "Scope":
+        every_host = {host_of(s) for s in seeds} | {h.lower() for h in hosts}
+        return cls(frozenset(every_host), tuple(include), tuple(exclude))
 
     def allows(self, url: str) -> bool:
+        """Same rule as the source catalogue's: a prefix covers whole path segments."""
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or (parts.hostname or "").lower() not in self.hosts:
             return False
         path = parts.path or "/"
-        if self.include and not any(path.startswith(p) for p in self.include):
+        if self.include and not any(_under(path, p) for p in self.include):
             return False
-        return not any(path.startswith(p) for p in self.exclude)
+        return not any(_under(path, p) for p in self.exclude)
+
+
+def _under(path: str, prefix: str) -> bool:
+    stem = prefix.rstrip("/")
+    return stem == "" or path == stem or path.startswith(stem + "/")

@@ -1,0 +1,101 @@
+"""Sitemaps: where they are, and what they list.
+
+A site's sitemaps are named by ``Sitemap:`` lines in its robots.txt, or else
+guessed at ``/sitemap.xml``. A sitemap is a ``<urlset>`` of pages (each with an
+optional ``<lastmod>``) or a ``<sitemapindex>`` of further sitemaps; either may
+be gzipped. Decompression stops at a cap, so a small gzip bomb cannot fill the
+memory; the XML parser neither resolves entities nor touches the network.
+``<loc>`` values are resolved against the sitemap's own URL, so root-relative
+locations (as the demo site writes them) work.
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass, field
+from urllib.parse import urljoin, urlsplit, urlunsplit
+
+from lxml import etree
+
+GZIP_MAGIC = b"\x1f\x8b"
+XML_TYPES = {"text/xml", "application/xml", "application/x-gzip", "application/gzip", "application/octet-stream",
+             "text/plain", ""}
+SITEMAP_MARKER = "sitemap"  # CrawlUrl.detail of a frontier row that is a sitemap, not a page
+
+
+class SitemapError(ValueError):
+    """Not a sitemap, unreadable, or larger than allowed; the message says which."""
+
+
+@dataclass
+class Sitemap:
+    """A parsed sitemap: pages with their lastmod, or child sitemaps (an index)."""
+
+    is_index: bool
+    entries: list[tuple[str, str | None]] = field(default_factory=list)
+
+
+def candidate_sitemaps(site_root: str, declared: list[str]) -> list[str]:
+    """The sitemaps to read for a site: those robots.txt declares, else ``/sitemap.xml``."""
+    if declared:
+        return list(dict.fromkeys(urljoin(site_root, url.strip()) for url in declared if url.strip()))
+    parts = urlsplit(site_root)
+    return [urlunsplit((parts.scheme, parts.netloc, "/sitemap.xml", "", ""))]
+
+
+def gunzip_capped(body: bytes, cap: int) -> bytes:
+    """Decompress gzip ``body``, refusing to produce more than ``cap`` bytes."""
+    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    try:
+        data = inflater.decompress(body, cap + 1)
+    except zlib.error as exc:
+        raise SitemapError(f"broken gzip data: {exc}") from None
+    if len(data) > cap or inflater.unconsumed_tail:
+        raise SitemapError(f"sitemap over {cap} bytes once decompressed")
+    return data
+
+
+def looks_like_sitemap(url: str, content_type: str, body: bytes) -> bool:
+    """Cheap test before parsing: an XML or gzip body that names a sitemap element."""
+    if content_type not in XML_TYPES and not content_type.endswith("+xml"):
+        return False
+    if body[:2] == GZIP_MAGIC:
+        return url.lower().endswith((".xml.gz", ".gz")) or "sitemap" in url.lower()
+    head = body[:2048].lower()
+    return b"<urlset" in head or b"<sitemapindex" in head
+
+
+def _local(tag) -> str:
+    return tag.rsplit("}", 1)[-1].lower() if isinstance(tag, str) else ""
+
+
+def _child_text(element, name: str) -> str | None:
+    for child in element:
+        if _local(child.tag) == name and child.text and child.text.strip():
+            return child.text.strip()
+    return None
+
+
+def parse_sitemap(body: bytes, url: str, cap: int) -> Sitemap:
+    """Parse a (possibly gzipped) sitemap fetched from ``url``; SitemapError when it is none."""
+    if body[:2] == GZIP_MAGIC:
+        body = gunzip_capped(body, cap)
+    if len(body) > cap:
+        raise SitemapError(f"sitemap over {cap} bytes")
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, recover=True)
+    try:
+        root = etree.fromstring(body, parser)
+    except etree.XMLSyntaxError as exc:
+        raise SitemapError(f"not XML: {exc}") from None
+    if root is None or _local(root.tag) not in ("urlset", "sitemapindex"):
+        raise SitemapError("XML, but neither a urlset nor a sitemapindex")
+    is_index = _local(root.tag) == "sitemapindex"
+    wanted = "sitemap" if is_index else "url"
+    sitemap = Sitemap(is_index)
+    for element in root:
+        if _local(element.tag) != wanted:
+            continue
+        loc = _child_text(element, "loc")
+        if loc:
+            sitemap.entries.append((urljoin(url, loc), _child_text(element, "lastmod")))
+    return sitemap

@@ -1,0 +1,162 @@
+"""Visiting one URL, on a worker thread: scope, robots, fetch, then what the body is.
+
+A visit never writes to the knowledge base (the crawl loop records it), so
+workers only share the network and a read of the stored validators. It ends
+as a ``Visit``: a skip with its reason, a page (extracted, its language and
+SimHash known), a sitemap (its entries), or "not modified". The first visit to
+a site also names the sitemaps to read (from robots.txt, or ``/sitemap.xml``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit, urlunsplit
+
+from sqlalchemy import select
+
+from crawler.errors import SkipError
+from crawler.extract import Page, decode_html, extract_html, extract_pdf
+from crawler.fetch import Fetcher, Response
+from crawler.politeness import host_key
+from crawler.robots import RobotsCache
+from crawler.settings import CrawlSettings
+from crawler.simhash import simhash
+from crawler.sitemaps import SITEMAP_MARKER, Sitemap, SitemapError, candidate_sitemaps, looks_like_sitemap, parse_sitemap
+from crawler.urls import Scope
+from kb.language import Detected, detect_language
+from kb.models import CrawlUrl, Document
+from kb.storage import KnowledgeBase
+
+HTML_TYPES = {"text/html", "application/xhtml+xml", ""}
+PDF_TYPES = {"application/pdf", "application/x-pdf"}
+
+
+@dataclass
+class Visit:
+    """The outcome of one visit, for the crawl loop to record."""
+
+    entry: CrawlUrl
+    key: str
+    delay: float
+    skip: SkipError | None = None
+    gone: bool = False
+    not_modified: bool = False
+    response: Response | None = None
+    page: Page | None = None
+    detected: Detected | None = None
+    fingerprint: int | None = None
+    sitemap: Sitemap | None = None
+    new_sitemaps: list[str] = field(default_factory=list)
+
+
+class Visitor:
+    """Everything a worker needs to visit URLs of one crawl."""
+
+    def __init__(self, kb: KnowledgeBase, settings: CrawlSettings, fetcher: Fetcher, robots: RobotsCache,
+                 scope: Scope):
+        self.kb = kb
+        self.settings = settings
+        self.fetcher = fetcher
+        self.robots = robots
+        self.scope = scope
+
+    def visit(self, entry: CrawlUrl) -> Visit:
+        visit = Visit(entry, host_key(entry.url), self.settings.delay)
+        try:
+            if entry.detail == SITEMAP_MARKER:
+                self._read_sitemap(visit)
+            else:
+                self._read_page(visit)
+        except SkipError as exc:
+            visit.skip = exc
+        return visit
+
+    def _allowed(self, visit: Visit) -> None:
+        """Load the site's robots.txt (naming its sitemaps the first time) and obey it."""
+        url = visit.entry.url
+        rules, first = self.robots.load(url)
+        visit.delay = max(self.settings.delay, rules.crawl_delay(self.robots.agent))
+        if first and rules.unavailable is None:
+            parts = urlsplit(url)
+            visit.new_sitemaps = candidate_sitemaps(urlunsplit((parts.scheme, parts.netloc, "/", "", "")),
+                                                    rules.sitemaps())
+        if not rules.allows(url, self.robots.agent):
+            raise SkipError("robots_unavailable" if rules.unavailable else "robots", rules.unavailable or "")
+
+    def _read_sitemap(self, visit: Visit) -> None:
+        try:
+            self._allowed(visit)
+            response = self.fetcher.fetch(visit.entry.url)
+        except SkipError as exc:
+            raise SkipError("sitemap_missing", f"{exc.reason} {exc.detail}".strip(), exc.status) from None
+        visit.response = response
+        if response.status >= 400 or response.truncated:
+            reason = "too large" if response.truncated else f"http {response.status}"
+            raise SkipError("sitemap_missing", reason, response.status)
+        try:
+            visit.sitemap = parse_sitemap(response.body, response.final_url, self.settings.sitemap_max_bytes)
+        except SitemapError as exc:
+            raise SkipError("sitemap_unreadable", str(exc), response.status) from None
+
+    def _read_page(self, visit: Visit) -> None:
+        url = visit.entry.url
+        if visit.entry.depth > 0 and not self.scope.allows(url):
+            raise SkipError("out_of_scope")
+        self._allowed(visit)
+        visit.response = response = self.fetcher.fetch(url, self._conditional_headers(url))
+        if response.status == 304:
+            visit.not_modified = True
+            return
+        visit.gone = response.status in (404, 410)
+        if response.status >= 400:
+            raise SkipError(f"http_{response.status}", status=response.status)
+        if response.truncated:
+            raise SkipError("too_large", f"body over {self.settings.max_bytes} bytes", response.status)
+        if looks_like_sitemap(response.final_url, response.content_type, response.body):
+            try:
+                visit.sitemap = parse_sitemap(response.body, response.final_url, self.settings.sitemap_max_bytes)
+                return
+            except SitemapError:
+                pass  # some other XML: judged by its type below
+        page = self._extract(response)
+        if not page.text.strip():
+            raise SkipError("empty", "no text found", response.status)
+        visit.page = page
+        visit.detected = detect_language(f"{page.title}\n{page.text}", page.declared_lang,
+                                         languages=self.settings.languages)
+        visit.fingerprint = simhash(page.text)
+
+    def _conditional_headers(self, url: str) -> dict:
+        with self.kb.session() as session:
+            row = session.execute(select(Document.etag, Document.last_modified).where(Document.url == url)).first()
+        if row is None:
+            return {}
+        headers = {}
+        if row.etag:
+            headers["If-None-Match"] = row.etag
+        if row.last_modified:
+            headers["If-Modified-Since"] = row.last_modified
+        return headers
+
+    def _extract(self, response: Response) -> Page:
+        ctype = response.content_type
+        head = response.body[:1024]
+        if ctype in PDF_TYPES or head.startswith(b"%PDF-"):
+            try:
+                return extract_pdf(response.body, response.final_url)
+            except ValueError as exc:
+                raise SkipError("unreadable_pdf", str(exc), response.status) from None
+        if ctype not in HTML_TYPES:
+            raise SkipError("unsupported_type", ctype, response.status)
+        if b"\x00" in head:
+            raise SkipError("binary_content", "binary data served as HTML", response.status)
+        charset = _charset(response.headers.get("content-type", ""))
+        return extract_html(decode_html(response.body, charset), response.final_url)
+
+
+def _charset(content_type: str) -> str | None:
+    for part in content_type.split(";")[1:]:
+        key, _, value = part.partition("=")
+        if key.strip().lower() == "charset" and value.strip():
+            return value.strip().strip("\"'")
+    return None
