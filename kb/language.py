@@ -31,7 +31,7 @@ def primary_subtag(tag: str | None) -> str | None:
     return primary if primary.isalpha() and 2 <= len(primary) <= 3 else None
 
 
-def detect_language(text: str, declared: str | None = None) -> Detected:
+def detect_language(text: str, declared: str | None = None, languages=None) -> Detected:
     """The language of ``text``; ``declared`` (the page's own claim) breaks ties."""
     declared = primary_subtag(declared)
     sample = " ".join(text.split())[:5000]
