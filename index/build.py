@@ -69,6 +69,30 @@ def build_index(kb: KnowledgeBase, index_dir: Path, progress: Callable[[int], No
     return count
 
 
+def write_documents(path: Path, documents: Iterable[Document], tagger: Tagger | None = None,
+                    procs: int = 1, limitmb: int = 256) -> int:
+    """Index documents that need not live in a kb (imports, benchmarks, test collections)
+    into a new index at ``path``; returns the count. ``procs`` > 1 uses Whoosh's
+    multiprocessing writer."""
+    from whoosh import index as whoosh_index
+
+    from index.schema import build_schema
+
+    path.mkdir(parents=True, exist_ok=True)
+    ix = whoosh_index.create_in(str(path), build_schema())
+    writer = ix.writer(procs=procs, limitmb=limitmb) if procs > 1 else ix.writer(limitmb=limitmb)
+    count = 0
+    try:
+        for document in documents:
+            writer.add_document(**document_fields(document, tagger))
+            count += 1
+        writer.commit(optimize=True)
+    except BaseException:
+        writer.cancel()
+        raise
+    return count
+
+
 def update_index(kb: KnowledgeBase, index_dir: Path, ids: Iterable[int]) -> int:
     """Re-index the given documents (deleting gone ones) in the serving index."""
     ids = sorted(set(ids))

@@ -42,11 +42,19 @@ def _counts(searcher, query, names, filt) -> dict[str, dict[str, int]]:
     return out
 
 
-def facet_counts(searcher, query, filters: dict[str, list[str]], names=FACETS) -> dict[str, dict[str, int]]:
-    """Counts per facet value for ``query``, each facet ignoring its own selection."""
+def _and(*parts):
+    parts = [p for p in parts if p is not None]
+    return None if not parts else parts[0] if len(parts) == 1 else wq.And(parts)
+
+
+def facet_counts(searcher, query, filters: dict[str, list[str]], names=FACETS,
+                 restrict=None) -> dict[str, dict[str, int]]:
+    """Counts per facet value for ``query``, each facet ignoring its own selection.
+
+    ``restrict`` (the date range) applies to every facet."""
     selected = [n for n in names if filters.get(n)]
     plain = [n for n in names if not filters.get(n)]
-    counts = _counts(searcher, query, plain, filter_query(filters)) if plain else {}
+    counts = _counts(searcher, query, plain, _and(filter_query(filters), restrict)) if plain else {}
     for name in selected:
-        counts.update(_counts(searcher, query, [name], filter_query(filters, skip=name)))
+        counts.update(_counts(searcher, query, [name], _and(filter_query(filters, skip=name), restrict)))
     return {name: counts.get(name, {}) for name in names}

@@ -10,13 +10,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 
-from whoosh import highlight
+from whoosh import highlight, sorting
+from whoosh import query as wq
 from whoosh.qparser import MultifieldParser, OrGroup, PhrasePlugin
 from whoosh.searching import Searcher
 
 from index.analysis import STEMMED_LANGUAGES, language_analyzer, neutral_analyzer
+from index.concepts import default_labels
+from index.expansion import expansion_queries
 from index.facets import facet_counts, filter_query
 from index.location import open_current
 from index.schema import FACETS, searchable_fields
@@ -25,6 +29,7 @@ MAX_QUERY = 500
 MAX_PER_PAGE = 100
 SORTS = ("relevance", "date")
 OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"}
+NEGATED_WORDS = re.compile(r"\b(?:NOT|ANDNOT)\s+(?:\"[^\"]*\"|\([^)]*\)|\S+)")
 
 
 @dataclass
@@ -34,6 +39,10 @@ class SearchRequest:
     page: int = 1
     per_page: int = 10
     sort: str = "relevance"
+    expand: bool = True  # also search the thesaurus labels, in every language, of concepts the query names
+    date_from: str | None = None  # YYYY, YYYY-MM or YYYY-MM-DD, inclusive
+    date_to: str | None = None
+    recency: bool = False  # among equally relevant hits, newer first
 
 
 @dataclass
@@ -81,8 +90,25 @@ def _parser(schema):
     return parser
 
 
-def parse_query(schema, text: str):
-    """(query, message): the parsed query, and a message when the syntax was repaired."""
+def _split_negations(query):
+    """(positive part, negated part or None): in an OR query Whoosh would let ``NOT x``
+    match every page without x, so the negated clauses are lifted out as ANDNOT."""
+    if isinstance(query, wq.Or):
+        negated = [q.query for q in query.subqueries if isinstance(q, wq.Not)]
+        if negated:
+            positive = [q for q in query.subqueries if not isinstance(q, wq.Not)]
+            return (wq.Or(positive) if positive else wq.Every()), wq.Or(negated)
+    if isinstance(query, wq.Not):
+        return wq.Every(), query.query
+    return query, None
+
+
+def parse_query(schema, text: str, expand: bool = False):
+    """(query, message): the parsed query, and a message when the syntax was repaired.
+
+    With ``expand`` the query also searches the labels of the thesaurus concepts
+    it names; the parts of Dutch and German compounds are always added.
+    """
     text = text.strip()[:MAX_QUERY]
     problems = syntax_problems(text)
     message = None
@@ -90,10 +116,13 @@ def parse_query(schema, text: str):
         text = plain_words(text)
         message = f"Could not read the query as written ({', '.join(problems)}); searched for the words: {text or '(none)'}."
     if not text:
-        from whoosh.query import Every
-
-        return Every(), message
-    return _parser(schema).parse(text), message
+        return wq.Every(), message
+    positive, negated = _split_negations(_parser(schema).parse(text))
+    wanted = NEGATED_WORDS.sub(" ", text)
+    extra = expansion_queries(default_labels() if expand else None, plain_words(wanted), concepts=expand)
+    if extra:
+        positive = wq.Or([positive, *extra])
+    return (wq.AndNot(positive, negated) if negated is not None else positive), message
 
 
 def _terms_for(query, lang: str) -> set[str]:
@@ -119,12 +148,19 @@ def snippet(text: str, query, lang: str, chars: int = 240) -> str:
     return escape(text[:chars] + ("…" if len(text) > chars else ""))
 
 
+def _score(hit) -> float:
+    score = hit.score
+    if isinstance(score, tuple):  # sorted by (relevance, date): ScoreFacet keys are negated scores
+        score = abs(score[0])
+    return round(float(score or 0.0), 4)
+
+
 def _hit(hit, query) -> dict:
     fields = hit.fields()
     lang = fields.get("lang", "und")
     return {
         "id": fields["id"], "url": fields["url"], "title": fields.get("title", ""), "lang": lang,
-        "type": fields.get("type", "document"), "score": round(float(hit.score or 0.0), 4),
+        "type": fields.get("type", "document"), "score": _score(hit),
         "snippet": snippet(fields.get("content", ""), query, lang),
         "source": fields.get("source"), "country": fields.get("country"),
         "municipality": fields.get("municipality"), "year": fields.get("year"),
@@ -134,20 +170,58 @@ def _hit(hit, query) -> dict:
     }
 
 
+def _order(request: SearchRequest) -> dict:
+    if request.sort == "date":
+        return {"sortedby": "date", "reverse": True}
+    if request.recency:
+        return {"sortedby": [sorting.ScoreFacet(), sorting.FieldFacet("date", reverse=True)]}
+    return {}
+
+
 def run_search(searcher: Searcher, request: SearchRequest) -> SearchResponse:
     """Run one search on an open searcher."""
-    query, message = parse_query(searcher.schema, request.q)
+    query, message = parse_query(searcher.schema, request.q, expand=request.expand)
     filters = {k: v for k, v in request.filters.items() if k in FACETS and v}
+    dates, date_problem = date_range(request.date_from, request.date_to)
+    if date_problem:
+        message = " ".join(m for m in (message, date_problem) if m)
     page = max(1, request.page)
     per_page = max(1, min(MAX_PER_PAGE, request.per_page))
-    kwargs = {"filter": filter_query(filters)}
-    if request.sort == "date":
-        kwargs.update(sortedby="date", reverse=True)
-    results = searcher.search_page(query, page, pagelen=per_page, terms=False, **kwargs)
+    base = filter_query(filters)
+    combined = wq.And([base, dates]) if base is not None and dates is not None else (base or dates)
+    results = searcher.search_page(query, page, pagelen=per_page, terms=False, filter=combined, **_order(request))
     hits = [_hit(hit, query) for hit in results] if results.offset < results.total else []
     suggestion = suggest(searcher, request.q) if results.total == 0 and request.q.strip() else None
     return SearchResponse(request.q, results.total, page, per_page, hits,
-                          facet_counts(searcher, query, filters), message, suggestion)
+                          facet_counts(searcher, query, filters, restrict=dates), message, suggestion)
+
+
+def _day(text: str | None, end: bool) -> datetime | None:
+    """The first (or last) moment of YYYY, YYYY-MM or YYYY-MM-DD; ValueError when unreadable."""
+    if not text or not text.strip():
+        return None
+    parts = [int(p) for p in text.strip().split("-")]
+    if not 1 <= len(parts) <= 3 or not 1 <= parts[0] <= 9999:
+        raise ValueError(text)
+    year, month, day = (parts + [None, None])[:3]
+    if not end:
+        return datetime(year, month or 1, day or 1)
+    if day:
+        return datetime(year, month, day, 23, 59, 59)
+    if month:
+        return datetime(year + month // 12, month % 12 + 1, 1) - timedelta(seconds=1)
+    return datetime(year, 12, 31, 23, 59, 59)
+
+
+def date_range(date_from: str | None, date_to: str | None):
+    """(filter on the date field or None, message when a bound could not be read)."""
+    try:
+        start, end = _day(date_from, end=False), _day(date_to, end=True)
+    except ValueError:
+        return None, f"Could not read the dates {date_from or ''}..{date_to or ''} (use YYYY, YYYY-MM or YYYY-MM-DD); not filtered by date."
+    if start is None and end is None:
+        return None, None
+    return wq.DateRange("date", start, end), None
 
 
 def suggest(searcher: Searcher, text: str) -> str | None:

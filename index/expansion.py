@@ -1,0 +1,75 @@
+"""Query expansion: thesaurus concepts across languages, and the parts of compounds.
+
+A query that names a concept in any language ("digitaal loket") also searches
+every label of that concept in every language, each analysed in its own
+language's fields ("guichet unique" in ``body_fr``, "one-stop shop" in
+``body_en``), as one clause per concept that counts its best-matching label
+only, weighted below the words the user typed. A Dutch or German compound in
+the query ("Bürgerbeteiligung") also finds pages that use its parts apart.
+"""
+
+from __future__ import annotations
+
+from whoosh import query as wq
+
+from index.analysis import STEMMED_LANGUAGES, analyze
+from index.compounds import LINKS, compound_parts
+from index.concepts import LabelIndex
+from index.schema import TITLE_BOOST
+
+CONCEPT_BOOST = 0.5
+COMPOUND_BOOST = 0.5
+TIEBREAK = 0.1
+MAX_CONCEPTS = 8  # a long query naming many concepts would otherwise fan out into hundreds of phrases
+
+
+def _fields(lang: str) -> tuple[tuple[str, float], ...]:
+    if lang in STEMMED_LANGUAGES:
+        return (f"title_{lang}", TITLE_BOOST), (f"body_{lang}", 1.0)
+    return ("title", TITLE_BOOST), ("body", 1.0)
+
+
+def _terms_query(field: str, terms: tuple[str, ...], boost: float):
+    if len(terms) == 1:
+        return wq.Term(field, terms[0], boost=boost)
+    return wq.Phrase(field, list(terms), boost=boost)
+
+
+def concepts_in_query(labels: LabelIndex, text: str) -> list[str]:
+    """Ids of the concepts a label of which (in any language) occurs in the query text."""
+    found: dict[str, int] = {}
+    for lang in labels.languages():
+        for concept_id, count in labels.concepts_in_text(text, lang).items():
+            found[concept_id] = found.get(concept_id, 0) + count
+    return sorted(found, key=lambda c: (-found[c], c))[:MAX_CONCEPTS]
+
+
+def concept_query(labels: LabelIndex, concept_id: str, boost: float = CONCEPT_BOOST):
+    """Every label of a concept in its language's fields; a page scores by its best label."""
+    alternatives = [_terms_query(field, terms, field_boost)
+                    for lang, terms in labels.labels(concept_id)
+                    for field, field_boost in _fields(lang)]
+    return wq.DisjunctionMax(alternatives, boost=boost, tiebreak=TIEBREAK)
+
+
+def compound_queries(text: str, boost: float = COMPOUND_BOOST) -> list:
+    """For each compound in the query, its parts together (in any order) in that language's fields."""
+    out = []
+    for lang in LINKS:
+        for parts in compound_parts(text, lang):
+            clauses = []
+            for part in parts:
+                terms = analyze(part, lang)
+                if terms:
+                    clauses.append(wq.Or([wq.Term(f, terms[0], boost=b) for f, b in _fields(lang)]))
+            if len(clauses) > 1:
+                out.append(wq.And(clauses, boost=boost))
+    return out
+
+
+def expansion_queries(labels: LabelIndex | None, text: str, concepts: bool = True) -> list:
+    """The clauses to add to a parsed query: concepts (when asked) and compound parts."""
+    clauses = compound_queries(text)
+    if concepts and labels is not None:
+        clauses += [concept_query(labels, c) for c in concepts_in_query(labels, text)]
+    return clauses

@@ -1,0 +1,68 @@
+"""Date range filter, sort by date, recency as a tie-breaker, field boosts."""
+
+from __future__ import annotations
+
+import pytest
+
+from index.query import date_range
+
+from .helpers import ask, build
+
+ROWS = [
+    {"url": "https://example.org/old", "lang": "en", "title": "Street lighting", "text": "Smart street lighting pilot.",
+     "published": "2015-03-01"},
+    {"url": "https://example.org/mid", "lang": "en", "title": "Street lighting", "text": "Smart street lighting pilot.",
+     "published": "2019-06-15"},
+    {"url": "https://example.org/new", "lang": "en", "title": "Street lighting", "text": "Smart street lighting pilot.",
+     "published": "2023-11-30"},
+    {"url": "https://example.org/body", "lang": "en", "title": "A report", "text": "Parking sensors and parking data.",
+     "published": "2021-01-01"},
+    {"url": "https://example.org/title", "lang": "en", "title": "Parking", "text": "A report on the city centre.",
+     "published": "2020-01-01"},
+]
+
+
+@pytest.fixture(scope="module")
+def path(tmp_path_factory):
+    return build(tmp_path_factory.mktemp("ranking"), ROWS)
+
+
+def urls(response):
+    return [h["url"] for h in response.hits]
+
+
+def test_a_date_range_keeps_pages_dated_within_it_inclusive(path):
+    assert set(urls(ask(path, "lighting", date_from="2019", date_to="2023-11-30"))) == {
+        "https://example.org/mid", "https://example.org/new"}
+    assert urls(ask(path, "lighting", date_to="2015-03")) == ["https://example.org/old"]
+
+
+def test_facet_counts_respect_the_date_range(path):
+    response = ask(path, "", date_from="2020")
+    assert response.total == 3
+    assert response.facets["lang"] == {"en": 3}
+
+
+def test_an_unreadable_date_is_a_message_not_an_error(path):
+    response = ask(path, "lighting", date_from="last week")
+    assert response.total == 3 and "dates" in response.message
+
+
+def test_sort_by_date_puts_the_newest_first(path):
+    assert urls(ask(path, "", sort="date"))[:2] == ["https://example.org/new", "https://example.org/body"]
+
+
+def test_recency_breaks_ties_between_equally_relevant_pages(path):
+    assert urls(ask(path, "street lighting", recency=True)) == [
+        "https://example.org/new", "https://example.org/mid", "https://example.org/old"]
+
+
+def test_a_title_match_ranks_above_a_body_match(path):
+    assert urls(ask(path, "parking"))[0] == "https://example.org/title"
+
+
+def test_date_range_reads_years_months_and_days():
+    query, problem = date_range("2020-02", "2020-02")
+    assert problem is None
+    assert (query.startdate.day, query.enddate.month, query.enddate.day) == (1, 2, 29)
+    assert date_range(None, None) == (None, None)
