@@ -8,8 +8,11 @@ back a ``KnowledgeBase`` with a session factory.
 from __future__ import annotations
 
 import contextlib
+import os
+import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 from alembic import command
 from alembic.config import Config
@@ -39,6 +42,34 @@ def make_engine(db_path: Path) -> Engine:
     return engine
 
 
+def make_readonly_engine(db_path: Path) -> Engine:
+    """For a data folder on read-only media: SQLite's immutable mode needs no lock or -shm file."""
+    uri = f"file:{quote(str(db_path.resolve()))}?immutable=1"
+    return create_engine("sqlite://", creator=lambda: sqlite3.connect(uri, uri=True, check_same_thread=False))
+
+
+def is_writable(folder: Path) -> bool:
+    return os.access(folder, os.W_OK) and not _readonly_mount(folder)
+
+
+def _readonly_mount(folder: Path) -> bool:
+    try:
+        return bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
+
+
+def schema_is_current(engine: Engine) -> bool:
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.connect() as connection:
+        current = MigrationContext.configure(connection).get_current_revision()
+    return current == ScriptDirectory.from_config(config).get_current_head()
+
+
 def upgrade_schema(engine: Engine) -> None:
     """Bring the database to the newest migration; a no-op when it is there."""
     config = Config()
@@ -48,6 +79,18 @@ def upgrade_schema(engine: Engine) -> None:
         command.upgrade(config, "head")
 
 
+def describe_operational_error(exc: OperationalError, folder: Path) -> str:
+    """A user-facing sentence for SQLite's operational errors; nothing was changed in any case."""
+    text = str(exc.orig).lower()
+    if "readonly" in text or "read-only" in text:
+        return f"the data folder {folder} is read-only; nothing was changed"
+    if "full" in text:
+        return f"the disk holding {folder} is full; nothing was changed, the previous data are intact"
+    if "locked" in text or "busy" in text:
+        return "the knowledge base is busy with another writer; nothing was changed, please retry"
+    return f"the knowledge base could not complete the change ({exc.orig}); nothing was changed"
+
+
 @dataclass
 class KnowledgeBase:
     """An open data folder: settings, engine and a factory of sessions."""
@@ -55,6 +98,7 @@ class KnowledgeBase:
     settings: Settings
     engine: Engine
     sessions: sessionmaker[Session]
+    readonly: bool = False
 
     @contextlib.contextmanager
     def session(self):
@@ -63,6 +107,9 @@ class KnowledgeBase:
         try:
             yield session
             session.commit()
+        except OperationalError as exc:
+            session.rollback()
+            raise StorageError(describe_operational_error(exc, self.settings.data_dir)) from exc
         except BaseException:
             session.rollback()
             raise
@@ -83,6 +130,8 @@ def open_kb(settings: Settings, create: bool = True) -> KnowledgeBase:
             folder.mkdir(parents=True)
         except OSError as exc:
             raise StorageError(f"cannot create data folder {folder}: {exc.strerror}") from None
+    if settings.db_path.is_file() and not is_writable(folder):
+        return _open_readonly(settings)
     engine = make_engine(settings.db_path)
     try:
         upgrade_schema(engine)
@@ -93,3 +142,18 @@ def open_kb(settings: Settings, create: bool = True) -> KnowledgeBase:
         engine.dispose()
         raise StorageError(f"cannot migrate {settings.db_path}: {exc}") from None
     return KnowledgeBase(settings, engine, sessionmaker(engine, expire_on_commit=False))
+
+
+def _open_readonly(settings: Settings) -> KnowledgeBase:
+    """Searches keep working from a read-only data folder; any write fails with a clear error."""
+    engine = make_readonly_engine(settings.db_path)
+    try:
+        current = schema_is_current(engine)
+    except SQLAlchemyError as exc:
+        engine.dispose()
+        raise StorageError(f"cannot read {settings.db_path}: {exc}") from None
+    if not current:
+        engine.dispose()
+        raise StorageError(f"{settings.data_dir} is read-only and its database needs an upgrade; "
+                           "open it once where it is writable")
+    return KnowledgeBase(settings, engine, sessionmaker(engine, expire_on_commit=False), readonly=True)

@@ -78,3 +78,54 @@ def test_a_killed_server_leaves_the_folder_sound_and_a_new_server_answers(big_fo
             os.kill(server.pid, signal.SIGKILL)
             server.wait()
     assert kb(big_folder, "check").returncode == 0
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 24 MB tmpfs of our own (needs root and mount; skipped with the reason otherwise)."""
+    mount_point = tmp_path / "disk"
+    mount_point.mkdir()
+    result = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=24m", "tmpfs", str(mount_point)],
+                            capture_output=True, text=True)
+    if result.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here ({result.stderr.strip() or 'not root'})")
+    yield mount_point
+    subprocess.run(["umount", "-l", str(mount_point)], capture_output=True)
+
+
+def _docs(path, count, start=0, size=400):
+    path.write_text("\n".join(json.dumps({"url": f"https://stad.be/d{i}", "title": f"Wijkproject {i}",
+                                          "text": ("parkeren luchtkwaliteit " * size) + str(i), "lang": "nl"})
+                              for i in range(start, start + count)), encoding="utf-8")
+    return path
+
+
+def test_a_read_only_data_folder_still_answers_searches_and_refuses_writes_clearly(small_disk, tmp_path):
+    data = small_disk / "data"
+    assert kb(data, "import", str(_docs(tmp_path / "a.jsonl", 20, size=5))).returncode == 0
+    subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
+    found = kb(data, "search", "parkeren", "--json")
+    assert found.returncode == 0 and json.loads(found.stdout)["total"] == 20
+    refused = kb(data, "import", str(_docs(tmp_path / "b.jsonl", 5, start=100, size=5)))
+    assert refused.returncode == 1
+    assert "read-only" in refused.stderr.lower() and "Traceback" not in refused.stderr
+
+
+def test_a_full_disk_gives_a_clear_error_and_the_previous_index_keeps_serving(small_disk, tmp_path):
+    data = small_disk / "data"
+    assert kb(data, "import", str(_docs(tmp_path / "a.jsonl", 20, size=5))).returncode == 0
+    filler = small_disk / "filler"
+    with open(filler, "wb") as handle:  # leave almost nothing free
+        try:
+            while True:
+                handle.write(b"\0" * 65536)
+        except OSError:
+            pass
+    big = kb(data, "import", str(_docs(tmp_path / "b.jsonl", 200, start=100)))
+    assert big.returncode != 0
+    assert "Traceback" not in big.stderr and len(big.stderr.strip().splitlines()) == 1
+    found = kb(data, "search", "parkeren", "--json")
+    assert found.returncode == 0 and json.loads(found.stdout)["total"] >= 20
+    filler.unlink()
+    assert kb(data, "index", "--rebuild").returncode == 0
+    assert kb(data, "check").returncode == 0

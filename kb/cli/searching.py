@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from kb.cli import Failure, UserError, _emit, _open, cli
+from kb.cli import Failure, UserError, _emit, _open, _settings, cli
 
 
 @cli.command()
@@ -101,10 +101,12 @@ def search(ctx, query, filters, limit, page, sort, as_json):
     from index.query import SearchRequest
     from index.query import search as run
 
-    kb = _open(ctx, create=False)
+    settings = _settings(ctx)  # searching needs the index only: it works on a full or read-only disk too
+    if not settings.data_dir.is_dir():
+        raise UserError(f"no knowledge base at {settings.data_dir} (run `kb crawl` or `kb import` first)")
     request = SearchRequest(q=query, filters=parse_filters(filters), page=page, per_page=limit, sort=sort)
     try:
-        response = run(kb.settings.index_dir, request)
+        response = run(settings.index_dir, request)
     except IndexMissing as exc:
         raise UserError(str(exc)) from None
     except SearchError as exc:
