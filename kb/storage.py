@@ -70,13 +70,32 @@ def schema_is_current(engine: Engine) -> bool:
     return current == ScriptDirectory.from_config(config).get_current_head()
 
 
-def upgrade_schema(engine: Engine) -> None:
-    """Bring the database to the newest migration; a no-op when it is there."""
+def upgrade_schema(engine: Engine, lock_path: Path | None = None) -> None:
+    """Bring the database to the newest migration; a no-op when it is there.
+
+    Two processes opening a new data folder at once would both create the tables:
+    an exclusive file lock makes the second wait and then find the schema current.
+    """
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as connection:
+    with _file_lock(lock_path), engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+
+
+@contextlib.contextmanager
+def _file_lock(path: Path | None):
+    if path is None:
+        yield
+        return
+    import fcntl
+
+    with open(path, "a+b") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def describe_operational_error(exc: OperationalError, folder: Path) -> str:
@@ -134,7 +153,7 @@ def open_kb(settings: Settings, create: bool = True) -> KnowledgeBase:
         return _open_readonly(settings)
     engine = make_engine(settings.db_path)
     try:
-        upgrade_schema(engine)
+        upgrade_schema(engine, folder / ".migrate.lock")
     except OperationalError as exc:
         engine.dispose()
         raise StorageError(f"cannot open {settings.db_path}: {exc.orig}") from None

@@ -129,3 +129,16 @@ def test_a_full_disk_gives_a_clear_error_and_the_previous_index_keeps_serving(sm
     filler.unlink()
     assert kb(data, "index", "--rebuild").returncode == 0
     assert kb(data, "check").returncode == 0
+
+
+def test_two_imports_at_once_lose_nothing_and_leave_the_index_consistent(tmp_path):
+    data = tmp_path / "data"
+    first = _docs(tmp_path / "a.jsonl", 400, start=0, size=20)
+    second = _docs(tmp_path / "b.jsonl", 400, start=1000, size=20)
+    runs = [subprocess.Popen([*KB, "--data", str(data), "import", str(path)], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True) for path in (first, second)]
+    outcomes = [run.communicate(timeout=300) + (run.returncode,) for run in runs]
+    assert [code for _, _, code in outcomes] == [0, 0], [err for _, err, _ in outcomes]
+    found = json.loads(kb(data, "search", "parkeren", "--json").stdout)
+    assert found["total"] == 800
+    assert kb(data, "check").returncode == 0
