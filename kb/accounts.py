@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -24,6 +25,18 @@ NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,99}$")
 MIN_PASSWORD = 8
 # Checked against when a name is unknown, so a login takes as long either way.
 _DUMMY_HASH = generate_password_hash("not a real password")
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who makes a change: a signed-in user, or a command run by an operator."""
+
+    name: str
+    role: str
+    id: int | None = None
+
+    def at_least(self, role: str) -> bool:
+        return role_at_least(self.role, role)
 
 
 class AccountError(InputError):

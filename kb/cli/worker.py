@@ -1,0 +1,108 @@
+"""`kb worker`: crawl the sources that are queued or due, one after another.
+
+The web UI cannot import the crawler; it queues sources through kb
+(``Source.status = "queued"``) and this worker picks them up, marks them
+``crawling``, crawls them within their scope and records the outcome (done with
+the pages stored, or failed with the reason), each step an audit event.
+"""
+
+from __future__ import annotations
+
+import time
+
+import click
+
+from kb.cli import _open, _update_index, cli
+
+
+def _crawl_one(kb, source_id: int, base_cfg) -> tuple[list[int], str | None]:
+    """Crawl one source; (document ids stored, error or None)."""
+    import dataclasses
+
+    from crawler.addresses import check_url_allowed
+    from crawler.crawl import Crawler
+    from crawler.errors import CrawlError, SkipError
+    from crawler.urls import Scope
+    from kb import audit
+    from kb.models import Source
+    from kb.sources.registry import mark_crawling
+
+    with kb.session() as session:
+        source = session.get(Source, source_id)
+        before = audit.snapshot(source)
+        mark_crawling(source)
+        session.flush()
+        audit.record(session, "worker", "crawl_start", "source", source.id, before, audit.snapshot(source))
+        seeds, scope = list(source.seeds), Scope.of_seeds(source.seeds, source.include, source.exclude, source.hosts)
+        cfg = dataclasses.replace(base_cfg, max_pages=source.max_pages or base_cfg.max_pages,
+                                  max_depth=source.max_depth if source.max_depth is not None else base_cfg.max_depth)
+    for seed in seeds:
+        try:
+            check_url_allowed(seed, cfg.allow_private_hosts)
+        except SkipError as exc:
+            return [], f"refused {seed}: {exc.detail or exc.reason}"
+    try:
+        result = Crawler(kb, cfg).run(seeds, scope=scope, source_id=source_id)
+    except CrawlError as exc:
+        return [], f"crawl failed: {exc}"
+    except Exception as exc:  # a crawler bug must not leave the source "crawling" for ever
+        return [], f"crawl failed: unexpected {type(exc).__name__}: {exc}"
+    summary = result.summary
+    if not summary.get("stored") and not result.document_ids and summary.get("skipped"):
+        reasons = ", ".join(f"{reason} ({count})" for reason, count in summary["skipped"].items())
+        return [], f"no page stored: {reasons}"
+    return result.document_ids, None
+
+
+def _finish(kb, source_id: int, error: str | None) -> None:
+    from kb import audit
+    from kb.models import Source
+    from kb.sources.registry import record_crawl
+
+    with kb.session() as session:
+        source = session.get(Source, source_id)
+        before = audit.snapshot(source)
+        record_crawl(session, source, error)
+        session.flush()
+        audit.record(session, "worker", "crawl_failed" if error else "crawl_done", "source", source.id, before,
+                     audit.snapshot(source))
+
+
+def run_due_sources(kb, cfg, limit: int | None = None, echo=click.echo) -> int:
+    """Crawl every queued or due source (at most ``limit``); returns how many were crawled."""
+    from kb.sources.registry import due_sources
+
+    with kb.session() as session:
+        due = [s.id for s in due_sources(session) if s.status != "crawling"]
+    for source_id in due[:limit]:
+        echo(f"crawling source {source_id}")
+        document_ids, error = _crawl_one(kb, source_id, cfg)
+        _finish(kb, source_id, error)
+        if document_ids:
+            _update_index(kb, document_ids)
+        echo(f"source {source_id}: {error or f'{len(document_ids)} pages stored'}")
+    return len(due[:limit])
+
+
+@cli.command()
+@click.option("--once", is_flag=True, help="Crawl what is due now, then exit.")
+@click.option("--interval", type=click.FloatRange(1), default=30.0, show_default=True,
+              help="Seconds between two looks at the queue.")
+@click.option("--limit", type=click.IntRange(1), default=None, help="Most sources crawled per round.")
+@click.option("--allow-private-hosts", is_flag=True, help="Allow loopback and private addresses (tests, demo).")
+@click.pass_context
+def worker(ctx, once: bool, interval: float, limit: int | None, allow_private_hosts: bool):
+    """Crawl sources queued from the web UI or API, and recrawl due ones.
+
+    Runs until interrupted (Ctrl+C), or one round with --once.
+    """
+    from kb.cli.crawling import crawl_settings
+
+    kb = _open(ctx)
+    cfg = crawl_settings(kb.settings, None, None, None, allow_private_hosts)
+    while True:
+        crawled = run_due_sources(kb, cfg, limit)
+        if once:
+            click.echo(f"crawled {crawled} sources")
+            return
+        time.sleep(interval)
