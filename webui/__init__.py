@@ -43,11 +43,15 @@ def create_app(settings: Settings, kb=None) -> Flask:
                       SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
                       SESSION_COOKIE_SECURE=settings.secure_cookies)
     app.extensions["casebook"] = {"settings": settings, "kb": kb or open_kb(settings)}
-    from webui import api, documents, search
+    from webui import api, documents, exports, search, site
+    from webui.i18n import init_i18n
 
+    init_i18n(app)
     app.register_blueprint(search.bp)
     app.register_blueprint(documents.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(exports.bp)
+    app.register_blueprint(site.bp)
     from webui import api_write, auth
 
     auth.init_app(app)

@@ -1,14 +1,18 @@
-"""The open JSON API: search and documents, with CORS for GET."""
+"""The open JSON API: search, facets and documents, with CORS for GET and an OpenAPI 3 description."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, jsonify
+import hashlib
+import json
+
+from flask import Blueprint, abort, jsonify, render_template, request
 
 from index.errors import IndexMissing
 from index.query import search
 from kb.formats import export_record
 from kb.models import Document
 from webui.context import kb, search_request, settings
+from webui.openapi import openapi_document
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -16,18 +20,42 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 @bp.after_request
 def cors(response):
     response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Access-Control-Allow-Methods"] = "GET, HEAD, OPTIONS"
+    response.headers.setdefault("Access-Control-Expose-Headers", "ETag")
     return response
+
+
+def _search(req):
+    try:
+        return search(settings().index_dir, req)
+    except IndexMissing:
+        abort(503, "The search index has not been built yet (run `kb index`).")
+
+
+@bp.route("/")
+def api_home():
+    """A browsable description of the API, generated from the OpenAPI document."""
+    spec = openapi_document(request.url_root.rstrip("/"))
+    return render_template("api.html", spec=spec)
+
+
+@bp.route("/openapi.json")
+def openapi():
+    return jsonify(openapi_document(request.url_root.rstrip("/")))
 
 
 @bp.route("/search")
 def api_search():
     """GET /api/search?q=&lang=&page=&per_page=: the same JSON as `kb search --json`."""
+    return jsonify(_search(search_request()).to_json())
+
+
+@bp.route("/facets")
+def api_facets():
     req = search_request()
-    try:
-        response = search(settings().index_dir, req)
-    except IndexMissing:
-        abort(503, "The search index has not been built yet (run `kb index`).")
-    return jsonify(response.to_json())
+    req.per_page, req.page = 1, 1
+    response = _search(req)
+    return jsonify({"query": response.query, "total": response.total, "facets": response.facets})
 
 
 @bp.route("/documents/<int:doc_id>")
@@ -36,4 +64,10 @@ def api_document(doc_id: int):
         document = session.get(Document, doc_id)
         if document is None:
             abort(404, f"There is no document {doc_id}.")
-        return jsonify(export_record(document))
+        record = export_record(document) | {"translations": document.translations or {},
+                                            "description": document.description}
+    body = json.dumps(record, ensure_ascii=False, sort_keys=True)
+    response = jsonify(record)
+    response.set_etag(hashlib.sha256(body.encode("utf-8")).hexdigest()[:32])
+    response.headers["Cache-Control"] = "no-cache"
+    return response.make_conditional(request)

@@ -1,13 +1,23 @@
-"""Document pages: the text, the metadata and the provenance of one document."""
+"""Document pages: the text, the metadata, the provenance and the neighbours of one document."""
 
 from __future__ import annotations
 
 from flask import Blueprint, abort, render_template
+from sqlalchemy import select
 
 from kb.models import Document
-from webui.context import kb
+from webui.context import kb, settings
+from webui.similar import similar_documents
 
 bp = Blueprint("documents", __name__, url_prefix="/documents")
+
+
+def known_pages(session, urls) -> dict[str, int]:
+    """URL -> our document id, for the URLs we hold."""
+    urls = [u for u in urls if u]
+    if not urls:
+        return {}
+    return dict(session.execute(select(Document.url, Document.id).where(Document.url.in_(urls))).all())
 
 
 @bp.route("/<int:doc_id>")
@@ -16,5 +26,8 @@ def show(doc_id: int):
         document = session.get(Document, doc_id)
         if document is None:
             abort(404, f"There is no document {doc_id}.")
+        translations = sorted((code, url) for code, url in (document.translations or {}).items() if code != document.lang)
+        pages = known_pages(session, [url for _, url in translations])
         session.expunge(document)
-    return render_template("document.html", doc=document)
+    similar = similar_documents(settings().index_dir, doc_id, document.text or "", document.lang)
+    return render_template("document.html", doc=document, translations=translations, pages=pages, similar=similar)

@@ -1,0 +1,49 @@
+"""WCAG 2.1 AA with axe-core (from the npm registry) in Chromium: no serious or critical violation.
+
+axe is injected with the page's CSP bypassed (the page itself allows only its
+own scripts); the pages are checked at desktop and phone widths.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+PAGES = {"home": "/", "search with filters": "/?q=open+data&lang=nl&lang=fr&theme=open-data&sort=date",
+         "empty search": "/?q=loketz&country=FR", "api": "/api/"}
+WIDTHS = (1280, 360)
+TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
+
+
+@pytest.fixture(scope="module")
+def document_path(live_url):
+    import urllib.request
+
+    with urllib.request.urlopen(live_url + "/api/search?q=Smart+Flanders&lang=nl") as response:
+        hit = json.load(response)["hits"][0]
+    return f"/documents/{hit['id']}"
+
+
+def serious_violations(chromium, live_url, axe_script, path: str, width: int) -> list[str]:
+    context = chromium.new_context(base_url=live_url, bypass_csp=True, viewport={"width": width, "height": 900},
+                                   locale="en-GB")
+    try:
+        page = context.new_page()
+        page.goto(path)
+        page.add_script_tag(path=str(axe_script))
+        result = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", TAGS)
+    finally:
+        context.close()
+    return [f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
+            for v in result["violations"] if v["impact"] in ("serious", "critical")]
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("name", [*PAGES, "document"])
+def test_axe_finds_no_serious_or_critical_violation(chromium, live_url, axe_script, document_path, name, width):
+    path = document_path if name == "document" else PAGES[name]
+    problems = serious_violations(chromium, live_url, axe_script, path, width)
+    assert not problems, f"{name} at {width}px:\n" + "\n".join(problems)

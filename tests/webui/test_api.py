@@ -1,0 +1,93 @@
+"""The open JSON API: search, facets, documents with ETags, OpenAPI, JSON errors, CORS."""
+
+from __future__ import annotations
+
+import pytest
+
+
+def test_api_search_answers_the_documented_shape_with_cors(web):
+    response = web.get("/api/search?q=open+data&lang=nl&per_page=5")
+    data = response.get_json()
+    assert response.status_code == 200 and response.headers["Access-Control-Allow-Origin"] == "*"
+    assert data["per_page"] == 5 and len(data["hits"]) <= 5 and data["total"] >= 1
+    assert {hit["lang"] for hit in data["hits"]} == {"nl"}
+
+
+def test_api_facets_counts_without_hits(web):
+    data = web.get("/api/facets?q=&country=BE").get_json()
+    assert set(data) == {"query", "total", "facets"}
+    assert data["facets"]["country"]["BE"] == data["total"] >= 1
+    assert sum(data["facets"]["lang"].values()) == data["total"]
+
+
+def test_api_document_has_an_etag_and_answers_304_when_unchanged(web, first_hit):
+    hit = first_hit("gemeentehuis")
+    first = web.get(f"/api/documents/{hit['id']}")
+    assert first.status_code == 200 and first.get_json()["id"] == int(hit["id"])
+    etag = first.headers["ETag"]
+    again = web.get(f"/api/documents/{hit['id']}", headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.data == b""
+    other = web.get(f"/api/documents/{hit['id']}", headers={"If-None-Match": '"something-else"'})
+    assert other.status_code == 200
+
+
+@pytest.mark.parametrize("url, status, word", [
+    ("/api/documents/999999", 404, "999999"),
+    ("/api/documents/abc", 404, None),
+    ("/api/nothing-here", 404, None),
+    ("/api/search?q=x&page=zero", 400, "page"),
+    ("/api/search?q=x&per_page=101", 400, "per_page"),
+    ("/api/search?q=x&sort=random", 400, "sort"),
+    ("/api/facets?page=-1", 400, "page"),
+])
+def test_api_errors_are_json_with_status_and_message(web, url, status, word):
+    response = web.get(url)
+    data = response.get_json()
+    assert response.status_code == status and data["status"] == status and data["message"]
+    if word:
+        assert word in data["message"]
+
+
+def test_api_refuses_writes_to_read_only_endpoints_as_json(web):
+    response = web.post("/api/search")
+    assert response.status_code == 405 and response.get_json()["status"] == 405
+
+
+def test_a_syntax_error_in_the_api_is_a_message_not_an_error(web):
+    data = web.get("/api/search", query_string={"q": 'open (data "'}).get_json()
+    assert data["message"] and "Could not read" in data["message"]
+
+
+def test_the_openapi_document_describes_every_api_route(web, demo_app):
+    spec = web.get("/api/openapi.json").get_json()
+    assert spec["openapi"].startswith("3.")
+    documented = set(spec["paths"])
+    assert {"/api/search", "/api/facets", "/api/documents/{id}", "/export.ris", "/feed.atom"} <= documented
+    ours = {rule.rule.replace("<int:doc_id>", "{id}").replace("<fmt>", "csv") for rule in demo_app.url_map.iter_rules()
+            if rule.endpoint.startswith("api.api_") and rule.endpoint != "api.api_home"}
+    assert ours <= documented
+
+
+def test_every_documented_endpoint_answers_as_documented_and_never_5xx(web, first_hit):
+    """A small conformance check: documented parameters, documented statuses and media types."""
+    spec = web.get("/api/openapi.json").get_json()
+    doc_id = first_hit("gemeentehuis")["id"]
+    for path, operations in spec["paths"].items():
+        operation = operations["get"]
+        url = path.replace("{id}", str(doc_id))
+        for query in ({}, {"q": "open data", "lang": "nl", "sort": "date"}, {"q": '"broken (', "page": "2"},
+                      {"q": "x", "per_page": "0"}):
+            params = {k: v for k, v in query.items()
+                      if any(p["name"] == k for p in operation.get("parameters", []))}
+            response = web.get(url, query_string=params)
+            assert response.status_code < 500, (url, params)
+            assert str(response.status_code) in operation["responses"], (url, params, response.status_code)
+            media = response.content_type.split(";")[0]
+            documented = operation["responses"][str(response.status_code)].get("content", {})
+            assert not documented or media in documented, (url, media)
+
+
+def test_the_browsable_api_page_lists_the_endpoints(web):
+    html = web.get("/api/").get_data(as_text=True)
+    assert "<code>GET /api/search</code>" in html and "/api/openapi.json" in html
+    assert "<th scope=\"col\">Parameter</th>" in html

@@ -1,0 +1,40 @@
+"""The home page: what Casebook is, a search box, counts by theme, country and language, latest additions."""
+
+from __future__ import annotations
+
+from flask import render_template
+from sqlalchemy import select
+
+from index.errors import IndexMissing
+from index.query import SearchRequest, search
+from kb.models import Document
+from webui.context import kb, settings
+from webui.i18n import facet_value_label
+
+LATEST = 8
+HOME_FACETS = ("theme", "country", "lang")
+
+
+def latest_documents(limit: int = LATEST) -> list[dict]:
+    """The most recently added documents that are still online."""
+    with kb().session() as session:
+        rows = session.execute(
+            select(Document.id, Document.title, Document.url, Document.lang, Document.doc_type, Document.country,
+                   Document.created_at)
+            .where(Document.gone.is_(False)).order_by(Document.created_at.desc(), Document.id.desc()).limit(limit)
+        ).all()
+    return [row._asdict() for row in rows]
+
+
+def render_home():
+    try:
+        response = search(settings().index_dir, SearchRequest(per_page=1))
+    except IndexMissing:
+        response = None
+    overview = []
+    if response is not None:
+        for name in HOME_FACETS:
+            counts = response.facets.get(name, {})
+            values = sorted(((facet_value_label(name, v), v, c) for v, c in counts.items()), key=lambda t: (-t[2], t[0]))
+            overview.append((name, values))
+    return render_template("home.html", response=response, overview=overview, latest=latest_documents())
