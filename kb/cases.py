@@ -36,7 +36,8 @@ class CaseError(InputError):
 def _list(value, limit: int = 50) -> list[str]:
     if value in (None, ""):
         return []
-    items = re.split(r"[\n;|]|,(?!\s)", value) if isinstance(value, str) else value
+    # Not commas: sector names such as "Recreation, culture and religion" contain them.
+    items = re.split(r"[\n;|]", value) if isinstance(value, str) else value
     if not isinstance(items, list):
         raise CaseError("expected a list")
     return [str(item).strip()[:500] for item in items if str(item).strip()][:limit]

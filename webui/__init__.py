@@ -52,10 +52,11 @@ def create_app(settings: Settings, kb=None) -> Flask:
     app.register_blueprint(api.bp)
     app.register_blueprint(exports.bp)
     app.register_blueprint(site.bp)
-    from webui import api_write, auth
+    from webui import api_write, audit, auth, cases, collections, sources
 
     auth.init_app(app)
-    app.register_blueprint(api_write.bp)
+    for area in (api_write, sources, cases, collections, audit):
+        app.register_blueprint(area.bp)
 
     @app.errorhandler(HTTPException)
     def handle_http_error(exc: HTTPException):

@@ -1,0 +1,126 @@
+"""Source pages: register a website to crawl, follow its crawl status, import lists.
+
+The web UI never crawls: a registered source is queued in the kb and picked up
+by `kb worker`. URLs pass the SSRF guard of ``kb.urlcheck`` first.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+
+from kb import source_queue
+from kb.errors import InputError
+from kb.formats import read_records
+from kb.models import Source
+from webui.auth import require_role
+from webui.context import kb, settings
+
+bp = Blueprint("sources", __name__, url_prefix="/sources")
+MAX_UPLOAD = 5 * 1024 * 1024
+UPLOAD_SUFFIXES = (".csv", ".json", ".jsonl")
+
+
+@bp.route("/")
+@require_role("researcher")
+def list_sources():
+    show_deleted = request.args.get("deleted") == "1" and g.viewer.at_least("curator")
+    with kb().session() as db:
+        rows = [(s, source_queue.status_label(s)) for s in source_queue.sources_for_listing(db, show_deleted)]
+        db.expunge_all()
+    return render_template("sources/list.html", rows=rows, show_deleted=show_deleted,
+                           report=None)
+
+
+def _register(db, record: dict):
+    return source_queue.register_source(
+        db, str(record.get("url") or ""), record.get("name") and str(record.get("name")), g.viewer.name,
+        include=record.get("include"), exclude=record.get("exclude"), tags=record.get("tags"),
+        why=record.get("why") and str(record.get("why")), allow_private=settings().allow_private_hosts)
+
+
+@bp.route("/", methods=["POST"])
+@require_role("researcher")
+def add():
+    form = {name: request.form.get(name) for name in ("url", "name", "include", "exclude", "tags", "why")}
+    with kb().session() as db:
+        try:
+            source = _register(db, form)
+        except InputError as exc:
+            flash(f"Not added: {exc}")
+            return redirect(url_for("sources.list_sources"))
+        flash(f"Source {source.id} is queued; the crawl worker will pick it up.")
+    return redirect(url_for("sources.list_sources"))
+
+
+def uploaded_file() -> Path:
+    """The uploaded file saved to a temporary path with its suffix (the caller deletes it)."""
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        abort(400, "Choose a file to upload.")
+    suffix = Path(upload.filename).suffix.lower()
+    if suffix not in UPLOAD_SUFFIXES:
+        abort(400, f"Upload a {', '.join(UPLOAD_SUFFIXES)} file.")
+    data = upload.read(MAX_UPLOAD + 1)
+    if len(data) > MAX_UPLOAD:
+        abort(413, "The file is larger than 5 MB.")
+    with tempfile.NamedTemporaryFile(suffix=suffix, delete=False) as handle:
+        handle.write(data)
+    return Path(handle.name)
+
+
+@bp.route("/import", methods=["POST"])
+@require_role("researcher")
+def import_sources():
+    """Bulk import (url, name, include, exclude, tags, why): each rejected row with its reason."""
+    path = uploaded_file()
+    report = {"stored": 0, "rejected": []}
+    try:
+        with kb().session() as db:
+            for row, record, problem in read_records(path):
+                if problem is None:
+                    try:
+                        _register(db, record)  # refuses before writing anything
+                        report["stored"] += 1
+                        continue
+                    except InputError as exc:
+                        problem = str(exc)
+                report["rejected"].append({"row": row, "reason": problem})
+    except InputError as exc:
+        flash(str(exc))
+        return redirect(url_for("sources.list_sources"))
+    finally:
+        path.unlink(missing_ok=True)
+    with kb().session() as db:
+        rows = [(s, source_queue.status_label(s)) for s in source_queue.sources_for_listing(db)]
+        db.expunge_all()
+    return render_template("sources/list.html", rows=rows, show_deleted=False, report=report)
+
+
+def _act(source_id: int, action) -> object:
+    with kb().session() as db:
+        source = db.get(Source, source_id)
+        if source is None:
+            abort(404, f"There is no source {source_id}.")
+        action(db, source, g.viewer.name)
+    return redirect(url_for("sources.list_sources"))
+
+
+@bp.route("/<int:source_id>/requeue", methods=["POST"])
+@require_role("researcher")
+def requeue(source_id: int):
+    return _act(source_id, source_queue.requeue)
+
+
+@bp.route("/<int:source_id>/delete", methods=["POST"])
+@require_role("curator")
+def delete(source_id: int):
+    return _act(source_id, source_queue.delete_source)
+
+
+@bp.route("/<int:source_id>/restore", methods=["POST"])
+@require_role("curator")
+def restore(source_id: int):
+    return _act(source_id, source_queue.restore_source)
