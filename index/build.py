@@ -7,18 +7,21 @@ writer (AsyncWriter/BufferedWriter can lose documents), waiting for the lock.
 
 from __future__ import annotations
 
+import contextlib
 import time
+from datetime import timedelta
 from pathlib import Path
 from typing import Callable, Iterable
 
 from sqlalchemy import select
+from whoosh import index as whoosh_index
 from whoosh.index import LockError
 
 from index.errors import IndexBusy
-from index.location import new_generation, open_current, switch_to
+from index.location import current_generation, new_generation, open_current, switch_to
 from index.records import document_fields
 from index.tagging import Tagger
-from kb.models import Document
+from kb.models import Document, utcnow
 from kb.storage import KnowledgeBase
 
 BATCH = 500
@@ -46,12 +49,31 @@ def _iter_documents(kb: KnowledgeBase, ids: Iterable[int] | None = None):
 
 
 def build_index(kb: KnowledgeBase, index_dir: Path, progress: Callable[[int], None] | None = None) -> int:
-    """Index every live document into a new generation and swap it in; returns the count."""
-    generation = new_generation(index_dir)
-    from whoosh import index as whoosh_index
+    """Index every live document into a new generation and swap it in; returns the count.
 
-    ix = whoosh_index.open_dir(str(generation))
-    tagger = Tagger.default()
+    Incremental updates may land in the serving generation while the new one is
+    built: before the swap, the serving generation's writer lock is taken (so no
+    update slips in between) and every document changed since the build started
+    is written into the new generation too. Nothing is lost to the swap.
+    """
+    with _rebuild_lock(index_dir):
+        started = utcnow() - timedelta(seconds=2)
+        generation = new_generation(index_dir)
+        ix = whoosh_index.open_dir(str(generation))
+        tagger = Tagger.default()
+        count = _write_all(ix, kb, tagger, progress)
+        serving = current_generation(index_dir)
+        guard = _writer(whoosh_index.open_dir(str(serving))) if serving else None
+        try:
+            _catch_up(ix, kb, tagger, started)
+            switch_to(index_dir, generation)
+        finally:
+            if guard is not None:
+                guard.cancel()
+    return count
+
+
+def _write_all(ix, kb: KnowledgeBase, tagger, progress) -> int:
     count = 0
     writer = _writer(ix)
     try:
@@ -65,8 +87,51 @@ def build_index(kb: KnowledgeBase, index_dir: Path, progress: Callable[[int], No
     except BaseException:
         writer.cancel()
         raise
-    switch_to(index_dir, generation)
     return count
+
+
+def _catch_up(ix, kb: KnowledgeBase, tagger, since) -> None:
+    """Rewrite documents changed since ``since`` and drop entries no longer in the kb."""
+    with kb.session() as session:
+        changed = list(session.scalars(select(Document.id).where(Document.updated_at >= since)))
+        live = set(session.scalars(select(Document.id)))
+    with ix.searcher() as searcher:
+        stale = {int(f["id"]) for f in searcher.all_stored_fields()} - live
+    if not changed and not stale:
+        return
+    writer = _writer(ix)
+    try:
+        _apply_updates(writer, kb, set(changed) | stale, tagger)
+        writer.commit()
+    except BaseException:
+        writer.cancel()
+        raise
+
+
+def _apply_updates(writer, kb: KnowledgeBase, ids: set[int], tagger) -> None:
+    seen = set()
+    for document in _iter_documents(kb, sorted(ids)):
+        seen.add(document.id)
+        if document.gone:
+            writer.delete_by_term("id", str(document.id))
+        else:
+            writer.update_document(**document_fields(document, tagger))
+    for missing in ids - seen:
+        writer.delete_by_term("id", str(missing))
+
+
+@contextlib.contextmanager
+def _rebuild_lock(index_dir: Path):
+    """One rebuild at a time per data folder (a second one waits)."""
+    import fcntl
+
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with open(index_dir / ".rebuild.lock", "a+b") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def write_documents(path: Path, documents: Iterable[Document], tagger: Tagger | None = None,
@@ -74,8 +139,6 @@ def write_documents(path: Path, documents: Iterable[Document], tagger: Tagger | 
     """Index documents that need not live in a kb (imports, benchmarks, test collections)
     into a new index at ``path``; returns the count. ``procs`` > 1 uses Whoosh's
     multiprocessing writer."""
-    from whoosh import index as whoosh_index
-
     from index.schema import build_schema
 
     path.mkdir(parents=True, exist_ok=True)
@@ -94,23 +157,23 @@ def write_documents(path: Path, documents: Iterable[Document], tagger: Tagger | 
 
 
 def update_index(kb: KnowledgeBase, index_dir: Path, ids: Iterable[int]) -> int:
-    """Re-index the given documents (deleting gone ones) in the serving index."""
-    ids = sorted(set(ids))
+    """Re-index the given documents (deleting gone ones) in the serving index.
+
+    The generation is checked again once its lock is held: if a rebuild swapped
+    in a new one meanwhile, the update goes there instead.
+    """
+    ids = set(ids)
     if not ids:
         return 0
-    ix = open_current(index_dir, create=True)
     tagger = Tagger.default()
-    writer = _writer(ix)
+    while True:
+        ix = open_current(index_dir, create=True)
+        writer = _writer(ix)
+        if Path(ix.storage.folder) == current_generation(index_dir):
+            break
+        writer.cancel()
     try:
-        seen = set()
-        for document in _iter_documents(kb, ids):
-            seen.add(document.id)
-            if document.gone:
-                writer.delete_by_term("id", str(document.id))
-            else:
-                writer.update_document(**document_fields(document, tagger))
-        for missing in set(ids) - seen:
-            writer.delete_by_term("id", str(missing))
+        _apply_updates(writer, kb, ids, tagger)
         writer.commit()
     except BaseException:
         writer.cancel()

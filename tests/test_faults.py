@@ -142,3 +142,21 @@ def test_two_imports_at_once_lose_nothing_and_leave_the_index_consistent(tmp_pat
     found = json.loads(kb(data, "search", "parkeren", "--json").stdout)
     assert found["total"] == 800
     assert kb(data, "check").returncode == 0
+
+
+def test_an_update_during_a_rebuild_is_not_lost_to_the_swap(tmp_path):
+    data = tmp_path / "data"
+    assert kb(data, "import", "--no-index", str(_docs(tmp_path / "a.jsonl", 3000, size=30))).returncode == 0
+    assert kb(data, "index", "--rebuild").returncode == 0
+    before = set((data / "index").glob("gen-*"))
+    rebuild = subprocess.Popen([*KB, "--data", str(data), "index", "--rebuild"], stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not set((data / "index").glob("gen-*")) - before and time.monotonic() < deadline:
+        time.sleep(0.02)  # wait until the rebuild is writing its new generation
+    late = _docs(tmp_path / "b.jsonl", 30, start=5000, size=3)
+    assert kb(data, "import", str(late)).returncode == 0
+    _, errors = rebuild.communicate(timeout=300)
+    assert rebuild.returncode == 0, errors
+    assert kb(data, "check").returncode == 0
+    assert json.loads(kb(data, "search", "parkeren", "--json").stdout)["total"] == 3030
