@@ -57,6 +57,10 @@ def create_app(settings: Settings, kb=None) -> Flask:
     auth.init_app(app)
     for area in (api_write, sources, cases, collections, audit):
         app.register_blueprint(area.bp)
+    from webui import events, people
+
+    app.register_blueprint(events.bp)
+    app.register_blueprint(people.bp)
 
     @app.errorhandler(HTTPException)
     def handle_http_error(exc: HTTPException):

@@ -88,6 +88,7 @@ def cli(ctx: click.Context, data: Path | None) -> None:
 from kb.cli import crawling, data, searching, serving  # noqa: E402,F401  (commands attach to `cli`)
 from kb.cli import maintenance  # noqa: E402,F401
 from kb.cli import cases, users, worker  # noqa: E402,F401
+from kb.cli import people  # noqa: E402,F401
 
 
 def main() -> None:
@@ -110,7 +111,8 @@ def main() -> None:
         click.echo("Interrupted.", err=True)
         sys.exit(130)
     except OSError as exc:
-        click.echo(f"Error: {exc.strerror or exc}", err=True)
+        where = f" ({exc.filename})" if exc.filename else ""
+        click.echo(f"Error: {exc.strerror or exc}{where}; nothing was changed", err=True)
         sys.exit(1)
     except Exception as exc:  # a bug: say so in one line; KB_DEBUG=1 shows the traceback
         if os.environ.get("KB_DEBUG"):

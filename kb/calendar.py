@@ -1,0 +1,38 @@
+"""iCalendar (RFC 5545) files for events."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+
+def _escape(text: str) -> str:
+    return (text or "").replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\r", "").replace("\n", "\\n")
+
+
+def _fold(line: str) -> str:
+    """Lines longer than 75 octets are folded (continuation lines start with a space)."""
+    out, current = [], ""
+    for char in line:
+        if len((current + char).encode("utf-8")) > 75:
+            out.append(current)
+            current = " " + char
+        else:
+            current += char
+    out.append(current)
+    return "\r\n".join(out)
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.strftime("%Y%m%dT%H%M%SZ")
+
+
+def event_ics(event, url: str, now: datetime, host: str = "casebook") -> str:
+    """One VEVENT in a VCALENDAR; times in UTC."""
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Casebook//Events//EN", "CALSCALE:GREGORIAN",
+             "BEGIN:VEVENT", f"UID:event-{event.id}@{host}", f"DTSTAMP:{_stamp(now)}",
+             f"DTSTART:{_stamp(event.starts_utc)}", f"DTEND:{_stamp(event.ends_utc)}",
+             f"SUMMARY:{_escape(event.title)}", f"DESCRIPTION:{_escape(event.description)}", f"URL:{url}"]
+    if event.place:
+        lines.append(f"LOCATION:{_escape(event.place)}")
+    lines += ["END:VEVENT", "END:VCALENDAR"]
+    return "\r\n".join(_fold(line) for line in lines) + "\r\n"

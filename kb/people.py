@@ -1,0 +1,147 @@
+"""Experts and organisations: profiles, consent, links to cases, and GDPR rights.
+
+A person's profile is public only with their recorded consent (who recorded
+it, when, for what purpose); otherwise only curators see it. ``export_person``
+gives everything held about a person; ``erase_person`` removes it, keeping the
+cases they were linked to and leaving an audit entry without personal data.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, delete, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from kb.audit import record, snapshot
+from kb.errors import InputError
+from kb.models import Base, Document, utcnow
+
+ORG_KINDS = ("municipality", "region", "agency", "network", "company", "university", "other")
+RELATIONS = ("author_of", "contact_for", "speaker_at", "member_of")
+ENTITIES = ("case", "document", "collection", "event")
+
+
+class Organisation(Base):
+    """A municipality, agency, network, company or university."""
+
+    __tablename__ = "organisation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(300))
+    kind: Mapped[str] = mapped_column(String(40), default="other")
+    country: Mapped[str | None] = mapped_column(String(8))
+    website: Mapped[str | None] = mapped_column(String(500))
+    description: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Person(Base):
+    """An expert or stakeholder; personal data, public only with consent."""
+
+    __tablename__ = "person"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(300))
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
+    role_title: Mapped[str | None] = mapped_column(String(300))
+    country: Mapped[str | None] = mapped_column(String(8))
+    languages: Mapped[list] = mapped_column(default=list)
+    expertise: Mapped[list] = mapped_column(default=list)
+    bio: Mapped[str | None] = mapped_column(Text)
+    links: Mapped[list] = mapped_column(default=list)
+    email: Mapped[str | None] = mapped_column(String(300))
+    consent_at: Mapped[datetime | None] = mapped_column(DateTime)
+    consent_by: Mapped[str | None] = mapped_column(String(200))
+    consent_purpose: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    @property
+    def is_public(self) -> bool:
+        return self.consent_at is not None
+
+
+class PersonLink(Base):
+    """A person's relation to a case, document, collection or event."""
+
+    __tablename__ = "person_link"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    entity: Mapped[str] = mapped_column(String(20))
+    entity_id: Mapped[int] = mapped_column(Integer)
+    relation: Mapped[str] = mapped_column(String(20))
+
+
+def profile_url(person_id: int) -> str:
+    """The key of a profile's search entry (profiles are searchable as documents of type expert)."""
+    return f"casebook:people/{person_id}"
+
+
+def publish_profile(session: Session, person: Person) -> int:
+    """Create or refresh the searchable entry of a public profile; returns its document id."""
+    organisation = session.get(Organisation, person.organisation_id) if person.organisation_id else None
+    document = session.query(Document).filter_by(url=profile_url(person.id)).one_or_none()
+    if document is None:
+        document = Document(url=profile_url(person.id), origin="person")
+        session.add(document)
+    document.title = person.name + (f" ({organisation.name})" if organisation else "")
+    document.text = "\n".join(filter(None, [person.role_title, organisation.name if organisation else None,
+                                            person.bio, ", ".join(person.expertise or [])]))
+    document.doc_type, document.country = "expert", person.country
+    document.themes = list(person.expertise or [])
+    document.lang = (person.languages or ["en"])[0]
+    document.lang_confidence = 1.0
+    document.meta = {"profile_path": f"/people/{person.id}", "languages": person.languages,
+                     "organisation_kind": organisation.kind if organisation else None}
+    document.fetched_at = document.checked_at = utcnow()
+    session.flush()
+    return document.id
+
+
+def record_consent(session: Session, person: Person, actor: str, purpose: str) -> int:
+    """Record consent to publish a profile; returns the id of its (new) search entry."""
+    if not purpose.strip():
+        raise InputError("consent needs a purpose (what the profile is published for)")
+    before = snapshot(person)
+    person.consent_at, person.consent_by, person.consent_purpose = utcnow(), actor, purpose.strip()
+    record(session, actor, "consent", "person", person.id, {"consent_at": before["consent_at"]},
+           {"consent_at": person.consent_at.isoformat()})
+    return publish_profile(session, person)
+
+
+def link_person(session: Session, person_id: int, entity: str, entity_id: int, relation: str) -> PersonLink:
+    if entity not in ENTITIES or relation not in RELATIONS:
+        raise InputError(f"entity must be one of {ENTITIES} and relation one of {RELATIONS}")
+    link = PersonLink(person_id=person_id, entity=entity, entity_id=entity_id, relation=relation)
+    session.add(link)
+    session.flush()
+    return link
+
+
+def people_linked_to(session: Session, entity: str, entity_id: int, public_only: bool = True) -> list[dict]:
+    rows = session.execute(select(Person, PersonLink.relation).join(PersonLink, PersonLink.person_id == Person.id)
+                           .where(PersonLink.entity == entity, PersonLink.entity_id == entity_id)).all()
+    return [{"id": p.id, "name": p.name, "relation": rel} for p, rel in rows if p.is_public or not public_only]
+
+
+def export_person(session: Session, person_id: int) -> dict:
+    """Everything held about a person (GDPR right of access), as JSON-ready data."""
+    person = session.get(Person, person_id)
+    if person is None:
+        raise InputError(f"there is no person {person_id}")
+    links = session.scalars(select(PersonLink).where(PersonLink.person_id == person_id))
+    return {"person": snapshot(person),
+            "links": [{"entity": l.entity, "entity_id": l.entity_id, "relation": l.relation} for l in links]}
+
+
+def erase_person(session: Session, person_id: int, actor: str) -> int:
+    """Erase a person (GDPR right to erasure), with their search entry; returns the links removed."""
+    person = session.get(Person, person_id)
+    if person is None:
+        raise InputError(f"there is no person {person_id}")
+    removed = session.execute(delete(PersonLink).where(PersonLink.person_id == person_id)).rowcount or 0
+    session.execute(delete(Document).where(Document.url == profile_url(person_id)))
+    session.delete(person)
+    record(session, actor, "erase", "person", person_id, None, {"links_removed": removed})
+    return removed

@@ -1,0 +1,63 @@
+"""Profiles, consent and GDPR requests."""
+
+from __future__ import annotations
+
+import json
+
+from kb.models import AuditEvent
+from kb.people import Person, PersonLink, erase_person, export_person, link_person, record_consent
+
+
+def test_a_profile_is_public_only_after_consent_is_recorded(kb):
+    from webui import create_app
+
+    with kb.session() as db:
+        person = Person(name="Dr. Example Expert", country="BE", expertise=["open-data"])
+        db.add(person)
+        db.flush()
+        person_id = person.id
+    client = create_app(kb.settings, kb=kb).test_client()
+    assert client.get(f"/api/people/{person_id}").status_code == 404
+    with kb.session() as db:
+        record_consent(db, db.get(Person, person_id), "curator1", "speaker profile for the workshop series")
+    assert client.get(f"/api/people/{person_id}").get_json()["name"] == "Dr. Example Expert"
+
+
+def test_erasure_removes_the_person_and_links_and_the_audit_keeps_no_personal_data(kb):
+    with kb.session() as db:
+        person = Person(name="Jane Participant", email="jane@example.org", bio="Works on data platforms")
+        db.add(person)
+        db.flush()
+        link_person(db, person.id, "case", 42, "contact_for")
+        person_id = person.id
+        exported = export_person(db, person_id)
+    assert exported["person"]["email"] == "jane@example.org" and exported["links"][0]["entity_id"] == 42
+    with kb.session() as db:
+        assert erase_person(db, person_id, "admin1") == 1
+    with kb.session() as db:
+        assert db.get(Person, person_id) is None
+        assert db.query(PersonLink).count() == 0
+        trail = json.dumps([(e.before, e.after) for e in db.query(AuditEvent).all()])
+    assert "Jane" not in trail and "jane@example.org" not in trail
+
+
+def test_a_public_profile_is_searchable_as_an_expert_and_erasure_removes_it(tmp_path):
+    import subprocess
+    import sys
+
+    def kb_cli(*args):
+        return subprocess.run([sys.executable, "-c", "from kb.cli import main; main()", "--data",
+                               str(tmp_path / "data"), *args], capture_output=True, text=True, timeout=120)
+
+    added = kb_cli("person", "add", "Anna Example", "--organisation", "Stad Gent", "--kind", "municipality",
+                   "--country", "BE", "--expertise", "open-data", "--bio", "Leads the open data programme.",
+                   "--json")
+    person_id = json.loads(added.stdout)["id"]
+    assert kb_cli("index").returncode == 0
+    assert json.loads(kb_cli("search", "Anna", "--json").stdout)["total"] == 0  # not public yet
+    assert kb_cli("person", "consent", str(person_id), "--by", "curator1", "--purpose", "expert directory").returncode == 0
+    found = json.loads(kb_cli("search", "Anna", "--json").stdout)
+    assert found["total"] == 1 and found["hits"][0]["type"] == "expert"
+    assert kb_cli("person", "erase", str(person_id)).returncode == 0
+    assert json.loads(kb_cli("search", "Anna", "--json").stdout)["total"] == 0
+    assert kb_cli("person", "export", str(person_id)).returncode == 2
