@@ -12,7 +12,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import requests
 import urllib3
@@ -132,6 +132,8 @@ class Fetcher:
             raise SkipError("invalid_url", str(exc)) from None
         except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError,
                 requests.exceptions.ContentDecodingError, urllib3.exceptions.HTTPError) as exc:
+            if _caused_by(exc, urllib3.exceptions.NameResolutionError):
+                raise SkipError("dns_error", f"{urlsplit(url).hostname}: name does not resolve") from None
             raise SkipError("connection_error", str(exc)[:300]) from None
         except requests.RequestException as exc:
             raise SkipError("fetch_error", str(exc)[:300]) from None
@@ -147,3 +149,15 @@ class Fetcher:
             if size > self.settings.max_bytes:
                 return b"".join(chunks)[: self.settings.max_bytes], True
         return b"".join(chunks), False
+
+
+def _caused_by(exc: BaseException, kind: type) -> bool:
+    """True when ``kind`` is in the chain of causes (requests wraps urllib3's errors twice)."""
+    pending, seen = [exc], 0
+    while pending and seen < 20:
+        current, seen = pending.pop(), seen + 1
+        if isinstance(current, kind):
+            return True
+        pending += [c for c in (current.__cause__, current.__context__, getattr(current, "reason", None),
+                                *current.args) if isinstance(c, BaseException)]
+    return False

@@ -1,4 +1,4 @@
-"""`kb crawl`: collect pages from seeds into the knowledge base, then index them."""
+"""`kb crawl` and `kb crawl-report`: collect pages from seeds or due sources, then index them."""
 
 from __future__ import annotations
 
@@ -9,14 +9,15 @@ import click
 from kb.cli import Failure, UserError, _emit, _open, _update_index, cli
 
 
-def crawl_settings(settings, max_pages, max_depth, delay, allow_private):
+def crawl_settings(settings, max_pages, max_depth, delay, allow_private, concurrency=None):
     from crawler.settings import CrawlSettings
 
     return CrawlSettings(
         user_agent=settings.user_agent, delay=settings.crawl_delay if delay is None else delay,
         max_pages=max_pages or settings.max_pages, max_depth=settings.max_depth if max_depth is None else max_depth,
         max_bytes=settings.max_bytes, read_timeout=settings.timeout,
-        allow_private_hosts=allow_private or settings.allow_private_hosts, languages=settings.languages)
+        allow_private_hosts=allow_private or settings.allow_private_hosts, languages=settings.languages,
+        **({"concurrency": concurrency} if concurrency else {}))
 
 
 def print_summary(summary: dict) -> None:
@@ -44,33 +45,103 @@ def run_crawl(kb, seeds, crawl_cfg, show_progress: bool, source_id=None):
 
 
 @cli.command()
-@click.argument("urls", nargs=-1, required=True)
+@click.argument("urls", nargs=-1)
+@click.option("--due", is_flag=True, help="Crawl the registered sources that are due (the default without URLS).")
+@click.option("--source", "source_id", type=int, default=None, help="Crawl this registered source now.")
 @click.option("--max-pages", type=click.IntRange(1), default=None, help="Most pages to store (default 500).")
 @click.option("--max-depth", type=click.IntRange(0), default=None, help="Most links to follow from a seed (default 5).")
 @click.option("--delay", type=click.FloatRange(0), default=None, help="Seconds between requests to one host (default 1).")
+@click.option("--concurrency", type=click.IntRange(1, 64), default=None,
+              help="Hosts (or sources) crawled in parallel, one request at a time per host (default 4).")
 @click.option("--allow-private-hosts", is_flag=True, help="Allow loopback and private addresses (tests, demo).")
 @click.option("--no-index", is_flag=True, help="Store pages without updating the search index.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object.")
 @click.pass_context
-def crawl(ctx, urls, max_pages, max_depth, delay, allow_private_hosts, no_index, as_json):
-    """Crawl URLS and the in-scope pages they link to (same host by default).
+def crawl(ctx, urls, due, source_id, max_pages, max_depth, delay, concurrency, allow_private_hosts, no_index, as_json):
+    """Crawl URLS and the in-scope pages they link to (same host by default),
+    or, without URLS, the registered sources that are due (see `kb source`).
 
-    Obeys robots.txt and a per-host delay; refuses private addresses unless
-    --allow-private-hosts. A crawl that was killed resumes where it stopped
-    when started again with the same URLs. Ends with a summary of fetched,
-    stored and skipped pages by reason.
+    Reads sitemaps (robots.txt or /sitemap.xml), obeys robots.txt and a
+    per-host delay, and refuses private addresses unless --allow-private-hosts.
+    A crawl that was killed resumes where it stopped when started again with
+    the same URLs. Ends with a summary of fetched, stored and skipped pages by
+    reason; `kb crawl-report` lists the outcome of every URL.
     """
+    kb = _open(ctx)
+    cfg = crawl_settings(kb.settings, max_pages, max_depth, delay, allow_private_hosts, concurrency)
+    if urls and (due or source_id is not None):
+        raise UserError("give URLs, or --due / --source, not both")
+    if not urls:
+        _crawl_sources(kb, cfg, source_id, no_index, as_json)
+        return
+    _check_seeds(urls, cfg)
+    result = run_crawl(kb, list(urls), cfg, show_progress=not as_json and sys.stderr.isatty())
+    if not no_index:
+        _update_index(kb, result.document_ids)
+    _emit(result.summary, as_json, print_summary)
+
+
+def _check_seeds(urls, cfg) -> None:
     from crawler.addresses import check_url_allowed
     from crawler.errors import SkipError
 
-    kb = _open(ctx)
-    cfg = crawl_settings(kb.settings, max_pages, max_depth, delay, allow_private_hosts)
     for url in urls:
         try:
             check_url_allowed(url, cfg.allow_private_hosts)
         except SkipError as exc:
             raise UserError(f"{url}: {exc.detail or exc.reason}") from None
-    result = run_crawl(kb, list(urls), cfg, show_progress=not as_json and sys.stderr.isatty())
+
+
+def _crawl_sources(kb, cfg, source_id, no_index, as_json) -> None:
+    """Crawl the due sources (or one); exit 1 when every source crawled failed."""
+    from crawler.schedule import crawl_sources
+    from kb.errors import InputError
+    from kb.sources.registry import due_sources
+
+    try:
+        with kb.session() as session:
+            ids = [s.id for s in due_sources(session, source_id=source_id)]
+    except InputError as exc:
+        raise UserError(str(exc)) from None
+    if not ids:
+        _emit({"sources": []}, as_json, lambda _d: click.echo("no source is due (see `kb source list`)"))
+        return
+    outcomes = crawl_sources(kb, ids, cfg)
     if not no_index:
-        _update_index(kb, result.document_ids)
-    _emit(result.summary, as_json, print_summary)
+        _update_index(kb, [i for outcome in outcomes for i in outcome.document_ids])
+    _emit({"sources": [o.to_json() for o in outcomes]}, as_json, _print_source_outcomes)
+    if all(o.error for o in outcomes):
+        sys.exit(1)
+
+
+def _print_source_outcomes(data: dict) -> None:
+    for item in data["sources"]:
+        skipped = sum(item.get("skipped", {}).values())
+        state = f"error: {item['error']}" if item["error"] else "ok"
+        click.echo(f"source {item['source']} ({item['name']}): stored {item.get('stored', 0)}, "
+                   f"skipped {skipped}, {state}")
+
+
+@cli.command(name="crawl-report")
+@click.option("--source", "source_id", type=int, default=None, help="Only URLs met by crawls of this source.")
+@click.option("--reason", default=None, help="Only this outcome (stored, robots, http_404, near_duplicate...).")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON object with counts and one item per URL.")
+@click.pass_context
+def crawl_report(ctx, source_id, reason, as_json):
+    """The latest outcome of every URL crawled: stored, or why not."""
+    from crawler.report import count_outcomes, latest_outcomes
+
+    kb = _open(ctx, create=False)
+    report = latest_outcomes(kb, source_id, reason)
+    _emit({"counts": count_outcomes(report), "urls": report}, as_json, _print_report)
+
+
+def _print_report(data: dict) -> None:
+    if not data["urls"]:
+        click.echo("no crawl outcomes yet (run `kb crawl`)")
+        return
+    click.echo(", ".join(f"{outcome} {count}" for outcome, count in data["counts"].items()))
+    for item in data["urls"]:
+        status = item["http_status"] or "-"
+        detail = f"  ({item['detail']})" if item["detail"] else ""
+        click.echo(f"{item['outcome']:<16} {status:>4}  {item['url']}{detail}")

@@ -15,7 +15,11 @@ class FixtureSite:
     def __init__(self):
         self.routes: dict = {}
         self.log: list[str] = []
+        self.times: list[tuple[float, str]] = []  # (monotonic time the request arrived, path)
         self.url = ""
+        self.active = 0
+        self.max_active = 0
+        self.lock = threading.Lock()
 
     def page(self, path, body, status=200, ctype="text/html; charset=utf-8", headers=None):
         self.routes[path] = (status, {"Content-Type": ctype, **(headers or {})},
@@ -28,7 +32,18 @@ class FixtureSite:
 def _handler(site: FixtureSite):
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self):  # noqa: N802
-            site.log.append(self.path)
+            with site.lock:
+                site.log.append(self.path)
+                site.times.append((time.monotonic(), self.path))
+                site.active += 1
+                site.max_active = max(site.max_active, site.active)
+            try:
+                self._answer()
+            finally:
+                with site.lock:
+                    site.active -= 1
+
+        def _answer(self):
             route = site.routes.get(self.path)
             if route is None:
                 status, headers, body = 404, {"Content-Type": "text/html"}, b"<h1>Not found</h1>"
@@ -41,7 +56,10 @@ def _handler(site: FixtureSite):
                 self.send_header(key, value)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
-            self.wfile.write(body)
+            try:
+                self.wfile.write(body)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the crawler stopped reading (a body cut at max_bytes)
 
         def log_message(self, *args):
             pass
@@ -49,16 +67,37 @@ def _handler(site: FixtureSite):
     return Handler
 
 
-@pytest.fixture
-def site():
+def start_site() -> tuple[FixtureSite, ThreadingHTTPServer]:
     fixture = FixtureSite()
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(fixture))
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
     fixture.url = f"http://127.0.0.1:{server.server_address[1]}"
+    return fixture, server
+
+
+@pytest.fixture
+def site():
+    fixture, server = start_site()
     yield fixture
     server.shutdown()
     server.server_close()
+
+
+@pytest.fixture
+def sites():
+    """A factory of fixture sites, each on its own port (a host of its own for politeness)."""
+    servers = []
+
+    def make() -> FixtureSite:
+        fixture, server = start_site()
+        servers.append(server)
+        return fixture
+
+    yield make
+    for server in servers:
+        server.shutdown()
+        server.server_close()
 
 
 @pytest.fixture
@@ -67,8 +106,9 @@ def crawl(kb):
     from crawler.crawl import Crawler
     from crawler.settings import CrawlSettings
 
-    def run(seeds, **overrides):
+    def run(seeds, scope=None, sleep=None, **overrides):
         options = {"delay": 0.0, "allow_private_hosts": True, "retries": 1, **overrides}
-        return Crawler(kb, CrawlSettings(**options), sleep=lambda s: time.sleep(min(s, 0.05))).run(seeds)
+        sleep = sleep or (lambda s: time.sleep(min(s, 0.05)))
+        return Crawler(kb, CrawlSettings(**options), sleep=sleep).run(seeds, scope)
 
     return run

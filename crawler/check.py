@@ -1,0 +1,94 @@
+"""Checking sources before a crawl: is each seed reachable, and does robots.txt let us in?
+
+For every seed: the address guard (which resolves the host), robots.txt, then
+the seed page itself, each answered with a short reason. When every host fails
+to resolve, the machine is offline, which ``all_offline`` tells apart from a
+source that is gone.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from urllib.parse import urlsplit, urlunsplit
+
+from protego import Protego
+
+from crawler.addresses import check_url_allowed
+from crawler.errors import SkipError
+from crawler.fetch import Fetcher
+from crawler.settings import CrawlSettings
+
+CHECK_WORKERS = 8
+
+
+@dataclass
+class SeedCheck:
+    """The answer for one seed of one source."""
+
+    source_id: int
+    name: str
+    url: str
+    reachable: bool = False
+    reason: str = ""
+    code: str = ""
+    robots: str = ""
+
+    def to_json(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+def _robots(fetcher: Fetcher, url: str, agent: str) -> tuple[bool, str]:
+    parts = urlsplit(url)
+    robots_url = urlunsplit((parts.scheme, parts.netloc, "/robots.txt", "", ""))
+    response = fetcher.fetch(robots_url)
+    if response.status >= 500:
+        return False, f"robots.txt answered {response.status}: the crawler will wait"
+    if response.status >= 400:
+        return True, f"no robots.txt ({response.status}): everything allowed"
+    rules = Protego.parse(response.body.decode("utf-8", errors="replace"))
+    if not rules.can_fetch(url, agent):
+        return False, "robots.txt disallows this seed"
+    return True, "robots.txt allows this seed"
+
+
+def check_seed(fetcher: Fetcher, settings: CrawlSettings, source_id: int, name: str, url: str) -> SeedCheck:
+    check = SeedCheck(source_id, name, url)
+    try:
+        check_url_allowed(url, settings.allow_private_hosts)
+        allowed, check.robots = _robots(fetcher, url, settings.user_agent.split("/", 1)[0])
+        response = fetcher.fetch(url)
+    except SkipError as exc:
+        check.code, check.reason = exc.reason, f"{exc.reason}: {exc.detail}" if exc.detail else exc.reason
+        return check
+    ctype = response.headers.get("content-type", "?").split(";", 1)[0]
+    if response.status >= 400:
+        check.code, check.reason = f"http_{response.status}", f"HTTP {response.status}"
+        return check
+    check.reachable = allowed
+    check.code = "ok" if allowed else "robots"
+    moved = f", moved to {response.final_url}" if response.redirects else ""
+    check.reason = f"HTTP {response.status} {ctype}, {len(response.body)} bytes{moved}"
+    if not allowed:
+        check.reason = f"{check.robots} ({check.reason})"
+    return check
+
+
+def check_seeds(settings: CrawlSettings, seeds: list[tuple[int, str, str]]) -> list[SeedCheck]:
+    """Check (source id, name, url) triples in parallel, with no retries; results in the order given."""
+    fetcher = Fetcher(dataclasses.replace(settings, retries=0))
+    try:
+        with ThreadPoolExecutor(CHECK_WORKERS, thread_name_prefix="check") as pool:
+            return list(pool.map(lambda seed: check_seed(fetcher, settings, *seed), seeds))
+    finally:
+        fetcher.close()
+
+
+def all_offline(checks: list[SeedCheck]) -> bool:
+    """True when no public host could be resolved: no network, rather than dead sources.
+
+    Seeds refused for pointing at private addresses say nothing about the network.
+    """
+    public = [check for check in checks if check.code != "refused_address"]
+    return bool(public) and all(check.code == "dns_error" for check in public)

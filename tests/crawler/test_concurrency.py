@@ -1,0 +1,98 @@
+"""Parallel crawling: several hosts at once, never two requests at once to one host, delays kept."""
+
+from __future__ import annotations
+
+import random
+import time
+
+from crawler.politeness import HostGate
+from crawler.urls import Scope
+
+WORDS = ("residents request certificates and documents online from home without a visit to the town hall "
+         "while the city keeps a register of every request and answers within five working days").split()
+
+
+def html(title: str, links=()) -> str:
+    text = " ".join(random.Random(title).sample(WORDS, 25)) + f" {title}"  # unlike every other page
+    anchors = "".join(f"<a href='{href}'>{href}</a>" for href in links)
+    return f"<html lang='en'><head><title>{title}</title></head><body><main><p>{text}</p>{anchors}</main></body></html>"
+
+
+def slow_site(make_site, pages: int, latency: float):
+    site = make_site()
+
+    def answer(body):
+        def route(_handler):
+            time.sleep(latency)
+            return 200, {"Content-Type": "text/html"}, body.encode()
+        return route
+
+    site.routes["/"] = answer(html(f"home {site.url}", [f"/p{n}.html" for n in range(pages)]))
+    for n in range(pages):
+        site.routes[f"/p{n}.html"] = answer(html(f"page {n} of {site.url}"))
+    return site
+
+
+def page_times(site) -> list[float]:
+    return [at for at, path in site.times if path.endswith(".html") or path == "/"]
+
+
+def test_hosts_are_crawled_in_parallel_with_one_request_at_a_time_per_host(sites, crawl):
+    three = [slow_site(sites, pages=5, latency=0.1) for _ in range(3)]
+    seeds = [site.url + "/" for site in three]
+    started = time.monotonic()
+    result = crawl(seeds, scope=Scope.of_seeds(seeds), concurrency=3)
+    elapsed = time.monotonic() - started
+    assert result.summary["stored"] == 18
+    assert [site.max_active for site in three] == [1, 1, 1]
+    assert elapsed < 3 * 6 * 0.1  # less than the sum of the three sites' page times: they overlapped
+
+
+def test_concurrency_one_crawls_the_hosts_one_after_another(sites, crawl):
+    two = [slow_site(sites, pages=3, latency=0.1) for _ in range(2)]
+    seeds = [site.url + "/" for site in two]
+    crawl(seeds, scope=Scope.of_seeds(seeds), concurrency=1)
+    spans = sorted((at, index) for index, site in enumerate(two) for at in page_times(site))
+    overlaps = sum(1 for (a, i), (b, j) in zip(spans, spans[1:]) if i != j and b - a < 0.09)
+    assert overlaps == 0
+
+
+def test_the_per_host_delay_separates_two_requests_to_one_host(sites, crawl):
+    site = slow_site(sites, pages=3, latency=0.0)
+    crawl([site.url + "/"], delay=0.3, concurrency=4)
+    times = page_times(site)
+    assert len(times) == 4
+    assert min(b - a for a, b in zip(times, times[1:])) >= 0.29
+
+
+def test_a_crawl_delay_in_robots_txt_raises_our_delay(sites, crawl):
+    site = slow_site(sites, pages=2, latency=0.0)
+    site.page("/robots.txt", "User-agent: *\nCrawl-delay: 0.5\n", ctype="text/plain")
+    crawl([site.url + "/"], delay=0.0)
+    times = page_times(site)
+    assert min(b - a for a, b in zip(times, times[1:])) >= 0.49
+
+
+def test_two_sources_on_one_host_take_turns(sites, kb):
+    from crawler.schedule import crawl_sources
+    from crawler.settings import CrawlSettings
+    from kb.sources.registry import add_source
+
+    site = slow_site(sites, pages=6, latency=0.05)
+    site.page("/robots.txt", "User-agent: *\n", ctype="text/plain")
+    with kb.session() as session:
+        ids = [add_source(session, site.url + "/").id, add_source(session, site.url + "/p1.html").id]
+    outcomes = crawl_sources(kb, ids, CrawlSettings(delay=0.0, allow_private_hosts=True, concurrency=4))
+    assert [o.error for o in outcomes] == [None, None]
+    assert site.max_active == 1
+
+
+def test_the_host_gate_lets_a_host_rest_for_its_delay():
+    now = [100.0]
+    gate = HostGate(clock=lambda: now[0])
+    assert gate.try_acquire("a:80") and not gate.try_acquire("a:80")
+    gate.release("a:80", 2.0)
+    assert "a:80" in gate.unavailable() and not gate.try_acquire("a:80")
+    assert gate.next_free_in() == 2.0
+    now[0] += 2.0
+    assert gate.try_acquire("a:80")

@@ -1,0 +1,111 @@
+"""Sitemaps: found through robots.txt or /sitemap.xml, indexes, gzip, lastmod, scope, and safety."""
+
+from __future__ import annotations
+
+import gzip
+import tracemalloc
+
+import pytest
+from sqlalchemy import select
+
+from crawler.sitemaps import SitemapError, gunzip_capped, parse_sitemap
+from crawler.urls import Scope
+from kb.models import CrawlUrl, Document
+
+TEXT = ("De gemeente biedt een digitaal loket aan waar inwoners van thuis uit attesten en uittreksels "
+        "kunnen aanvragen, zonder naar het gemeentehuis te komen. Pagina {n}.")
+
+
+def html(n: int) -> str:
+    return f"<html lang='nl'><head><title>Pagina {n}</title></head><body><main><p>{TEXT.format(n=n)}</p></main></body></html>"
+
+
+def urlset(*entries) -> str:
+    items = "".join(f"<url><loc>{loc}</loc>" + (f"<lastmod>{mod}</lastmod>" if mod else "") + "</url>"
+                    for loc, mod in entries)
+    return f'<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{items}</urlset>'
+
+
+def test_a_sitemap_index_with_a_gzipped_sitemap_brings_unlinked_pages_with_their_lastmod(site, crawl, kb):
+    site.page("/robots.txt", "User-agent: *\nAllow: /\nSitemap: /sitemap-index.xml\n", ctype="text/plain")
+    site.page("/", html(0))  # links to nothing: only the sitemaps lead further
+    site.page("/sitemap-index.xml", '<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/'
+              'sitemap/0.9"><sitemap><loc>/plain.xml</loc></sitemap><sitemap><loc>/zipped.xml.gz</loc></sitemap>'
+              '</sitemapindex>', ctype="application/xml")
+    site.page("/plain.xml", urlset(("/a.html", "2024-05-01"), ("/b.html", None)), ctype="application/xml")
+    site.page("/zipped.xml.gz", gzip.compress(urlset((site.url + "/c.html", "2023-01-31")).encode()),
+              ctype="application/x-gzip")
+    for n, name in enumerate("abc", start=1):
+        site.page(f"/{name}.html", html(n))
+    result = crawl([site.url + "/"])
+    assert result.summary["stored"] == 4 and result.summary["sitemaps"] == 3
+    assert "unsupported_type" not in result.summary["skipped"]
+    with kb.session() as session:
+        lastmods = {d.url.rsplit("/", 1)[-1]: d.meta.get("sitemap_lastmod") for d in session.scalars(select(Document))}
+    assert lastmods == {"": None, "a.html": "2024-05-01", "b.html": None, "c.html": "2023-01-31"}
+
+
+def test_without_a_sitemap_line_the_crawler_reads_sitemap_xml_and_keeps_to_the_scope(site, crawl, kb):
+    site.page("/", html(0))
+    site.page("/sitemap.xml", urlset(("/cases/a.html", None), ("/news/b.html", None),
+                                     ("http://elsewhere.example/cases/c.html", None)), ctype="text/xml")
+    site.page("/cases/a.html", html(1))
+    site.page("/news/b.html", html(2))
+    scope = Scope.of_seeds([site.url + "/"], include=["/cases"])
+    result = crawl([site.url + "/"], scope=scope)
+    assert site.count("/sitemap.xml") == 1
+    assert site.count("/cases/a.html") == 1 and site.count("/news/b.html") == 0
+    assert result.summary["stored"] == 2
+
+
+def test_a_site_without_sitemap_counts_no_skip_for_it(site, crawl):
+    site.page("/", html(0))
+    result = crawl([site.url + "/"])
+    assert site.count("/sitemap.xml") == 1
+    assert result.summary["skipped"] == {} and result.summary["sitemaps"] == 0
+
+
+def test_a_sitemap_linked_from_a_page_is_read_as_a_sitemap_not_skipped_as_unsupported(site, crawl, kb):
+    site.page("/robots.txt", "User-agent: *\nSitemap: /other-map.xml\n", ctype="text/plain")
+    site.page("/", html(0).replace("</main>", "<a href='/site-map.xml'>Sitemap</a></main>"))
+    site.page("/site-map.xml", urlset(("/a.html", None)), ctype="application/xml")
+    site.page("/a.html", html(1))
+    result = crawl([site.url + "/"])
+    assert result.summary["stored"] == 2
+    assert "unsupported_type" not in result.summary["skipped"]
+    with kb.session() as session:
+        outcome = session.scalars(select(CrawlUrl.reason).where(CrawlUrl.url.endswith("/site-map.xml"))).one()
+    assert outcome == "sitemap"
+
+
+def test_a_gzip_bomb_sitemap_is_refused_with_a_reason(site, crawl, kb):
+    site.page("/", html(0))
+    site.page("/sitemap.xml", gzip.compress(b"\0" * (16 * 1024 * 1024), 9), ctype="application/x-gzip")
+    crawl([site.url + "/"], sitemap_max_bytes=1024 * 1024)
+    with kb.session() as session:
+        row = session.scalars(select(CrawlUrl).where(CrawlUrl.url.endswith("/sitemap.xml"))).one()
+    assert row.reason == "sitemap_unreadable" and "over 1048576 bytes" in row.detail
+
+
+def test_decompression_stops_at_the_cap_without_inflating_the_whole_bomb():
+    bomb = gzip.compress(b"\0" * (64 * 1024 * 1024), 9)
+    tracemalloc.start()
+    try:
+        with pytest.raises(SitemapError, match="over"):
+            gunzip_capped(bomb, 1024 * 1024)
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 8 * 1024 * 1024
+
+
+def test_sitemap_parsing_resolves_no_external_entities():
+    body = (b'<?xml version="1.0"?><!DOCTYPE u [<!ENTITY x SYSTEM "file:///etc/hostname">]>'
+            b'<urlset><url><loc>/a&x;.html</loc></url></urlset>')
+    sitemap = parse_sitemap(body, "http://h/sitemap.xml", 1024 * 1024)
+    assert all("/etc" not in loc and len(loc) < 40 for loc, _ in sitemap.entries)
+
+
+def test_xml_that_is_not_a_sitemap_is_an_error_with_a_reason():
+    with pytest.raises(SitemapError, match="neither a urlset"):
+        parse_sitemap(b"<rss><channel/></rss>", "http://h/feed.xml", 1024)
