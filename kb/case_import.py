@@ -74,8 +74,9 @@ def from_ips(record: dict) -> tuple[dict, str | None]:
             "technologies": [t.strip() for t in re.split(r"[;|]", str(record.get("technology") or "")) if t.strip()],
             "years": _ips_years(record), "status": record.get("status"), "contact_org": lead_name,
             "links": _ips_links(record.get("url"))}
-    if data["level"] == "Local" and lead_name:
-        data["municipality"] = str(lead_name)[:200]
+    category = record.get("lead_organisation_category") or (lead.get("category") if isinstance(lead, dict) else None)
+    if data["level"] == "Local" and category == "Local Government" and lead_name:
+        data["municipality"] = str(lead_name)[:200]  # the lead organisation is the municipality itself
     external = str(record.get("id") or "").strip()
     return data, f"ips:{external}" if external else None
 

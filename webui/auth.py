@@ -198,6 +198,12 @@ def logout():
     return redirect(url_for("search.index"))
 
 
+@bp.route("/account")
+@require_role("researcher")
+def account():
+    return render_template("auth/account.html")
+
+
 @bp.route("/logout-everywhere", methods=["POST"])
 @require_role("researcher")
 def logout_all():

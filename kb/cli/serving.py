@@ -25,10 +25,16 @@ def serve_app(kb, host: str, port: int) -> None:
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", type=click.IntRange(0, 65535), default=5000, show_default=True, help="Port to listen on.")
+@click.option("--with-worker", is_flag=True, help="Also run `kb worker` in the background (crawl queued sources).")
 @click.pass_context
-def serve(ctx, host: str, port: int):
+def serve(ctx, host: str, port: int, with_worker: bool):
     """Serve the web UI and JSON API (waitress, not a debug server)."""
-    serve_app(_open(ctx), host, port)
+    kb = _open(ctx)
+    if with_worker:
+        from kb.cli.worker import start_worker_thread
+
+        start_worker_thread(kb)
+    serve_app(kb, host, port)
 
 
 @cli.command()

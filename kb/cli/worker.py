@@ -8,6 +8,7 @@ the pages stored, or failed with the reason), each step an audit event.
 
 from __future__ import annotations
 
+import threading
 import time
 
 import click
@@ -84,6 +85,51 @@ def run_due_sources(kb, cfg, limit: int | None = None, echo=click.echo) -> int:
     return len(due[:limit])
 
 
+def index_changed_cases(kb, since):
+    """Re-index the case documents changed (in the web UI) since ``since``; returns the new mark."""
+    from sqlalchemy import func, select
+
+    from kb.models import Document
+
+    with kb.session() as session:
+        query = select(Document.id).where(Document.origin == "case")
+        if since is not None:
+            query = query.where(Document.updated_at > since)
+        ids = list(session.scalars(query))
+        mark = session.scalar(select(func.max(Document.updated_at)).where(Document.origin == "case"))
+    if ids:
+        _update_index(kb, ids)
+    return mark or since
+
+
+def worker_loop(kb, cfg, interval: float, limit: int | None = None, once: bool = False, echo=click.echo) -> None:
+    cases_mark = None
+    while True:
+        crawled = run_due_sources(kb, cfg, limit, echo=echo)
+        cases_mark = index_changed_cases(kb, cases_mark)
+        if once:
+            echo(f"crawled {crawled} sources")
+            return
+        time.sleep(interval)
+
+
+def start_worker_thread(kb, interval: float = 30.0) -> threading.Thread:
+    """`kb serve --with-worker`: the worker loop in a daemon thread beside the web server."""
+    from kb.cli.crawling import crawl_settings
+
+    cfg = crawl_settings(kb.settings, None, None, None, False)
+
+    def run():
+        try:
+            worker_loop(kb, cfg, interval, echo=lambda message: click.echo(f"worker: {message}", err=True))
+        except Exception as exc:  # keep serving; say why the worker stopped
+            click.echo(f"worker stopped: {type(exc).__name__}: {exc}", err=True)
+
+    thread = threading.Thread(target=run, name="kb-worker", daemon=True)
+    thread.start()
+    return thread
+
+
 @cli.command()
 @click.option("--once", is_flag=True, help="Crawl what is due now, then exit.")
 @click.option("--interval", type=click.FloatRange(1), default=30.0, show_default=True,
@@ -94,15 +140,11 @@ def run_due_sources(kb, cfg, limit: int | None = None, echo=click.echo) -> int:
 def worker(ctx, once: bool, interval: float, limit: int | None, allow_private_hosts: bool):
     """Crawl sources queued from the web UI or API, and recrawl due ones.
 
-    Runs until interrupted (Ctrl+C), or one round with --once.
+    Also indexes case records changed in the web UI. Runs until interrupted
+    (Ctrl+C), or one round with --once.
     """
     from kb.cli.crawling import crawl_settings
 
     kb = _open(ctx)
     cfg = crawl_settings(kb.settings, None, None, None, allow_private_hosts)
-    while True:
-        crawled = run_due_sources(kb, cfg, limit)
-        if once:
-            click.echo(f"crawled {crawled} sources")
-            return
-        time.sleep(interval)
+    worker_loop(kb, cfg, interval, limit, once)

@@ -29,3 +29,73 @@ def test_a_source_the_crawler_refuses_is_marked_failed_with_the_reason(kb, demo_
         source = session.get(Source, source_id)
         assert source_json(source)["status"] == "failed"
         assert "refused" in source.last_error or "non-public" in source.last_error
+
+
+def test_a_redirect_to_loopback_is_refused_and_never_requested(kb, monkeypatch):
+    """The seed passes as if public; its redirect to http://localhost/ must be refused by the real guard."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    import crawler.addresses
+    import crawler.fetch
+
+    requested = []
+
+    class Redirecting(BaseHTTPRequestHandler):
+        def do_GET(self):
+            requested.append(self.path)
+            if self.path == "/robots.txt":
+                self.send_response(404)
+                self.end_headers()
+                return
+            self.send_response(302)
+            self.send_header("Location", f"http://localhost:{self.server.server_port}/secret")
+            self.end_headers()
+
+        def log_message(self, *_args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Redirecting)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    real_check = crawler.addresses.check_url_allowed
+
+    def public_seed_host(url, allow_private):  # stand-in for a public host: 127.0.0.1 only, never localhost
+        if url.startswith(f"http://127.0.0.1:{server.server_port}/"):
+            return None
+        return real_check(url, allow_private)
+
+    monkeypatch.setattr(crawler.fetch, "check_url_allowed", public_seed_host)
+    monkeypatch.setattr(crawler.addresses, "check_url_allowed", public_seed_host)
+    try:
+        with kb.session() as session:
+            source_id = register_source(session, f"http://127.0.0.1:{server.server_port}/start", "R", "ana",
+                                        allow_private=True).id
+        run_due_sources(kb, CrawlSettings(delay=0.0, max_pages=3, allow_private_hosts=False), echo=lambda _m: None)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert "/start" in requested and "/secret" not in requested
+    with kb.session() as session:
+        source = session.get(Source, source_id)
+        assert source_json(source)["status"] == "failed" and source.pages_stored == 0
+        assert "refused" in source.last_error, source.last_error
+
+
+def test_the_worker_indexes_cases_changed_in_the_web_ui_so_they_are_searchable(kb):
+    from index.build import indexed_ids
+    from index.query import SearchRequest, search
+    from kb.accounts import Actor
+    from kb.cases import create_case, delete_case
+    from kb.cli.worker import index_changed_cases
+
+    curator = Actor("carl", "curator")
+    with kb.session() as session:
+        case = create_case(session, {"title": "Burgerbegroting Gent", "summary": "Inwoners beslissen mee over de "
+                                     "begroting van de stad Gent.", "country": "BE"}, curator)
+    mark = index_changed_cases(kb, None)
+    hits = search(kb.settings.index_dir, SearchRequest(q="burgerbegroting")).to_json()["hits"]
+    assert [(h["title"], h["type"]) for h in hits] == [("Burgerbegroting Gent", "case")]
+    with kb.session() as session:
+        delete_case(session, session.merge(case), curator)
+    index_changed_cases(kb, mark)
+    assert indexed_ids(kb.settings.index_dir) == set()
