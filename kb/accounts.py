@@ -106,13 +106,43 @@ def user_for_token(session: Session, token: str) -> User | None:
 
 def disable_user(session: Session, name: str) -> User:
     """Disable a user: sessions end (new session version) and tokens stop working."""
-    user = find_user(session, name)
-    if user is None:
-        raise AccountError(f"there is no user named {name!r}")
+    user = _existing(session, name)
     user.disabled = True
     user.session_version += 1
     for token in session.scalars(select(ApiToken).where(ApiToken.user_id == user.id)):
         token.revoked = True
+    return user
+
+
+def set_role(session: Session, name: str, role: str) -> User:
+    user = _existing(session, name)
+    if role not in ROLES:
+        raise AccountError(f"role must be one of {', '.join(ROLES)}")
+    user.role = role
+    user.session_version += 1  # a changed role takes effect at the next sign-in
+    return user
+
+
+def set_password(session: Session, name: str, password: str) -> User:
+    user = _existing(session, name)
+    if len(password or "") < MIN_PASSWORD:
+        raise AccountError(f"a password needs at least {MIN_PASSWORD} characters")
+    user.password_hash = generate_password_hash(password)
+    user.session_version += 1
+    return user
+
+
+def enable_user(session: Session, name: str) -> User:
+    """Enable a disabled user again (their old tokens stay revoked)."""
+    user = _existing(session, name)
+    user.disabled = False
+    return user
+
+
+def _existing(session: Session, name: str) -> User:
+    user = find_user(session, name)
+    if user is None:
+        raise AccountError(f"there is no user named {name!r}")
     return user
 
 

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, g, jsonify, request
 
+from kb import cases as case_ops
 from kb.collections import (CollectionError, add_item, can_edit, can_view, collection_json, create_collection,
-                            delete_collection, update_collection)
+                            delete_collection, reorder, update_collection, visible_collections)
 from kb.errors import InputError
-from kb.models import Collection, Source, User
+from kb.models import Case, Collection, Source, User
 from kb.source_queue import DuplicateSource, register_source, source_json
 from webui.auth import require_role
 from webui.context import kb, settings
@@ -133,3 +134,75 @@ def add_collection_item(collection_id: int):
         except CollectionError as exc:
             abort(422, str(exc))
         return jsonify({"id": item.id, "position": item.position}), 201
+
+
+@bp.route("/collections")
+def list_collections_api():
+    """Public collections, plus the viewer's own (all of them for admins); never unlisted ones of others."""
+    with kb().session() as db:
+        return jsonify({"collections": [{"id": c.id, "title": c.title, "visibility": c.visibility}
+                                        for c in visible_collections(db, g.viewer)]})
+
+
+@bp.route("/collections/<int:collection_id>/order", methods=["POST"])
+@require_role("curator")
+def reorder_collection(collection_id: int):
+    """{"items": [item ids in the new order]}: every item once."""
+    items = json_body().get("items")
+    if not isinstance(items, list) or not all(isinstance(i, int) and not isinstance(i, bool) for i in items):
+        abort(422, "'items' must be a list of item ids")
+    with kb().session() as db:
+        collection = _collection_for(db, collection_id, edit=True)
+        try:
+            reorder(db, collection, items, actor=g.viewer.name)
+        except CollectionError as exc:
+            abort(422, str(exc))
+        return jsonify(collection_json(db, collection))
+
+
+def _case_for(db, case_id: int) -> Case:
+    case = db.get(Case, case_id)
+    visible = case is not None and (
+        case.review_state == "validated" and case.deleted_at is None
+        or g.viewer is not None and (case.deleted_at is None or g.viewer.at_least("curator")))
+    if not visible:
+        abort(404, f"There is no case {case_id}.")
+    return case
+
+
+@bp.route("/cases", methods=["POST"])
+@require_role("researcher")
+def create_case_api():
+    """Propose a case (a curator's is validated at once): 201 {"id", "review_state"}; 422 for bad fields."""
+    data = json_body()
+    with kb().session() as db:
+        try:
+            case = case_ops.create_case(db, data, g.viewer)
+        except InputError as exc:
+            abort(422, str(exc))
+        return jsonify({"id": case.id, "review_state": case.review_state}), 201
+
+
+@bp.route("/cases/<int:case_id>")
+def show_case(case_id: int):
+    with kb().session() as db:
+        return jsonify(case_ops.case_json(_case_for(db, case_id)))
+
+
+@bp.route("/cases/<int:case_id>/review", methods=["POST"])
+@require_role("curator")
+def review_case(case_id: int):
+    """{"decision": "validate"} or {"decision": "reject", "reason": "..."}."""
+    data = json_body()
+    with kb().session() as db:
+        case = _case_for(db, case_id)
+        try:
+            if data.get("decision") == "validate":
+                case_ops.validate_case(db, case, g.viewer)
+            elif data.get("decision") == "reject":
+                case_ops.reject_case(db, case, g.viewer, _text(data, "reason") or "")
+            else:
+                abort(422, "decision must be 'validate' or 'reject'")
+        except InputError as exc:
+            abort(422, str(exc))
+        return jsonify(case_ops.case_json(case))

@@ -88,3 +88,47 @@ def user_disable(ctx, name: str):
     except AccountError as exc:
         raise UserError(str(exc)) from None
     click.echo(f"disabled {name}", err=True)
+
+
+@user.command(name="enable")
+@click.argument("name")
+@click.pass_context
+def user_enable(ctx, name: str):
+    """Enable NAME again (revoked tokens stay revoked: make a new one)."""
+    _change(ctx, "enable_user", name)
+    click.echo(f"enabled {name}", err=True)
+
+
+@user.command(name="role")
+@click.argument("name")
+@click.argument("role", type=click.Choice(["researcher", "curator", "admin"]))
+@click.pass_context
+def user_role(ctx, name: str, role: str):
+    """Give NAME another ROLE (their sessions end; tokens keep working with the new role)."""
+    _change(ctx, "set_role", name, role)
+    click.echo(f"{name} is now {role}", err=True)
+
+
+@user.command(name="password")
+@click.argument("name")
+@click.option("--password-stdin", is_flag=True, help="Read the password from the first line of standard input.")
+@click.pass_context
+def user_password(ctx, name: str, password_stdin: bool):
+    """Set a new password for NAME (their sessions end)."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("New password", hide_input=True, confirmation_prompt=True)
+    _change(ctx, "set_password", name, password)
+    click.echo(f"password of {name} changed", err=True)
+
+
+def _change(ctx, operation: str, *args) -> None:
+    from kb import accounts
+
+    kb = _open(ctx)
+    try:
+        with kb.session() as session:
+            getattr(accounts, operation)(session, *args)
+    except accounts.AccountError as exc:
+        raise UserError(str(exc)) from None

@@ -145,3 +145,37 @@ def test_only_the_collections_curators_may_add_items_or_delete_it(app, tokens, k
     assert client.delete(url, headers=bearer(tokens["curator2"])).status_code == 403
     assert client.delete(url, headers=bearer(tokens["curator"])).status_code == 204
     assert client.get(url).status_code == 404
+
+
+def test_cases_through_the_api_are_proposed_then_reviewed(app, tokens):
+    client = app.test_client()
+    created = client.post("/api/cases", json={"title": "Telraam", "summary": "Counting traffic", "country": "BE"},
+                          headers=bearer(tokens["researcher"]))
+    assert created.status_code == 201 and created.get_json()["review_state"] == "proposed"
+    url = f"/api/cases/{created.get_json()['id']}"
+    assert client.get(url).status_code == 404
+    assert client.post(url + "/review", json={"decision": "validate"},
+                       headers=bearer(tokens["researcher"])).status_code == 403
+    assert client.post(url + "/review", json={"decision": "reject"}, headers=bearer(tokens["curator"])).status_code == 422
+    reviewed = client.post(url + "/review", json={"decision": "validate"}, headers=bearer(tokens["curator"]))
+    assert reviewed.get_json()["validated_by"] == "curator"
+    assert client.get(url).get_json()["title"] == "Telraam"
+    assert client.post("/api/cases", json={"title": "x", "country": "Belgium"},
+                       headers=bearer(tokens["researcher"])).status_code == 422
+
+
+def test_collection_items_are_reordered_and_lists_hide_private_ones(app, tokens, kb):
+    from kb.models import Document
+
+    with kb.session() as session:
+        session.add_all([Document(url=f"https://example.org/{n}", title=f"Doc {n}") for n in range(3)])
+    client, curator = app.test_client(), bearer(tokens["curator"])
+    cid = client.post("/api/collections", json={"title": "Ordered", "visibility": "public"}, headers=curator).get_json()["id"]
+    client.post("/api/collections", json={"title": "Hidden", "visibility": "private"}, headers=curator)
+    items = [client.post(f"/api/collections/{cid}/items", json={"document_id": d}, headers=curator).get_json()["id"]
+             for d in (1, 2, 3)]
+    reordered = client.post(f"/api/collections/{cid}/order", json={"items": items[::-1]}, headers=curator)
+    assert [i["id"] for i in reordered.get_json()["items"]] == items[::-1]
+    assert client.post(f"/api/collections/{cid}/order", json={"items": items[:1]}, headers=curator).status_code == 422
+    assert [c["title"] for c in client.get("/api/collections").get_json()["collections"]] == ["Ordered"]
+    assert len(client.get("/api/collections", headers=curator).get_json()["collections"]) == 2

@@ -169,3 +169,21 @@ def test_curation_templates_have_no_inline_script_or_event_handlers():
         text = path.read_text(encoding="utf-8")
         assert not re.search(r"<script(?![^>]*\bsrc=)", text), path
         assert not re.search(r"\son[a-z]+\s*=", text), path
+
+
+def test_the_add_to_collection_partial_posts_a_document_or_a_case(app, kb):
+    from flask import render_template_string
+
+    curator = signed_in(app, "curator")
+    cid = new_collection(curator, title="Picks")
+    case_id = int(curator.post("/cases/", data={"title": "Loket", "summary": "x"}).headers["Location"].split("/")[-1])
+    page = curator.get(f"/cases/{case_id}").get_data(as_text=True)
+    assert 'name="case_id" value="%d"' % case_id in page and f'<option value="{cid}">Picks</option>' in page
+    assert curator.post("/collections/add-item", data={"collection_id": cid, "case_id": case_id}).status_code == 302
+    assert curator.get(f"/api/collections/{cid}").get_json()["items"][0]["case_id"] == case_id
+    with app.test_request_context():
+        from flask import g
+
+        g.viewer = None
+        anonymous = render_template_string('{% with doc_id=7 %}{% include "collections/_add_button.html" %}{% endwith %}')
+    assert "form" not in anonymous
