@@ -7,7 +7,7 @@ DATA   ?= kb-data
 PYTEST_ARGS ?=
 BIN = $(VENV)/bin
 
-.PHONY: demo test install install-test chromium bench audit clean help
+.PHONY: demo test install install-test chromium axe bench audit clean help
 
 help:
 	@echo "make demo   - install, crawl the bundled demo site, index it, serve http://$(HOST):$(PORT)/"
@@ -39,10 +39,20 @@ chromium:
 	  else echo "chromium missing and not root: browser tests will be skipped"; fi; \
 	fi
 
+# The accessibility test runs axe-core from the npm registry; npm comes from Debian when missing and we are root.
+AXE = tests/webui/.axe/node_modules/axe-core/axe.min.js
+axe:
+	@if [ ! -f $(AXE) ]; then \
+	  if ! command -v npm >/dev/null && [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null; fi; \
+	  if command -v npm >/dev/null; then npm install --silent --no-audit --no-fund --prefix tests/webui/.axe axe-core@4; \
+	  else echo "npm missing: the axe-core accessibility test will be skipped"; fi; \
+	fi
+
 demo: $(VENV)/.installed
 	$(BIN)/kb --data $(DATA) demo --host $(HOST) --port $(PORT)
 
-test: $(VENV)/.installed-test chromium
+test: $(VENV)/.installed-test chromium axe
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: $(VENV)/.installed-test

@@ -7,11 +7,9 @@ import json
 
 from flask import Blueprint, abort, jsonify, render_template, request
 
-from index.errors import IndexMissing
-from index.query import search
 from kb.formats import export_record
 from kb.models import Document
-from webui.context import kb, search_request, settings
+from webui.context import kb, run_search, search_request
 from webui.openapi import openapi_document
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -23,13 +21,6 @@ def cors(response):
     response.headers["Access-Control-Allow-Methods"] = "GET, HEAD, OPTIONS"
     response.headers.setdefault("Access-Control-Expose-Headers", "ETag")
     return response
-
-
-def _search(req):
-    try:
-        return search(settings().index_dir, req)
-    except IndexMissing:
-        abort(503, "The search index has not been built yet (run `kb index`).")
 
 
 @bp.route("/")
@@ -47,14 +38,14 @@ def openapi():
 @bp.route("/search")
 def api_search():
     """GET /api/search?q=&lang=&page=&per_page=: the same JSON as `kb search --json`."""
-    return jsonify(_search(search_request()).to_json())
+    return jsonify(run_search(search_request()).to_json())
 
 
 @bp.route("/facets")
 def api_facets():
     req = search_request()
     req.per_page, req.page = 1, 1
-    response = _search(req)
+    response = run_search(req)
     return jsonify({"query": response.query, "total": response.total, "facets": response.facets})
 
 

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flask import abort, current_app, request
 
-from index.query import MAX_PER_PAGE, SORTS, SearchRequest
+from index.errors import IndexMissing
+from index.query import MAX_PER_PAGE, SORTS, SearchRequest, SearchResponse, plain_words, search
 from index.schema import FACETS
+
+UNREADABLE = "Could not read the query as written; searched for the words: {words}."
 
 
 def kb():
@@ -38,3 +43,25 @@ def search_request() -> SearchRequest:
     return SearchRequest(q=(request.args.get("q") or "")[:500], filters={k: v for k, v in filters.items() if v},
                          page=_int_arg("page", 1, 1, 1000), per_page=_int_arg("per_page", 10, 1, MAX_PER_PAGE),
                          sort=sort)
+
+
+def run_search(req: SearchRequest) -> SearchResponse:
+    """Search the serving index; 503 without one.
+
+    The index repairs bad syntax itself; should its parser still fail on some
+    text, the query is searched once more as plain words (and the failure
+    logged), so what a person types never becomes a 500.
+    """
+    index_dir = settings().index_dir
+    try:
+        return search(index_dir, req)
+    except IndexMissing:
+        abort(503, "The search index has not been built yet (run `kb index`).")
+    except Exception:
+        words = plain_words(req.q)
+        if words == req.q:
+            raise
+        current_app.logger.exception("search failed for %r; searching the plain words instead", req.q)
+    response = search(index_dir, replace(req, q=words))
+    response.query, response.message = req.q, UNREADABLE.format(words=words or "(none)")
+    return response

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, abort, current_app, render_template
 from sqlalchemy import select
 
-from kb.models import Document
+from kb.models import Collection, CollectionItem, Document
 from webui.context import kb, settings
 from webui.similar import similar_documents
 
@@ -20,6 +20,15 @@ def known_pages(session, urls) -> dict[str, int]:
     return dict(session.execute(select(Document.url, Document.id).where(Document.url.in_(urls))).all())
 
 
+def public_collections(session, doc_id: int) -> list[tuple[int, str]]:
+    """(id, title) of the public collections holding this document."""
+    rows = session.execute(
+        select(Collection.id, Collection.title).join(CollectionItem, CollectionItem.collection_id == Collection.id)
+        .where(CollectionItem.document_id == doc_id, Collection.visibility == "public")
+        .distinct().order_by(Collection.title)).all()
+    return [(collection_id, title) for collection_id, title in rows]
+
+
 @bp.route("/<int:doc_id>")
 def show(doc_id: int):
     with kb().session() as session:
@@ -28,6 +37,8 @@ def show(doc_id: int):
             abort(404, f"There is no document {doc_id}.")
         translations = sorted((code, url) for code, url in (document.translations or {}).items() if code != document.lang)
         pages = known_pages(session, [url for _, url in translations])
+        collections = public_collections(session, doc_id)
         session.expunge(document)
     similar = similar_documents(settings().index_dir, doc_id, document.text or "", document.lang)
-    return render_template("document.html", doc=document, translations=translations, pages=pages, similar=similar)
+    return render_template("document.html", doc=document, translations=translations, pages=pages, similar=similar,
+                           collections=collections, link_collections="collections.show" in current_app.view_functions)

@@ -17,12 +17,11 @@ from xml.etree import ElementTree as ET
 from flask import Blueprint, Response, abort, request, url_for
 from sqlalchemy import select
 
-from index.errors import IndexMissing
-from index.query import MAX_PER_PAGE, search
+from index.query import MAX_PER_PAGE
 from kb.formats import EXPORT_FIELDS, export_record
 from kb.models import Document
 from webui.citations import to_bibtex, to_ris
-from webui.context import kb, search_request, settings
+from webui.context import kb, run_search, search_request
 
 bp = Blueprint("exports", __name__)
 
@@ -51,10 +50,7 @@ def matching_documents(limit: int = MAX_EXPORT) -> list[Document]:
     req.per_page, ids = MAX_PER_PAGE, []
     for page in range(1, limit // MAX_PER_PAGE + 1):
         req.page = page
-        try:
-            response = search(settings().index_dir, req)
-        except IndexMissing:
-            abort(503, "The search index has not been built yet (run `kb index`).")
+        response = run_search(req)
         ids += [int(hit["id"]) for hit in response.hits]
         if page * MAX_PER_PAGE >= min(response.total, limit):
             break

@@ -5,10 +5,11 @@ from __future__ import annotations
 from flask import render_template
 from sqlalchemy import select
 
-from index.errors import IndexMissing
-from index.query import SearchRequest, search
+from werkzeug.exceptions import ServiceUnavailable
+
+from index.query import SearchRequest
 from kb.models import Document
-from webui.context import kb, settings
+from webui.context import kb, run_search
 from webui.i18n import facet_value_label
 
 LATEST = 8
@@ -28,8 +29,8 @@ def latest_documents(limit: int = LATEST) -> list[dict]:
 
 def render_home():
     try:
-        response = search(settings().index_dir, SearchRequest(per_page=1))
-    except IndexMissing:
+        response = run_search(SearchRequest(per_page=1))
+    except ServiceUnavailable:
         response = None
     overview = []
     if response is not None:

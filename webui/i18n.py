@@ -48,7 +48,9 @@ def ui_language() -> str:
 
 
 def remember_language(response):
-    """Keep an explicit choice in a cookie for a year."""
+    """Keep an explicit choice in a cookie for a year; pages vary with the language asked for."""
+    if response.mimetype == "text/html":
+        response.vary.update(("Cookie", "Accept-Language"))
     chosen = g.get("remember_ui_lang")
     if chosen and request.cookies.get(COOKIE) != chosen:
         response.set_cookie(COOKIE, chosen, max_age=COOKIE_MAX_AGE, samesite="Lax", httponly=True)
@@ -118,7 +120,7 @@ def facet_value_label(facet: str, value: str) -> str:
     if facet == "theme":
         return _capitalised(theme_label(value))
     if facet == "type":
-        return type_name(value)
+        return _capitalised(type_name(value))
     return value
 
 
@@ -131,8 +133,15 @@ def language_choices() -> list[tuple[str, str]]:
     return [(code, _locale(code).languages[code].capitalize()) for code in UI_LANGUAGES]
 
 
+def http_url(url: str | None) -> str:
+    """A link target from data (crawled or imported): http(s) only, anything else becomes "#"."""
+    url = (url or "").strip()
+    return url if url.lower().startswith(("http://", "https://")) else "#"
+
+
 def init_i18n(app: Flask) -> None:
     Babel(app, locale_selector=select_language)
+    app.jinja_env.filters["http_url"] = http_url
     app.after_request(remember_language)
     app.jinja_env.globals.update(
         ui_language=ui_language, language_name=language_name, country_name=country_name, theme_label=theme_label,

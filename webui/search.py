@@ -16,11 +16,12 @@ from flask import Blueprint, render_template, request
 from flask_babel import gettext
 from sqlalchemy import select
 
-from index.errors import IndexMissing
-from index.query import plain_words, search, syntax_problems
+from werkzeug.exceptions import ServiceUnavailable
+
+from index.query import plain_words, syntax_problems
 from index.schema import FACETS
 from kb.models import Document
-from webui.context import kb, search_request, settings
+from webui.context import kb, run_search, search_request
 from webui.home import render_home
 from webui.i18n import facet_title, facet_value_label
 
@@ -135,7 +136,7 @@ def other_languages(hits: list[dict]) -> dict[str, list[tuple[str, str]]]:
 
 def user_message(req, response) -> str | None:
     """The index's message, in the UI language when it is the repaired-syntax one."""
-    if response.message and syntax_problems(req.q.strip()):
+    if response.message and (syntax_problems(req.q.strip()) or response.message.startswith("Could not read")):
         words = plain_words(req.q) or gettext("(none)")
         return gettext("Could not read the query as written; searched for the words: %(words)s.", words=words)
     return response.message
@@ -151,9 +152,9 @@ def index():
         return render_home()
     req = search_request()
     try:
-        response = search(settings().index_dir, req)
-    except IndexMissing:
-        return render_template("search.html", req=req, response=None, empty_index=True)
+        response = run_search(req)
+    except ServiceUnavailable:
+        return render_template("search.html", req=req, response=None, empty_index=True), 503
     selected = [(name, value, facet_value_label(name, value)) for name, values in req.filters.items() for value in values]
     pages = max(1, (response.total + response.per_page - 1) // response.per_page)
     if response.page > pages:  # Whoosh answers a page past the end with the last page: show none
@@ -166,7 +167,7 @@ def index():
         page = render_template("_results.html", **context)
     else:
         page = render_template("search.html", **context)
-    return page, 200, {"Vary": f"{FRAGMENT_HEADER}, Cookie, Accept-Language"}
+    return page, 200, {"Vary": FRAGMENT_HEADER}
 
 
 @bp.app_context_processor

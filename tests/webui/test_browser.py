@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
@@ -23,7 +24,7 @@ def test_type_click_a_facet_remove_the_chip_go_back_switch_to_dutch_and_open_a_d
     page.goto("/?q=")
     page.fill("#q", "open data")
     page.wait_for_url(re.compile(r"q=open\+data"))  # results as you type, the URL follows
-    page.wait_for_function("document.querySelector('#results-h').textContent.includes('open data')")
+    expect(page.locator("#results-h")).to_contain_text("open data")
     typed_total = page.locator("#results-h").inner_text()
 
     facet_link(page, "lang", "fr").click()
@@ -42,7 +43,7 @@ def test_type_click_a_facet_remove_the_chip_go_back_switch_to_dutch_and_open_a_d
     assert page.locator("[data-chip='lang=fr']").count() == 1
 
     page.locator("a[data-ui-lang='nl']").click()
-    page.wait_for_function("document.documentElement.lang === 'nl'")
+    expect(page.locator("html")).to_have_attribute("lang", "nl")
     assert page.locator("form[role=search] button[type=submit]").inner_text() == "Zoeken"
     assert "Frans" in page.locator("[data-chip='lang=fr']").inner_text()
 
@@ -52,7 +53,7 @@ def test_type_click_a_facet_remove_the_chip_go_back_switch_to_dutch_and_open_a_d
     page.wait_for_url(re.compile(r"/documents/\d+"))
     assert page.locator("h1").inner_text() == title
     assert page.locator("html").get_attribute("lang") == "nl", "the language choice is remembered"
-    assert page.get_by_text("Over dit document").count() == 1
+    assert page.locator("#prov").inner_text() == "Over dit document"
 
 
 def test_the_in_facet_search_narrows_a_long_facet(browser_page):
@@ -89,3 +90,23 @@ def test_without_javascript_show_more_and_the_search_form_still_work(chromium, l
         assert page.locator("[data-result]").count() >= 1
     finally:
         context.close()
+
+
+def test_the_first_tab_reaches_a_visible_skip_link_that_moves_focus_to_the_content(browser_page):
+    page = browser_page
+    page.goto("/?q=smart")
+    page.keyboard.press("Tab")
+    skip = page.locator(".skip-link")
+    assert skip.evaluate("el => el === document.activeElement")
+    box = skip.bounding_box()
+    assert box and box["x"] >= 0 and box["y"] >= 0, "the focused skip link is on screen"
+    assert skip.evaluate("el => getComputedStyle(el).outlineStyle") != "none"
+    page.keyboard.press("Enter")
+    assert page.evaluate("location.hash") == "#main"
+
+
+def test_live_results_announce_the_new_total(browser_page):
+    page = browser_page
+    page.goto("/?q=")
+    page.fill("#q", "digital twin")
+    expect(page.locator("#live-status")).to_contain_text("digital twin")

@@ -40,3 +40,38 @@ def test_an_unknown_page_is_a_404_in_the_ui_language(web):
     response = web.get("/no/such/page", headers={"Accept-Language": "nl"})
     assert response.status_code == 404
     assert "Terug naar de startpagina" in response.get_data(as_text=True)
+
+
+def test_the_document_page_names_the_public_collections_holding_it_but_not_private_ones(web, demo_kb, first_hit):
+    from kb.models import Collection, CollectionItem
+
+    knowledge_base, _ = demo_kb
+    doc_id = int(first_hit("digital twin", lang="en")["id"])
+    with knowledge_base.session() as session:
+        public = Collection(title="Workshop: digital twins", visibility="public")
+        private = Collection(title="My secret shortlist", visibility="private")
+        session.add_all([public, private])
+        session.flush()
+        session.add_all([CollectionItem(collection_id=public.id, document_id=doc_id),
+                         CollectionItem(collection_id=private.id, document_id=doc_id)])
+        session.commit()
+    html = web.get(f"/documents/{doc_id}").get_data(as_text=True)
+    assert "In collections" in html and "Workshop: digital twins" in html
+    assert "My secret shortlist" not in html
+
+
+def test_links_from_imported_data_are_http_only(demo_kb, web):
+    from kb.models import Document
+
+    knowledge_base, _ = demo_kb
+    with knowledge_base.session() as session:
+        document = Document(url="javascript:alert(1)", title="<script>alert(2)</script>", text="x", lang="en",
+                            also_at=["data:text/html,<b>x</b>", "https://example.org/ok"],
+                            translations={"fr": "javascript:alert(3)"}, origin="import")
+        session.add(document)
+        session.commit()
+        doc_id = document.id
+    html = web.get(f"/documents/{doc_id}").get_data(as_text=True)
+    assert 'href="javascript:' not in html and 'href="data:' not in html
+    assert 'href="https://example.org/ok"' in html
+    assert "<script>alert(2)" not in html and "&lt;script&gt;alert(2)" in html

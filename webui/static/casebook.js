@@ -37,6 +37,13 @@
     if (form && event.target.matches("select")) { form.submit(); }
   });
 
+  function announce(target) {
+    // The results region is replaced, so a live region outside it tells screen readers the new total.
+    var status = document.getElementById("live-status");
+    var total = target.querySelector("#results-h");
+    if (status && total) { status.textContent = total.textContent.replace(/\s+/g, " ").trim(); }
+  }
+
   function liveSearch(form) {
     var input = form.querySelector("input[name=q]");
     var target = document.getElementById("search-results");
@@ -61,6 +68,7 @@
         .then(function (html) {
           target.innerHTML = html;
           enhance(target);
+          announce(target);
           target.removeAttribute("aria-busy");
           window.history.replaceState(null, "", url);
         })
