@@ -11,6 +11,7 @@ indexer makes it searchable without knowing about cases.
 
 from __future__ import annotations
 
+import functools
 import re
 
 from sqlalchemy import select
@@ -21,6 +22,7 @@ from kb.accounts import role_at_least
 from kb.errors import InputError
 from kb.language import detect_language
 from kb.models import Case, Document, utcnow
+from kb.thesaurus import load_thesaurus
 
 REVIEW_STATES = ("proposed", "validated", "rejected")
 TEXT_FIELDS = {"title": 500, "summary": 20000, "municipality": 200, "country": 2, "nuts": 10,
@@ -56,6 +58,29 @@ def _years(value) -> list[int]:
     return sorted(set(years))
 
 
+@functools.cache
+def _concepts_by_label() -> dict[str, str]:
+    """Lower-cased label (any language) or id -> concept id, for labels naming one concept only."""
+    thesaurus = load_thesaurus()
+    found: dict[str, set[str]] = {}
+    for labels in thesaurus.labels_by_language().values():
+        for label, ids in labels.items():
+            found.setdefault(label.lower(), set()).update(ids)
+    by_label = {label: next(iter(ids)) for label, ids in found.items() if len(ids) == 1}
+    by_label.update({concept_id: concept_id for concept_id in thesaurus.concepts})
+    return by_label
+
+
+def concept_themes(themes: list[str]) -> list[str]:
+    """Themes as thesaurus concept ids where a theme names one ("Open data" -> open-data); others kept as written."""
+    result = []
+    for theme in themes:
+        concept = _concepts_by_label().get(theme.lower(), theme)
+        if concept not in result:
+            result.append(concept)
+    return result
+
+
 def clean_case(data: dict, partial: bool = False) -> dict:
     """Validated case fields from user input; CaseError says what is wrong."""
     values = {}
@@ -71,6 +96,8 @@ def clean_case(data: dict, partial: bool = False) -> dict:
     for name in LIST_FIELDS:
         if name in data:
             values[name] = _list(data[name])
+    if "themes" in values:
+        values["themes"] = concept_themes(values["themes"])
     for link in values.get("links", []):
         if not link.startswith(("http://", "https://")):
             raise CaseError(f"link {link!r} must start with http:// or https://")

@@ -119,3 +119,9 @@ def test_the_ips_observatory_export_imports_with_its_fields_mapped(kb):
     with kb.session() as session:
         again = import_cases(session, shared_data("cases", "ips-explorer") / "cases.json", RESEARCHER, fmt="ips")
         assert again.stored == 0 and again.updated == report.stored
+
+
+def test_themes_naming_a_thesaurus_concept_are_stored_as_its_id(kb):
+    with kb.session() as session:
+        case = create_case(session, {**GENT, "themes": "Open data; burgerparticipatie; Something new"}, CURATOR)
+        assert case.themes == ["open-data", "participation", "Something new"]
