@@ -122,13 +122,19 @@ class Crawler:
                 self.gate.release(visit.key, visit.delay)
                 if self.slots is not None:
                     self.slots.release()
+                self._dispatch(job, visitor, pool, running, unrecorded=1)  # the next page is fetched meanwhile
                 self.progress(entry.url, self._record(job, visit))
         if job.stored >= self.settings.max_pages:
             job.frontier.skip_pending("max_pages")
 
-    def _dispatch(self, job: _Job, visitor: Visitor, pool: ThreadPoolExecutor, running: dict) -> None:
-        """Start visits while workers, slots and rested hosts allow (and max_pages is not reached)."""
-        while len(running) < self.settings.concurrency and job.stored + len(running) < self.settings.max_pages:
+    def _dispatch(self, job: _Job, visitor: Visitor, pool: ThreadPoolExecutor, running: dict,
+                  unrecorded: int = 0) -> None:
+        """Start visits while workers, slots and rested hosts allow (and max_pages is not reached).
+
+        ``unrecorded``: visits over but not yet recorded, which may still store a page.
+        """
+        limit = self.settings.max_pages - unrecorded
+        while len(running) < self.settings.concurrency and job.stored + len(running) < limit:
             if self.slots is not None and not self.slots.acquire(blocking=False):
                 return
             entry = job.frontier.claim_next(self.gate.unavailable())

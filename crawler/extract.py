@@ -63,6 +63,18 @@ def _is_boilerplate(tag) -> bool:
     return bool(BOILERPLATE.search(marks)) or tag.get("aria-hidden") == "true" or tag.has_attr("hidden")
 
 
+def _is_table_of_contents(tag) -> bool:
+    """A list of three or more items that are nothing but links within the page (``#art1``...)."""
+    items = tag.find_all("li", recursive=False)
+    if len(items) < 3:
+        return False
+    for item in items:
+        link = item.find("a", href=True)
+        if link is None or not link["href"].startswith("#") or _clean(item.get_text()) != _clean(link.get_text()):
+            return False
+    return True
+
+
 def _main_node(soup):
     for selector in ("main", "[role=main]", "article"):
         node = soup.select_one(selector)
@@ -79,6 +91,9 @@ def main_text(soup) -> str:
         if tag.decomposed:
             continue
         if _is_boilerplate(tag) and tag.name not in ("main", "article", "body"):
+            tag.decompose()
+    for tag in node.find_all(["ul", "ol"]):
+        if not tag.decomposed and _is_table_of_contents(tag):
             tag.decompose()
     for tag in node.find_all(BLOCK_TAGS):
         tag.insert_before("\n")

@@ -1,0 +1,161 @@
+"""Crawl benchmark: `kb crawl` of a generated site on 127.0.0.1, pages per second and peak memory.
+
+    python -m bench.crawl [--pages 2000] [--hosts 1 4] [--concurrency 4]
+
+Generates a site of N interlinked pages (text drawn from ../shared/data/langid
+sentences when present, else from a fixed word list), with a sitemap, served
+from memory by a threading HTTP server on 127.0.0.1. For each host count the
+pages are spread over that many servers (one port each: a host of its own for
+politeness), then `kb crawl` runs in a subprocess with delay 0 and no indexing;
+its wall time, pages stored per second and peak resident memory (from wait4)
+are reported. One request at a time per host means one host is crawled
+sequentially; several hosts show what --concurrency gives. Scrapy is compared
+only when it is importable (it is not a dependency). Results go to stdout and
+bench/results/crawl.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+LANGS = ("nl", "en", "fr", "de", "es", "it", "pt")
+KB = [sys.executable, "-c", "from kb.cli import main; main()"]
+FALLBACK_WORDS = ("city council residents digital desk open data platform sensors mobility housing energy "
+                  "participation budget library school permit certificate register climate water").split()
+
+
+def sentence_pool() -> dict[str, list[str]]:
+    base = ROOT.parent / "shared" / "data" / "langid" / "sentences"
+    pool = {}
+    for lang in LANGS:
+        path = base / f"{lang}.txt"
+        if path.is_file():
+            pool[lang] = [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return pool
+
+
+def page_body(n: int, total: int, pool: dict, rng: random.Random, base_of) -> bytes:
+    lang = LANGS[n % len(LANGS)]
+    if pool.get(lang):
+        text = " ".join(rng.sample(pool[lang], 8))
+    else:
+        text = " ".join(rng.choices(FALLBACK_WORDS, k=150))
+    links = "".join(f"<li><a href='{base_of(m)}/p{m}.html'>page {m}</a></li>"
+                    for m in {(n + 1) % total, (n * 7 + 3) % total, rng.randrange(total)})
+    return (f"<!doctype html><html lang='{lang}'><head><title>Page {n}</title></head><body>"
+            f"<nav><a href='/'>Home</a></nav><main><h1>Page {n}</h1><p>{text}</p><ul>{links}</ul></main>"
+            f"<footer>Generated for bench.crawl</footer></body></html>").encode("utf-8")
+
+
+def serve(routes: dict[str, tuple[str, bytes]]) -> ThreadingHTTPServer:
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 (http.server's naming)
+            ctype, body = routes.get(self.path, ("text/html", None))
+            self.send_response(200 if body is not None else 404)
+            self.send_header("Content-Type", ctype)
+            body = body if body is not None else b"not found"
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *_args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def build_sites(pages: int, hosts: int, pool: dict) -> tuple[list[ThreadingHTTPServer], list[str]]:
+    routes = [{} for _ in range(hosts)]
+    servers = [serve(r) for r in routes]
+    bases = [f"http://127.0.0.1:{s.server_address[1]}" for s in servers]
+    rng = random.Random(20241127)
+
+    def base_of(m: int) -> str:
+        return bases[m % hosts]
+
+    for n in range(pages):
+        routes[n % hosts][f"/p{n}.html"] = ("text/html; charset=utf-8", page_body(n, pages, pool, rng, base_of))
+    for h, base in enumerate(bases):
+        mine = [n for n in range(pages) if n % hosts == h]
+        routes[h]["/"] = ("text/html", f"<html><body><main><h1>Home</h1><a href='/p{mine[0]}.html'>start</a>"
+                                       f"</main></body></html>".encode())
+        locs = "".join(f"<url><loc>/p{n}.html</loc></url>" for n in mine)
+        routes[h]["/sitemap.xml"] = ("application/xml", f"<urlset>{locs}</urlset>".encode())
+        routes[h]["/robots.txt"] = ("text/plain", b"User-agent: *\nAllow: /\n")
+    return servers, [base + "/" for base in bases]
+
+
+def measure(seeds: list[str], pages: int, concurrency: int) -> dict:
+    """Run `kb crawl` in a child process; wall time, throughput and the child's peak RSS."""
+    with tempfile.TemporaryDirectory() as data:
+        command = KB + ["--data", data, "crawl", *seeds, "--delay", "0", "--no-index", "--json",
+                        "--max-pages", str(pages + 10), "--max-depth", "1000", "--allow-private-hosts",
+                        "--concurrency", str(concurrency)]
+        started = time.perf_counter()
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        out = process.stdout.read()  # --json output is one short line; stderr stays small too
+        err = process.stderr.read()
+        _pid, status, usage = os.wait4(process.pid, 0)
+        elapsed = time.perf_counter() - started
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"kb crawl failed: {err.decode(errors='replace').strip()[-500:]}")
+    summary = json.loads(out)
+    return {"hosts": len(seeds), "concurrency": concurrency, "seconds": round(elapsed, 1),
+            "stored": summary["stored"], "fetched": summary["fetched"],
+            "pages_per_second": round(summary["stored"] / elapsed, 1),
+            "peak_rss_mb": round(usage.ru_maxrss / 1024, 1), "skipped": summary["skipped"]}
+
+
+def scrapy_comparison() -> str:
+    try:
+        import scrapy  # noqa: F401
+    except ImportError:
+        return "scrapy is not installed: comparison skipped (pip install scrapy to compare)"
+    return "scrapy is installed, but a like-for-like spider is not written yet: comparison skipped"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--pages", type=int, default=2000)
+    parser.add_argument("--hosts", type=int, nargs="+", default=[1, 4])
+    parser.add_argument("--concurrency", type=int, default=4)
+    args = parser.parse_args()
+    pool = sentence_pool()
+    runs = []
+    for hosts in args.hosts:
+        servers, seeds = build_sites(args.pages, hosts, pool)
+        try:
+            result = measure(seeds, args.pages, args.concurrency)
+        finally:
+            for server in servers:
+                server.shutdown()
+                server.server_close()
+        runs.append(result)
+        print(f"{hosts} host(s), concurrency {args.concurrency}: {result['stored']} pages stored in "
+              f"{result['seconds']} s = {result['pages_per_second']} pages/s, peak RSS {result['peak_rss_mb']} MB"
+              f"; skipped {result['skipped']}", flush=True)
+    report = {"pages": args.pages, "text": "langid sentences" if pool else "word list", "runs": runs,
+              "scrapy": scrapy_comparison(), "python": sys.version.split()[0],
+              "cpus": os.cpu_count(), "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+    print(report["scrapy"])
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "crawl.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
