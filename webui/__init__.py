@@ -64,9 +64,11 @@ def create_app(settings: Settings, kb=None) -> Flask:
 
     @app.errorhandler(HTTPException)
     def handle_http_error(exc: HTTPException):
+        # Keep the exception's own headers (WWW-Authenticate on 401, Allow on 405).
+        headers = [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]
         if wants_json():
-            return jsonify({"status": exc.code, "error": exc.name, "message": exc.description}), exc.code
-        return render_template("error.html", error=exc), exc.code
+            return jsonify({"status": exc.code, "error": exc.name, "message": exc.description}), exc.code, headers
+        return render_template("error.html", error=exc), exc.code, headers
 
     @app.errorhandler(Exception)
     def handle_unexpected(exc: Exception):

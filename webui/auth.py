@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import Unauthorized
 
 from kb.accounts import ROLE_LEVEL, authenticate, logout_everywhere, role_at_least, user_for_token
@@ -86,6 +87,10 @@ def init_app(app) -> None:
     app.register_blueprint(bp)
 
 
+def bearer_challenge() -> WWWAuthenticate:
+    return WWWAuthenticate("Bearer", {"realm": "casebook"})
+
+
 def _bearer_token() -> str | None:
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
@@ -102,7 +107,7 @@ def load_viewer() -> None:
             g.viewer = Viewer(user.id, user.name, user.role) if user else None
         g.via_token = True
         if g.viewer is None:
-            raise Unauthorized("The API token is not valid.", www_authenticate="Bearer")
+            raise Unauthorized("The API token is not valid.", www_authenticate=bearer_challenge())
         return
     if request.path.startswith("/api/") and request.method in UNSAFE_METHODS:
         return  # the API is written to with tokens only
@@ -136,7 +141,8 @@ def require_role(role: str):
             viewer = g.get("viewer")
             if viewer is None:
                 if request.path.startswith("/api/"):
-                    raise Unauthorized("Send an API token: Authorization: Bearer TOKEN.", www_authenticate="Bearer")
+                    raise Unauthorized("Send an API token: Authorization: Bearer TOKEN.",
+                                       www_authenticate=bearer_challenge())
                 if request.method == "GET":
                     return redirect(url_for("auth.login", next=request.full_path))
                 abort(401, "Please sign in first.")

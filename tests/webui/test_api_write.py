@@ -41,7 +41,7 @@ def test_a_researcher_registers_a_source_which_is_queued(app, tokens):
 def test_registering_a_source_without_a_token_answers_401(app):
     response = app.test_client().post("/api/sources", json={"url": "https://www.example.org/", "name": "Ex"})
     assert response.status_code == 401
-    assert response.is_json
+    assert response.is_json and response.headers["WWW-Authenticate"].startswith("Bearer")
 
 
 def test_a_wrong_token_answers_401(app, tokens):
