@@ -9,8 +9,9 @@ from __future__ import annotations
 from flask import Blueprint, abort, g, jsonify, request
 
 from kb import cases as case_ops
+from kb import audit
 from kb.collections import (CollectionError, add_item, can_edit, can_view, collection_json, create_collection,
-                            delete_collection, reorder, update_collection, visible_collections)
+                            delete_collection, reorder, restore_collection, update_collection, visible_collections)
 from kb.errors import InputError
 from kb.models import Case, Collection, Source, User
 from kb.source_queue import DuplicateSource, register_source, source_json
@@ -206,3 +207,36 @@ def review_case(case_id: int):
         except InputError as exc:
             abort(422, str(exc))
         return jsonify(case_ops.case_json(case))
+
+
+@bp.route("/collections/<int:collection_id>/restore", methods=["POST"])
+@require_role("curator")
+def restore_collection_api(collection_id: int):
+    """Undo the latest deletion, from the audit trail: the collection as it was."""
+    with kb().session() as db:
+        collection = db.get(Collection, collection_id)
+        allowed = can_edit(db, collection, g.viewer) if collection else g.viewer.at_least("admin")
+        if not allowed:
+            abort(404 if collection is None or not can_view(db, collection, g.viewer) else 403,
+                  f"There is no deleted collection {collection_id} you may restore.")
+        try:
+            restored = restore_collection(db, collection_id, g.viewer.name)
+        except CollectionError as exc:
+            abort(409, str(exc))
+        return jsonify(collection_json(db, restored))
+
+
+@bp.route("/audit")
+@require_role("curator")
+def audit_events():
+    """GET /api/audit?entity=collection&id=3&limit=100: audit events, newest first."""
+    entity = request.args.get("entity") or None
+    if entity not in (None, "case", "collection", "source", "person", "event"):
+        abort(400, "entity must be case, collection, source, person or event")
+    try:
+        limit = max(1, min(1000, int(request.args.get("limit") or 100)))
+    except ValueError:
+        abort(400, "limit must be a whole number")
+    with kb().session() as db:
+        events = audit.history(db, entity, request.args.get("id") or None, limit)
+        return jsonify({"events": [audit.event_json(e) for e in events]})

@@ -179,3 +179,17 @@ def test_collection_items_are_reordered_and_lists_hide_private_ones(app, tokens,
     assert client.post(f"/api/collections/{cid}/order", json={"items": items[:1]}, headers=curator).status_code == 422
     assert [c["title"] for c in client.get("/api/collections").get_json()["collections"]] == ["Ordered"]
     assert len(client.get("/api/collections", headers=curator).get_json()["collections"]) == 2
+
+
+def test_a_deleted_collection_is_restored_through_the_api_and_its_history_is_readable(app, tokens):
+    client, curator = app.test_client(), bearer(tokens["curator"])
+    cid = client.post("/api/collections", json={"title": "Back", "visibility": "public"}, headers=curator).get_json()["id"]
+    client.delete(f"/api/collections/{cid}", headers=curator)
+    assert client.post(f"/api/collections/{cid}/restore", headers=bearer(tokens["curator2"])).status_code == 404
+    assert client.post(f"/api/collections/{cid}/restore", headers=curator).get_json()["title"] == "Back"
+    assert client.post(f"/api/collections/{cid}/restore", headers=curator).status_code == 409
+    history = client.get(f"/api/audit?entity=collection&id={cid}", headers=curator).get_json()["events"]
+    assert [e["action"] for e in history] == ["restore", "delete", "create"]
+    assert history[1]["actor"] == "curator" and history[1]["before"]["title"] == "Back"
+    assert client.get("/api/audit", headers=bearer(tokens["researcher"])).status_code == 403
+    assert client.get("/api/audit?limit=x", headers=curator).status_code == 400
