@@ -45,6 +45,8 @@ class Viewer:
 class LoginThrottle:
     """Failed sign-ins per IP and per user name; too many in a window locks the key out."""
 
+    MAX_KEYS = 50_000
+
     def __init__(self, limit: int = 5, window: float = 900.0, clock=time.monotonic):
         self.limit, self.window, self.clock = limit, window, clock
         self._failures: dict[str, deque] = {}
@@ -66,6 +68,9 @@ class LoginThrottle:
 
     def failed(self, *keys: str) -> None:
         with self._lock:
+            if len(self._failures) > self.MAX_KEYS:  # many names or addresses: forget the quiet ones
+                for key in [k for k in self._failures if not self._recent(k)]:
+                    del self._failures[key]
             for key in keys:
                 self._recent(key).append(self.clock())
 
