@@ -102,7 +102,23 @@ def index_changed_cases(kb, since):
     return mark or since
 
 
+def requeue_interrupted(kb) -> int:
+    """Sources left ``crawling`` by a worker that died go back to the queue (the crawl resumes)."""
+    from sqlalchemy import select
+
+    from kb.models import Source
+    from kb.source_queue import requeue
+
+    with kb.session() as session:
+        stuck = list(session.scalars(select(Source).where(Source.status == "crawling", Source.deleted_at.is_(None))))
+        for source in stuck:
+            requeue(session, source, "worker")
+    return len(stuck)
+
+
 def worker_loop(kb, cfg, interval: float, limit: int | None = None, once: bool = False, echo=click.echo) -> None:
+    if requeue_interrupted(kb):
+        echo("requeued sources whose crawl was interrupted")
     cases_mark = None
     while True:
         crawled = run_due_sources(kb, cfg, limit, echo=echo)

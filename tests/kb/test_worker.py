@@ -99,3 +99,14 @@ def test_the_worker_indexes_cases_changed_in_the_web_ui_so_they_are_searchable(k
         delete_case(session, session.merge(case), curator)
     index_changed_cases(kb, mark)
     assert indexed_ids(kb.settings.index_dir) == set()
+
+
+def test_a_source_left_crawling_by_a_dead_worker_is_queued_again(kb):
+    from kb.cli.worker import requeue_interrupted
+
+    with kb.session() as session:
+        source = register_source(session, "https://www.example.org/", "Ex", "ana")
+        source.status = "crawling"
+    assert requeue_interrupted(kb) == 1
+    with kb.session() as session:
+        assert session.get(Source, source.id).status == "queued"
