@@ -13,20 +13,21 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from whoosh import highlight, sorting
+from whoosh import sorting
 from whoosh import query as wq
 from whoosh.qparser import MultifieldParser, OrGroup, PhrasePlugin
 from whoosh.searching import Searcher
 
-from index.analysis import STEMMED_LANGUAGES, language_analyzer, neutral_analyzer
 from index.concepts import default_labels
 from index.expansion import expansion_queries
-from index.facets import facet_counts, filter_query
-from index.location import open_current
-from index.schema import FACETS, searchable_fields
+from index.facets import allowed_docs, facet_counts, facet_sets, matching_docs
+from index.searchers import searcher_for
+from index.snippets import snippet
+from index.schema import FACETS, searchable_fields, spelling_fields
 
 MAX_QUERY = 500
 MAX_PER_PAGE = 100
+MAX_SUGGESTED_WORDS = 8
 SORTS = ("relevance", "date")
 OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"}
 NEGATED_WORDS = re.compile(r"\b(?:NOT|ANDNOT)\s+(?:\"[^\"]*\"|\([^)]*\)|\S+)")
@@ -43,6 +44,7 @@ class SearchRequest:
     date_from: str | None = None  # YYYY, YYYY-MM or YYYY-MM-DD, inclusive
     date_to: str | None = None
     recency: bool = False  # among equally relevant hits, newer first
+    facets: tuple[str, ...] | None = None  # the facets to count; None counts all of index.schema.FACETS
 
 
 @dataclass
@@ -85,7 +87,7 @@ def plain_words(text: str) -> str:
 
 def _parser(schema):
     boosts = searchable_fields()
-    parser = MultifieldParser(list(boosts), schema, fieldboosts=boosts, group=OrGroup.factory(0.9))
+    parser = MultifieldParser(list(boosts), schema, fieldboosts=boosts, group=OrGroup)
     parser.add_plugin(PhrasePlugin())
     return parser
 
@@ -117,35 +119,20 @@ def parse_query(schema, text: str, expand: bool = False):
         message = f"Could not read the query as written ({', '.join(problems)}); searched for the words: {text or '(none)'}."
     if not text:
         return wq.Every(), message
-    positive, negated = _split_negations(_parser(schema).parse(text))
+    try:
+        parsed = _parser(schema).parse(text)
+    except Exception:  # Whoosh's parser fails on a few shapes ("title: NOT AND title:"): words it is
+        text = plain_words(text)
+        message = f"Could not read the query as written; searched for the words: {text or '(none)'}."
+        if not text:
+            return wq.Every(), message
+        parsed = _parser(schema).parse(text)
+    positive, negated = _split_negations(parsed)
     wanted = NEGATED_WORDS.sub(" ", text)
     extra = expansion_queries(default_labels() if expand else None, plain_words(wanted), concepts=expand)
     if extra:
         positive = wq.Or([positive, *extra])
     return (wq.AndNot(positive, negated) if negated is not None else positive), message
-
-
-def _terms_for(query, lang: str) -> set[str]:
-    wanted = {f"body_{lang}", f"title_{lang}"} if lang in STEMMED_LANGUAGES else {"body", "title"}
-    terms = set()
-    for fieldname, text in query.iter_all_terms():
-        if fieldname in wanted:
-            terms.add(text.decode("utf-8") if isinstance(text, bytes) else text)
-    return terms
-
-
-def snippet(text: str, query, lang: str, chars: int = 240) -> str:
-    """An HTML-escaped excerpt of ``text`` with the query's terms in <mark>."""
-    terms = _terms_for(query, lang)
-    analyzer = language_analyzer(lang) if lang in STEMMED_LANGUAGES else neutral_analyzer()
-    formatter = highlight.HtmlFormatter(tagname="mark", classname="hl", termclass="t", between=" … ")
-    fragmenter = highlight.ContextFragmenter(maxchars=chars, surround=60)
-    marked = highlight.highlight(text[:50_000], frozenset(terms), analyzer, fragmenter, formatter, top=2) if terms else ""
-    if marked:
-        return marked
-    from html import escape
-
-    return escape(text[:chars] + ("…" if len(text) > chars else ""))
 
 
 def _score(hit) -> float:
@@ -155,13 +142,13 @@ def _score(hit) -> float:
     return round(float(score or 0.0), 4)
 
 
-def _hit(hit, query) -> dict:
+def _hit(searcher, hit, query) -> dict:
     fields = hit.fields()
     lang = fields.get("lang", "und")
     return {
         "id": fields["id"], "url": fields["url"], "title": fields.get("title", ""), "lang": lang,
         "type": fields.get("type", "document"), "score": _score(hit),
-        "snippet": snippet(fields.get("content", ""), query, lang),
+        "snippet": snippet(searcher, hit.docnum, fields.get("content", ""), query, lang),
         "source": fields.get("source"), "country": fields.get("country"),
         "municipality": fields.get("municipality"), "year": fields.get("year"),
         "themes": [t for t in (fields.get("theme") or "").split(",") if t and t != "_none"],
@@ -187,13 +174,23 @@ def run_search(searcher: Searcher, request: SearchRequest) -> SearchResponse:
         message = " ".join(m for m in (message, date_problem) if m)
     page = max(1, request.page)
     per_page = max(1, min(MAX_PER_PAGE, request.per_page))
-    base = filter_query(filters)
-    combined = wq.And([base, dates]) if base is not None and dates is not None else (base or dates)
-    results = searcher.search_page(query, page, pagelen=per_page, terms=False, filter=combined, **_order(request))
-    hits = [_hit(hit, query) for hit in results] if results.offset < results.total else []
-    suggestion = suggest(searcher, request.q) if results.total == 0 and request.q.strip() else None
-    return SearchResponse(request.q, results.total, page, per_page, hits,
-                          facet_counts(searcher, query, filters, restrict=dates), message, suggestion)
+    sets = facet_sets(searcher)
+    date_docs = None if dates is None else frozenset(searcher.docs_for_query(dates))
+    allowed = allowed_docs(sets, filters, date_docs)
+    # One pass collects the matching documents for the total and the facet counts;
+    # asking Whoosh for the total would run the query a second time.
+    matched = matching_docs(searcher, query, sets)
+    total = len(matched if allowed is None else matched & allowed)
+    hits = []
+    offset = (page - 1) * per_page
+    if offset < total:
+        results = searcher.search(query, limit=offset + per_page, terms=False,
+                                  filter=None if allowed is None else set(allowed), **_order(request))
+        hits = [_hit(searcher, hit, query) for hit in results[offset:offset + per_page]]
+    suggestion = suggest(searcher, request.q) if total == 0 and request.q.strip() else None
+    names = tuple(n for n in (request.facets or FACETS) if n in FACETS)
+    facets = facet_counts(searcher, query, filters, names, restrict_docs=date_docs, matched=matched)
+    return SearchResponse(request.q, total, page, per_page, hits, facets, message, suggestion)
 
 
 def _day(text: str | None, end: bool) -> datetime | None:
@@ -224,20 +221,34 @@ def date_range(date_from: str | None, date_to: str | None):
     return wq.DateRange("date", start, end), None
 
 
+def _distance(a: str, b: str) -> int:
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, start=1):
+        current = [i]
+        for j, cb in enumerate(b, start=1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        previous = current
+    return previous[-1]
+
+
 def suggest(searcher: Searcher, text: str) -> str | None:
-    """A "did you mean" from the index vocabulary, word by word."""
-    corrector = searcher.corrector("body")
-    words = plain_words(text).split()
+    """A "did you mean" from the index vocabulary (unstemmed words), word by word."""
+    schema = searcher.schema
+    correctors = [searcher.reader().corrector(name) for name in spelling_fields() if name in schema]
+    words = plain_words(text).split()[:MAX_SUGGESTED_WORDS]
     fixed = []
     for word in words:
-        options = corrector.suggest(word.lower(), limit=1, maxdist=2)
-        fixed.append(options[0] if options else word)
+        lowered = word.lower()
+        # prefix=1 and one edit: misspellings rarely touch the first letter, and a
+        # distance-2 automaton over the whole vocabulary cost up to 0.8 s per word
+        maxdist = 1
+        options = {option for corrector in correctors
+                   for option in corrector.suggest(lowered, limit=2, maxdist=maxdist, prefix=1)}
+        fixed.append(min(options, key=lambda o: (_distance(lowered, o), o)) if options else word)
     suggestion = " ".join(fixed)
     return suggestion if words and suggestion.lower() != " ".join(words).lower() else None
 
 
 def search(index_dir: Path, request: SearchRequest) -> SearchResponse:
-    """Open the serving index and run one search."""
-    ix = open_current(index_dir)
-    with ix.searcher() as searcher:
-        return run_search(searcher, request)
+    """Run one search on this thread's warm searcher of the serving index."""
+    return run_search(searcher_for(index_dir), request)

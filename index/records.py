@@ -36,13 +36,15 @@ def document_fields(document: Document, tagger) -> dict:
         "body": text, "content": text[:100_000], "description": document.description or "",
         "type": document.doc_type or "document", "lang": lang, "source": source_name(document),
         "country": (document.country or "").upper() or None, "municipality": document.municipality or None,
-        "theme": ",".join(themes) or NO_THEME, "year": str(document.year) if document.year else None,
+        "theme": ",".join(themes) or NO_THEME, "words": document.title or "", "year": str(document.year) if document.year else None,
         "updated": document.updated_at, "also": list(document.also_at or []),
     }
     date = _date(document)
     if date:
         fields["date"] = date
     if lang in STEMMED_LANGUAGES:
-        fields[f"title_{lang}"] = document.title or ""
-        fields[f"body_{lang}"] = text
+        fields[f"title_{lang}"] = fields.pop("title")
+        fields[f"body_{lang}"] = fields.pop("body")
+        fields["title"] = ""  # indexed empty, stored for display (see schema)
+        fields["_stored_title"] = document.title or document.url
     return {k: v for k, v in fields.items() if v is not None}

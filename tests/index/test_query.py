@@ -88,3 +88,8 @@ def test_incremental_update_and_check_keep_index_and_kb_consistent(indexed):
     assert run(indexed, "Manchester").total == 0
     report = check_index(indexed, indexed.settings.index_dir)
     assert report["missing_from_index"] == [] and report["not_in_kb"] == []
+
+
+def test_a_query_the_whoosh_parser_chokes_on_is_searched_as_words(indexed):
+    response = run(indexed, "title: NOT AND title: Manchester")
+    assert response.message and response.total >= 1

@@ -66,3 +66,22 @@ def test_date_range_reads_years_months_and_days():
     assert problem is None
     assert (query.startdate.day, query.enddate.month, query.enddate.day) == (1, 2, 29)
     assert date_range(None, None) == (None, None)
+
+
+def test_a_search_after_a_commit_sees_the_new_document(tmp_path):
+    from whoosh import index as whoosh_index
+
+    from index.location import switch_to
+    from index.query import SearchRequest, search
+    from index.records import document_fields
+
+    from .helpers import documents
+
+    generation = build(tmp_path / "gen-0001", ROWS[:1])
+    switch_to(tmp_path, generation)
+    assert search(tmp_path, SearchRequest(q="parking")).total == 0
+    writer = whoosh_index.open_dir(str(generation)).writer()
+    writer.add_document(**document_fields(documents(ROWS)[4], None))
+    writer.commit()
+    assert search(tmp_path, SearchRequest(q="parking")).total == 1
+    assert search(tmp_path, SearchRequest(q="")).facets["lang"] == {"en": 2}  # the facet sets were rebuilt

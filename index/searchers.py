@@ -1,0 +1,81 @@
+"""Warm searchers: the serving index opened once per process, a searcher per thread.
+
+Opening an index and loading what the first facet count needs costs far more
+than a search, so ``searcher_for`` keeps each thread's searcher open between
+requests (Whoosh searchers are not meant to be shared by threads) and only
+refreshes it when a commit or an atomic swap changed the serving index. The
+facet value -> documents sets (``index.facets.FacetSets``) depend only on the
+index version, so they are built once per version and shared by all threads.
+
+This is the one piece of process-wide state in the index package: a cache,
+never a source of truth, keyed by the index folder and version.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from index.location import current_generation, open_current
+
+_LOCAL = threading.local()
+_SHARED_LOCK = threading.Lock()
+_SHARED: dict[tuple, object] = {}
+KEPT_VERSIONS = 4
+KEPT_FOLDERS = 8
+
+
+def _version(searcher) -> tuple:
+    """The index folder and TOC generation a searcher reads: what a shared value depends on."""
+    return getattr(searcher._ix.storage, "folder", id(searcher._ix)), searcher.reader().generation()
+
+
+def searcher_for(index_dir: Path):
+    """This thread's open searcher of the serving index, refreshed if the index changed."""
+    key = str(Path(index_dir).resolve())
+    generation = current_generation(Path(index_dir))
+    searchers = _LOCAL.__dict__.setdefault("searchers", {})
+    held = searchers.get(key)
+    if held is not None:
+        held_generation, searcher = held
+        if held_generation == generation:
+            if searcher.up_to_date():
+                return searcher
+            fresh = searcher.refresh()  # a commit in the same generation: reopen changed segments only
+            searchers[key] = (generation, fresh)
+            return fresh
+        searcher.close()
+    searcher = open_current(Path(index_dir)).searcher()
+    searchers[key] = (current_generation(Path(index_dir)), searcher)
+    while len(searchers) > KEPT_FOLDERS:  # a process serving one data folder never gets here; tests do
+        _, (_, oldest) = next(iter(searchers.items()))
+        oldest.close()
+        searchers.pop(next(iter(searchers)))
+    return searcher
+
+
+def warm(index_dir: Path) -> None:
+    """Open this thread's searcher and build the shared facet sets now (at start, after a commit)."""
+    from index.facets import facet_sets
+
+    facet_sets(searcher_for(index_dir))
+
+
+def shared(searcher, name: str, build):
+    """A value derived from one version of the index, built once and shared by threads."""
+    key = (name, _version(searcher))
+    with _SHARED_LOCK:
+        value = _SHARED.get(key)
+    if value is None:
+        value = build(searcher)
+        with _SHARED_LOCK:
+            _SHARED[key] = value
+            while len(_SHARED) > KEPT_VERSIONS:
+                _SHARED.pop(next(iter(_SHARED)))
+    return value
+
+
+def close_all() -> None:
+    """Close this thread's searchers (tests, shutdown)."""
+    for _, searcher in _LOCAL.__dict__.pop("searchers", {}).values():
+        searcher.close()
