@@ -9,6 +9,8 @@ collection can be rebuilt exactly from its history.
 
 from __future__ import annotations
 
+import functools
+
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
@@ -114,6 +116,7 @@ def create_collection(session: Session, data: dict, owner: User | None, actor: s
 def _audited(action: str):
     """Run a change to a collection between a before and an after snapshot."""
     def decorate(change):
+        @functools.wraps(change)
         def run(session: Session, collection: Collection, *args, actor: str | None = None, **kwargs):
             before = full_snapshot(session, collection)
             result = change(session, collection, *args, **kwargs)
@@ -122,7 +125,6 @@ def _audited(action: str):
             audit.record(session, actor, action, "collection", collection.id, before,
                          full_snapshot(session, collection))
             return result
-        run.__doc__, run.__name__ = change.__doc__, change.__name__
         return run
     return decorate
 
