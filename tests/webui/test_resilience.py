@@ -41,3 +41,23 @@ def test_without_an_index_pages_say_so_and_the_api_answers_503(empty_app):
     assert api.status_code == 503 and api.get_json()["status"] == 503
     assert client.get("/export.csv?q=x").status_code == 503
     assert client.get("/sitemap.xml").status_code == 200
+
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+WEB_FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+PARAM_NAMES = st.sampled_from(["q", "lang", "country", "theme", "type", "year", "sort", "page", "per_page", "lang_ui",
+                               "source", "municipality"])
+PARAM_VALUES = st.one_of(st.sampled_from(['"', "(", "AND", "nl", "BE", "date", "0", "-1", "99999", "<script>", "%00",
+                                          "\x00", "é", " ", "title:", "*"]), st.text(max_size=20))
+
+
+@WEB_FUZZ
+@given(params=st.lists(st.tuples(PARAM_NAMES, PARAM_VALUES), max_size=6),
+       path=st.sampled_from(["/", "/api/search", "/api/facets", "/export.ris", "/feed.atom"]))
+def test_no_combination_of_parameters_is_a_server_error(demo_app, params, path):
+    response = demo_app.test_client().get(path, query_string=params)
+    assert response.status_code in (200, 400), (path, params, response.status_code)
+    if response.status_code == 400 and path.startswith("/api/"):
+        assert response.get_json()["message"]
