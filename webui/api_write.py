@@ -164,7 +164,7 @@ def reorder_collection(collection_id: int):
 def _case_for(db, case_id: int) -> Case:
     case = db.get(Case, case_id)
     visible = case is not None and (
-        case.review_state == "validated" and case.deleted_at is None
+        case.review_state != "rejected" and case.deleted_at is None
         or g.viewer is not None and (case.deleted_at is None or g.viewer.at_least("curator")))
     if not visible:
         abort(404, f"There is no case {case_id}.")

@@ -1,6 +1,7 @@
 """Case pages: read, propose and edit, review (validate or reject), merge, delete, import.
 
-Anyone reads validated cases; researchers propose new cases and edits; curators
+Anyone reads validated and proposed cases (only validated ones carry the badge);
+researchers propose new cases and edits and see rejected ones; curators
 validate, reject with a reason, merge duplicates (and undo), delete and restore.
 Every change goes through ``kb.cases`` and is audited.
 """
@@ -27,7 +28,8 @@ def _visible(case: Case) -> bool:
     viewer = g.get("viewer")
     if case.deleted_at is not None:
         return viewer is not None and viewer.at_least("curator")
-    return case.review_state == "validated" or (viewer is not None and viewer.at_least("researcher"))
+    # Proposed cases show (without the validated badge); rejected ones only to contributors.
+    return case.review_state != "rejected" or (viewer is not None and viewer.at_least("researcher"))
 
 
 def _get(db, case_id: int) -> Case:
@@ -40,7 +42,7 @@ def _get(db, case_id: int) -> Case:
 @bp.route("/")
 def list_cases():
     state = request.args.get("state") or "validated"
-    if state not in case_ops.REVIEW_STATES or (state != "validated" and g.viewer is None):
+    if state not in case_ops.REVIEW_STATES or (state == "rejected" and g.viewer is None):
         state = "validated"
     try:
         page = max(1, min(10_000, int(request.args.get("page") or 1)))

@@ -153,7 +153,7 @@ def test_cases_through_the_api_are_proposed_then_reviewed(app, tokens):
                           headers=bearer(tokens["researcher"]))
     assert created.status_code == 201 and created.get_json()["review_state"] == "proposed"
     url = f"/api/cases/{created.get_json()['id']}"
-    assert client.get(url).status_code == 404
+    assert client.get(url).get_json()["review_state"] == "proposed"
     assert client.post(url + "/review", json={"decision": "validate"},
                        headers=bearer(tokens["researcher"])).status_code == 403
     assert client.post(url + "/review", json={"decision": "reject"}, headers=bearer(tokens["curator"])).status_code == 422
@@ -162,6 +162,11 @@ def test_cases_through_the_api_are_proposed_then_reviewed(app, tokens):
     assert client.get(url).get_json()["title"] == "Telraam"
     assert client.post("/api/cases", json={"title": "x", "country": "Belgium"},
                        headers=bearer(tokens["researcher"])).status_code == 422
+    rejected = client.post("/api/cases", json={"title": "Spam", "summary": "x"}, headers=bearer(tokens["researcher"]))
+    spam = f"/api/cases/{rejected.get_json()['id']}"
+    client.post(spam + "/review", json={"decision": "reject", "reason": "not a case"}, headers=bearer(tokens["curator"]))
+    assert client.get(spam).status_code == 404
+    assert client.get(spam, headers=bearer(tokens["researcher"])).get_json()["reject_reason"] == "not a case"
 
 
 def test_collection_items_are_reordered_and_lists_hide_private_ones(app, tokens, kb):

@@ -128,9 +128,9 @@ def test_a_researchers_case_is_reviewed_by_a_curator(app, kb):
     created = researcher.post("/cases/", data={"title": "Telraam Leuven", "summary": "Counting traffic",
                                                "country": "BE", "years": "2019-2020"})
     case_id = int(created.headers["Location"].rstrip("/").split("/")[-1])
-    assert app.test_client().get(f"/cases/{case_id}").status_code == 404  # proposed: not public yet
+    assert "not yet reviewed" in app.test_client().get(f"/cases/{case_id}").get_data(as_text=True)
     assert researcher.post("/cases/", data={"title": "", "summary": "x"}).status_code == 422
-    curator.post(f"/cases/{case_id}/reject", data={"reason": ""})
+    curator.post(f"/cases/{case_id}/reject", data={"reason": ""})  # refused: a rejection needs a reason
     curator.post(f"/cases/{case_id}/validate")
     page = app.test_client().get(f"/cases/{case_id}").get_data(as_text=True)
     assert "validated by curator" in page
@@ -187,3 +187,12 @@ def test_the_add_to_collection_partial_posts_a_document_or_a_case(app, kb):
         g.viewer = None
         anonymous = render_template_string('{% with doc_id=7 %}{% include "collections/_add_button.html" %}{% endwith %}')
     assert "form" not in anonymous
+
+
+def test_a_rejected_case_is_hidden_from_readers_but_not_from_contributors(app):
+    researcher, curator = signed_in(app, "researcher"), signed_in(app, "curator")
+    case_id = int(researcher.post("/cases/", data={"title": "Spam", "summary": "x"}).headers["Location"].split("/")[-1])
+    curator.post(f"/cases/{case_id}/reject", data={"reason": "not a case"})
+    assert app.test_client().get(f"/cases/{case_id}").status_code == 404
+    assert "not a case" in researcher.get(f"/cases/{case_id}").get_data(as_text=True)
+    assert "Spam" not in app.test_client().get("/cases/?state=rejected").get_data(as_text=True)
