@@ -14,7 +14,7 @@ from kb.collections import (CollectionError, add_item, can_edit, can_view, colle
                             delete_collection, reorder, restore_collection, update_collection, visible_collections)
 from kb.errors import InputError
 from kb.models import Case, Collection, Source, User
-from kb.source_queue import DuplicateSource, register_source, source_json
+from kb.source_queue import DuplicateSource, register_source, source_json, sources_for_listing
 from webui.auth import require_role
 from webui.context import kb, settings
 
@@ -54,6 +54,14 @@ def create_source():
         except InputError as exc:
             abort(422, str(exc))
         return jsonify({"id": source.id, "status": source.status}), 201
+
+
+@bp.route("/sources")
+@require_role("researcher")
+def list_sources_api():
+    """Registered sources with their crawl status (done, failed with the reason, pages stored)."""
+    with kb().session() as db:
+        return jsonify({"sources": [source_json(s) for s in sources_for_listing(db)]})
 
 
 @bp.route("/sources/<int:source_id>")

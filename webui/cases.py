@@ -134,6 +134,22 @@ def validate(case_id: int):
     return _review(case_id, lambda db, case: case_ops.validate_case(db, case, g.viewer))
 
 
+@bp.route("/validate", methods=["POST"])
+@require_role("curator")
+def validate_many():
+    """Validate the proposed cases ticked on the list (at most one page of them)."""
+    raw = request.form.getlist("case_id")[:PAGE_SIZE]
+    ids = [int(value) for value in raw if value.isdigit() and len(value) < 12]
+    with kb().session() as db:
+        done = 0
+        for case in db.scalars(select(Case).where(Case.id.in_(ids), Case.deleted_at.is_(None))):
+            if case.review_state != "validated" or case.proposed_changes:
+                case_ops.validate_case(db, case, g.viewer)
+                done += 1
+    flash(f"Validated {done} cases.")
+    return redirect(url_for("cases.list_cases", state="proposed"))
+
+
 @bp.route("/<int:case_id>/reject", methods=["POST"])
 @require_role("curator")
 def reject(case_id: int):

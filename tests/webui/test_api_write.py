@@ -198,3 +198,11 @@ def test_a_deleted_collection_is_restored_through_the_api_and_its_history_is_rea
     assert history[1]["actor"] == "curator" and history[1]["before"]["title"] == "Back"
     assert client.get("/api/audit", headers=bearer(tokens["researcher"])).status_code == 403
     assert client.get("/api/audit?limit=x", headers=curator).status_code == 400
+
+
+def test_researchers_list_sources_with_their_status(app, tokens):
+    client = app.test_client()
+    client.post("/api/sources", json={"url": "https://example.org/list", "name": "L"}, headers=bearer(tokens["researcher"]))
+    listed = client.get("/api/sources", headers=bearer(tokens["researcher"])).get_json()["sources"]
+    assert [(s["name"], s["status"], s["pages_stored"]) for s in listed] == [("L", "queued", 0)]
+    assert client.get("/api/sources").status_code == 401

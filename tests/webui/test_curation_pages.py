@@ -196,3 +196,15 @@ def test_a_rejected_case_is_hidden_from_readers_but_not_from_contributors(app):
     assert app.test_client().get(f"/cases/{case_id}").status_code == 404
     assert "not a case" in researcher.get(f"/cases/{case_id}").get_data(as_text=True)
     assert "Spam" not in app.test_client().get("/cases/?state=rejected").get_data(as_text=True)
+
+
+def test_a_curator_validates_several_proposed_cases_at_once(app, kb):
+    researcher, curator = signed_in(app, "researcher"), signed_in(app, "curator")
+    ids = [int(researcher.post("/cases/", data={"title": f"Case {n}", "summary": "x"}).headers["Location"].split("/")[-1])
+           for n in range(3)]
+    page = curator.get("/cases/?state=proposed").get_data(as_text=True)
+    assert all(f'name="case_id" value="{i}"' in page for i in ids)
+    assert researcher.post("/cases/validate", data={"case_id": ids}).status_code == 403
+    curator.post("/cases/validate", data={"case_id": [str(ids[0]), str(ids[2]), "junk"]})
+    with kb.session() as session:
+        assert [session.get(Case, i).review_state for i in ids] == ["validated", "proposed", "validated"]
