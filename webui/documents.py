@@ -39,6 +39,7 @@ def show(doc_id: int):
         pages = known_pages(session, [url for _, url in translations])
         collections = public_collections(session, doc_id)
         session.expunge(document)
-    similar = similar_documents(settings().index_dir, doc_id, document.text or "", document.lang)
+    similar = similar_documents(settings().index_dir, doc_id, document.text or "", document.lang,
+                                doc_type=document.doc_type, exclude_urls={url for _, url in translations})
     return render_template("document.html", doc=document, translations=translations, pages=pages, similar=similar,
                            collections=collections, link_collections="collections.show" in current_app.view_functions)

@@ -110,3 +110,15 @@ def test_live_results_announce_the_new_total(browser_page):
     page.goto("/?q=")
     page.fill("#q", "digital twin")
     expect(page.locator("#live-status")).to_contain_text("digital twin")
+
+
+@pytest.mark.parametrize("path", ["/", "/?q=open+data&lang=nl&lang=fr&theme=open-data", "/api/"])
+def test_pages_fit_a_360_pixel_screen_without_sideways_scrolling(chromium, live_url, path):
+    context = chromium.new_context(base_url=live_url, viewport={"width": 360, "height": 740}, locale="nl-BE")
+    try:
+        page = context.new_page()
+        page.goto(path)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360
+        assert page.locator("html").get_attribute("lang") == "nl"
+    finally:
+        context.close()

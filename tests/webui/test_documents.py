@@ -23,6 +23,7 @@ def test_the_document_page_links_its_translations_and_similar_documents(web, fir
     assert re.search(r'<a href="/documents/\d+" hreflang="en">English</a>', also)
     similar = re.findall(r'<li data-similar><a href="/documents/(\d+)"', html)
     assert similar and str(hit["id"]) not in similar
+    assert web.get(f"/api/documents/{similar[0]}").get_json()["type"] == "case", "a case's neighbours are cases first"
 
 
 def test_a_document_that_does_not_exist_is_a_404_page(web):
