@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_wtf.csrf import CSRFProtect
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import Unauthorized
 
@@ -107,9 +108,16 @@ def load_viewer() -> None:
     g.viewer, g.via_token = None, False
     token = _bearer_token()
     if token is not None:
-        with kb().session() as db:
+        db = kb().sessions()
+        try:
             user = user_for_token(db, token)
             g.viewer = Viewer(user.id, user.name, user.role) if user else None
+            try:
+                db.commit()  # the token's last use: worth keeping, not worth failing a read for
+            except SQLAlchemyError:
+                db.rollback()
+        finally:
+            db.close()
         g.via_token = True
         if g.viewer is None:
             raise Unauthorized("The API token is not valid.", www_authenticate=bearer_challenge())

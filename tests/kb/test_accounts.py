@@ -47,6 +47,7 @@ def test_a_token_is_stored_only_as_a_hash_and_stops_working_when_the_user_is_dis
         token = create_token(session, user)
         assert session.query(ApiToken).one().token_hash != token
         assert user_for_token(session, token).name == "ben"
+        assert session.query(ApiToken).one().last_used_at is not None
         assert user_for_token(session, token + "x") is None
         disable_user(session, "ben")
         assert user_for_token(session, token) is None
