@@ -55,6 +55,8 @@ class _Job:
     stored: int
     near: NearDuplicateIndex
     sitemaps: int = 0
+    version: int = 0  # bumped whenever the frontier may have gained a URL to claim
+    nothing_for: tuple | None = None  # (version, unavailable hosts) of the last claim that found nothing
 
 
 class Crawler:
@@ -135,13 +137,17 @@ class Crawler:
         """
         limit = self.settings.max_pages - unrecorded
         while len(running) < self.settings.concurrency and job.stored + len(running) < limit:
+            unavailable = frozenset(self.gate.unavailable())
+            if job.nothing_for == (job.version, unavailable):
+                return  # the same question found nothing before: spare the database a scan
             if self.slots is not None and not self.slots.acquire(blocking=False):
                 return
-            entry = job.frontier.claim_next(self.gate.unavailable())
+            entry = job.frontier.claim_next(unavailable)
             if entry is not None and not self.gate.try_acquire(host_key(entry.url)):
                 job.frontier.release(entry.id)  # another crawl took the host meanwhile
                 entry = None
             if entry is None:
+                job.nothing_for = (job.version, unavailable)
                 if self.slots is not None:
                     self.slots.release()
                 return
@@ -150,6 +156,7 @@ class Crawler:
     def _record(self, job: _Job, visit: Visit) -> str:
         """Write the outcome of ``visit``; returns it (``stored`` or a reason)."""
         entry = visit.entry
+        job.version += 1
         self._add_sitemaps(job, visit.new_sitemaps, entry.url)
         if visit.skip is not None:
             if visit.gone:

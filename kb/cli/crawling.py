@@ -23,6 +23,8 @@ def crawl_settings(settings, max_pages, max_depth, delay, allow_private, concurr
 def print_summary(summary: dict) -> None:
     click.echo(f"fetched  {summary['fetched']:>6}")
     click.echo(f"stored   {summary['stored']:>6}")
+    if summary.get("sitemaps"):
+        click.echo(f"sitemaps {summary['sitemaps']:>6}")
     for reason, count in summary["skipped"].items():
         click.echo(f"skipped  {count:>6}  {reason}")
 
@@ -48,7 +50,8 @@ def run_crawl(kb, seeds, crawl_cfg, show_progress: bool, source_id=None):
 @click.argument("urls", nargs=-1)
 @click.option("--due", is_flag=True, help="Crawl the registered sources that are due (the default without URLS).")
 @click.option("--source", "source_id", type=int, default=None, help="Crawl this registered source now.")
-@click.option("--max-pages", type=click.IntRange(1), default=None, help="Most pages to store (default 500).")
+@click.option("--max-pages", type=click.IntRange(1), default=None,
+              help="Most pages to store (default 500; a source keeps its own).")
 @click.option("--max-depth", type=click.IntRange(0), default=None, help="Most links to follow from a seed (default 5).")
 @click.option("--delay", type=click.FloatRange(0), default=None, help="Seconds between requests to one host (default 1).")
 @click.option("--concurrency", type=click.IntRange(1, 64), default=None,
@@ -100,18 +103,34 @@ def _crawl_sources(kb, cfg, source_id, no_index, as_json) -> None:
 
     try:
         with kb.session() as session:
-            ids = [s.id for s in due_sources(session, source_id=source_id)]
+            due = due_sources(session, source_id=source_id)
+            ids, most = [s.id for s in due], sum(s.max_pages or cfg.max_pages for s in due)
     except InputError as exc:
         raise UserError(str(exc)) from None
     if not ids:
         _emit({"sources": []}, as_json, lambda _d: click.echo("no source is due (see `kb source list`)"))
         return
-    outcomes = crawl_sources(kb, ids, cfg)
+    outcomes = _with_progress(lambda progress: crawl_sources(kb, ids, cfg, progress), most, not as_json)
     if not no_index:
         _update_index(kb, [i for outcome in outcomes for i in outcome.document_ids])
     _emit({"sources": [o.to_json() for o in outcomes]}, as_json, _print_source_outcomes)
     if all(o.error for o in outcomes):
         sys.exit(1)
+
+
+def _with_progress(work, length: int, show: bool):
+    """Run ``work(progress)`` under a bar counting stored pages (the sources' crawls share it)."""
+    import threading
+
+    lock = threading.Lock()
+    with click.progressbar(length=max(1, length), label="Crawling sources", file=sys.stderr, show_pos=True,
+                           hidden=not (show and sys.stderr.isatty())) as bar:
+        def progress(_url, outcome):
+            if outcome == "stored":
+                with lock:
+                    bar.update(1)
+
+        return work(progress)
 
 
 def _print_source_outcomes(data: dict) -> None:

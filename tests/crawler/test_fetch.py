@@ -59,11 +59,9 @@ def test_a_slow_response_times_out_with_reason_timeout(site, crawl):
         time.sleep(1.5)
         return 200, {"Content-Type": "text/html"}, HTML.encode()
 
-    site.routes["/"] = slow
-    started = time.monotonic()
+    site.routes["/"] = slow  # answers after 1.5 s: a page stored would mean the timeout was not applied
     result = crawl([site.url + "/"], read_timeout=0.3, retries=0)
     assert result.summary["skipped"] == {"timeout": 1}
-    assert time.monotonic() - started < 1.4
 
 
 def redirect_chain(site, length: int, prefix: str) -> None:
