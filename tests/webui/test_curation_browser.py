@@ -94,3 +94,40 @@ def test_a_curator_signs_in_registers_a_source_and_builds_a_collection(chromium,
     assert "Sign in" in page.locator(".account-nav").inner_text()
     assert violations == []
     context.close()
+
+
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
+
+
+def test_the_curation_pages_have_no_serious_accessibility_violation(chromium, curation_url, axe_script):
+    context = chromium.new_context(base_url=curation_url, bypass_csp=True, locale="en-GB",
+                                   viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto("/auth/login")
+    problems = _axe(page, axe_script, "login")
+    page.fill("#name", "cora")
+    page.fill("#password", "a long password")
+    page.click("main button[type=submit]")
+    page.goto("/collections/new")
+    page.fill("#title", "Workshop")
+    page.click("button:has-text('Create')")
+    collection = page.url
+    page.goto("/cases/new")
+    page.fill("#title", "Digitaal loket")
+    page.fill("#summary", "Aanvragen van thuis uit.")
+    page.click("main button:has-text('Save'), main button:has-text('Propose')")
+    case = page.url
+    for name, path in (("sources", "/sources/"), ("collections", "/collections/"), ("collection", collection),
+                       ("new case", "/cases/new"), ("case", case), ("cases", "/cases/?state=proposed"),
+                       ("trash", "/audit/trash"), ("history", "/audit/"), ("account", "/auth/account")):
+        page.goto(path)
+        problems += _axe(page, axe_script, name)
+    context.close()
+    assert not problems, "\n".join(problems)
+
+
+def _axe(page, axe_script, name) -> list[str]:
+    page.add_script_tag(path=str(axe_script))
+    result = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS)
+    return [f"{name}: {v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
+            for v in result["violations"] if v["impact"] in ("serious", "critical")]
