@@ -87,7 +87,7 @@ def cli(ctx: click.Context, data: Path | None) -> None:
 
 from kb.cli import crawling, data, searching, serving, sources  # noqa: E402,F401  (commands attach to `cli`)
 from kb.cli import maintenance  # noqa: E402,F401
-from kb.cli import cases, users, worker  # noqa: E402,F401
+from kb.cli import audit, cases, users, worker  # noqa: E402,F401
 from kb.cli import people  # noqa: E402,F401
 
 

@@ -85,3 +85,4 @@ def test_kb_user_role_password_and_enable(tmp_path):
     listed = json.loads(kb_command("user", "list", "--json", data=data).stdout)[0]
     assert (listed["role"], listed["disabled"]) == ("curator", False)
     assert kb_command("user", "role", "nobody", "admin", data=data).returncode == 2
+
