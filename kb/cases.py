@@ -92,6 +92,8 @@ def clean_case(data: dict, partial: bool = False) -> dict:
             text = str(raw or "").strip()
             if name == "country" and text and not re.fullmatch(r"[A-Za-z]{2}", text):
                 raise CaseError("country is a two-letter code such as BE or NL")
+            if name == "nuts" and text and not re.fullmatch(r"[A-Za-z]{2}[0-9A-Za-z]{0,3}", text):
+                raise CaseError("a NUTS code is two letters and up to three letters or digits, such as BE211")
             values[name] = (text.upper() if name in ("country", "nuts") else text)[:limit] or None
     for name in LIST_FIELDS:
         if name in data:

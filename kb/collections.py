@@ -10,6 +10,7 @@ collection can be rebuilt exactly from its history.
 from __future__ import annotations
 
 import functools
+from datetime import datetime
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
@@ -73,7 +74,21 @@ def clean_fields(data: dict, partial: bool = False) -> dict:
         values["event_mode"] = None
     if "agenda" in data:
         values["agenda"] = clean_agenda(data["agenda"])
+    _check_dates(values)
     return values
+
+
+def _check_dates(values: dict) -> None:
+    """Event dates are ISO dates (2027-03-10) or date-times; the end is not before the start."""
+    for name in ("event_start", "event_end"):
+        if values.get(name):
+            try:
+                datetime.fromisoformat(values[name])
+            except ValueError:
+                raise CollectionError(f"{name.replace('_', ' ')} must be a date like 2027-03-10") from None
+    start, end = values.get("event_start"), values.get("event_end")
+    if start and end and end[:10] < start[:10]:
+        raise CollectionError("the event ends before it starts")
 
 
 def clean_agenda(agenda) -> list[dict]:

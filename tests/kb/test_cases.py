@@ -125,3 +125,10 @@ def test_themes_naming_a_thesaurus_concept_are_stored_as_its_id(kb):
     with kb.session() as session:
         case = create_case(session, {**GENT, "themes": "Open data; burgerparticipatie; Something new"}, CURATOR)
         assert case.themes == ["open-data", "participation", "Something new"]
+
+
+def test_a_nuts_code_is_checked_and_upper_cased(kb):
+    with kb.session() as session:
+        assert create_case(session, {**GENT, "nuts": "be234"}, CURATOR).nuts == "BE234"
+        with pytest.raises(CaseError):
+            create_case(session, {**GENT, "nuts": "Oost-Vlaanderen"}, CURATOR)
