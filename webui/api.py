@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 
-from flask import Blueprint, abort, jsonify, render_template, request
+from flask import Blueprint, abort, current_app, jsonify, render_template, request
 
 from kb.formats import export_record
 from kb.models import Document
@@ -26,13 +26,13 @@ def cors(response):
 @bp.route("/")
 def api_home():
     """A browsable description of the API, generated from the OpenAPI document."""
-    spec = openapi_document(request.url_root.rstrip("/"))
+    spec = openapi_document(request.url_root.rstrip("/"), current_app)
     return render_template("api.html", spec=spec)
 
 
 @bp.route("/openapi.json")
 def openapi():
-    return jsonify(openapi_document(request.url_root.rstrip("/")))
+    return jsonify(openapi_document(request.url_root.rstrip("/"), current_app))
 
 
 @bp.route("/search")

@@ -1,8 +1,19 @@
-"""The OpenAPI 3 description of Casebook's open JSON API (served at /api/openapi.json)."""
+"""The OpenAPI 3 description of Casebook's open JSON API (served at /api/openapi.json).
+
+Search, facets, documents and exports are described here in full. The other
+areas' /api/ routes (sources, cases, collections, events...) are found in the
+app's URL map and described from their view's docstring, path parameters and
+methods, so the document never leaves an endpoint out.
+"""
 
 from __future__ import annotations
 
+import re
+
 from index.schema import FACETS
+
+_CONVERTER = re.compile(r"<(?:(\w+):)?(\w+)>")
+_SKIP_METHODS = {"HEAD", "OPTIONS"}
 
 _ERROR = {"description": "An error, as JSON", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
 
@@ -23,9 +34,12 @@ def _search_params() -> list[dict]:
 
 def _paging_params() -> list[dict]:
     return [
-        {"name": "page", "in": "query", "required": False, "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 1}},
-        {"name": "per_page", "in": "query", "required": False, "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 10}},
-        {"name": "sort", "in": "query", "required": False, "schema": {"type": "string", "enum": ["relevance", "date"], "default": "relevance"}},
+        {"name": "page", "in": "query", "required": False, "description": "Page number, from 1.",
+         "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 1}},
+        {"name": "per_page", "in": "query", "required": False, "description": "Hits per page (at most 100).",
+         "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 10}},
+        {"name": "sort", "in": "query", "required": False, "description": "relevance, or date (newest first).",
+         "schema": {"type": "string", "enum": ["relevance", "date"], "default": "relevance"}},
     ]
 
 
@@ -40,9 +54,37 @@ def _export(fmt: str, media: str, what: str) -> dict:
                                   "400": _ERROR}}}
 
 
-def openapi_document(server_url: str) -> dict:
+def _openapi_path(rule: str) -> str:
+    return _CONVERTER.sub(lambda m: "{" + m.group(2) + "}", rule)
+
+
+def discovered_paths(app, documented) -> dict:
+    """Operations for the app's other /api/ routes, from their view functions."""
+    paths: dict = {}
+    for rule in app.url_map.iter_rules():
+        path = _openapi_path(rule.rule)
+        if not rule.rule.startswith("/api/") or path in documented or rule.endpoint.startswith("api."):
+            continue
+        view = app.view_functions[rule.endpoint]
+        summary = ((view.__doc__ or "").strip().splitlines() or [rule.endpoint])[0]
+        params = [{"name": name, "in": "path", "required": True,
+                   "schema": {"type": "integer"} if converter == "int" else {"type": "string"}}
+                  for converter, name in _CONVERTER.findall(rule.rule)]
+        for method in sorted(rule.methods - _SKIP_METHODS):
+            operation = {"summary": summary, "operationId": f"{rule.endpoint}_{method.lower()}",
+                         "tags": [rule.endpoint.split(".")[0]], "parameters": params,
+                         "responses": {"200": {"description": "JSON", "content": {"application/json": {"schema": {}}}},
+                                       "default": _ERROR}}
+            if method != "GET":
+                operation["security"] = [{"bearer": []}]
+                operation["responses"]["201"] = {"description": "Created or done, as JSON"}
+            paths.setdefault(path, {})[method.lower()] = operation
+    return paths
+
+
+def openapi_document(server_url: str, app=None) -> dict:
     counts = {"type": "object", "additionalProperties": {"type": "integer"}}
-    return {
+    spec = {
         "openapi": "3.0.3",
         "info": {"title": "Casebook open API", "version": "1",
                  "description": "Search Casebook's knowledge base of good practice of European local governments. "
@@ -76,7 +118,9 @@ def openapi_document(server_url: str) -> dict:
                                                          "content": {"application/atom+xml": {"schema": {"type": "string"}}}},
                                                  "400": _ERROR}}},
         },
-        "components": {"schemas": {
+        "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
+                                                      "description": "An API token (kb user token); writes only"}},
+                       "schemas": {
             "Error": {"type": "object", "required": ["status", "message"],
                       "properties": {"status": {"type": "integer"}, "error": {"type": "string"}, "message": {"type": "string"}}},
             "Hit": {"type": "object", "required": ["id", "url", "title", "lang", "type", "score", "snippet"], "properties": {
@@ -110,3 +154,6 @@ def openapi_document(server_url: str) -> dict:
                 "gone": {"type": "boolean"}, "text": {"type": "string"}}},
         }},
     }
+    if app is not None:
+        spec["paths"].update(discovered_paths(app, spec["paths"]))
+    return spec

@@ -110,6 +110,7 @@ def test_live_results_announce_the_new_total(browser_page):
     page.goto("/?q=")
     page.fill("#q", "digital twin")
     expect(page.locator("#live-status")).to_contain_text("digital twin")
+    expect(page).to_have_title("digital twin – search · Casebook")
 
 
 @pytest.mark.parametrize("path", ["/", "/?q=open+data&lang=nl&lang=fr&theme=open-data", "/api/"])

@@ -42,6 +42,8 @@
     var status = document.getElementById("live-status");
     var total = target.querySelector("#results-h");
     if (status && total) { status.textContent = total.textContent.replace(/\s+/g, " ").trim(); }
+    var titled = target.querySelector("[data-page-title]");
+    if (titled) { document.title = titled.getAttribute("data-page-title"); }
   }
 
   function liveSearch(form) {
