@@ -99,9 +99,10 @@ def test_a_curator_signs_in_registers_a_source_and_builds_a_collection(chromium,
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
 
 
-def test_the_curation_pages_have_no_serious_accessibility_violation(chromium, curation_url, axe_script):
+@pytest.mark.parametrize("width", (1280, 360))
+def test_the_curation_pages_have_no_serious_accessibility_violation(chromium, curation_url, axe_script, width):
     context = chromium.new_context(base_url=curation_url, bypass_csp=True, locale="en-GB",
-                                   viewport={"width": 1280, "height": 900})
+                                   viewport={"width": width, "height": 900})
     page = context.new_page()
     page.goto("/auth/login")
     problems = _axe(page, axe_script, "login")
