@@ -150,3 +150,12 @@ def test_the_session_cookie_is_http_only_and_same_site(app, tokens):
     app.config["WTF_CSRF_ENABLED"] = False
     cookie = sign_in(app.test_client(), "curator", "curator-password").headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_the_session_cookie_is_secure_over_https(app, tokens):
+    app.config["WTF_CSRF_ENABLED"] = False
+    response = app.test_client().post("https://localhost/auth/login",
+                                      data={"name": "curator", "password": "curator-password"})
+    assert "Secure" in response.headers["Set-Cookie"]
+    plain = sign_in(app.test_client(), "curator", "curator-password").headers["Set-Cookie"]
+    assert "Secure" not in plain
