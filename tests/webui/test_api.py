@@ -97,3 +97,54 @@ def test_the_browsable_api_page_lists_the_endpoints(web):
     html = web.get("/api/").get_data(as_text=True)
     assert "<code>GET /api/search</code>" in html and "/api/openapi.json" in html
     assert "<th scope=\"col\">Parameter</th>" in html
+
+
+JSON_TYPES = {"object": dict, "array": list, "string": str, "integer": int, "number": (int, float), "boolean": bool}
+
+
+def conforms(value, schema: dict, spec: dict, where: str = "$") -> list[str]:
+    """Problems of ``value`` against the OpenAPI subset our document uses (type, required, properties, items,
+    additionalProperties, nullable, $ref)."""
+    if "$ref" in schema:
+        schema = spec["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
+    if value is None:
+        return [] if schema.get("nullable") or not schema.get("type") else [f"{where} is null"]
+    kind = schema.get("type")
+    if kind and (not isinstance(value, JSON_TYPES[kind]) or (kind in ("integer", "number") and isinstance(value, bool))):
+        return [f"{where} is {type(value).__name__}, not {kind}"]
+    problems = []
+    if kind == "object":
+        problems += [f"{where}.{key} missing" for key in schema.get("required", []) if key not in value]
+        for key, item in value.items():
+            sub = schema.get("properties", {}).get(key) or schema.get("additionalProperties")
+            if isinstance(sub, dict):
+                problems += conforms(item, sub, spec, f"{where}.{key}")
+    if kind == "array":
+        for index, item in enumerate(value):
+            problems += conforms(item, schema.get("items", {}), spec, f"{where}[{index}]")
+    return problems
+
+
+def test_json_answers_match_their_documented_schemas(web, first_hit):
+    spec = web.get("/api/openapi.json").get_json()
+    doc_id = first_hit("gemeentehuis")["id"]
+    for path, url in (("/api/search", "/api/search?q=open+data&per_page=20"), ("/api/facets", "/api/facets?q=smart"),
+                      ("/api/documents/{id}", f"/api/documents/{doc_id}"), ("/api/search", "/api/search?q=x&page=0")):
+        response = web.get(url)
+        answer = spec["paths"][path]["get"]["responses"][str(response.status_code)]
+        schema = answer["content"]["application/json"]["schema"]
+        assert not conforms(response.get_json(), schema, spec), (url, conforms(response.get_json(), schema, spec))
+
+
+def test_the_schema_check_itself_notices_a_wrong_answer(web):
+    spec = web.get("/api/openapi.json").get_json()
+    wrong = {"query": "x", "total": "many", "page": 1, "per_page": 10, "hits": [{"id": "1"}], "facets": {}}
+    problems = conforms(wrong, {"$ref": "#/components/schemas/SearchResponse"}, spec)
+    assert "$.total is str, not integer" in problems and "$.hits[0].url missing" in problems
+
+
+def test_cors_preflight_for_the_api_is_allowed(web):
+    response = web.open("/api/search", method="OPTIONS", headers={"Origin": "https://example.org",
+                                                                   "Access-Control-Request-Method": "GET"})
+    assert response.status_code == 200
+    assert response.headers["Access-Control-Allow-Origin"] == "*" and "GET" in response.headers["Access-Control-Allow-Methods"]
