@@ -76,3 +76,26 @@ def test_links_from_imported_data_are_http_only(demo_kb, web):
     assert 'href="javascript:' not in html and 'href="data:' not in html
     assert 'href="https://example.org/ok"' in html
     assert "<script>alert(2)" not in html and "&lt;script&gt;alert(2)" in html
+
+
+def test_a_curator_sees_add_to_collection_and_case_buttons_on_results_and_documents_anonymous_readers_do_not(
+        demo_kb, web, first_hit):
+    from kb.accounts import create_user
+    from webui import create_app
+
+    knowledge_base, _ = demo_kb
+    with knowledge_base.session() as session:
+        create_user(session, "webui-curator", "curator", "webui-curator-password")
+        session.commit()
+    app = create_app(knowledge_base.settings, kb=knowledge_base)
+    app.config.update(TESTING=True, WTF_CSRF_ENABLED=False)
+    curator = app.test_client()
+    assert curator.post("/auth/login", data={"name": "webui-curator", "password": "webui-curator-password"}).status_code == 302
+    curator.post("/collections/", data={"title": "Webui shortlist", "visibility": "private"})
+    doc_id = first_hit("Smart Flanders", lang="nl")["id"]
+    results = curator.get("/?q=Smart+Flanders&lang=nl").get_data(as_text=True)
+    assert results.count('class="add-to-collection"') == results.count("data-result") >= 1
+    page = curator.get(f"/documents/{doc_id}").get_data(as_text=True)
+    assert 'class="add-to-collection"' in page and 'class="case-from-document"' in page
+    for html in (web.get("/?q=Smart+Flanders&lang=nl").get_data(as_text=True), web.get(f"/documents/{doc_id}").get_data(as_text=True)):
+        assert "add-to-collection" not in html and "case-from-document" not in html
