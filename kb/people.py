@@ -99,6 +99,26 @@ def publish_profile(session: Session, person: Person) -> int:
     return document.id
 
 
+def organisation_url(organisation_id: int) -> str:
+    return f"casebook:organisations/{organisation_id}"
+
+
+def publish_organisation(session: Session, organisation: Organisation) -> int:
+    """Organisations are not personal data: their profiles are searchable (type organisation) at once."""
+    document = session.query(Document).filter_by(url=organisation_url(organisation.id)).one_or_none()
+    if document is None:
+        document = Document(url=organisation_url(organisation.id), origin="organisation")
+        session.add(document)
+    document.title = organisation.name
+    document.text = "\n".join(filter(None, [organisation.name, organisation.kind, organisation.description]))
+    document.doc_type, document.country = "organisation", organisation.country
+    document.lang, document.lang_confidence = "und", None
+    document.meta = {"organisation_kind": organisation.kind, "website": organisation.website}
+    document.fetched_at = document.checked_at = utcnow()
+    session.flush()
+    return document.id
+
+
 def record_consent(session: Session, person: Person, actor: str, purpose: str) -> int:
     """Record consent to publish a profile; returns the id of its (new) search entry."""
     if not purpose.strip():

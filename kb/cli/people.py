@@ -50,6 +50,36 @@ def person_add(ctx, name, organisation, kind, role_title, country, languages, ex
     _emit({"id": person_id}, as_json, lambda d: click.echo(f"added person {d['id']}"))
 
 
+@cli.group()
+def org():
+    """Organisation profiles (municipalities, agencies, networks...): searchable as type organisation."""
+
+
+@org.command("add")
+@click.argument("name")
+@click.option("--kind", type=click.Choice(["municipality", "region", "agency", "network", "company", "university",
+                                           "other"]), default="other", show_default=True, help="Kind of organisation.")
+@click.option("--country", default=None, help="ISO 3166-1 alpha-2 code.")
+@click.option("--website", default=None, help="Official website, http(s).")
+@click.option("--description", default=None, help="One paragraph about the organisation.")
+@click.pass_context
+def org_add(ctx, name, kind, country, website, description):
+    """Add an organisation profile and make it searchable."""
+    from kb.people import Organisation, publish_organisation
+
+    if website and not website.startswith(("https://", "http://")):
+        raise UserError("--website must be an http(s) URL")
+    kb = _open(ctx)
+    with kb.session() as db:
+        organisation = Organisation(name=name, kind=kind, country=(country or "").upper() or None, website=website,
+                                    description=description)
+        db.add(organisation)
+        db.flush()
+        organisation_id, document_id = organisation.id, publish_organisation(db, organisation)
+    _update_index(kb, [document_id])
+    click.echo(f"added organisation {organisation_id}")
+
+
 @person.command("consent")
 @click.argument("person_id", type=int)
 @click.option("--by", "actor", required=True, help="Who recorded the consent.")

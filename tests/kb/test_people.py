@@ -61,3 +61,18 @@ def test_a_public_profile_is_searchable_as_an_expert_and_erasure_removes_it(tmp_
     assert kb_cli("person", "erase", str(person_id)).returncode == 0
     assert json.loads(kb_cli("search", "Anna", "--json").stdout)["total"] == 0
     assert kb_cli("person", "export", str(person_id)).returncode == 2
+
+
+def test_an_organisation_profile_is_searchable_as_type_organisation(tmp_path):
+    import subprocess
+    import sys
+
+    def kb_cli(*args):
+        return subprocess.run([sys.executable, "-c", "from kb.cli import main; main()", "--data",
+                               str(tmp_path / "data"), *args], capture_output=True, text=True, timeout=120)
+
+    assert kb_cli("org", "add", "Digitaal Vlaanderen", "--kind", "agency", "--country", "be",
+                  "--description", "Flemish agency for digital government.").returncode == 0
+    found = json.loads(kb_cli("search", "Vlaanderen", "--filter", "type=organisation", "--json").stdout)
+    assert found["total"] == 1 and found["hits"][0]["country"] == "BE"
+    assert kb_cli("org", "add", "Bad", "--website", "javascript:alert(1)").returncode == 2
