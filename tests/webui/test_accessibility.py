@@ -47,3 +47,41 @@ def test_axe_finds_no_serious_or_critical_violation(chromium, live_url, axe_scri
     path = document_path if name == "document" else PAGES[name]
     problems = serious_violations(chromium, live_url, axe_script, path, width)
     assert not problems, f"{name} at {width}px:\n" + "\n".join(problems)
+
+
+@pytest.fixture(scope="module")
+def curator_login(demo_kb):
+    """A curator with one collection in the demo kb: (name, password)."""
+    from kb.accounts import create_user
+    from kb.collections import create_collection
+
+    knowledge_base, _ = demo_kb
+    with knowledge_base.session() as session:
+        user = create_user(session, "axe-curator", "curator", "axe-curator-password")
+        session.flush()
+        create_collection(session, {"title": "Axe shortlist", "visibility": "private"}, user, "axe-curator")
+        session.commit()
+    return "axe-curator", "axe-curator-password"
+
+
+def test_axe_finds_no_serious_violation_on_what_a_curator_sees(chromium, live_url, axe_script, document_path,
+                                                              curator_login):
+    context = chromium.new_context(base_url=live_url, bypass_csp=True, locale="en-GB")
+    try:
+        page = context.new_page()
+        page.goto("/auth/login")
+        page.fill("input[name=name]", curator_login[0])
+        page.fill("input[name=password]", curator_login[1])
+        page.locator("main form button[type=submit]").click()
+        page.wait_for_load_state()
+        problems = []
+        for path in ("/?q=open+data&lang=nl", document_path):
+            page.goto(path)
+            assert page.locator("form.add-to-collection").count() >= 1, f"signed in as a curator on {path}"
+            page.add_script_tag(path=str(axe_script))
+            result = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", TAGS)
+            problems += [f"{path}: {v['id']} ({v['impact']}): {v['help']}" for v in result["violations"]
+                         if v["impact"] in ("serious", "critical")]
+    finally:
+        context.close()
+    assert not problems, "\n".join(problems)
