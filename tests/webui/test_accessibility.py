@@ -32,7 +32,8 @@ def serious_violations(chromium, live_url, axe_script, path: str, width: int) ->
                                    locale="en-GB")
     try:
         page = context.new_page()
-        page.goto(path)
+        response = page.goto(path)
+        assert response.ok, f"{path} answered {response.status}"
         page.add_script_tag(path=str(axe_script))
         result = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", TAGS)
     finally:
@@ -84,4 +85,18 @@ def test_axe_finds_no_serious_violation_on_what_a_curator_sees(chromium, live_ur
                          if v["impact"] in ("serious", "critical")]
     finally:
         context.close()
+    assert not problems, "\n".join(problems)
+
+
+def test_axe_finds_no_serious_violation_on_a_public_collection_page(chromium, live_url, axe_script, demo_kb, curator_login):
+    from kb.models import Collection
+
+    knowledge_base, _ = demo_kb
+    with knowledge_base.session() as session:
+        collection = session.query(Collection).filter_by(title="Axe shortlist").one()
+        collection.visibility = "public"
+        session.commit()
+        path = f"/collections/{collection.id}"
+    problems = serious_violations(chromium, live_url, axe_script, path, 1280)
+    problems += serious_violations(chromium, live_url, axe_script, path, 360)
     assert not problems, "\n".join(problems)
