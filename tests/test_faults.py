@@ -115,7 +115,7 @@ def test_a_full_disk_gives_a_clear_error_and_the_previous_index_keeps_serving(sm
     data = small_disk / "data"
     assert kb(data, "import", str(_docs(tmp_path / "a.jsonl", 20, size=5))).returncode == 0
     filler = small_disk / "filler"
-    with open(filler, "wb") as handle:  # leave almost nothing free
+    with open(filler, "wb", buffering=0) as handle:  # unbuffered: closing must not flush into a full disk
         try:
             while True:
                 handle.write(b"\0" * 65536)
