@@ -63,10 +63,14 @@ def list_cases():
 
 @bp.route("/<int:case_id>")
 def show(case_id: int):
+    from kb.people import people_linked_to
+
+    viewer = g.get("viewer")
     with kb().session() as db:
         case = _get(db, case_id)
         db.expunge(case)
-    return render_template("cases/show.html", case=case)
+        people = people_linked_to(db, "case", case_id, public_only=not (viewer and viewer.at_least("curator")))
+    return render_template("cases/show.html", case=case, people=people)
 
 
 def _form_data() -> dict:

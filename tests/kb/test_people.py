@@ -76,3 +76,21 @@ def test_an_organisation_profile_is_searchable_as_type_organisation(tmp_path):
     found = json.loads(kb_cli("search", "Vlaanderen", "--filter", "type=organisation", "--json").stdout)
     assert found["total"] == 1 and found["hits"][0]["country"] == "BE"
     assert kb_cli("org", "add", "Bad", "--website", "javascript:alert(1)").returncode == 2
+
+
+def test_a_case_page_lists_its_public_people(kb):
+    from kb.models import Case
+    from webui import create_app
+
+    with kb.session() as db:
+        case = Case(title="Digitaal loket", summary="Loket", review_state="validated")
+        public = Person(name="Public Expert")
+        private = Person(name="Private Person")
+        db.add_all([case, public, private])
+        db.flush()
+        record_consent(db, public, "curator1", "expert directory")
+        link_person(db, public.id, "case", case.id, "contact_for")
+        link_person(db, private.id, "case", case.id, "author_of")
+        case_id = case.id
+    html = create_app(kb.settings, kb=kb).test_client().get(f"/cases/{case_id}").get_data(as_text=True)
+    assert "Public Expert" in html and "Private Person" not in html
