@@ -43,6 +43,8 @@ class Settings:
     )
     secret_key: str = _setting("", "Flask secret key; generated into the data folder when empty.")
     secure_cookies: bool = _setting(False, "Send the session cookie over HTTPS only (turn on behind HTTPS).")
+    registration_retention_days: int = _setting(
+        90, "Days after an event ends before `kb worker` deletes its participants' data.")
 
     @property
     def db_path(self) -> Path:

@@ -116,6 +116,14 @@ def requeue_interrupted(kb) -> int:
     return len(stuck)
 
 
+def purge_registrations(kb) -> int:
+    """Participant data of events past the retention period is deleted (GDPR storage limitation)."""
+    from kb.events import purge_participants
+
+    with kb.session() as db:
+        return purge_participants(db, kb.settings.registration_retention_days)
+
+
 def worker_loop(kb, cfg, interval: float, limit: int | None = None, once: bool = False, echo=click.echo) -> None:
     if requeue_interrupted(kb):
         echo("requeued sources whose crawl was interrupted")
@@ -123,6 +131,8 @@ def worker_loop(kb, cfg, interval: float, limit: int | None = None, once: bool =
     while True:
         crawled = run_due_sources(kb, cfg, limit, echo=echo)
         cases_mark = index_changed_cases(kb, cases_mark)
+        if purged := purge_registrations(kb):
+            echo(f"deleted {purged} registrations of events past the retention period")
         if once:
             echo(f"crawled {crawled} sources")
             return
@@ -156,7 +166,8 @@ def start_worker_thread(kb, interval: float = 30.0) -> threading.Thread:
 def worker(ctx, once: bool, interval: float, limit: int | None, allow_private_hosts: bool):
     """Crawl sources queued from the web UI or API, and recrawl due ones.
 
-    Also indexes case records changed in the web UI. Runs until interrupted
+    Also indexes case records changed in the web UI and deletes participant
+    data of events past the retention period. Runs until interrupted
     (Ctrl+C), or one round with --once.
     """
     from kb.cli.crawling import crawl_settings

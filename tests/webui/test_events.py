@@ -132,3 +132,21 @@ def test_participant_data_is_purged_after_the_retention_period(app, kb, event_id
         event = db.query(AuditEvent).filter_by(action="purge").one()
         assert event.after["deleted"] == 1 and "ann" not in str(event.after).lower()
     assert utcnow()  # the clock helper is importable for the worker
+
+
+def test_the_worker_purges_participants_of_long_past_events(kb, tmp_path):
+    import subprocess
+    import sys
+
+    from kb.events import create_event, register
+
+    with kb.session() as db:
+        past = create_event(db, {**EVENT, "starts": "2020-01-10T09:00:00+01:00", "ends": "2020-01-10T17:00:00+01:00"},
+                            "curator1")
+        register(db, past.id, {"name": "Old", "email": "old@stad.example", "attendance": "online", "consent": True},
+                 now=past.starts_utc - timedelta(days=1))
+    result = subprocess.run([sys.executable, "-c", "from kb.cli import main; main()", "--data",
+                             str(kb.settings.data_dir), "worker", "--once"], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    with kb.session() as db:
+        assert db.query(Registration).count() == 0
