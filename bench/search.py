@@ -150,6 +150,45 @@ def time_plain(path: Path, texts: list[str]) -> dict:
     return percentiles(samples)
 
 
+def time_groupedby(index_dir: Path, texts: list[str]) -> dict:
+    """The facet counting Casebook replaced: Whoosh's groupedby over column caches, fresh searcher."""
+    from whoosh import sorting
+
+    from index.location import open_current
+    from index.query import parse_query
+
+    facets = {name: sorting.FieldFacet(name, allow_overlap=name == "theme", maptype=sorting.Count)
+              for name in FACETS_COUNTED}
+    samples = []
+    with open_current(index_dir).searcher() as searcher:
+        for text in texts:
+            query, _ = parse_query(searcher.schema, text, expand=True)
+            started = time.perf_counter()
+            results = searcher.search(query, groupedby=facets, limit=1)
+            [results.groups(name) for name in FACETS_COUNTED]
+            samples.append(time.perf_counter() - started)
+    return {"first_ms": round(samples[0] * 1000, 1), **percentiles(samples[1:])}
+
+
+def time_facet_sets(index_dir: Path, texts: list[str]) -> dict:
+    """Casebook's facet counting alone (FacetSets), on the same queries: first (build) and then."""
+    from index.facets import FacetSets, facet_counts
+    from index.location import open_current
+    from index.query import parse_query
+
+    samples = []
+    with open_current(index_dir).searcher() as searcher:
+        started = time.perf_counter()
+        FacetSets.build(searcher)
+        build_ms = round((time.perf_counter() - started) * 1000, 1)
+        for text in texts:
+            query, _ = parse_query(searcher.schema, text, expand=True)
+            started = time.perf_counter()
+            facet_counts(searcher, query, {}, FACETS_COUNTED)
+            samples.append(time.perf_counter() - started)
+    return {"build_ms": build_ms, **percentiles(samples)}
+
+
 def run(n_docs: int, n_queries: int, procs: int, keep: Path | None = None) -> dict:
     sentences = load_sentences()
     docs = corpus(n_docs, sentences)
@@ -161,11 +200,14 @@ def run(n_docs: int, n_queries: int, procs: int, keep: Path | None = None) -> di
         plain_path, plain_s = build_plain(docs, root, procs)
         casebook_latency, first_ms = time_casebook(index_dir, texts)
         unexpanded, _ = time_casebook(index_dir, texts, expand=False)
+        facet_sample = texts[:100]
         figures = {
             "docs": n_docs, "queries": len(texts), "procs": procs, "facets_counted": list(FACETS_COUNTED),
             "casebook": {"index_s": round(casebook_s, 1), "docs_per_s": round(n_docs / casebook_s),
                          "size_mb": round(folder_size(index_dir) / 1e6, 1), "first_query_ms": first_ms,
-                         "latency": casebook_latency, "latency_without_expansion": unexpanded},
+                         "latency": casebook_latency, "latency_without_expansion": unexpanded,
+                         "facets_4_counted": time_facet_sets(index_dir, facet_sample),
+                         "facets_4_whoosh_groupedby": time_groupedby(index_dir, facet_sample)},
             "plain": {"index_s": round(plain_s, 1), "docs_per_s": round(n_docs / plain_s),
                       "size_mb": round(folder_size(plain_path) / 1e6, 1), "latency": time_plain(plain_path, texts)},
         }
