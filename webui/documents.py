@@ -35,7 +35,8 @@ def show(doc_id: int):
         document = session.get(Document, doc_id)
         if document is None:
             abort(404, f"There is no document {doc_id}.")
-        translations = sorted((code, url) for code, url in (document.translations or {}).items() if code != document.lang)
+        translations = sorted((code, url) for code, url in (document.translations or {}).items()
+                              if code != document.lang)
         pages = known_pages(session, [url for _, url in translations])
         collections = public_collections(session, doc_id)
         session.expunge(document)

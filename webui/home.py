@@ -36,6 +36,7 @@ def render_home():
     if response is not None:
         for name in HOME_FACETS:
             counts = response.facets.get(name, {})
-            values = sorted(((facet_value_label(name, v), v, c) for v, c in counts.items()), key=lambda t: (-t[2], t[0]))
+            values = sorted(((facet_value_label(name, v), v, c) for v, c in counts.items()),
+                            key=lambda t: (-t[2], t[0]))
             overview.append((name, values))
     return render_template("home.html", response=response, overview=overview, latest=latest_documents())

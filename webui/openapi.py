@@ -15,7 +15,8 @@ from index.schema import FACETS
 _CONVERTER = re.compile(r"<(?:(\w+):)?(\w+)>")
 _SKIP_METHODS = {"HEAD", "OPTIONS"}
 
-_ERROR = {"description": "An error, as JSON", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+_ERROR = {"description": "An error, as JSON",
+          "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
 
 
 def _facet_params() -> list[dict]:
@@ -44,7 +45,8 @@ def _paging_params() -> list[dict]:
 
 
 def _json(ref: str, description: str) -> dict:
-    return {"description": description, "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{ref}"}}}}
+    return {"description": description,
+            "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{ref}"}}}}
 
 
 def _export(fmt: str, media: str, what: str) -> dict:

@@ -99,7 +99,8 @@ def facet_groups(counts: dict[str, dict[str, int]], filters: dict[str, list[str]
             values.setdefault(value, 0)
         if not values:
             continue
-        items = [FacetValue(v, facet_value_label(name, v), c, v in chosen, toggle_url(name, v)) for v, c in values.items()]
+        items = [FacetValue(v, facet_value_label(name, v), c, v in chosen, toggle_url(name, v))
+                 for v, c in values.items()]
         items.sort(key=lambda item: (not item.active, -item.count, item.label.lower()))
         groups.append(FacetGroup(name, facet_title(name), items[:FACET_VISIBLE], items[FACET_VISIBLE:],
                                  len(items) > FACET_FILTER_FROM))
@@ -126,7 +127,8 @@ def other_languages(hits: list[dict]) -> dict[str, list[tuple[str, str]]]:
         rows = session.execute(select(Document.id, Document.lang, Document.translations)
                                .where(Document.id.in_(ids))).all()
         urls = {url for _, _, translations in rows for url in (translations or {}).values()}
-        known = dict(session.execute(select(Document.url, Document.id).where(Document.url.in_(urls))).all()) if urls else {}
+        known = dict(session.execute(select(Document.url, Document.id)
+                                     .where(Document.url.in_(urls))).all()) if urls else {}
     out = {}
     for doc_id, lang, translations in rows:
         others = sorted((code, url) for code, url in (translations or {}).items() if code != lang)
@@ -155,7 +157,8 @@ def index():
         response = run_search(req)
     except ServiceUnavailable:
         return render_template("search.html", req=req, response=None, empty_index=True), 503
-    selected = [(name, value, facet_value_label(name, value)) for name, values in req.filters.items() for value in values]
+    selected = [(name, value, facet_value_label(name, value))
+                for name, values in req.filters.items() for value in values]
     pages = max(1, (response.total + response.per_page - 1) // response.per_page)
     if response.page > pages:  # Whoosh answers a page past the end with the last page: show none
         response.hits = []
