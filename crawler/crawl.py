@@ -109,6 +109,17 @@ class Crawler:
 
     def _loop(self, job: _Job, visitor: Visitor, pool: ThreadPoolExecutor) -> None:
         running: dict[Future, CrawlUrl] = {}
+        try:
+            self._run_until_done(job, visitor, pool, running)
+        finally:  # even when recording failed: free the hosts and slots other crawls share
+            for future in list(running):
+                key = host_key(running.pop(future).url)
+                future.exception()  # waits for the visit to end
+                self.gate.release(key, self.settings.delay)
+                if self.slots is not None:
+                    self.slots.release()
+
+    def _run_until_done(self, job: _Job, visitor: Visitor, pool: ThreadPoolExecutor, running: dict) -> None:
         while True:
             self._dispatch(job, visitor, pool, running)
             if not running:
@@ -143,11 +154,12 @@ class Crawler:
             if self.slots is not None and not self.slots.acquire(blocking=False):
                 return
             entry = job.frontier.claim_next(unavailable)
-            if entry is not None and not self.gate.try_acquire(host_key(entry.url)):
-                job.frontier.release(entry.id)  # another crawl took the host meanwhile
-                entry = None
             if entry is None:
                 job.nothing_for = (job.version, unavailable)
+            elif not self.gate.try_acquire(host_key(entry.url)):
+                job.frontier.release(entry.id)  # another crawl took the host meanwhile: ask again later
+                entry = None
+            if entry is None:
                 if self.slots is not None:
                     self.slots.release()
                 return

@@ -69,6 +69,8 @@ class Visitor:
                 self._read_page(visit)
         except SkipError as exc:
             visit.skip = exc
+        except Exception as exc:  # noqa: BLE001 - one page's surprise must not end the crawl; it is recorded
+            visit.skip = SkipError("crawler_error", f"{type(exc).__name__}: {exc}"[:500])
         return visit
 
     def _allowed(self, visit: Visit) -> None:
@@ -76,6 +78,8 @@ class Visitor:
         url = visit.entry.url
         rules, first = self.robots.load(url)
         visit.delay = max(self.settings.delay, rules.crawl_delay(self.robots.agent))
+        if first:
+            self.fetcher.sleep(visit.delay)  # robots.txt was a request too: the host rests before the page
         if first and rules.unavailable is None:
             parts = urlsplit(url)
             visit.new_sitemaps = candidate_sitemaps(urlunsplit((parts.scheme, parts.netloc, "/", "", "")),

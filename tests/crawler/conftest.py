@@ -38,19 +38,21 @@ def _handler(site: FixtureSite):
                 site.active += 1
                 site.max_active = max(site.max_active, site.active)
             try:
-                self._answer()
+                status, headers, body = self._route()
             finally:
+                # Counted as active until the answer is ready, not until it is written: once written,
+                # the client may rightly send its next request before this thread runs again.
                 with site.lock:
                     site.active -= 1
+            self._send(status, headers, body)
 
-        def _answer(self):
+        def _route(self):
             route = site.routes.get(self.path)
             if route is None:
-                status, headers, body = 404, {"Content-Type": "text/html"}, b"<h1>Not found</h1>"
-            elif callable(route):
-                status, headers, body = route(self)
-            else:
-                status, headers, body = route
+                return 404, {"Content-Type": "text/html"}, b"<h1>Not found</h1>"
+            return route(self) if callable(route) else route
+
+        def _send(self, status, headers, body):
             self.send_response(status)
             for key, value in headers.items():
                 self.send_header(key, value)

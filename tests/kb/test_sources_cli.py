@@ -94,6 +94,8 @@ def test_crawl_without_urls_crawls_the_due_sources_and_schedules_the_next_crawl(
     assert outcome["stored"] == 5 and outcome["error"] is None
     [source] = sources(tmp_path)
     assert source["status"] == "ok" and source["pages_stored"] == 5 and source["last_error"] is None
+    report = json.loads(kb(tmp_path, "crawl-report", "--reason", "stored", "--json").stdout)
+    assert len(report["urls"]) == 5 and all(item["url"].startswith(url + "nl/") for item in report["urls"])
     gap = parse_time(source["next_crawl_at"]) - parse_time(source["last_crawl_at"])
     assert abs(gap - timedelta(days=2)) < timedelta(seconds=2)
     again = kb(tmp_path, "crawl", "--allow-private-hosts", "--delay", "0", "--no-index")
