@@ -100,6 +100,15 @@ def test_crawl_without_urls_crawls_the_due_sources_and_schedules_the_next_crawl(
     assert abs(gap - timedelta(days=2)) < timedelta(seconds=2)
     again = kb(tmp_path, "crawl", "--allow-private-hosts", "--delay", "0", "--no-index")
     assert again.returncode == 0 and "no source is due" in again.stdout
+    forced = kb(tmp_path, "crawl", "--source", "1", "--allow-private-hosts", "--delay", "0", "--no-index")
+    assert forced.returncode == 0 and forced.stdout.startswith("source 1") and forced.stdout.rstrip().endswith("ok")
+
+
+def test_crawl_refuses_urls_together_with_sources_and_an_unknown_source(tmp_path):
+    both = kb(tmp_path, "crawl", "https://www.gent.be/", "--due")
+    assert both.returncode == 2 and "not both" in both.stderr
+    unknown = kb(tmp_path, "crawl", "--source", "42")
+    assert unknown.returncode == 2 and "no source with id 42" in unknown.stderr
 
 
 def test_a_source_that_cannot_be_reached_is_marked_as_error_with_the_reason(tmp_path):
