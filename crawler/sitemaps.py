@@ -1,7 +1,7 @@
 """Sitemaps: where they are, and what they list.
 
-A site's sitemaps are named by ``Sitemap:`` lines in its robots.txt, or else
-guessed at ``/sitemap.xml``. A sitemap is a ``<urlset>`` of pages (each with an
+A site's sitemaps are named by ``Sitemap:`` lines in its robots.txt, and
+looked for at ``/sitemap.xml`` as well (a miss there is no skip). A sitemap is a ``<urlset>`` of pages (each with an
 optional ``<lastmod>``) or a ``<sitemapindex>`` of further sitemaps; either may
 be gzipped. Decompression stops at a cap, so a small gzip bomb cannot fill the
 memory; the XML parser neither resolves entities nor touches the network.
@@ -36,11 +36,11 @@ class Sitemap:
 
 
 def candidate_sitemaps(site_root: str, declared: list[str]) -> list[str]:
-    """The sitemaps to read for a site: those robots.txt declares, else ``/sitemap.xml``."""
-    if declared:
-        return list(dict.fromkeys(urljoin(site_root, url.strip()) for url in declared if url.strip()))
+    """The sitemaps to read for a site: those robots.txt declares, and ``/sitemap.xml``."""
     parts = urlsplit(site_root)
-    return [urlunsplit((parts.scheme, parts.netloc, "/sitemap.xml", "", ""))]
+    conventional = urlunsplit((parts.scheme, parts.netloc, "/sitemap.xml", "", ""))
+    found = [urljoin(site_root, url.strip()) for url in declared if url.strip()]
+    return list(dict.fromkeys([*found, conventional]))
 
 
 def gunzip_capped(body: bytes, cap: int) -> bytes:

@@ -64,7 +64,7 @@ def crawl(ctx, urls, due, source_id, max_pages, max_depth, delay, concurrency, a
     """Crawl URLS and the in-scope pages they link to (same host by default),
     or, without URLS, the registered sources that are due (see `kb source`).
 
-    Reads sitemaps (robots.txt or /sitemap.xml), obeys robots.txt and a
+    Reads sitemaps (robots.txt and /sitemap.xml), obeys robots.txt and a
     per-host delay, and refuses private addresses unless --allow-private-hosts.
     A crawl that was killed resumes where it stopped when started again with
     the same URLs. Ends with a summary of fetched, stored and skipped pages by

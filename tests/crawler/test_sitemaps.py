@@ -1,4 +1,4 @@
-"""Sitemaps: found through robots.txt or /sitemap.xml, indexes, gzip, lastmod, scope, and safety."""
+"""Sitemaps: found through robots.txt and /sitemap.xml, indexes, gzip, lastmod, scope, and safety."""
 
 from __future__ import annotations
 
@@ -56,6 +56,17 @@ def test_without_a_sitemap_line_the_crawler_reads_sitemap_xml_and_keeps_to_the_s
     assert site.count("/sitemap.xml") == 1
     assert site.count("/cases/a.html") == 1 and site.count("/news/b.html") == 0
     assert result.summary["stored"] == 2
+
+
+def test_sitemap_xml_is_read_besides_the_sitemaps_robots_txt_declares(site, crawl, kb):
+    site.page("/robots.txt", "User-agent: *\nSitemap: /declared.xml\n", ctype="text/plain")
+    site.page("/", html(0))
+    site.page("/declared.xml", urlset(("/a.html", None)), ctype="application/xml")
+    site.page("/sitemap.xml", urlset(("/b.html", None)), ctype="application/xml")
+    site.page("/a.html", html(1))
+    site.page("/b.html", html(2))
+    result = crawl([site.url + "/"])
+    assert result.summary["sitemaps"] == 2 and result.summary["stored"] == 3
 
 
 def test_a_site_without_sitemap_counts_no_skip_for_it(site, crawl):
