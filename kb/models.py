@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -107,7 +107,8 @@ class CrawlUrl(Base):
     """A URL of a crawl's frontier and its outcome: the frontier lives in the kb."""
 
     __tablename__ = "crawl_url"
-    __table_args__ = (UniqueConstraint("job_id", "url"),)
+    # The claim query walks pending URLs of a job shallowest first: one index serves it.
+    __table_args__ = (UniqueConstraint("job_id", "url"), Index("ix_crawl_url_claim", "job_id", "status", "depth", "id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     job_id: Mapped[int] = mapped_column(ForeignKey("crawl_job.id"), index=True)

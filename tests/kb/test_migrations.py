@@ -1,0 +1,51 @@
+"""Schema migrations: an old data folder upgrades without losing data; models and migrations agree."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+
+from kb import events, people  # noqa: F401  (their tables belong to the metadata)
+from kb.models import Base
+from kb.settings import load_settings
+from kb.storage import MIGRATIONS, make_engine, open_kb
+
+
+def _config(connection) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = connection
+    return config
+
+
+def test_a_data_folder_of_the_first_schema_upgrades_with_its_data(tmp_path):
+    settings = load_settings(tmp_path / "data", environ={})
+    settings.data_dir.mkdir()
+    engine = make_engine(settings.db_path)
+    with engine.begin() as connection:
+        command.upgrade(_config(connection), "0001")
+    engine.dispose()
+    with sqlite3.connect(settings.db_path) as db:
+        db.execute("insert into source (name, seeds, hosts, include, exclude, languages, tags, max_depth, max_pages,"
+                   " recrawl_days, status, pages_stored, created_at) values ('Gent', '[\"https://stad.gent/\"]',"
+                   " '[]', '[]', '[]', '[]', '[]', 5, 500, 7, 'queued', 0, '2024-01-01 00:00:00')")
+        db.execute("insert into document (url, title, text, doc_type, themes, meta, also_at, translations, origin,"
+                   " gone, created_at, updated_at) values ('https://stad.gent/x', 'Open data', 'Tekst', 'case', '[]',"
+                   " '{}', '[]', '{}', 'crawl', 0, '2024-01-01 00:00:00', '2024-01-01 00:00:00')")
+    kb = open_kb(settings)
+    with kb.session() as session:
+        assert session.execute(Base.metadata.tables["source"].select()).one().name == "Gent"
+        assert session.execute(Base.metadata.tables["document"].select()).one().title == "Open data"
+    kb.close()
+
+
+def test_the_migrations_build_exactly_the_schema_the_models_describe(tmp_path):
+    kb = open_kb(load_settings(tmp_path / "data", environ={}))
+    with kb.engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    kb.close()
+    assert differences == []
