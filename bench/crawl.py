@@ -9,8 +9,8 @@ pages are spread over that many servers (one port each: a host of its own for
 politeness), then `kb crawl` runs in a subprocess with delay 0 and no indexing;
 its wall time, pages stored per second and peak resident memory (from wait4)
 are reported. One request at a time per host means one host is crawled
-sequentially; several hosts show what --concurrency gives. Scrapy is compared
-only when it is importable (it is not a dependency). Results go to stdout and
+sequentially; several hosts show what --concurrency gives. Scrapy crawls the
+same sites with the same concurrency when it is importable (it is not a dependency). Results go to stdout and
 bench/results/crawl.json.
 """
 
@@ -121,12 +121,60 @@ def measure(seeds: list[str], pages: int, concurrency: int) -> dict:
             "peak_rss_mb": round(usage.ru_maxrss / 1024, 1), "skipped": summary["skipped"]}
 
 
-def scrapy_comparison() -> str:
+SCRAPY_SPIDER = """
+import sys
+import scrapy
+from scrapy.crawler import CrawlerProcess
+from scrapy.linkextractors import LinkExtractor
+
+seeds, per_host, total, out = sys.argv[1].split(","), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+
+
+class Site(scrapy.Spider):
+    name = "bench"
+    start_urls = seeds
+    links = LinkExtractor()  # every link of the bench site is on 127.0.0.1 (allow_domains does not take IPs)
+
+    def parse(self, response):
+        yield {"url": response.url, "title": response.css("title::text").get(),
+               "text": " ".join(response.css("main ::text").getall())}
+        for link in self.links.extract_links(response):
+            yield response.follow(link.url, self.parse)
+
+
+process = CrawlerProcess({"ROBOTSTXT_OBEY": True, "DOWNLOAD_DELAY": 0, "CONCURRENT_REQUESTS": total,
+                          "CONCURRENT_REQUESTS_PER_DOMAIN": per_host, "LOG_LEVEL": "ERROR",
+                          "TELNETCONSOLE_ENABLED": False, "FEEDS": {out: {"format": "jsonlines"}}})
+process.crawl(Site)
+process.start()
+"""
+
+
+def scrapy_run(seeds: list[str], concurrency: int) -> dict | None:
+    """The same site crawled by Scrapy with the same concurrency, in a child process; None without Scrapy.
+
+    Scrapy keys its politeness slots by host name, and all bench hosts are 127.0.0.1 on
+    several ports, so its per-domain limit is set to the number of requests Casebook may
+    have in flight (one per host, at most --concurrency). Scrapy here extracts title and
+    text and writes JSON lines; it does no language detection and no database writes.
+    """
     try:
         import scrapy  # noqa: F401
     except ImportError:
-        return "scrapy is not installed: comparison skipped (pip install scrapy to compare)"
-    return "scrapy is installed, but a like-for-like spider is not written yet: comparison skipped"
+        return None
+    with tempfile.TemporaryDirectory() as folder:
+        spider, out = Path(folder) / "spider.py", Path(folder) / "items.jsonl"
+        spider.write_text(SCRAPY_SPIDER, encoding="utf-8")
+        in_flight = min(len(seeds), concurrency)
+        started = time.perf_counter()
+        process = subprocess.Popen([sys.executable, str(spider), ",".join(seeds), str(in_flight), str(in_flight),
+                                    str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        process.stderr.read()
+        _pid, _status, usage = os.wait4(process.pid, 0)
+        elapsed = time.perf_counter() - started
+        stored = sum(1 for _ in out.open(encoding="utf-8")) if out.exists() else 0
+    return {"hosts": len(seeds), "concurrency": in_flight, "seconds": round(elapsed, 1), "stored": stored,
+            "pages_per_second": round(stored / elapsed, 1), "peak_rss_mb": round(usage.ru_maxrss / 1024, 1)}
 
 
 def main() -> None:
@@ -136,23 +184,29 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=4)
     args = parser.parse_args()
     pool = sentence_pool()
-    runs = []
+    runs, scrapy_runs = [], []
     for hosts in args.hosts:
         servers, seeds = build_sites(args.pages, hosts, pool)
         try:
             result = measure(seeds, args.pages, args.concurrency)
+            other = scrapy_run(seeds, args.concurrency)
         finally:
             for server in servers:
                 server.shutdown()
                 server.server_close()
         runs.append(result)
-        print(f"{hosts} host(s), concurrency {args.concurrency}: {result['stored']} pages stored in "
+        print(f"casebook {hosts} host(s), concurrency {args.concurrency}: {result['stored']} pages in "
               f"{result['seconds']} s = {result['pages_per_second']} pages/s, peak RSS {result['peak_rss_mb']} MB"
               f"; skipped {result['skipped']}", flush=True)
+        if other:
+            scrapy_runs.append(other)
+            print(f"scrapy   {hosts} host(s), {other['concurrency']} in flight: {other['stored']} pages in "
+                  f"{other['seconds']} s = {other['pages_per_second']} pages/s, peak RSS {other['peak_rss_mb']} MB",
+                  flush=True)
     report = {"pages": args.pages, "text": "langid sentences" if pool else "word list", "runs": runs,
-              "scrapy": scrapy_comparison(), "python": sys.version.split()[0],
-              "cpus": os.cpu_count(), "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
-    print(report["scrapy"])
+              "scrapy": scrapy_runs or "scrapy is not installed: comparison skipped (pip install scrapy)",
+              "python": sys.version.split()[0], "cpus": os.cpu_count(),
+              "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "crawl.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
 
