@@ -10,6 +10,8 @@ collection can be rebuilt exactly from its history.
 from __future__ import annotations
 
 import functools
+import hmac
+import secrets
 from datetime import datetime
 
 from sqlalchemy import delete, func, select
@@ -42,10 +44,16 @@ def can_edit(session: Session, collection: Collection, viewer) -> bool:
     return role_at_least(viewer.role, "admin") or viewer.id in curator_ids(session, collection.id)
 
 
-def can_view(session: Session, collection: Collection, viewer) -> bool:
+def can_view(session: Session, collection: Collection, viewer, key: str | None = None) -> bool:
+    """Public: anyone. Unlisted: anyone with the link (which carries the share key). Private: its curators."""
     if collection.deleted_at is not None:
         return viewer is not None and role_at_least(viewer.role, "curator") and can_edit(session, collection, viewer)
-    return collection.visibility != "private" or can_edit(session, collection, viewer)
+    if collection.visibility == "public":
+        return True
+    if collection.visibility == "unlisted" and key and collection.share_key:
+        if hmac.compare_digest(key, collection.share_key):
+            return True
+    return can_edit(session, collection, viewer)
 
 
 def clean_fields(data: dict, partial: bool = False) -> dict:
@@ -118,7 +126,8 @@ def items_of(session: Session, collection_id: int) -> list[CollectionItem]:
 
 
 def create_collection(session: Session, data: dict, owner: User | None, actor: str | None) -> Collection:
-    collection = Collection(**{"description": "", "agenda": [], **clean_fields(data)}, created_by=actor)
+    collection = Collection(**{"description": "", "agenda": [], **clean_fields(data)}, created_by=actor,
+                            share_key=secrets.token_urlsafe(16))
     session.add(collection)
     session.flush()
     if owner is not None:

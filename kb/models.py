@@ -212,6 +212,7 @@ class Collection(Base):
     title: Mapped[str] = mapped_column(Text, default="")
     description: Mapped[str] = mapped_column(Text, default="")
     visibility: Mapped[str] = mapped_column(String(20), default="private")
+    share_key: Mapped[str | None] = mapped_column(String(64))  # the secret of an unlisted link
     event_name: Mapped[str | None] = mapped_column(Text)
     event_start: Mapped[str | None] = mapped_column(String(40))
     event_end: Mapped[str | None] = mapped_column(String(40))

@@ -6,7 +6,7 @@ Refused input answers 422 with a JSON message, never a 500.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, g, jsonify, request
+from flask import Blueprint, abort, g, jsonify, request, url_for
 
 from kb import cases as case_ops
 from kb import audit
@@ -76,7 +76,7 @@ def show_source(source_id: int):
 
 def _collection_for(db, collection_id: int, edit: bool = False) -> Collection:
     collection = db.get(Collection, collection_id)
-    if collection is None or not can_view(db, collection, g.viewer):
+    if collection is None or not can_view(db, collection, g.viewer, request.args.get("key")):
         abort(404, f"There is no collection {collection_id}.")
     if edit and not can_edit(db, collection, g.viewer):
         abort(403, "Only this collection's curators and admins may change it.")
@@ -93,7 +93,11 @@ def create_collection_api():
             collection = create_collection(db, data, db.get(User, g.viewer.id), g.viewer.name)
         except CollectionError as exc:
             abort(422, str(exc))
-        return jsonify({"id": collection.id, "visibility": collection.visibility}), 201
+        body = {"id": collection.id, "visibility": collection.visibility}
+        if collection.visibility == "unlisted":  # the creator gets the link that opens it
+            body["share_url"] = url_for("collections.show", collection_id=collection.id, key=collection.share_key,
+                                        _external=True)
+        return jsonify(body), 201
 
 
 @bp.route("/collections/<int:collection_id>")
@@ -225,7 +229,7 @@ def restore_collection_api(collection_id: int):
         collection = db.get(Collection, collection_id)
         allowed = can_edit(db, collection, g.viewer) if collection else g.viewer.at_least("admin")
         if not allowed:
-            abort(404 if collection is None or not can_view(db, collection, g.viewer) else 403,
+            abort(404 if collection is None or not can_view(db, collection, g.viewer, request.args.get("key")) else 403,
                   f"There is no deleted collection {collection_id} you may restore.")
         try:
             restored = restore_collection(db, collection_id, g.viewer.name)

@@ -39,7 +39,7 @@ def my_collections() -> list[tuple[int, str]]:
 
 def _get(db, collection_id: int, edit: bool = False) -> Collection:
     collection = db.get(Collection, collection_id)
-    if collection is None or not coll.can_view(db, collection, g.viewer):
+    if collection is None or not coll.can_view(db, collection, g.viewer, request.args.get("key")):
         abort(404, f"There is no collection {collection_id}.")
     if edit and not coll.can_edit(db, collection, g.viewer):
         abort(403, "Only this collection's curators and admins may change it.")

@@ -65,7 +65,10 @@ def test_visibility_decides_who_reads_and_what_the_feed_lists(app):
     ids = {v: new_collection(curator, title=f"{v} set", visibility=v) for v in ("public", "unlisted", "private")}
     anonymous = app.test_client()
     assert anonymous.get(f"/collections/{ids['public']}").status_code == 200
-    assert anonymous.get(f"/collections/{ids['unlisted']}").status_code == 200
+    assert anonymous.get(f"/collections/{ids['unlisted']}").status_code == 404  # ids can be guessed
+    page = curator.get(f"/collections/{ids['unlisted']}").get_data(as_text=True)
+    share = page.split("<code>", 1)[1].split("</code>", 1)[0].replace("&amp;", "&")
+    assert anonymous.get(share.split("localhost", 1)[1]).status_code == 200
     assert anonymous.get(f"/collections/{ids['private']}").status_code == 404
     assert signed_in(app, "other").get(f"/collections/{ids['private']}").status_code == 404
     feed = anonymous.get("/collections/feed.atom")
