@@ -34,6 +34,28 @@ def list_sources():
                            report=None)
 
 
+@bp.route("/<int:source_id>")
+@require_role("researcher")
+def show(source_id: int):
+    """One source: scope, schedule, pages stored, and the last crawl's outcomes by reason."""
+    from sqlalchemy import func, select
+
+    from kb.models import CrawlJob, CrawlUrl
+
+    with kb().session() as db:
+        source = db.get(Source, source_id)
+        if source is None or (source.deleted_at and not g.viewer.at_least("curator")):
+            abort(404, f"There is no source {source_id}.")
+        job = db.scalars(select(CrawlJob).where(CrawlJob.source_id == source_id)
+                         .order_by(CrawlJob.id.desc()).limit(1)).first()
+        reasons = dict(db.execute(select(CrawlUrl.reason, func.count()).where(
+            CrawlUrl.job_id == job.id, CrawlUrl.reason.is_not(None)).group_by(CrawlUrl.reason)).all()) if job else {}
+        label = source_queue.status_label(source)
+        db.expunge_all()
+    return render_template("sources/show.html", source=source, label=label, job=job,
+                           reasons=dict(sorted(reasons.items(), key=lambda kv: -kv[1])))
+
+
 def _register(db, record: dict):
     return source_queue.register_source(
         db, str(record.get("url") or ""), record.get("name") and str(record.get("name")), g.viewer.name,

@@ -211,3 +211,24 @@ def test_a_curator_validates_several_proposed_cases_at_once(app, kb):
     curator.post("/cases/validate", data={"case_id": [str(ids[0]), str(ids[2]), "junk"]})
     with kb.session() as session:
         assert [session.get(Case, i).review_state for i in ids] == ["validated", "proposed", "validated"]
+
+
+def test_a_source_page_shows_its_schedule_and_last_crawl_by_reason(app, kb):
+    from kb.models import CrawlJob, CrawlUrl, Source, utcnow
+
+    with kb.session() as db:
+        source = Source(name="Stad Gent", seeds=["https://stad.gent/"], status="done", pages_stored=12,
+                        last_crawl_at=utcnow(), next_crawl_at=utcnow())
+        db.add(source)
+        db.flush()
+        job = CrawlJob(source_id=source.id, seeds=source.seeds, status="done")
+        db.add(job)
+        db.flush()
+        db.add_all([CrawlUrl(job_id=job.id, url=f"https://stad.gent/{i}", status="skipped", reason="robots")
+                    for i in range(3)] + [CrawlUrl(job_id=job.id, url="https://stad.gent/x", status="skipped",
+                                                   reason="http_404")])
+        source_id = source.id
+    assert app.test_client().get(f"/sources/{source_id}").status_code in (302, 401)
+    html = signed_in(app, "researcher").get(f"/sources/{source_id}").get_data(as_text=True)
+    assert "Next crawl" in html and "12" in html
+    assert html.index("robots") < html.index("http_404")  # most frequent reason first
