@@ -95,6 +95,8 @@ class Crawler:
             self.fetcher.close()
         summary = frontier.summary()
         self._close_job(job_id, summary)
+        if resumed:  # pages stored before the kill were never indexed: hand them on too
+            self.document_ids.extend(frontier.document_ids())
         return CrawlResult(job_id, resumed, summary, list(dict.fromkeys(self.document_ids)))
 
     def _near_index(self, job_id: int) -> NearDuplicateIndex:

@@ -160,3 +160,28 @@ def test_an_update_during_a_rebuild_is_not_lost_to_the_swap(tmp_path):
     assert rebuild.returncode == 0, errors
     assert kb(data, "check").returncode == 0
     assert json.loads(kb(data, "search", "parkeren", "--json").stdout)["total"] == 3030
+
+
+@pytest.mark.parametrize("kill_after", [0.8, 2.0])
+def test_a_worker_killed_mid_crawl_resumes_and_stores_every_page_once(tmp_path, demo_site, kill_after):
+    """kb worker with SIGKILL during a source's crawl: kb check passes, the next round finishes the crawl."""
+    url, _log = demo_site
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "kb.toml").write_text("crawl_delay = 0.0\n", encoding="utf-8")  # our own test server: no delay needed
+    assert kb(data, "source", "add", url, "--name", "Demo", "--max-pages", "2000", "--max-depth", "10").returncode == 0
+    worker = subprocess.Popen([*KB, "--data", str(data), "worker", "--allow-private-hosts", "--interval", "1"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(kill_after)
+    worker.send_signal(signal.SIGKILL)
+    worker.wait()
+    searchable = kb(data, "search", "open data", "--json")
+    assert searchable.returncode in (0, 2)  # answers, or says the index is not built yet
+    rerun = kb(data, "worker", "--allow-private-hosts", "--once")
+    assert rerun.returncode == 0, rerun.stderr
+    sources = json.loads(kb(data, "source", "list", "--json").stdout)
+    assert sources[0]["status"] in ("ok", "done") and sources[0]["pages_stored"] >= 50, sources
+    exported = [json.loads(line) for line in kb(data, "export", "--format", "jsonl").stdout.splitlines()]
+    urls = [record["url"] for record in exported]
+    assert len(urls) == len(set(urls)) and len(urls) >= 50
+    assert kb(data, "check").returncode == 0
