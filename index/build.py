@@ -18,7 +18,7 @@ from whoosh import index as whoosh_index
 from whoosh.index import LockError
 
 from index.errors import IndexBusy
-from index.location import current_generation, new_generation, open_current, switch_to
+from index.location import FINGERPRINT, current_generation, new_generation, open_current, schema_fingerprint, switch_to
 from index.records import document_fields
 from index.tagging import Tagger
 from kb.models import Document, utcnow
@@ -143,6 +143,7 @@ def write_documents(path: Path, documents: Iterable[Document], tagger: Tagger | 
 
     path.mkdir(parents=True, exist_ok=True)
     ix = whoosh_index.create_in(str(path), build_schema())
+    (path / FINGERPRINT).write_text(schema_fingerprint(), encoding="utf-8")
     writer = ix.writer(procs=procs, limitmb=limitmb) if procs > 1 else ix.writer(limitmb=limitmb)
     count = 0
     try:

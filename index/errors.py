@@ -11,3 +11,7 @@ class IndexBusy(SearchError):
 
 class IndexMissing(SearchError):
     """No index has been built in this data folder yet."""
+
+
+class IndexOutdated(IndexMissing):
+    """The index was built with another schema (an older Casebook): it needs `kb index --rebuild`."""

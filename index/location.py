@@ -8,16 +8,34 @@ leaves the old generation serving.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 from pathlib import Path
 
 from whoosh import index as whoosh_index
 
-from index.errors import IndexMissing
+from index.errors import IndexMissing, IndexOutdated
 from index.schema import build_schema
 
 POINTER = "CURRENT"
+FINGERPRINT = "SCHEMA"
+
+
+def schema_fingerprint() -> str:
+    """Names, kinds and storage options of the schema's fields: changes when an upgrade changes them."""
+    parts = []
+    for name, field in sorted(build_schema().items()):
+        parts.append(f"{name}:{type(field).__name__}:{type(field.format).__name__}:{field.stored}:"
+                     f"{bool(field.vector)}:{field.column_type is not None}:{getattr(field, 'chars', '')}")
+    return hashlib.sha256("|".join(parts).encode("utf-8")).hexdigest()[:16]
+
+
+def is_outdated(generation: Path) -> bool:
+    try:
+        return (generation / FINGERPRINT).read_text(encoding="utf-8").strip() != schema_fingerprint()
+    except FileNotFoundError:
+        return True
 
 
 def current_generation(index_dir: Path) -> Path | None:
@@ -35,6 +53,7 @@ def new_generation(index_dir: Path) -> Path:
     path = index_dir / f"gen-{max(numbers, default=0) + 1:04d}"
     path.mkdir()
     whoosh_index.create_in(str(path), build_schema())
+    (path / FINGERPRINT).write_text(schema_fingerprint(), encoding="utf-8")
     return path
 
 
@@ -60,4 +79,7 @@ def open_current(index_dir: Path, create: bool = False):
             raise IndexMissing(f"no index in {index_dir} yet (run `kb index`)")
         generation = new_generation(index_dir)
         switch_to(index_dir, generation)
+    elif is_outdated(generation):
+        raise IndexOutdated(f"the index in {index_dir} was built by another version of Casebook; "
+                            "run `kb index --rebuild`")
     return whoosh_index.open_dir(str(generation))

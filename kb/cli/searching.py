@@ -21,7 +21,7 @@ def index(ctx, rebuild: bool, check: bool, as_json: bool):
     """
     from index.build import build_index, check_index
     from index.errors import IndexMissing, SearchError
-    from index.location import current_generation
+    from index.location import current_generation, is_outdated
 
     kb = _open(ctx)
     index_dir = kb.settings.index_dir
@@ -34,7 +34,8 @@ def index(ctx, rebuild: bool, check: bool, as_json: bool):
             if report["missing_from_index"] or report["not_in_kb"]:
                 sys.exit(1)
             return
-        if rebuild or current_generation(index_dir) is None or check_index(kb, index_dir)["missing_from_index"]:
+        generation = current_generation(index_dir)
+        if rebuild or generation is None or is_outdated(generation) or check_index(kb, index_dir)["missing_from_index"]:
             count = _build(kb, index_dir, build_index, as_json)
         else:
             count = check_index(kb, index_dir)["indexed"]
