@@ -93,3 +93,23 @@ def test_incremental_update_and_check_keep_index_and_kb_consistent(indexed):
 def test_a_query_the_whoosh_parser_chokes_on_is_searched_as_words(indexed):
     response = run(indexed, "title: NOT AND title: Manchester")
     assert response.message and response.total >= 1
+
+
+def test_an_update_into_an_index_built_with_an_older_schema_still_works(indexed):
+    """A generation built before the 'words' field existed takes updates without it."""
+    from whoosh import index as whoosh_index
+
+    from index.location import current_generation
+    from kb.models import Document
+
+    generation = current_generation(indexed.settings.index_dir)
+    ix = whoosh_index.open_dir(str(generation))
+    writer = ix.writer()
+    writer.remove_field("words")
+    writer.commit()
+    with indexed.session() as session:
+        doc = session.query(Document).filter_by(url="https://a.be/1").one()
+        doc.title = "Digitaal loket in Kortrijk en Brugge"
+        doc_id = doc.id
+    update_index(indexed, indexed.settings.index_dir, [doc_id])
+    assert run(indexed, "Brugge").total == 1
