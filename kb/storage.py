@@ -146,7 +146,7 @@ def open_kb(settings: Settings, create: bool = True) -> KnowledgeBase:
         if not create:
             raise StorageError(f"no knowledge base at {folder} (run `kb crawl` or `kb import` first)")
         try:
-            folder.mkdir(parents=True)
+            folder.mkdir(parents=True, exist_ok=True)  # another process may create it at the same moment
         except OSError as exc:
             raise StorageError(f"cannot create data folder {folder}: {exc.strerror}") from None
     if settings.db_path.is_file() and not is_writable(folder):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import time
 from pathlib import Path
 
 from flask import Flask, jsonify, render_template, request
@@ -26,7 +27,11 @@ def _secret_key(settings: Settings) -> str:
         return path.read_text(encoding="utf-8").strip()
     key = secrets.token_hex(32)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process wrote it first: use theirs
+        time.sleep(0.05)
+        return path.read_text(encoding="utf-8").strip()
     with open(fd, "w", encoding="utf-8") as handle:
         handle.write(key)
     return key
