@@ -4,7 +4,8 @@ A source's crawl is an ordinary crawl job tied to the source: seeds, hosts and
 path prefixes give the scope, ``max_pages``/``max_depth`` the limits. Sources
 are crawled in parallel, sharing one ``HostGate`` (so two sources on one host
 still take turns) and a semaphore that bounds the requests in flight over all
-of them. Afterwards the source records its status, times, error and pages.
+of them. Afterwards the source records its status, times, error and pages,
+and the audit trail says who started the crawl and how it ended.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from crawler.errors import CrawlError, SkipError
 from crawler.politeness import HostGate
 from crawler.settings import CrawlSettings
 from crawler.urls import Scope
+from kb import audit
 from kb.models import CrawlUrl, Source
 from kb.sources.registry import mark_crawling, record_crawl
 from kb.storage import KnowledgeBase
@@ -44,10 +46,14 @@ class SourceOutcome:
         return {"source": self.source_id, "name": self.name, "error": self.error, **self.summary}
 
 
-def _plan(kb: KnowledgeBase, source_id: int, base: CrawlSettings) -> tuple[str, list[str], Scope, CrawlSettings]:
+def _plan(kb: KnowledgeBase, source_id: int, base: CrawlSettings,
+          actor: str) -> tuple[str, list[str], Scope, CrawlSettings]:
     with kb.session() as session:
         source = session.get(Source, source_id)
+        before = audit.snapshot(source)
         mark_crawling(source)
+        session.flush()
+        audit.record(session, actor, "crawl_start", "source", source.id, before, audit.snapshot(source))
         scope = Scope.of_seeds(source.seeds, source.include or (), source.exclude or (), source.hosts or ())
         cfg = dataclasses.replace(base, max_pages=source.max_pages or base.max_pages,
                                   max_depth=base.max_depth if source.max_depth is None else source.max_depth)
@@ -67,9 +73,10 @@ def failure_of(kb: KnowledgeBase, job_id: int, summary: dict) -> str | None:
 
 
 def crawl_source(kb: KnowledgeBase, source_id: int, base: CrawlSettings, gate: HostGate | None = None,
-                 slots: threading.Semaphore | None = None, progress: Callable | None = None) -> SourceOutcome:
+                 slots: threading.Semaphore | None = None, progress: Callable | None = None,
+                 actor: str = "crawler") -> SourceOutcome:
     """Crawl one source and record the outcome on it; never raises for a crawl that fails."""
-    name, seeds, scope, cfg = _plan(kb, source_id, base)
+    name, seeds, scope, cfg = _plan(kb, source_id, base, actor)
     outcome = SourceOutcome(source_id, name)
     try:
         for seed in seeds:
@@ -83,15 +90,24 @@ def crawl_source(kb: KnowledgeBase, source_id: int, base: CrawlSettings, gate: H
         outcome.error = f"crawl failed: {exc}"
     except Exception as exc:  # noqa: BLE001 - a bug must not leave the source "crawling" for ever
         outcome.error = f"crawl failed: unexpected {type(exc).__name__}: {exc}"
-    with kb.session() as session:
-        record_crawl(session, session.get(Source, source_id), outcome.error)
+    _finish(kb, source_id, outcome.error, actor)
     return outcome
 
 
+def _finish(kb: KnowledgeBase, source_id: int, error: str | None, actor: str) -> None:
+    with kb.session() as session:
+        source = session.get(Source, source_id)
+        before = audit.snapshot(source)
+        record_crawl(session, source, error)
+        session.flush()
+        audit.record(session, actor, "crawl_failed" if error else "crawl_done", "source", source.id, before,
+                     audit.snapshot(source))
+
+
 def crawl_sources(kb: KnowledgeBase, source_ids: list[int], base: CrawlSettings,
-                  progress: Callable | None = None) -> list[SourceOutcome]:
+                  progress: Callable | None = None, actor: str = "crawler") -> list[SourceOutcome]:
     """Crawl the sources, up to ``base.concurrency`` at once; outcomes in the order given."""
     gate, slots = HostGate(), threading.BoundedSemaphore(base.concurrency)
     with ThreadPoolExecutor(max(1, min(base.concurrency, len(source_ids))), thread_name_prefix="source") as pool:
-        futures = [pool.submit(crawl_source, kb, sid, base, gate, slots, progress) for sid in source_ids]
+        futures = [pool.submit(crawl_source, kb, sid, base, gate, slots, progress, actor) for sid in source_ids]
         return [future.result() for future in futures]

@@ -13,6 +13,7 @@ FORBIDDEN = {
     "index": {"crawler", "webui"},
     "webui": {"crawler"},
 }
+COMPOSITION_ROOT = Path("kb", "cli.py")
 
 
 def imported_packages(path: Path) -> set[str]:
@@ -31,8 +32,8 @@ def violations() -> list[str]:
     for package in PACKAGES:
         for path in (ROOT / package).rglob("*.py"):
             relative = path.relative_to(ROOT)
-            if relative.parts[:2] == ("kb", "cli"):
-                continue  # the one composition root may import everything
+            if relative == COMPOSITION_ROOT:
+                continue  # the one composition root may import everything (inside functions)
             for bad in imported_packages(path) & FORBIDDEN[package]:
                 found.append(f"{relative} imports {bad}")
     return found
@@ -46,3 +47,20 @@ def test_the_rule_checker_catches_a_forbidden_import(tmp_path):
     module = tmp_path / "bad.py"
     module.write_text("import index.query\nfrom webui import create_app\n", encoding="utf-8")
     assert imported_packages(module) >= {"index", "webui"}
+
+
+def test_the_composition_root_imports_the_other_packages_only_inside_functions():
+    tree = ast.parse((ROOT / COMPOSITION_ROOT).read_text(encoding="utf-8"))
+    top_level = set()
+    for node in tree.body:
+        if isinstance(node, ast.Import):
+            top_level.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            top_level.add(node.module.split(".")[0])
+    assert top_level & {"crawler", "index", "webui"} == set()
+    assert imported_packages(ROOT / COMPOSITION_ROOT) >= {"crawler", "index", "webui"}  # it does wire them
+
+
+def test_the_command_modules_reach_the_other_packages_only_through_the_composition_root():
+    for path in (ROOT / "kb" / "commands").rglob("*.py"):
+        assert imported_packages(path) & {"crawler", "index", "webui"} == set(), path

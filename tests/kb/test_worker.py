@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from crawler.settings import CrawlSettings
-from kb.cli.worker import run_due_sources
+from kb.commands.worker import run_due_sources
 from kb.models import AuditEvent, Source
 from kb.source_queue import register_source, source_json
 
@@ -38,6 +38,7 @@ def test_a_redirect_to_loopback_is_refused_and_never_requested(kb, monkeypatch):
 
     import crawler.addresses
     import crawler.fetch
+    import crawler.schedule
 
     requested = []
 
@@ -66,6 +67,7 @@ def test_a_redirect_to_loopback_is_refused_and_never_requested(kb, monkeypatch):
 
     monkeypatch.setattr(crawler.fetch, "check_url_allowed", public_seed_host)
     monkeypatch.setattr(crawler.addresses, "check_url_allowed", public_seed_host)
+    monkeypatch.setattr(crawler.schedule, "check_url_allowed", public_seed_host)
     try:
         with kb.session() as session:
             source_id = register_source(session, f"http://127.0.0.1:{server.server_port}/start", "R", "ana",
@@ -86,7 +88,7 @@ def test_the_worker_indexes_cases_changed_in_the_web_ui_so_they_are_searchable(k
     from index.query import SearchRequest, search
     from kb.accounts import Actor
     from kb.cases import create_case, delete_case
-    from kb.cli.worker import index_changed_cases
+    from kb.commands.worker import index_changed_cases
 
     curator = Actor("carl", "curator")
     with kb.session() as session:
@@ -102,7 +104,7 @@ def test_the_worker_indexes_cases_changed_in_the_web_ui_so_they_are_searchable(k
 
 
 def test_a_source_left_crawling_by_a_dead_worker_is_queued_again(kb):
-    from kb.cli.worker import requeue_interrupted
+    from kb.commands.worker import requeue_interrupted
 
     with kb.session() as session:
         source = register_source(session, "https://www.example.org/", "Ex", "ana")

@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from kb.cli import UserError, _emit, _open, cli
+from kb.cli import UserError, check_source_seeds, cli, crawl_settings, emit, open_data
 from kb.errors import InputError
 
 
@@ -30,13 +30,13 @@ def add(ctx, url, name, include, exclude, max_pages, max_depth, recrawl_days, as
     """Register URL as a source; it is due for crawling at once."""
     from kb.sources.registry import add_source, source_to_json
 
-    kb = _open(ctx)
+    kb = open_data(ctx)
     try:
         with kb.session() as session:
             data = source_to_json(add_source(session, url, name, include, exclude, max_pages, recrawl_days, max_depth))
     except InputError as exc:
         raise UserError(str(exc)) from None
-    _emit(data, as_json, lambda d: click.echo(f"added source {d['id']} ({d['name']}): {', '.join(d['seeds'])}"))
+    emit(data, as_json, lambda d: click.echo(f"added source {d['id']} ({d['name']}): {', '.join(d['seeds'])}"))
 
 
 def _print_sources(items: list[dict]) -> None:
@@ -57,10 +57,10 @@ def list_(ctx, as_json):
     """List the sources with their status, schedule and pages stored."""
     from kb.sources.registry import list_sources, source_to_json
 
-    kb = _open(ctx)
+    kb = open_data(ctx)
     with kb.session() as session:
         items = [source_to_json(s) for s in list_sources(session)]
-    _emit(items, as_json, _print_sources)
+    emit(items, as_json, _print_sources)
 
 
 @source.command(name="import-catalogue")
@@ -79,7 +79,7 @@ def import_catalogue(ctx, only, path, as_json):
     from kb.sources.catalogue import load_catalogue, select_entries
     from kb.sources.registry import import_catalogue as run_import
 
-    kb = _open(ctx)
+    kb = open_data(ctx)
     try:
         entries = select_entries(load_catalogue(path), list(only))
         with kb.session() as session:
@@ -95,7 +95,7 @@ def import_catalogue(ctx, only, path, as_json):
         for key, problems in data["rejected"].items():
             click.echo(f"  rejected {key}: {'; '.join(problems)}")
 
-    _emit(report, as_json, render)
+    emit(report, as_json, render)
 
 
 @source.command()
@@ -109,11 +109,9 @@ def check(ctx, source_id, allow_private_hosts, as_json):
     Exits 2 with one line when no host resolves at all (no network), 1 when
     some seed is unreachable.
     """
-    from crawler.check import all_offline, check_seeds
-    from kb.cli.crawling import crawl_settings
     from kb.sources.registry import list_sources
 
-    kb = _open(ctx)
+    kb = open_data(ctx)
     try:
         with kb.session() as session:
             seeds = [(s.id, s.name, url) for s in list_sources(session, source_id) for url in (s.seeds or [])]
@@ -121,10 +119,10 @@ def check(ctx, source_id, allow_private_hosts, as_json):
         raise UserError(str(exc)) from None
     if not seeds:
         raise UserError("no sources to check (add one with `kb source add URL`)")
-    checks = check_seeds(crawl_settings(kb.settings, None, None, None, allow_private_hosts), seeds)
-    if all_offline(checks):
+    checks, offline = check_source_seeds(crawl_settings(kb.settings, allow_private=allow_private_hosts), seeds)
+    if offline:
         raise UserError(f"no network: none of the {len(checks)} seed hosts resolves (DNS fails for all)")
-    _emit([c.to_json() for c in checks], as_json, _print_checks)
+    emit([c.to_json() for c in checks], as_json, _print_checks)
     if not all(c.reachable for c in checks):
         sys.exit(1)
 

@@ -6,20 +6,7 @@ import sys
 
 import click
 
-from kb.cli import Failure, _open, cli
-
-
-def serve_app(kb, host: str, port: int) -> None:
-    import waitress
-
-    from webui import create_app
-
-    app = create_app(kb.settings)
-    click.echo(f"Casebook is serving on http://{host}:{port}/  (Ctrl+C to stop)")
-    try:
-        waitress.serve(app, host=host, port=port, threads=8, ident="Casebook", _quiet=True)
-    except OSError as exc:
-        raise Failure(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+from kb.cli import build_index, cli, crawl_settings, open_data, serve_app
 
 
 @cli.command()
@@ -29,9 +16,9 @@ def serve_app(kb, host: str, port: int) -> None:
 @click.pass_context
 def serve(ctx, host: str, port: int, with_worker: bool):
     """Serve the web UI and JSON API (waitress, not a debug server)."""
-    kb = _open(ctx)
+    kb = open_data(ctx)
     if with_worker:
-        from kb.cli.worker import start_worker_thread
+        from kb.commands.worker import start_worker_thread
 
         start_worker_thread(kb)
     serve_app(kb, host, port)
@@ -46,11 +33,10 @@ def serve(ctx, host: str, port: int, with_worker: bool):
 @click.pass_context
 def demo(ctx, host: str, port: int, site_port: int, no_serve: bool):
     """Crawl the bundled demo site on 127.0.0.1, index it and serve the UI."""
-    from index.build import build_index
-    from kb.cli.crawling import crawl_settings, print_summary, run_crawl
+    from kb.commands.crawling import print_summary, run_crawl
     from kb.demo.server import start_site_server
 
-    kb = _open(ctx)
+    kb = open_data(ctx)
     try:
         server, site_url = start_site_server("127.0.0.1", site_port)
     except OSError:
@@ -61,7 +47,7 @@ def demo(ctx, host: str, port: int, site_port: int, no_serve: bool):
     server.shutdown()
     server.server_close()
     print_summary(result.summary)
-    count = build_index(kb, kb.settings.index_dir)
+    count = build_index(kb)
     click.echo(f"Indexed {count} documents into {kb.settings.index_dir}")
     if not no_serve:
         click.echo(f"\n  Open http://{host}:{port}/ in your browser.\n")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from kb.cli import UserError, _emit, _open, cli
+from kb.cli import UserError, cli, emit, open_data
 
 
 @cli.command(name="audit")
@@ -18,7 +18,7 @@ def audit_command(ctx, entity, entity_id, limit, as_json):
     """Show who changed what and when, newest first."""
     from kb import audit
 
-    kb = _open(ctx, create=False)
+    kb = open_data(ctx, create=False)
     with kb.session() as session:
         events = [audit.event_json(e) for e in audit.history(session, entity, entity_id, limit)]
 
@@ -26,7 +26,7 @@ def audit_command(ctx, entity, entity_id, limit, as_json):
         for row in rows:
             click.echo(f"{row['at']}  {row['actor'] or '-':<16} {row['action']:<14} {row['entity']} {row['entity_id']}")
 
-    _emit(events, as_json, render)
+    emit(events, as_json, render)
 
 
 @cli.command(name="restore-collection")
@@ -37,7 +37,7 @@ def restore_collection_command(ctx, collection_id: int, actor: str):
     """Restore a deleted collection exactly as it was, from the audit trail."""
     from kb.collections import CollectionError, restore_collection
 
-    kb = _open(ctx, create=False)
+    kb = open_data(ctx, create=False)
     try:
         with kb.session() as session:
             restored = restore_collection(session, collection_id, actor)

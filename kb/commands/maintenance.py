@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from kb.cli import Failure, UserError, _emit, _open, cli
+from kb.cli import Failure, UserError, cli, copy_index, emit, index_problems, open_data
 from kb.errors import InputError, StorageError
 
 
@@ -40,26 +40,18 @@ def check(ctx, as_json: bool):
 
     Exits 1 when a problem is found; `kb index --rebuild` repairs the index.
     """
-    from index.build import check_index
-    from index.errors import SearchError
     from kb.backup import integrity_problems
 
-    kb = _open(ctx, create=False)
+    kb = open_data(ctx, create=False)
     report = {"database": integrity_problems(kb.settings.db_path), "frontier": frontier_problems(kb)}
-    try:
-        index = check_index(kb, kb.settings.index_dir)
-        report["index"] = [f"{len(index['missing_from_index'])} documents missing from the index"] * bool(
-            index["missing_from_index"]) + [f"{len(index['not_in_kb'])} index entries not in the kb"] * bool(
-            index["not_in_kb"])
-    except SearchError as exc:
-        report["index"] = [str(exc)]
+    report["index"] = index_problems(kb)
     report["ok"] = not any(report[k] for k in ("database", "frontier", "index"))
 
     def render(r):
         for part in ("database", "index", "frontier"):
             click.echo(f"{part:<9} " + ("ok" if not r[part] else "; ".join(r[part])))
 
-    _emit(report, as_json, render)
+    emit(report, as_json, render)
     if not report["ok"]:
         sys.exit(1)
 
@@ -70,19 +62,20 @@ def check(ctx, as_json: bool):
 @click.pass_context
 def backup(ctx, target: Path, force: bool):
     """Back up the data folder (database, index, settings) into TARGET, while in use."""
-    from index.backup import copy_index
-    from index.errors import SearchError
     from kb.backup import backup_database, copy_config, prepare_target
 
-    kb = _open(ctx, create=False)
+    kb = open_data(ctx, create=False)
     try:
         prepare_target(target, force)
         backup_database(kb.settings.db_path, target / "kb.sqlite3")
         copy_config(kb.settings.data_dir, target)
-        copy_index(kb.settings.index_dir, target / "index")
     except InputError as exc:
         raise UserError(str(exc)) from None
-    except (StorageError, SearchError, OSError) as exc:
+    except (StorageError, OSError) as exc:
+        raise Failure(f"backup failed: {exc}") from None
+    try:
+        copy_index(kb, target / "index")
+    except OSError as exc:
         raise Failure(f"backup failed: {exc}") from None
     click.echo(f"backed up {kb.settings.data_dir} to {target}")
 
@@ -109,5 +102,5 @@ def restore(ctx, source: Path, force: bool):
     copy_config(source, target)
     if (source / "index").is_dir():
         shutil.copytree(source / "index", target / "index")
-    _open(ctx, create=False).close()  # applies any newer migrations
+    open_data(ctx, create=False).close()  # applies any newer migrations
     click.echo(f"restored {source} into {target}")

@@ -6,47 +6,34 @@ import sys
 
 import click
 
-from kb.cli import Failure, UserError, _emit, _open, _settings, cli
+from kb.cli import (UserError, build_index, check_index, cli, emit, facet_names, index_needs_build, open_data, search,
+                    settings_of)
 
 
-@cli.command()
+@cli.command(name="index")
 @click.option("--rebuild", is_flag=True, help="Rebuild from scratch into a new folder and swap it in atomically.")
 @click.option("--check", is_flag=True, help="Report documents missing from the index and vice versa.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.pass_context
-def index(ctx, rebuild: bool, check: bool, as_json: bool):
+def index_command(ctx, rebuild: bool, check: bool, as_json: bool):
     """Build the search index from the knowledge base.
 
     Without flags, builds it when missing and otherwise brings it up to date.
     """
-    from index.build import build_index, check_index
-    from index.errors import IndexMissing, SearchError
-    from index.location import current_generation, is_outdated
-
-    kb = _open(ctx)
-    index_dir = kb.settings.index_dir
-    try:
-        if check:
-            report = check_index(kb, index_dir)
-            _emit(report, as_json, lambda r: click.echo(
-                f"{r['documents']} documents, {r['indexed']} indexed; missing from index: "
-                f"{len(r['missing_from_index'])}; not in kb: {len(r['not_in_kb'])}"))
-            if report["missing_from_index"] or report["not_in_kb"]:
-                sys.exit(1)
-            return
-        generation = current_generation(index_dir)
-        if rebuild or generation is None or is_outdated(generation) or check_index(kb, index_dir)["missing_from_index"]:
-            count = _build(kb, index_dir, build_index, as_json)
-        else:
-            count = check_index(kb, index_dir)["indexed"]
-    except IndexMissing as exc:
-        raise UserError(str(exc)) from None
-    except SearchError as exc:
-        raise Failure(str(exc)) from None
-    _emit({"indexed": count}, as_json, lambda r: click.echo(f"indexed {r['indexed']} documents"))
+    kb = open_data(ctx)
+    if check:
+        report = check_index(kb)
+        emit(report, as_json, lambda r: click.echo(
+            f"{r['documents']} documents, {r['indexed']} indexed; missing from index: "
+            f"{len(r['missing_from_index'])}; not in kb: {len(r['not_in_kb'])}"))
+        if report["missing_from_index"] or report["not_in_kb"]:
+            sys.exit(1)
+        return
+    count = _build(kb, as_json) if rebuild or index_needs_build(kb) else check_index(kb)["indexed"]
+    emit({"indexed": count}, as_json, lambda r: click.echo(f"indexed {r['indexed']} documents"))
 
 
-def _build(kb, index_dir, build_index, as_json):
+def _build(kb, as_json):
     from sqlalchemy import func, select
 
     from kb.models import Document
@@ -55,17 +42,16 @@ def _build(kb, index_dir, build_index, as_json):
         total = session.scalar(select(func.count()).select_from(Document))
     with click.progressbar(length=total, label="Indexing", file=sys.stderr,
                            hidden=as_json or not sys.stderr.isatty()) as bar:
-        return build_index(kb, index_dir, progress=bar.update)
+        return build_index(kb, progress=bar.update)
 
 
 def parse_filters(pairs) -> dict[str, list[str]]:
-    from index.schema import FACETS
-
+    facets = facet_names()
     filters: dict[str, list[str]] = {}
     for pair in pairs:
         name, sep, value = pair.partition("=")
-        if not sep or not value or name not in FACETS:
-            raise UserError(f"--filter {pair!r}: use FIELD=VALUE with FIELD one of {', '.join(FACETS)}")
+        if not sep or not value or name not in facets:
+            raise UserError(f"--filter {pair!r}: use FIELD=VALUE with FIELD one of {', '.join(facets)}")
         filters.setdefault(name, []).append(value)
     return filters
 
@@ -87,7 +73,7 @@ def print_results(data: dict) -> None:
             click.echo(f"\n{name}: " + ", ".join(f"{k} ({v})" for k, v in list(counts.items())[:10]))
 
 
-@cli.command()
+@cli.command(name="search")
 @click.argument("query")
 @click.option("--filter", "filters", multiple=True, metavar="FIELD=VALUE",
               help="Keep results with this facet value (repeat; OR within a field, AND across fields).")
@@ -96,20 +82,10 @@ def print_results(data: dict) -> None:
 @click.option("--sort", type=click.Choice(["relevance", "date"]), default="relevance", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON (as GET /api/search).")
 @click.pass_context
-def search(ctx, query, filters, limit, page, sort, as_json):
+def search_command(ctx, query, filters, limit, page, sort, as_json):
     """Search the index in every language at once; facet counts included."""
-    from index.errors import IndexMissing, SearchError
-    from index.query import SearchRequest
-    from index.query import search as run
-
-    settings = _settings(ctx)  # searching needs the index only: it works on a full or read-only disk too
+    settings = settings_of(ctx)  # searching needs the index only: it works on a full or read-only disk too
     if not settings.data_dir.is_dir():
         raise UserError(f"no knowledge base at {settings.data_dir} (run `kb crawl` or `kb import` first)")
-    request = SearchRequest(q=query, filters=parse_filters(filters), page=page, per_page=limit, sort=sort)
-    try:
-        response = run(settings.index_dir, request)
-    except IndexMissing as exc:
-        raise UserError(str(exc)) from None
-    except SearchError as exc:
-        raise Failure(str(exc)) from None
-    _emit(response.to_json(), as_json, print_results)
+    response = search(settings, query, parse_filters(filters), page=page, per_page=limit, sort=sort)
+    emit(response, as_json, print_results)

@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from kb.cli import UserError, _emit, _open, cli
+from kb.cli import UserError, cli, emit, open_data
 
 
 @cli.group()
@@ -28,7 +28,7 @@ def user_add(ctx, name: str, role: str, password_stdin: bool):
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    kb = _open(ctx)
+    kb = open_data(ctx)
     try:
         with kb.session() as session:
             create_user(session, name, role, password)
@@ -44,7 +44,7 @@ def user_token(ctx, name: str):
     """Print a new API token for NAME (use as `Authorization: Bearer TOKEN`)."""
     from kb.accounts import create_token, find_user
 
-    kb = _open(ctx)
+    kb = open_data(ctx)
     with kb.session() as session:
         account = find_user(session, name)
         if account is None:
@@ -62,7 +62,7 @@ def user_list(ctx, as_json: bool):
     """List users with their role, state and number of tokens."""
     from kb.accounts import list_users
 
-    kb = _open(ctx)
+    kb = open_data(ctx)
     with kb.session() as session:
         users = list_users(session)
 
@@ -71,7 +71,7 @@ def user_list(ctx, as_json: bool):
             state = "disabled" if row["disabled"] else "active"
             click.echo(f"{row['name']:<24} {row['role']:<11} {state:<9} tokens={row['tokens']}")
 
-    _emit(users, as_json, render)
+    emit(users, as_json, render)
 
 
 @user.command(name="disable")
@@ -81,7 +81,7 @@ def user_disable(ctx, name: str):
     """Disable NAME: ends their sessions and revokes their API tokens."""
     from kb.accounts import AccountError, disable_user
 
-    kb = _open(ctx)
+    kb = open_data(ctx)
     try:
         with kb.session() as session:
             disable_user(session, name)
@@ -126,7 +126,7 @@ def user_password(ctx, name: str, password_stdin: bool):
 def _change(ctx, operation: str, *args) -> None:
     from kb import accounts
 
-    kb = _open(ctx)
+    kb = open_data(ctx)
     try:
         with kb.session() as session:
             getattr(accounts, operation)(session, *args)

@@ -13,75 +13,21 @@ import time
 
 import click
 
-from kb.cli import _open, _update_index, cli
-
-
-def _crawl_one(kb, source_id: int, base_cfg) -> tuple[list[int], str | None]:
-    """Crawl one source; (document ids stored, error or None)."""
-    import dataclasses
-
-    from crawler.addresses import check_url_allowed
-    from crawler.crawl import Crawler
-    from crawler.errors import CrawlError, SkipError
-    from crawler.urls import Scope
-    from kb import audit
-    from kb.models import Source
-    from kb.sources.registry import mark_crawling
-
-    with kb.session() as session:
-        source = session.get(Source, source_id)
-        before = audit.snapshot(source)
-        mark_crawling(source)
-        session.flush()
-        audit.record(session, "worker", "crawl_start", "source", source.id, before, audit.snapshot(source))
-        seeds, scope = list(source.seeds), Scope.of_seeds(source.seeds, source.include, source.exclude, source.hosts)
-        cfg = dataclasses.replace(base_cfg, max_pages=source.max_pages or base_cfg.max_pages,
-                                  max_depth=source.max_depth if source.max_depth is not None else base_cfg.max_depth)
-    for seed in seeds:
-        try:
-            check_url_allowed(seed, cfg.allow_private_hosts)
-        except SkipError as exc:
-            return [], f"refused {seed}: {exc.detail or exc.reason}"
-    try:
-        result = Crawler(kb, cfg).run(seeds, scope=scope, source_id=source_id)
-    except CrawlError as exc:
-        return [], f"crawl failed: {exc}"
-    except Exception as exc:  # a crawler bug must not leave the source "crawling" for ever
-        return [], f"crawl failed: unexpected {type(exc).__name__}: {exc}"
-    summary = result.summary
-    if not summary.get("stored") and not result.document_ids and summary.get("skipped"):
-        reasons = ", ".join(f"{reason} ({count})" for reason, count in summary["skipped"].items())
-        return [], f"no page stored: {reasons}"
-    return result.document_ids, None
-
-
-def _finish(kb, source_id: int, error: str | None) -> None:
-    from kb import audit
-    from kb.models import Source
-    from kb.sources.registry import record_crawl
-
-    with kb.session() as session:
-        source = session.get(Source, source_id)
-        before = audit.snapshot(source)
-        record_crawl(session, source, error)
-        session.flush()
-        audit.record(session, "worker", "crawl_failed" if error else "crawl_done", "source", source.id, before,
-                     audit.snapshot(source))
+from kb.cli import cli, crawl_settings, crawl_sources, open_data, update_index
 
 
 def run_due_sources(kb, cfg, limit: int | None = None, echo=click.echo) -> int:
-    """Crawl every queued or due source (at most ``limit``); returns how many were crawled."""
+    """Crawl every queued or due source (at most ``limit``), one after another; returns how many."""
     from kb.sources.registry import due_sources
 
     with kb.session() as session:
         due = [s.id for s in due_sources(session) if s.status != "crawling"]
     for source_id in due[:limit]:
         echo(f"crawling source {source_id}")
-        document_ids, error = _crawl_one(kb, source_id, cfg)
-        _finish(kb, source_id, error)
-        if document_ids:
-            _update_index(kb, document_ids)
-        echo(f"source {source_id}: {error or f'{len(document_ids)} pages stored'}")
+        outcome, = crawl_sources(kb, [source_id], cfg, actor="worker")
+        if outcome.document_ids:
+            update_index(kb, outcome.document_ids)
+        echo(f"source {source_id}: {outcome.error or f'{len(outcome.document_ids)} pages stored'}")
     return len(due[:limit])
 
 
@@ -98,7 +44,7 @@ def index_changed_cases(kb, since):
         ids = list(session.scalars(query))
         mark = session.scalar(select(func.max(Document.updated_at)).where(Document.origin == "case"))
     if ids:
-        _update_index(kb, ids)
+        update_index(kb, ids)
     return mark or since
 
 
@@ -141,9 +87,7 @@ def worker_loop(kb, cfg, interval: float, limit: int | None = None, once: bool =
 
 def start_worker_thread(kb, interval: float = 30.0) -> threading.Thread:
     """`kb serve --with-worker`: the worker loop in a daemon thread beside the web server."""
-    from kb.cli.crawling import crawl_settings
-
-    cfg = crawl_settings(kb.settings, None, None, None, False)
+    cfg = crawl_settings(kb.settings)
 
     def run():
         try:
@@ -170,8 +114,6 @@ def worker(ctx, once: bool, interval: float, limit: int | None, allow_private_ho
     data of events past the retention period. Runs until interrupted
     (Ctrl+C), or one round with --once.
     """
-    from kb.cli.crawling import crawl_settings
-
-    kb = _open(ctx)
-    cfg = crawl_settings(kb.settings, None, None, None, allow_private_hosts)
+    kb = open_data(ctx)
+    cfg = crawl_settings(kb.settings, allow_private=allow_private_hosts)
     worker_loop(kb, cfg, interval, limit, once)

@@ -6,7 +6,7 @@ import json
 
 import click
 
-from kb.cli import UserError, _emit, _open, _update_index, cli
+from kb.cli import UserError, cli, emit, open_data, update_index
 from kb.errors import InputError
 
 
@@ -34,7 +34,7 @@ def person_add(ctx, name, organisation, kind, role_title, country, languages, ex
 
     if any(not link.startswith(("https://", "http://")) for link in links):
         raise UserError("--link must be an http(s) URL")
-    with _open(ctx).session() as db:
+    with open_data(ctx).session() as db:
         org = None
         if organisation:
             org = db.query(Organisation).filter_by(name=organisation).first() or Organisation(name=organisation,
@@ -47,7 +47,7 @@ def person_add(ctx, name, organisation, kind, role_title, country, languages, ex
         db.add(new)
         db.flush()
         person_id = new.id
-    _emit({"id": person_id}, as_json, lambda d: click.echo(f"added person {d['id']}"))
+    emit({"id": person_id}, as_json, lambda d: click.echo(f"added person {d['id']}"))
 
 
 @cli.group()
@@ -69,14 +69,14 @@ def org_add(ctx, name, kind, country, website, description):
 
     if website and not website.startswith(("https://", "http://")):
         raise UserError("--website must be an http(s) URL")
-    kb = _open(ctx)
+    kb = open_data(ctx)
     with kb.session() as db:
         organisation = Organisation(name=name, kind=kind, country=(country or "").upper() or None, website=website,
                                     description=description)
         db.add(organisation)
         db.flush()
         organisation_id, document_id = organisation.id, publish_organisation(db, organisation)
-    _update_index(kb, [document_id])
+    update_index(kb, [document_id])
     click.echo(f"added organisation {organisation_id}")
 
 
@@ -89,7 +89,7 @@ def person_consent(ctx, person_id, actor, purpose):
     """Record a person's consent to publish their profile."""
     from kb.people import Person, record_consent
 
-    kb = _open(ctx)
+    kb = open_data(ctx)
     with kb.session() as db:
         target = db.get(Person, person_id)
         if target is None:
@@ -98,7 +98,7 @@ def person_consent(ctx, person_id, actor, purpose):
             document_id = record_consent(db, target, actor, purpose)
         except InputError as exc:
             raise UserError(str(exc)) from None
-    _update_index(kb, [document_id])
+    update_index(kb, [document_id])
     click.echo(f"consent recorded; profile {person_id} is public")
 
 
@@ -109,7 +109,7 @@ def person_export(ctx, person_id):
     """Print everything held about a person as JSON (right of access)."""
     from kb.people import export_person
 
-    with _open(ctx).session() as db:
+    with open_data(ctx).session() as db:
         try:
             data = export_person(db, person_id)
         except InputError as exc:
@@ -126,7 +126,7 @@ def person_erase(ctx, person_id, actor):
     from kb.models import Document
     from kb.people import erase_person, profile_url
 
-    kb = _open(ctx)
+    kb = open_data(ctx)
     with kb.session() as db:
         entry = db.query(Document.id).filter_by(url=profile_url(person_id)).scalar()
         try:
@@ -134,7 +134,7 @@ def person_erase(ctx, person_id, actor):
         except InputError as exc:
             raise UserError(str(exc)) from None
     if entry is not None:
-        _update_index(kb, [entry])
+        update_index(kb, [entry])
     click.echo(f"erased person {person_id}; {removed} links removed")
 
 
@@ -151,6 +151,6 @@ def event_purge(ctx, days):
     """Delete participant data of past events (also run by `kb worker`)."""
     from kb.events import purge_participants
 
-    with _open(ctx).session() as db:
+    with open_data(ctx).session() as db:
         count = purge_participants(db, days)
     click.echo(f"deleted {count} registrations of events that ended more than {days} days ago")

@@ -6,18 +6,8 @@ import sys
 
 import click
 
-from kb.cli import Failure, UserError, _emit, _open, _update_index, cli
-
-
-def crawl_settings(settings, max_pages, max_depth, delay, allow_private, concurrency=None):
-    from crawler.settings import CrawlSettings
-
-    return CrawlSettings(
-        user_agent=settings.user_agent, delay=settings.crawl_delay if delay is None else delay,
-        max_pages=max_pages or settings.max_pages, max_depth=settings.max_depth if max_depth is None else max_depth,
-        max_bytes=settings.max_bytes, read_timeout=settings.timeout,
-        allow_private_hosts=allow_private or settings.allow_private_hosts, languages=settings.languages,
-        **({"concurrency": concurrency} if concurrency else {}))
+from kb.cli import (UserError, check_seeds, cli, crawl, crawl_outcomes, crawl_settings, crawl_sources, emit,
+                    open_data, update_index)
 
 
 def print_summary(summary: dict) -> None:
@@ -30,23 +20,17 @@ def print_summary(summary: dict) -> None:
 
 
 def run_crawl(kb, seeds, crawl_cfg, show_progress: bool, source_id=None):
-    """Crawl ``seeds``; returns the CrawlResult. Shared by `kb crawl` and `kb demo`."""
-    from crawler.crawl import Crawler
-    from crawler.errors import CrawlError
-
+    """Crawl ``seeds`` under a progress bar of stored pages. Shared by `kb crawl` and `kb demo`."""
     with click.progressbar(length=crawl_cfg.max_pages, label="Crawling", file=sys.stderr,
                            show_pos=True, hidden=not show_progress) as bar:
         def progress(_url, outcome):
             if outcome == "stored":
                 bar.update(1)
 
-        try:
-            return Crawler(kb, crawl_cfg, progress=progress).run(seeds, source_id=source_id)
-        except CrawlError as exc:
-            raise Failure(f"crawl failed: {exc}") from None
+        return crawl(kb, seeds, crawl_cfg, progress, source_id)
 
 
-@cli.command()
+@cli.command(name="crawl")
 @click.argument("urls", nargs=-1)
 @click.option("--due", is_flag=True, help="Crawl the registered sources that are due (the default without URLS).")
 @click.option("--source", "source_id", type=int, default=None, help="Crawl this registered source now.")
@@ -60,7 +44,8 @@ def run_crawl(kb, seeds, crawl_cfg, show_progress: bool, source_id=None):
 @click.option("--no-index", is_flag=True, help="Store pages without updating the search index.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object.")
 @click.pass_context
-def crawl(ctx, urls, due, source_id, max_pages, max_depth, delay, concurrency, allow_private_hosts, no_index, as_json):
+def crawl_command(ctx, urls, due, source_id, max_pages, max_depth, delay, concurrency, allow_private_hosts, no_index,
+                  as_json):
     """Crawl URLS and the in-scope pages they link to (same host by default),
     or, without URLS, the registered sources that are due (see `kb source`).
 
@@ -70,34 +55,22 @@ def crawl(ctx, urls, due, source_id, max_pages, max_depth, delay, concurrency, a
     the same URLs. Ends with a summary of fetched, stored and skipped pages by
     reason; `kb crawl-report` lists the outcome of every URL.
     """
-    kb = _open(ctx)
+    kb = open_data(ctx)
     cfg = crawl_settings(kb.settings, max_pages, max_depth, delay, allow_private_hosts, concurrency)
     if urls and (due or source_id is not None):
         raise UserError("give URLs, or --due / --source, not both")
     if not urls:
         _crawl_sources(kb, cfg, source_id, no_index, as_json)
         return
-    _check_seeds(urls, cfg)
+    check_seeds(urls, cfg.allow_private_hosts)
     result = run_crawl(kb, list(urls), cfg, show_progress=not as_json and sys.stderr.isatty())
     if not no_index:
-        _update_index(kb, result.document_ids)
-    _emit(result.summary, as_json, print_summary)
-
-
-def _check_seeds(urls, cfg) -> None:
-    from crawler.addresses import check_url_allowed
-    from crawler.errors import SkipError
-
-    for url in urls:
-        try:
-            check_url_allowed(url, cfg.allow_private_hosts)
-        except SkipError as exc:
-            raise UserError(f"{url}: {exc.detail or exc.reason}") from None
+        update_index(kb, result.document_ids)
+    emit(result.summary, as_json, print_summary)
 
 
 def _crawl_sources(kb, cfg, source_id, no_index, as_json) -> None:
     """Crawl the due sources (or one); exit 1 when every source crawled failed."""
-    from crawler.schedule import crawl_sources
     from kb.errors import InputError
     from kb.sources.registry import due_sources
 
@@ -108,12 +81,12 @@ def _crawl_sources(kb, cfg, source_id, no_index, as_json) -> None:
     except InputError as exc:
         raise UserError(str(exc)) from None
     if not ids:
-        _emit({"sources": []}, as_json, lambda _d: click.echo("no source is due (see `kb source list`)"))
+        emit({"sources": []}, as_json, lambda _d: click.echo("no source is due (see `kb source list`)"))
         return
     outcomes = _with_progress(lambda progress: crawl_sources(kb, ids, cfg, progress), most, not as_json)
     if not no_index:
-        _update_index(kb, [i for outcome in outcomes for i in outcome.document_ids])
-    _emit({"sources": [o.to_json() for o in outcomes]}, as_json, _print_source_outcomes)
+        update_index(kb, [i for outcome in outcomes for i in outcome.document_ids])
+    emit({"sources": [o.to_json() for o in outcomes]}, as_json, _print_source_outcomes)
     if all(o.error for o in outcomes):
         sys.exit(1)
 
@@ -148,11 +121,8 @@ def _print_source_outcomes(data: dict) -> None:
 @click.pass_context
 def crawl_report(ctx, source_id, reason, as_json):
     """The latest outcome of every URL crawled: stored, or why not."""
-    from crawler.report import count_outcomes, latest_outcomes
-
-    kb = _open(ctx, create=False)
-    report = latest_outcomes(kb, source_id, reason)
-    _emit({"counts": count_outcomes(report), "urls": report}, as_json, _print_report)
+    kb = open_data(ctx, create=False)
+    emit(crawl_outcomes(kb, source_id, reason), as_json, _print_report)
 
 
 def _print_report(data: dict) -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from kb.cli import UserError, _emit, _open, _update_index, cli
+from kb.cli import UserError, cli, emit, open_data, update_index
 
 
 @cli.group(name="case")
@@ -33,7 +33,7 @@ def case_import(ctx, file: Path, fmt: str, validated: bool, actor_name: str, no_
     from kb.case_import import import_cases
     from kb.errors import InputError
 
-    kb = _open(ctx)
+    kb = open_data(ctx)
     actor = Actor(actor_name, "curator" if validated else "researcher")
     try:
         with kb.session() as session:
@@ -41,11 +41,11 @@ def case_import(ctx, file: Path, fmt: str, validated: bool, actor_name: str, no_
     except InputError as exc:
         raise UserError(str(exc)) from None
     if not no_index and report.document_ids:
-        _update_index(kb, report.document_ids)
+        update_index(kb, report.document_ids)
 
     def render(data):
         click.echo(f"stored {data['stored']}, updated {data['updated']}, rejected {len(data['rejected'])}")
         for item in data["rejected"]:
             click.echo(f"  row {item['row']}: {item['reason']}")
 
-    _emit(report.to_json(), as_json, render)
+    emit(report.to_json(), as_json, render)

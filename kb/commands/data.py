@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from kb.cli import UserError, _emit, _open, _update_index, cli
+from kb.cli import UserError, cli, emit, open_data, update_index
 from kb.errors import InputError
 
 
@@ -25,21 +25,21 @@ def import_(ctx, file: Path, no_index: bool, as_json: bool):
     """
     from kb.formats import import_documents
 
-    kb = _open(ctx)
+    kb = open_data(ctx)
     try:
         with kb.session() as session:
             report = import_documents(session, file)
     except InputError as exc:
         raise UserError(str(exc)) from None
     if not no_index:
-        _update_index(kb, report.document_ids)
+        update_index(kb, report.document_ids)
 
     def render(data):
         click.echo(f"stored {data['stored']}, updated {data['updated']}, rejected {len(data['rejected'])}")
         for item in data["rejected"]:
             click.echo(f"  row {item['row']}: {item['reason']}")
 
-    _emit(report.to_json(), as_json, render)
+    emit(report.to_json(), as_json, render)
 
 
 @cli.command()
@@ -52,7 +52,7 @@ def export(ctx, fmt: str, output: Path | None):
     """Export every document with its provenance and facet fields."""
     from kb.formats import export_documents
 
-    kb = _open(ctx, create=False)
+    kb = open_data(ctx, create=False)
     out = open(output, "w", encoding="utf-8", newline="") if output else sys.stdout
     try:
         with kb.session() as session:

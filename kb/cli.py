@@ -1,0 +1,278 @@
+"""The `kb` command: the one composition root of Casebook.
+
+This module is the only one that imports crawler, index and webui, always
+inside a function, so that ``kb`` itself never depends on them. It holds the
+command group, the error contract and the wiring functions below; the command
+modules in ``kb/commands/`` parse options, call these functions or kb, and
+print. Exit codes: 0 success, 2 bad usage or input (one line on stderr), 1
+other failure.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+
+from kb import __version__
+from kb.errors import InputError, KbError, StorageError
+from kb.settings import load_settings
+
+
+class UserError(click.ClickException):
+    """An error the user can fix: one line on stderr, exit code 2."""
+
+    exit_code = 2
+
+
+class Failure(click.ClickException):
+    """Something failed that is not the user's input: one line on stderr, exit code 1."""
+
+    exit_code = 1
+
+
+def settings_of(ctx: click.Context, **overrides):
+    """The settings of the data folder given by --data, with command-line overrides."""
+    try:
+        return load_settings(ctx.obj["data"], overrides)
+    except InputError as exc:
+        raise UserError(str(exc)) from None
+
+
+def open_data(ctx: click.Context, create: bool = True, **overrides):
+    """The knowledge base of the data folder; a storage problem is a one-line failure."""
+    from kb.storage import open_kb
+
+    try:
+        return open_kb(settings_of(ctx, **overrides), create=create)
+    except StorageError as exc:
+        raise Failure(str(exc)) from None
+
+
+def emit(data, as_json: bool, render) -> None:
+    """Print ``data`` as one JSON line, or through ``render`` for people."""
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=None, default=str))
+    else:
+        render(data)
+
+
+# The wiring: every use of the crawler, the index and the web UI goes through these.
+
+def crawl_settings(settings, max_pages=None, max_depth=None, delay=None, allow_private=False, concurrency=None):
+    """The crawler's settings from kb settings and the flags given (None: the setting)."""
+    from crawler.settings import CrawlSettings
+
+    return CrawlSettings(
+        user_agent=settings.user_agent, delay=settings.crawl_delay if delay is None else delay,
+        max_pages=max_pages or settings.max_pages, max_depth=settings.max_depth if max_depth is None else max_depth,
+        max_bytes=settings.max_bytes, read_timeout=settings.timeout,
+        allow_private_hosts=allow_private or settings.allow_private_hosts, languages=settings.languages,
+        **({"concurrency": concurrency} if concurrency else {}))
+
+
+def check_seeds(urls, allow_private: bool) -> None:
+    """Refuse, before any request, a seed the crawler would refuse (bad scheme, private address)."""
+    from crawler.addresses import check_url_allowed
+    from crawler.errors import SkipError
+
+    for url in urls:
+        try:
+            check_url_allowed(url, allow_private)
+        except SkipError as exc:
+            raise UserError(f"{url}: {exc.detail or exc.reason}") from None
+
+
+def crawl(kb, seeds, cfg, progress=None, source_id=None):
+    """Crawl ``seeds`` and what they link to in scope; returns the crawler's result."""
+    from crawler.crawl import Crawler
+    from crawler.errors import CrawlError
+
+    try:
+        return Crawler(kb, cfg, progress=progress).run(seeds, source_id=source_id)
+    except CrawlError as exc:
+        raise Failure(f"crawl failed: {exc}") from None
+
+
+def crawl_sources(kb, source_ids, cfg, progress=None, actor: str = "crawler"):
+    """Crawl registered sources side by side; one outcome each, a failed crawl recorded, not raised."""
+    from crawler.schedule import crawl_sources as run
+
+    return run(kb, source_ids, cfg, progress, actor=actor)
+
+
+def crawl_outcomes(kb, source_id=None, reason=None) -> dict:
+    """The latest outcome of every URL crawled, with counts by outcome."""
+    from crawler.report import count_outcomes, latest_outcomes
+
+    report = latest_outcomes(kb, source_id, reason)
+    return {"counts": count_outcomes(report), "urls": report}
+
+
+def check_source_seeds(cfg, seeds):
+    """Fetch robots.txt and the first page of each (source id, name, url); (checks, all offline)."""
+    from crawler.check import all_offline, check_seeds as run
+
+    checks = run(cfg, seeds)
+    return checks, all_offline(checks)
+
+
+@contextmanager
+def index_errors(prefix: str = ""):
+    """A missing index is the user's to fix (exit 2); any other index failure exits 1."""
+    from index.errors import IndexMissing, SearchError
+
+    try:
+        yield
+    except IndexMissing as exc:
+        raise UserError(f"{prefix}{exc}") from None
+    except SearchError as exc:
+        raise Failure(f"{prefix}{exc}") from None
+
+
+def update_index(kb, ids) -> None:
+    """Bring the index up to date for these documents (added, changed or deleted)."""
+    from index.build import update_index as run
+
+    with index_errors("stored, but the index was not updated: "):
+        run(kb, kb.settings.index_dir, ids)
+
+
+def build_index(kb, progress=None) -> int:
+    """Build the whole index into a new folder and swap it in; returns the documents indexed."""
+    from index.build import build_index as run
+
+    with index_errors():
+        return run(kb, kb.settings.index_dir, progress=progress)
+
+
+def check_index(kb) -> dict:
+    """Documents in the kb and not in the index, and vice versa, with both counts."""
+    from index.build import check_index as run
+
+    with index_errors():
+        return run(kb, kb.settings.index_dir)
+
+
+def index_needs_build(kb) -> bool:
+    """True when the index is missing, built by another schema, or lacks documents of the kb."""
+    from index.location import current_generation, is_outdated
+
+    with index_errors():
+        generation = current_generation(kb.settings.index_dir)
+    return generation is None or is_outdated(generation) or bool(check_index(kb)["missing_from_index"])
+
+
+def index_problems(kb) -> list[str]:
+    """What `kb check` says of the index: empty when it matches the kb."""
+    from index.build import check_index
+    from index.errors import SearchError
+
+    try:
+        report = check_index(kb, kb.settings.index_dir)
+    except SearchError as exc:
+        return [str(exc)]
+    return [f"{len(report['missing_from_index'])} documents missing from the index"] * bool(
+        report["missing_from_index"]) + [f"{len(report['not_in_kb'])} index entries not in the kb"] * bool(
+        report["not_in_kb"])
+
+
+def copy_index(kb, target: Path) -> None:
+    """A consistent copy of the current index generation (for `kb backup`)."""
+    from index.backup import copy_index as run
+    from index.errors import SearchError
+
+    try:
+        run(kb.settings.index_dir, target)
+    except SearchError as exc:
+        raise Failure(f"backup failed: {exc}") from None
+
+
+def facet_names() -> tuple[str, ...]:
+    from index.schema import FACETS
+
+    return FACETS
+
+
+def search(settings, q: str, filters: dict, page: int = 1, per_page: int = 10, sort: str = "relevance") -> dict:
+    """Search the index (it alone: works on a read-only or full disk); the JSON of GET /api/search."""
+    from index.query import SearchRequest
+    from index.query import search as run
+
+    with index_errors():
+        return run(settings.index_dir, SearchRequest(q=q, filters=filters, page=page, per_page=per_page,
+                                                     sort=sort)).to_json()
+
+
+def serve_app(kb, host: str, port: int) -> None:
+    """The web UI and API on waitress (a production WSGI server, never Flask's debug server)."""
+    import waitress
+
+    from webui import create_app
+
+    app = create_app(kb.settings)
+    click.echo(f"Casebook is serving on http://{host}:{port}/  (Ctrl+C to stop)")
+    try:
+        waitress.serve(app, host=host, port=port, threads=8, ident="Casebook", _quiet=True)
+    except OSError as exc:
+        raise Failure(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.option("--data", "data", type=click.Path(file_okay=False, path_type=Path), envvar="KB_DATA",
+              default=None, help="Data folder (SQLite + index). Default: $KB_DATA or ./kb-data.")
+@click.version_option(__version__, prog_name="kb")
+@click.pass_context
+def cli(ctx: click.Context, data: Path | None) -> None:
+    """Casebook: collect, index and search examples of digital transformation
+    and urban development by European local governments.
+
+    \b
+    Typical use:
+      kb crawl https://www.example.be/cases/   # collect pages
+      kb index                                 # (re)build the search index
+      kb search "digitaal loket"               # search in every language
+      kb serve                                 # web UI and JSON API
+      kb demo                                  # all of the above on the bundled demo site
+    """
+    ctx.ensure_object(dict)
+    ctx.obj["data"] = data
+
+
+# The command modules attach their commands to `cli` when imported.
+from kb.commands import audit, cases, crawling, data, maintenance, people  # noqa: E402,F401
+from kb.commands import searching, serving, sources, users, worker  # noqa: E402,F401
+
+
+def main() -> None:
+    """Console entry point: never a traceback for an error a user can cause."""
+    try:
+        cli.main(prog_name="kb", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(1)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except InputError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(2)
+    except KbError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        click.echo("Interrupted.", err=True)
+        sys.exit(130)
+    except OSError as exc:
+        where = f" ({exc.filename})" if exc.filename else ""
+        click.echo(f"Error: {exc.strerror or exc}{where}; nothing was changed", err=True)
+        sys.exit(1)
+    except Exception as exc:  # a bug: say so in one line; KB_DEBUG=1 shows the traceback
+        if os.environ.get("KB_DEBUG"):
+            raise
+        click.echo(f"Error: unexpected {type(exc).__name__}: {exc} (set KB_DEBUG=1 for details)", err=True)
+        sys.exit(1)
