@@ -5,8 +5,9 @@ at a time per host with a rest after each (``HostGate``: our delay, raised by
 ``Crawl-delay``). Workers fetch and extract; this loop alone writes to the
 knowledge base, one short transaction per outcome, so a crawl killed at any
 moment resumes where it stopped: only URLs that were in flight are fetched
-again. Near-duplicates of a page already stored by the same crawl (SimHash)
-are merged into it as "also at", like exact duplicates.
+again. Near-duplicates (SimHash) of a page already stored on the crawl's hosts,
+by this crawl or an earlier one, are merged into it as "also at", like exact
+duplicates.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Callable
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from crawler.fetch import Fetcher
 from crawler.frontier import Frontier, find_or_start_job
@@ -86,7 +87,7 @@ class Crawler:
         if resumed:
             frontier.requeue_in_flight()
         frontier.add([(s, 0, None) for s in seeds])
-        job = _Job(frontier, scope, source_id, frontier.summary()["stored"], self._near_index(job_id))
+        job = _Job(frontier, scope, source_id, frontier.summary()["stored"], self._near_index(scope))
         visitor = Visitor(self.kb, self.settings, self.fetcher, self.robots, scope)
         try:
             with ThreadPoolExecutor(self.settings.concurrency, thread_name_prefix="crawl") as pool:
@@ -99,14 +100,23 @@ class Crawler:
             self.document_ids.extend(frontier.document_ids())
         return CrawlResult(job_id, resumed, summary, list(dict.fromkeys(self.document_ids)))
 
-    def _near_index(self, job_id: int) -> NearDuplicateIndex:
-        """Fingerprints of the pages this job stored before (a resumed crawl keeps finding them)."""
+    def _near_index(self, scope: Scope) -> NearDuplicateIndex:
+        """Fingerprints of the pages stored on the crawl's hosts, by this crawl or an earlier one.
+
+        Not only this job's: on a re-crawl most pages answer 304 and are not stored again, so a
+        near-duplicate met again would find nothing to merge into and be stored as a page of its own.
+        """
         index = NearDuplicateIndex(self.settings.near_duplicate_distance)
+        on_hosts = [Document.url.like(f"{scheme}://{host}{end}")
+                    for host in scope.hosts for scheme in ("http", "https") for end in ("/%", ":%")]
+        if not on_hosts:
+            return index
+        query = (select(Document.id, Document.url, Document.simhash)
+                 .where(Document.simhash.is_not(None), Document.gone.is_(False), or_(*on_hosts)))
         with self.kb.session() as session:
-            rows = session.execute(select(Document.id, Document.simhash).join(CrawlUrl, CrawlUrl.document_id == Document.id)
-                                   .where(CrawlUrl.job_id == job_id, Document.simhash.is_not(None))).all()
-        for document_id, fingerprint in rows:
-            index.add(int(fingerprint, 16), document_id)
+            for document_id, url, fingerprint in session.execute(query).yield_per(1000):
+                if host_of(url) in scope.hosts:
+                    index.add(int(fingerprint, 16), document_id)
         return index
 
     def _loop(self, job: _Job, visitor: Visitor, pool: ThreadPoolExecutor) -> None:
@@ -238,8 +248,9 @@ class Crawler:
     def _near_duplicate(self, session, job: _Job, visit: Visit, key: str) -> tuple[Document, int] | None:
         if visit.fingerprint is None or find_duplicate(session, key, content_hash(visit.page.text)) is not None:
             return None  # no fingerprint, or an exact duplicate (store_page says so)
-        own_id = session.scalar(select(Document.id).where(Document.url == key))
-        found = job.near.find(visit.fingerprint, exclude=own_id)
+        if session.scalar(select(Document.id).where(Document.url == key)) is not None:
+            return None  # the page has a document of its own: updated, never left behind stale
+        found = job.near.find(visit.fingerprint)
         if found is None:
             return None
         document = session.get(Document, found[0])

@@ -89,3 +89,27 @@ def test_the_print_version_of_a_demo_case_is_merged_into_the_case(demo_kb, demo_
     assert url + "cases/antwerpen-city-of-things/nl-print.html" in case.also_at
     assert printed == []
     assert result.summary["skipped"].get("near_duplicate", 0) >= 1
+
+
+def unchanged_since_first_answer(body: str):
+    """A page that answers 304 to a conditional request, as a static server does."""
+    def route(handler):
+        if handler.headers.get("If-Modified-Since"):
+            return 304, {}, b""
+        return 200, {"Content-Type": "text/html; charset=utf-8", "Last-Modified": "Mon, 06 May 2024 10:00:00 GMT"}, \
+            body.encode("utf-8")
+    return route
+
+
+def test_a_recrawl_merges_a_near_duplicate_into_a_page_that_answered_304(site, crawl, kb):
+    site.routes["/"] = unchanged_since_first_answer(
+        html("Digital desk", ARTICLE + "</p><p><a href='/print.html'>Print version</a>"))
+    site.routes["/print.html"] = unchanged_since_first_answer(html("Digital desk", ARTICLE))
+    first = crawl([site.url + "/"])
+    second = crawl([site.url + "/"])
+    assert first.summary["skipped"] == {"near_duplicate": 1}
+    assert second.summary["skipped"] == {"near_duplicate": 1, "not_modified": 1}
+    assert second.summary["stored"] == 0
+    with kb.session() as session:
+        documents = session.scalars(select(Document)).all()
+    assert [(d.url, d.also_at) for d in documents] == [(site.url + "/", [site.url + "/print.html"])]
