@@ -3,7 +3,8 @@
 The main text leaves out navigation, headers, footers, cookie banners and
 related-links boxes. Metadata comes from what the page declares: ``<html
 lang>``, ``hreflang`` alternates, ``rel=canonical``, meta description, Open
-Graph and JSON-LD (schema.org), mapped to the knowledge base's fields.
+Graph and JSON-LD (schema.org), mapped to the knowledge base's fields. The
+main content's h1-h3 headings are kept apart too (``meta["headings"]``).
 """
 
 from __future__ import annotations
@@ -18,12 +19,15 @@ from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, UnicodeDammit, XML
 
 from crawler.metadata import case_fields
 
-EXTRACTOR_VERSION = "casebook-extract/1"
+EXTRACTOR_VERSION = "casebook-extract/2"  # 2: meta["headings"]
 DROP_TAGS = ("script", "style", "noscript", "template", "svg", "nav", "header", "footer", "aside", "form",
              "iframe", "button", "select", "dialog")
 BOILERPLATE = re.compile(
     r"(^|[-_ ])(cookie|consent|banner|gdpr|nav|navbar|menu|breadcrumbs?|footer|sidebar|related|share|social|"
     r"skip|pagination|pager|toolbar|newsletter|advert|ads|popup|modal)($|[-_ ])", re.I)
+HEADING_TAGS = ("h1", "h2", "h3")
+MAX_HEADINGS = 30  # a long FAQ page must not turn its whole text into headings
+MAX_HEADING_CHARS = 200
 BLOCK_TAGS = ("p", "div", "section", "article", "main", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr",
               "br", "blockquote", "pre", "dd", "dt", "table", "ul", "ol", "figcaption", "address")
 
@@ -83,7 +87,8 @@ def _main_node(soup):
     return soup.body or soup
 
 
-def main_text(soup) -> str:
+def _pruned_main(soup):
+    """The main content node, without navigation, boilerplate boxes and tables of contents."""
     node = _main_node(soup)
     for tag in node.find_all(DROP_TAGS):
         tag.decompose()
@@ -95,11 +100,27 @@ def main_text(soup) -> str:
     for tag in node.find_all(["ul", "ol"]):
         if not tag.decomposed and _is_table_of_contents(tag):
             tag.decompose()
+    return node
+
+
+def _main_blocks(node) -> list[str]:
     for tag in node.find_all(BLOCK_TAGS):
         tag.insert_before("\n")
         tag.insert_after("\n")
     lines = (_clean(line) for line in node.get_text().split("\n"))
-    return "\n".join(line for line in lines if line)
+    return [line for line in lines if line]
+
+
+def main_headings(node) -> list[str]:
+    """The h1-h3 headings of the main content, in order: the index weighs them between title and body."""
+    found: list[str] = []
+    for tag in node.find_all(HEADING_TAGS):
+        text = _clean(tag.get_text(" "))[:MAX_HEADING_CHARS]
+        if text:
+            found.append(text)
+            if len(found) == MAX_HEADINGS:
+                break
+    return found
 
 
 def _json_ld(soup) -> list[dict]:
@@ -172,7 +193,11 @@ def extract_html(html: str, url: str) -> Page:
                 canonical=canonical, links=links, alternates=alternates)
     page.meta = {"meta": meta, "json_ld": json_ld} if (meta or json_ld) else {}
     page.fields = case_fields(json_ld, meta)
-    page.text = main_text(soup)
+    main = _pruned_main(soup)
+    headings = main_headings(main)
+    if headings:
+        page.meta["headings"] = headings
+    page.text = "\n".join(_main_blocks(main))
     return page
 
 

@@ -108,3 +108,12 @@ def test_recrawl_sends_conditional_requests_and_keeps_unchanged_pages(site, craw
     second = crawl([site.url + "/"])
     assert second.summary["stored"] == 0
     assert second.summary["skipped"] == {"not_modified": 1}
+
+
+def test_a_stored_page_keeps_the_headings_of_its_main_content_for_the_index(site, crawl, kb):
+    site.page("/", PAGE.format(title="Digitaal loket", lang="nl", text=NL,
+                               links="<h2>Hoe werkt het?</h2><p>Met eID.</p><h3>Kosten</h3><p>Gratis.</p>"))
+    crawl([site.url + "/"])
+    with kb.session() as session:
+        document = session.scalars(select(Document)).one()
+    assert document.meta.get("headings") == ["Digitaal loket", "Hoe werkt het?", "Kosten"]

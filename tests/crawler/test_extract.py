@@ -40,3 +40,25 @@ def test_malformed_html_and_broken_json_ld_do_not_raise():
 def test_windows_1252_without_declared_charset_is_decoded():
     body = "<html><body><p>Ceci est un “guichet” électronique – pour tous</p></body></html>".encode("cp1252")
     assert "“guichet” électronique – pour" in decode_html(body, None)
+
+
+def test_headings_of_the_main_content_are_kept_in_order_without_those_of_navigation_and_boxes():
+    html = """<html><body><nav><h2>Menu</h2></nav><aside><h3>Related cases</h3></aside>
+    <main><h1>Digital <em>desk</em></h1><p>Residents request certificates online from home.</p>
+    <h2>How it   works</h2><p>Forms in plain language.</p><h4>Footnote</h4><h3>  </h3><h3>Costs</h3>
+    <div class="share"><h2>Share this page</h2></div></main><footer><h2>Contact</h2></footer></body></html>"""
+    page = extract_html(html, "https://stad.be/")
+    assert page.meta["headings"] == ["Digital desk", "How it works", "Costs"]
+    assert "Residents request certificates" in page.text
+
+
+def test_headings_are_capped_in_number_and_length():
+    sections = "".join(f"<h2>{'Question %d ' % n}{'x' * 300}</h2><p>Answer {n}.</p>" for n in range(50))
+    page = extract_html(f"<html><body><main>{sections}</main></body></html>", "https://stad.be/faq")
+    headings = page.meta["headings"]
+    assert len(headings) == 30 and headings[0].startswith("Question 0 ") and headings[29].startswith("Question 29 ")
+    assert {len(h) for h in headings} == {200}
+
+
+def test_a_page_without_headings_stores_none():
+    assert "headings" not in extract_html("<html><body><p>Only a paragraph.</p></body></html>", "http://h/").meta
