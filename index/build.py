@@ -108,12 +108,6 @@ def _catch_up(ix, kb: KnowledgeBase, tagger, since) -> None:
         raise
 
 
-def _known_fields(schema, fields: dict) -> dict:
-    """Drop fields an older serving generation's schema lacks: an update must not fail
-    on an index built before a field was added (``kb index --rebuild`` brings it in)."""
-    return {k: v for k, v in fields.items() if k.removeprefix("_stored_") in schema}
-
-
 def _apply_updates(writer, kb: KnowledgeBase, ids: set[int], tagger) -> None:
     seen = set()
     for document in _iter_documents(kb, sorted(ids)):
@@ -121,7 +115,7 @@ def _apply_updates(writer, kb: KnowledgeBase, ids: set[int], tagger) -> None:
         if document.gone:
             writer.delete_by_term("id", str(document.id))
         else:
-            writer.update_document(**_known_fields(writer.schema, document_fields(document, tagger)))
+            writer.update_document(**document_fields(document, tagger))
     for missing in ids - seen:
         writer.delete_by_term("id", str(missing))
 

@@ -95,21 +95,20 @@ def test_a_query_the_whoosh_parser_chokes_on_is_searched_as_words(indexed):
     assert response.message and response.total >= 1
 
 
-def test_an_update_into_an_index_built_with_an_older_schema_still_works(indexed):
-    """A generation built before the 'words' field existed takes updates without it."""
-    from whoosh import index as whoosh_index
-
-    from index.location import current_generation
+def test_an_update_into_an_index_built_with_another_schema_asks_for_a_rebuild(indexed):
+    """Updates never write into a generation of another schema: IndexOutdated fires first,
+    so no update needs to tolerate missing fields; ``kb index --rebuild`` brings the new ones."""
+    from index.errors import IndexOutdated
+    from index.location import FINGERPRINT, current_generation
     from kb.models import Document
 
     generation = current_generation(indexed.settings.index_dir)
-    ix = whoosh_index.open_dir(str(generation))
-    writer = ix.writer()
-    writer.remove_field("words")
-    writer.commit()
+    (generation / FINGERPRINT).write_text("an-older-schema", encoding="utf-8")
     with indexed.session() as session:
         doc = session.query(Document).filter_by(url="https://a.be/1").one()
         doc.title = "Digitaal loket in Kortrijk en Brugge"
         doc_id = doc.id
-    update_index(indexed, indexed.settings.index_dir, [doc_id])
+    with pytest.raises(IndexOutdated, match="kb index --rebuild"):
+        update_index(indexed, indexed.settings.index_dir, [doc_id])
+    build_index(indexed, indexed.settings.index_dir)
     assert run(indexed, "Brugge").total == 1
