@@ -26,7 +26,7 @@ from crawler.politeness import HostGate, host_key
 from crawler.robots import RobotsCache
 from crawler.settings import CrawlSettings
 from crawler.simhash import NearDuplicateIndex
-from crawler.sitemaps import SITEMAP_MARKER
+from crawler.sitemaps import SITEMAP_MARKER, lastmod_detail, lastmod_of
 from crawler.store import add_also_at, content_hash, find_duplicate, store_page
 from crawler.urls import Scope, canonical_url, host_of
 from crawler.visit import Visit, Visitor
@@ -190,11 +190,13 @@ class Crawler:
         status = visit.response.status if visit.response else None
         if visit.sitemap is not None:
             return self._record_sitemap(job, visit, status)
-        if visit.not_modified:
-            document_id, links = self._touch(entry.url)
-            job.frontier.finish(entry.id, "done", "not_modified", None, status, document_id)
+        if visit.not_modified or visit.unchanged:
+            reason = "not_modified" if visit.not_modified else "unchanged_sitemap"
+            detail = None if visit.not_modified else f"sitemap lastmod {lastmod_of(entry.detail)}"
+            document_id, links = self._touch(entry.url, lastmod_of(entry.detail))
+            job.frontier.finish(entry.id, "done", reason, detail, status, document_id)
             self._enqueue(job, links, entry)
-            return "not_modified"
+            return reason
         return self._record_page(job, visit)
 
     def _record_sitemap(self, job: _Job, visit: Visit, status: int | None) -> str:
@@ -203,7 +205,7 @@ class Crawler:
         if sitemap.is_index:
             self._add_sitemaps(job, [loc for loc, _lastmod in sitemap.entries], entry.url)
         elif self.settings.max_depth >= 1:
-            inside = [(canonical_url(loc), 1, entry.url, f"lastmod={lastmod}" if lastmod else None)
+            inside = [(canonical_url(loc), 1, entry.url, lastmod_detail(lastmod))
                       for loc, lastmod in sitemap.entries]
             job.frontier.add([row for row in inside if job.scope.allows(row[0])])
         return "sitemap"
@@ -218,7 +220,7 @@ class Crawler:
         entry, page, response = visit.entry, visit.page, visit.response
         url = entry.url
         key = canonical_url(page.canonical) if page.canonical and host_of(page.canonical) == host_of(url) else url
-        lastmod = entry.detail[len("lastmod="):] if (entry.detail or "").startswith("lastmod=") else None
+        lastmod = lastmod_of(entry.detail)
         with self.kb.session() as session:
             near = self._near_duplicate(session, job, visit, key)
             if near is not None:
@@ -268,13 +270,15 @@ class Crawler:
         job.frontier.add(inside)
         job.frontier.add(outside, status="skipped", reason="out_of_scope")
 
-    def _touch(self, url: str) -> tuple[int | None, list[str]]:
-        """A 304: the stored page is still right; follow the links it had."""
+    def _touch(self, url: str, sitemap_lastmod: str | None) -> tuple[int | None, list[str]]:
+        """A 304 or an unchanged lastmod: the stored page is still right; follow the links it had."""
         with self.kb.session() as session:
             doc = session.scalars(select(Document).where(Document.url == url)).first()
             if doc is None:
                 return None, []
             doc.checked_at = utcnow()
+            if sitemap_lastmod and (doc.meta or {}).get("sitemap_lastmod") != sitemap_lastmod:
+                doc.meta = {**(doc.meta or {}), "sitemap_lastmod": sitemap_lastmod}
             return doc.id, list((doc.meta or {}).get("links", []))
 
     def _mark_gone(self, url: str) -> None:

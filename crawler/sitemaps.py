@@ -3,7 +3,9 @@
 A site's sitemaps are named by ``Sitemap:`` lines in its robots.txt, and
 looked for at ``/sitemap.xml`` as well (a miss there is no skip). A sitemap is a ``<urlset>`` of pages (each with an
 optional ``<lastmod>``) or a ``<sitemapindex>`` of further sitemaps; either may
-be gzipped. Decompression stops at a cap, so a small gzip bomb cannot fill the
+be gzipped. A page's ``<lastmod>`` travels with its frontier row (``lastmod=...``
+in ``CrawlUrl.detail``) so a re-crawl can leave unchanged pages alone.
+Decompression stops at a cap, so a small gzip bomb cannot fill the
 memory; the XML parser neither resolves entities nor touches the network.
 ``<loc>`` values are resolved against the sitemap's own URL, so root-relative
 locations (as the demo site writes them) work.
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import zlib
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from lxml import etree
@@ -21,6 +24,11 @@ GZIP_MAGIC = b"\x1f\x8b"
 XML_TYPES = {"text/xml", "application/xml", "application/x-gzip", "application/gzip", "application/octet-stream",
              "text/plain", ""}
 SITEMAP_MARKER = "sitemap"  # CrawlUrl.detail of a frontier row that is a sitemap, not a page
+LASTMOD_PREFIX = "lastmod="  # CrawlUrl.detail of a page a sitemap listed with a <lastmod>
+# A bare date (or a time without zone) may be any moment of that day anywhere on earth (UTC-12 to
+# UTC+14): it is taken as its latest possible UTC moment, so a page changed late that day is not missed.
+DATE_SLACK = timedelta(hours=36)
+ZONE_SLACK = timedelta(hours=12)
 
 
 class SitemapError(ValueError):
@@ -99,3 +107,37 @@ def parse_sitemap(body: bytes, url: str, cap: int) -> Sitemap:
         if loc:
             sitemap.entries.append((urljoin(url, loc), _child_text(element, "lastmod")))
     return sitemap
+
+
+def lastmod_detail(lastmod: str | None) -> str | None:
+    return f"{LASTMOD_PREFIX}{lastmod}" if lastmod else None
+
+
+def lastmod_of(detail: str | None) -> str | None:
+    """The ``<lastmod>`` a frontier row's detail carries, if any."""
+    return detail[len(LASTMOD_PREFIX):] if (detail or "").startswith(LASTMOD_PREFIX) else None
+
+
+def lastmod_time(value: str | None) -> datetime | None:
+    """A ``<lastmod>`` (W3C datetime) as the latest naive-UTC moment it may mean; None when unreadable."""
+    text = (value or "").strip()
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None  # a year or a month alone is too vague to skip anything
+    if len(text) == 10:
+        return moment + DATE_SLACK
+    if moment.tzinfo is None:
+        return moment + ZONE_SLACK
+    return moment.astimezone(timezone.utc).replace(tzinfo=None)
+
+
+def unchanged_since(lastmod: str | None, fetched_at: datetime | None, stored_lastmod: str | None) -> bool:
+    """True when a sitemap's ``lastmod`` is not newer than our copy (its fetch time, or the lastmod it had)."""
+    when = lastmod_time(lastmod)
+    if when is None:
+        return False
+    if fetched_at is not None and when <= fetched_at:
+        return True
+    before = lastmod_time(stored_lastmod)
+    return before is not None and when <= before

@@ -3,25 +3,28 @@
 A visit never writes to the knowledge base (the crawl loop records it), so
 workers only share the network and a read of the stored validators. It ends
 as a ``Visit``: a skip with its reason, a page (extracted, its language and
-SimHash known), a sitemap (its entries), or "not modified". The first visit to
+SimHash known), a sitemap (its entries), "not modified" (a 304), or "unchanged"
+(not fetched at all: its sitemap ``<lastmod>`` is not newer than our copy). The first visit to
 a site also names the sitemaps to read (from robots.txt, or ``/sitemap.xml``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from urllib.parse import urlsplit, urlunsplit
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from crawler.errors import SkipError
-from crawler.extract import Page, decode_html, extract_html, extract_pdf
+from crawler.extract import EXTRACTOR_VERSION, Page, decode_html, extract_html, extract_pdf
 from crawler.fetch import Fetcher, Response
 from crawler.politeness import host_key
 from crawler.robots import RobotsCache
 from crawler.settings import CrawlSettings
 from crawler.simhash import simhash
-from crawler.sitemaps import SITEMAP_MARKER, Sitemap, SitemapError, candidate_sitemaps, looks_like_sitemap, parse_sitemap
+from crawler.sitemaps import (SITEMAP_MARKER, Sitemap, SitemapError, candidate_sitemaps, lastmod_of, looks_like_sitemap,
+                              parse_sitemap, unchanged_since)
 from crawler.urls import Scope
 from kb.language import Detected, detect_language
 from kb.models import CrawlUrl, Document
@@ -29,6 +32,24 @@ from kb.storage import KnowledgeBase
 
 HTML_TYPES = {"text/html", "application/xhtml+xml", ""}
 PDF_TYPES = {"application/pdf", "application/x-pdf"}
+
+
+@dataclass(frozen=True)
+class Stored:
+    """Our copy of a page, as far as deciding whether to fetch it again goes."""
+
+    etag: str | None
+    last_modified: str | None
+    fetched_at: datetime | None
+    sitemap_lastmod: str | None
+
+    def conditional_headers(self) -> dict:
+        headers = {}
+        if self.etag:
+            headers["If-None-Match"] = self.etag
+        if self.last_modified:
+            headers["If-Modified-Since"] = self.last_modified
+        return headers
 
 
 @dataclass
@@ -41,6 +62,7 @@ class Visit:
     skip: SkipError | None = None
     gone: bool = False
     not_modified: bool = False
+    unchanged: bool = False  # not fetched: the sitemap's lastmod is not newer than our copy
     response: Response | None = None
     page: Page | None = None
     detected: Detected | None = None
@@ -107,7 +129,12 @@ class Visitor:
         if visit.entry.depth > 0 and not self.scope.allows(url):
             raise SkipError("out_of_scope")
         self._allowed(visit)
-        visit.response = response = self.fetcher.fetch(url, self._conditional_headers(url))
+        stored = self._stored(url)
+        if stored is not None and unchanged_since(lastmod_of(visit.entry.detail), stored.fetched_at,
+                                                  stored.sitemap_lastmod):
+            visit.unchanged = True  # the sitemap says our copy is current: no request at all
+            return
+        visit.response = response = self.fetcher.fetch(url, stored.conditional_headers() if stored else {})
         if response.status == 304:
             visit.not_modified = True
             return
@@ -130,17 +157,15 @@ class Visitor:
                                          languages=self.settings.languages)
         visit.fingerprint = simhash(page.text)
 
-    def _conditional_headers(self, url: str) -> dict:
+    def _stored(self, url: str) -> Stored | None:
+        """What we know of our copy of ``url``; None when there is none, or one an older extractor made
+        (fetched again in full, so every document gains what extraction learnt since)."""
+        query = select(Document.etag, Document.last_modified, Document.fetched_at,
+                       func.json_extract(Document.meta, "$.sitemap_lastmod")).where(
+            Document.url == url, Document.extractor == EXTRACTOR_VERSION)
         with self.kb.session() as session:
-            row = session.execute(select(Document.etag, Document.last_modified).where(Document.url == url)).first()
-        if row is None:
-            return {}
-        headers = {}
-        if row.etag:
-            headers["If-None-Match"] = row.etag
-        if row.last_modified:
-            headers["If-Modified-Since"] = row.last_modified
-        return headers
+            row = session.execute(query).first()
+        return Stored(*row) if row is not None else None
 
     def _extract(self, response: Response) -> Page:
         ctype = response.content_type

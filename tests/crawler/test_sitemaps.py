@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import gzip
 import tracemalloc
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
-from crawler.sitemaps import SitemapError, gunzip_capped, parse_sitemap
+from crawler.sitemaps import SitemapError, gunzip_capped, lastmod_time, parse_sitemap, unchanged_since
 from crawler.urls import Scope
-from kb.models import CrawlUrl, Document
+from kb.models import CrawlUrl, Document, utcnow
 
 TEXT = ("De gemeente biedt een digitaal loket aan waar inwoners van thuis uit attesten en uittreksels "
         "kunnen aanvragen, zonder naar het gemeentehuis te komen. Pagina {n}.")
@@ -120,3 +121,54 @@ def test_sitemap_parsing_resolves_no_external_entities():
 def test_xml_that_is_not_a_sitemap_is_an_error_with_a_reason():
     with pytest.raises(SitemapError, match="neither a urlset"):
         parse_sitemap(b"<rss><channel/></rss>", "http://h/feed.xml", 1024)
+
+
+def test_a_recrawl_leaves_pages_alone_whose_sitemap_lastmod_is_not_newer_than_our_copy(site, crawl, kb):
+    site.page("/", html(0))
+    for name in ("same", "changed", "future", "plain"):  # texts apart, or they would be near-duplicates
+        site.page(f"/{name}.html", html(0).replace("Pagina 0", f"Pagina {name} " + " ".join([name] * 20)))
+    future = "2999-01-01T00:00:00+00:00"  # a clock gone wrong: still "not newer" than the lastmod we kept
+    site.page("/sitemap.xml", urlset(("/same.html", "2024-05-01"), ("/changed.html", "2024-05-01"),
+                                     ("/future.html", future), ("/plain.html", None)), ctype="application/xml")
+    first = crawl([site.url + "/"])
+    assert first.summary["stored"] == 5
+    with kb.session() as session:
+        checked = session.scalars(select(Document.checked_at).where(Document.url.endswith("/same.html"))).one()
+    tomorrow = (utcnow() + timedelta(days=1)).isoformat(timespec="seconds") + "+00:00"
+    site.page("/sitemap.xml", urlset(("/same.html", "2024-05-01"), ("/changed.html", tomorrow),
+                                     ("/future.html", future), ("/plain.html", None)), ctype="application/xml")
+    second = crawl([site.url + "/"])
+    assert {name: site.count(f"/{name}.html") for name in ("same", "changed", "future", "plain")} == \
+        {"same": 1, "changed": 2, "future": 1, "plain": 2}
+    assert second.summary["skipped"]["unchanged_sitemap"] == 2
+    assert second.summary["fetched"] == first.summary["fetched"] - 2
+    with kb.session() as session:
+        documents = {d.url.rsplit("/", 1)[-1]: d for d in session.scalars(select(Document))}
+        rows = {r.url.rsplit("/", 1)[-1]: r for r in session.scalars(select(CrawlUrl).where(CrawlUrl.job_id == 2))}
+    assert documents["same.html"].checked_at > checked
+    assert documents["changed.html"].meta["sitemap_lastmod"] == tomorrow
+    assert rows["same.html"].reason == "unchanged_sitemap" and rows["same.html"].http_status is None
+    assert rows["same.html"].document_id == documents["same.html"].id
+
+
+def test_a_page_an_older_extractor_stored_is_fetched_again_whatever_its_lastmod(site, crawl, kb):
+    site.page("/", html(0))
+    site.page("/a.html", html(1))
+    site.page("/sitemap.xml", urlset(("/a.html", "2024-05-01")), ctype="application/xml")
+    crawl([site.url + "/"])
+    with kb.session() as session:
+        session.scalars(select(Document).where(Document.url.endswith("/a.html"))).one().extractor = "old/1"
+    second = crawl([site.url + "/"])
+    assert site.count("/a.html") == 2 and "unchanged_sitemap" not in second.summary["skipped"]
+
+
+def test_a_lastmod_is_read_as_the_latest_moment_it_may_mean():
+    assert lastmod_time("2024-05-01T10:00:00+02:00") == datetime(2024, 5, 1, 8, 0)
+    assert lastmod_time("2024-05-01T10:00Z") == datetime(2024, 5, 1, 10, 0)
+    assert lastmod_time("2024-05-01") == datetime(2024, 5, 2, 12, 0)  # late that day, west of UTC
+    assert lastmod_time("2024") is None and lastmod_time("yesterday") is None and lastmod_time(None) is None
+    fetched = datetime(2024, 5, 1, 20, 0)
+    assert not unchanged_since("2024-05-01", fetched, None)  # may have changed after we fetched it
+    assert unchanged_since("2024-04-29", fetched, None)
+    assert unchanged_since("2030-01-01", fetched, "2030-01-01") and not unchanged_since("2030-01-02", fetched, "2030-01-01")
+    assert not unchanged_since(None, fetched, "2024-01-01") and not unchanged_since("2024-01-01", None, None)
