@@ -16,12 +16,12 @@ are judged among the expected languages only, with low confidence.
 from __future__ import annotations
 
 import functools
-import os
 from dataclasses import dataclass
 
-from langdetect import DetectorFactory, detect_langs
-from langdetect.detector_factory import PROFILES_DIRECTORY
+from langdetect import DetectorFactory
 from langdetect.lang_detect_exception import LangDetectException
+
+from kb.langprofiles import detector, profile_names
 
 DetectorFactory.seed = 0
 MIN_CHARS = 40
@@ -44,31 +44,34 @@ def primary_subtag(tag: str | None) -> str | None:
     return primary if primary.isalpha() and 2 <= len(primary) <= 3 else None
 
 
+def detect_langs(sample: str):
+    """langdetect's own ``detect_langs`` over all its profiles (held sparsely: see kb.langprofiles)."""
+    found = detector(_all_profiles())
+    found.append(sample)
+    return found.get_probabilities()
+
+
+@functools.lru_cache(maxsize=1)
+def _all_profiles() -> tuple[str, ...]:
+    return tuple(profile_names())
+
+
 @functools.lru_cache(maxsize=8)
-def _restricted_factory(languages: frozenset[str]) -> DetectorFactory | None:
-    """A langdetect factory knowing only ``languages`` (None when it knows none of them)."""
-    names = sorted(name for name in os.listdir(PROFILES_DIRECTORY) if primary_subtag(name) in languages)
-    if len(names) < 2:
-        return None  # nothing to choose between (langdetect also refuses a single profile)
-    factory = DetectorFactory()
-    factory.seed = 0
-    profiles = []
-    for name in names:
-        with open(os.path.join(PROFILES_DIRECTORY, name), encoding="utf-8") as handle:
-            profiles.append(handle.read())
-    factory.load_json_profile(profiles)
-    return factory
+def _restricted_profiles(languages: frozenset[str]) -> tuple[str, ...] | None:
+    """The profiles of ``languages`` only (None when fewer than two: nothing to choose between)."""
+    names = tuple(sorted(name for name in _all_profiles() if primary_subtag(name) in languages))
+    return names if len(names) >= 2 else None
 
 
 def _among(sample: str, languages) -> tuple[str, float] | None:
     """The best of the expected ``languages`` for ``sample``, or None."""
-    factory = _restricted_factory(frozenset(primary_subtag(lang) for lang in languages or ()))
-    if factory is None:
+    names = _restricted_profiles(frozenset(primary_subtag(lang) for lang in languages or ()))
+    if names is None:
         return None
-    detector = factory.create()
-    detector.append(sample)
+    restricted = detector(names)
+    restricted.append(sample)
     try:
-        best = detector.get_probabilities()[0]
+        best = restricted.get_probabilities()[0]
     except (LangDetectException, IndexError):
         return None
     return primary_subtag(best.lang), best.prob

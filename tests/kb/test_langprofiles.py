@@ -1,0 +1,44 @@
+"""The sparse profiles give langdetect's own answers, to the last bit."""
+
+from __future__ import annotations
+
+from langdetect import DetectorFactory
+from langdetect.detector_factory import PROFILES_DIRECTORY
+
+from kb.langprofiles import detector, profile_names, sparse_factory
+
+TEXTS = ("De gemeente biedt een digitaal loket aan waar inwoners attesten aanvragen.",
+         "La ville ouvre ses données et publie chaque mois le nombre de demandes.",
+         "Die Stadt betreibt ein digitales Bürgerbüro für alle Anträge.",
+         "open data", "Smart Flanders: la ciudad y sus sensores, a cidade e os seus dados, la città digitale.")
+
+
+def dense_factory() -> DetectorFactory:
+    factory = DetectorFactory()
+    factory.load_profile(PROFILES_DIRECTORY)  # langdetect's own loading, its dense lists
+    factory.seed = 0
+    return factory
+
+
+def test_sparse_profiles_give_exactly_langdetects_probabilities():
+    reference = dense_factory()
+    for text in TEXTS:
+        ours, theirs = detector(tuple(profile_names())), reference.create()
+        ours.append(text)
+        theirs.append(text)
+        assert [(p.lang, p.prob) for p in ours.get_probabilities()] == \
+            [(p.lang, p.prob) for p in theirs.get_probabilities()]
+
+
+def test_sparse_profiles_keep_only_the_languages_an_ngram_occurs_in():
+    names = tuple(profile_names())
+    sparse, dense = sparse_factory(names), dense_factory()
+    assert sparse.langlist == dense.langlist and sparse.word_lang_prob_map.keys() == dense.word_lang_prob_map.keys()
+    for word in ("de", "th", "ß", "ção"):
+        pairs = sparse.word_lang_prob_map[word]
+        unfolded = [0.0] * len(names)
+        for index in range(0, len(pairs), 2):
+            unfolded[pairs[index]] = pairs[index + 1]
+        assert unfolded == dense.word_lang_prob_map[word]
+    kept = sum(len(pairs) // 2 for pairs in sparse.word_lang_prob_map.values())
+    assert kept < 0.1 * len(names) * len(sparse.word_lang_prob_map)  # ~2 languages an n-gram, of 55
