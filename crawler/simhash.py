@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections import Counter
 
 BITS = 64
 BANDS = 4
@@ -30,15 +29,12 @@ def simhash(text: str) -> int | None:
     words = WORD.findall(text.lower())
     if len(words) < MIN_WORDS:
         return None
-    shingles = Counter(_hash64(" ".join(words[i:i + SHINGLE])) for i in range(len(words) - SHINGLE + 1))
-    total = sum(shingles.values())
-    fingerprint = 0
-    for bit in range(BITS):
-        mask = 1 << bit
-        weight = sum(count for value, count in shingles.items() if value & mask)
-        if 2 * weight > total:
-            fingerprint |= mask
-    return fingerprint
+    # Each shingle's hash as 64 characters "0"/"1", most significant bit first; zip(*rows) turns them into
+    # columns, so counting a bit's votes is one C-level count instead of a Python loop over the shingles.
+    rows = [f"{_hash64(' '.join(words[i:i + SHINGLE])):064b}" for i in range(len(words) - SHINGLE + 1)]
+    half = len(rows) / 2
+    votes = "".join("1" if column.count("1") > half else "0" for column in zip(*rows))
+    return int(votes, 2)
 
 
 def hamming(a: int, b: int) -> int:
