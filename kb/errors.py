@@ -11,3 +11,15 @@ class InputError(KbError):
 
 class StorageError(KbError):
     """The data folder or its database cannot be used (missing, read-only, corrupt)."""
+
+
+class FieldErrors(InputError):
+    """Fields of a form or request are invalid: ``errors`` maps each field to (message, params).
+
+    Messages are fixed English templates with ``%(name)s`` parameters, so a web form
+    can show each one, translated, beside its field; ``str()`` reads them in English.
+    """
+
+    def __init__(self, errors: dict[str, tuple[str, dict]]):
+        self.errors = dict(errors)
+        super().__init__("; ".join(f"{field}: {text % params}" for field, (text, params) in self.errors.items()))

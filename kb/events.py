@@ -9,17 +9,20 @@ hash is stored. Participant data is purged a set time after the event.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import secrets
 from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo, available_timezones
 
 from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, func, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from kb.audit import record
+from kb.audit import record, snapshot
 from kb.errors import InputError
-from kb.models import Base, utcnow
+from kb.fields import Fields
+from kb.models import Base, Collection, utcnow
 
 MODES = ("onsite", "online", "hybrid")
 ATTENDANCE = ("onsite", "online")
@@ -69,42 +72,126 @@ class Registration(Base):
 
 def parse_moment(value, name: str) -> tuple[str, datetime]:
     """(the ISO text as given, the UTC moment); an offset is required."""
-    try:
-        moment = datetime.fromisoformat(str(value))
-    except (TypeError, ValueError):
-        raise InputError(f"{name} must be an ISO 8601 date-time with an offset, e.g. 2022-09-21T09:00:00+02:00") from None
-    if moment.tzinfo is None:
-        raise InputError(f"{name} needs a time-zone offset (e.g. +02:00)")
+    fields = Fields({name: value})
+    moment = _moment(fields, name)
+    fields.check()
     return moment.isoformat(), moment.astimezone(timezone.utc).replace(tzinfo=None)
 
 
+@functools.cache
+def time_zones() -> tuple[str, ...]:
+    """The time zones an event form offers: Europe's, then UTC."""
+    return (*sorted(z for z in available_timezones() if z.startswith("Europe/")), "UTC")
+
+
+def _zone(fields: Fields) -> ZoneInfo | None:
+    name = fields.raw("zone")
+    if not name:
+        return None
+    if name not in time_zones():
+        fields.fail("zone", "zone")
+        return None
+    return ZoneInfo(name)
+
+
+def _moment(fields: Fields, name: str, zone: ZoneInfo | None = None, required: bool = True) -> datetime | None:
+    """An aware date-time from ISO 8601 text; a naive one is read in ``zone`` when a form gave one."""
+    raw = fields.raw(name)
+    if not raw:
+        if required:
+            fields.fail(name, "required")
+        return None
+    try:
+        moment = datetime.fromisoformat(raw)
+    except ValueError:
+        fields.fail(name, "datetime")
+        return None
+    if moment.tzinfo is None and zone is None:
+        fields.fail(name, "offset")
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=zone)
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.astimezone(timezone.utc).replace(tzinfo=None)
+
+
+def _collection_id(session: Session, fields: Fields) -> int | None:
+    raw = fields.raw("collection_id")
+    if not raw:
+        return None
+    collection = session.get(Collection, int(raw)) if raw.isdigit() and len(raw) < 12 else None
+    if collection is None or collection.deleted_at is not None:
+        fields.fail("collection_id", "collection")
+        return None
+    return collection.id
+
+
+def clean_event(session: Session, data: dict) -> dict:
+    """Validated event fields; FieldErrors says what is wrong with each field.
+
+    Dates carry an offset (the API) or are local times of the time zone ``zone``
+    names (the web form); the offset is kept as given, with the UTC moment beside it.
+    """
+    fields = Fields(data)
+    zone = _zone(fields)
+    starts, ends = _moment(fields, "starts", zone), _moment(fields, "ends", zone)
+    deadline = _moment(fields, "registration_deadline", zone, required=False)
+    if starts and ends and ends < starts:
+        fields.fail("ends", "ends_before_starts")
+    if deadline and ends and deadline > ends:
+        fields.fail("registration_deadline", "deadline_after_end")
+    values = {"title": fields.text("title", 500, required=True), "description": fields.text("description", 20000) or "",
+              "mode": fields.choice("mode", MODES, "onsite"), "place": fields.text("place", 500),
+              "online_link": fields.url("online_link"), "capacity": fields.whole_number("capacity"),
+              "collection_id": _collection_id(session, fields)}
+    agenda = data.get("agenda")
+    if agenda is not None and not (isinstance(agenda, list) and all(isinstance(i, dict) for i in agenda)):
+        fields.fail("agenda", "choice")
+    fields.check()
+    values.update(starts=starts.isoformat(), ends=ends.isoformat(), starts_utc=_utc(starts), ends_utc=_utc(ends),
+                  registration_deadline=_utc(deadline) if deadline else None)
+    if agenda is not None:
+        values["agenda"] = number_items(agenda)
+    return values
+
+
 def create_event(session: Session, data: dict, actor: str) -> Event:
-    title = str(data.get("title") or "").strip()
-    if not title:
-        raise InputError("an event needs a title")
-    starts, starts_utc = parse_moment(data.get("starts"), "starts")
-    ends, ends_utc = parse_moment(data.get("ends"), "ends")
-    if ends_utc < starts_utc:
-        raise InputError("ends is before starts")
-    mode = data.get("mode") or "onsite"
-    if mode not in MODES:
-        raise InputError(f"mode must be one of {', '.join(MODES)}")
-    capacity = data.get("capacity")
-    if capacity is not None and (not isinstance(capacity, int) or isinstance(capacity, bool) or capacity < 0):
-        raise InputError("capacity must be a whole number of places (or null for no limit)")
-    link = data.get("online_link")
-    if link and not str(link).startswith(("https://", "http://")):
-        raise InputError("online_link must be an http(s) URL")
-    deadline = parse_moment(data["registration_deadline"], "registration_deadline")[1] \
-        if data.get("registration_deadline") else None
-    event = Event(title=title[:500], description=str(data.get("description") or ""), starts=starts, ends=ends,
-                  starts_utc=starts_utc, ends_utc=ends_utc, mode=mode, place=data.get("place"),
-                  online_link=data.get("online_link"), capacity=capacity, registration_deadline=deadline,
-                  agenda=list(data.get("agenda") or []), collection_id=data.get("collection_id"), created_by=actor)
+    event = Event(**{"agenda": [], **clean_event(session, data)}, created_by=actor)
     session.add(event)
     session.flush()
-    record(session, actor, "create", "event", event.id, None, {"title": event.title})
+    record(session, actor, "create", "event", event.id, None, snapshot(event))
     return event
+
+
+def update_event(session: Session, event: Event, data: dict, actor: str) -> Event:
+    """Change an event's fields (its agenda too when ``data`` has one); audited before and after."""
+    values = clean_event(session, data)
+    before = snapshot(event)
+    for name, value in values.items():
+        setattr(event, name, value)
+    session.flush()
+    record(session, actor, "edit", "event", event.id, before, snapshot(event))
+    return event
+
+
+def number_items(agenda: list[dict]) -> list[dict]:
+    """Agenda items each with an ``id`` (kept when they have one), so a form can address one item."""
+    next_id = max((i["id"] for i in agenda if isinstance(i.get("id"), int)), default=0) + 1
+    numbered = []
+    for item in agenda:
+        if not isinstance(item.get("id"), int):
+            item, next_id = {**item, "id": next_id}, next_id + 1
+        numbered.append(item)
+    return numbered
+
+
+def event_zone(event: Event) -> str:
+    """A time zone of the list whose offset at the event's start is the one it was given with."""
+    starts = datetime.fromisoformat(event.starts)
+    preferred = ("Europe/Brussels", *time_zones())
+    return next((z for z in preferred if ZoneInfo(z).utcoffset(starts.replace(tzinfo=None)) == starts.utcoffset()),
+                "UTC")
 
 
 def validate_registration(data: dict) -> dict:

@@ -15,7 +15,9 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from kb.audit import record, snapshot
 from kb.errors import InputError
+from kb.fields import Fields
 from kb.models import Base, Document, utcnow
+from kb.thesaurus import load_thesaurus
 
 ORG_KINDS = ("municipality", "region", "agency", "network", "company", "university", "other")
 RELATIONS = ("author_of", "contact_for", "speaker_at", "member_of")
@@ -119,15 +121,36 @@ def publish_organisation(session: Session, organisation: Organisation) -> int:
     return document.id
 
 
-def record_consent(session: Session, person: Person, actor: str, purpose: str) -> int:
-    """Record consent to publish a profile; returns the id of its (new) search entry."""
-    if not purpose.strip():
-        raise InputError("consent needs a purpose (what the profile is published for)")
+def record_consent(session: Session, person: Person, actor: str, purpose: str, given_by: str | None = None,
+                   given_at: datetime | None = None) -> int:
+    """Record consent to publish a profile; returns the id of its (new) search entry.
+
+    ``given_by`` says who gave it (the person, or who speaks for them) and
+    ``given_at`` when, both defaulting to ``actor`` and now. The audit entry
+    names the actor and the moment only: who gave consent is personal data.
+    """
+    fields = Fields({"purpose": purpose, "given_by": given_by})
+    purpose = fields.text("purpose", 2000)
+    if not purpose:
+        fields.fail("purpose", "purpose")
+    given_by = fields.text("given_by", 200)
+    if given_at is not None and given_at > utcnow():
+        fields.fail("given_at", "consent_date")
+    fields.check()
     before = snapshot(person)
-    person.consent_at, person.consent_by, person.consent_purpose = utcnow(), actor, purpose.strip()
+    person.consent_at, person.consent_by, person.consent_purpose = given_at or utcnow(), given_by or actor, purpose
     record(session, actor, "consent", "person", person.id, {"consent_at": before["consent_at"]},
            {"consent_at": person.consent_at.isoformat()})
     return publish_profile(session, person)
+
+
+def withdraw_consent(session: Session, person: Person, actor: str) -> int | None:
+    """Make a profile visible to curators only again; returns the id of the search entry removed."""
+    entry = session.scalar(select(Document.id).where(Document.url == profile_url(person.id)))
+    person.consent_at = person.consent_by = person.consent_purpose = None
+    session.execute(delete(Document).where(Document.url == profile_url(person.id)))
+    record(session, actor, "withdraw_consent", "person", person.id, None, {"public": False})
+    return entry
 
 
 def link_person(session: Session, person_id: int, entity: str, entity_id: int, relation: str) -> PersonLink:
@@ -165,3 +188,78 @@ def erase_person(session: Session, person_id: int, actor: str) -> int:
     session.delete(person)
     record(session, actor, "erase", "person", person_id, None, {"links_removed": removed})
     return removed
+
+
+def save_organisation(session: Session, data: dict, actor: str, organisation: Organisation | None = None
+                      ) -> Organisation:
+    """Create (or, given ``organisation``, edit) an organisation profile; audited and searchable at once."""
+    fields = Fields(data)
+    values = {"name": fields.text("name", 300, required=True), "kind": fields.choice("kind", ORG_KINDS, "other"),
+              "country": fields.country("country"), "website": fields.url("website"),
+              "description": fields.text("description", 5000)}
+    fields.check()
+    before = snapshot(organisation) if organisation else None
+    if organisation is None:
+        organisation = Organisation()
+        session.add(organisation)
+    for name, value in values.items():
+        setattr(organisation, name, value)
+    session.flush()
+    record(session, actor, "edit" if before else "create", "organisation", organisation.id, before,
+           snapshot(organisation))
+    publish_organisation(session, organisation)
+    return organisation
+
+
+def resolve_concepts(terms: list[str]) -> tuple[list[str], list[str]]:
+    """(concept ids, terms that name no single concept) for concept ids or labels in any language."""
+    from kb.cases import concept_themes
+
+    known = load_thesaurus().concepts
+    resolved = concept_themes([term.strip() for term in terms if term.strip()])
+    return [c for c in resolved if c in known], [c for c in resolved if c not in known]
+
+
+def _expertise(fields: Fields) -> list[str]:
+    value = fields.data.get("expertise")
+    terms = value if isinstance(value, list) else str(value or "").replace("\n", ";").split(";")
+    ids, unknown = resolve_concepts([str(t) for t in terms if str(t).strip()][:50])
+    if unknown:
+        fields.fail("expertise", "concepts", value=", ".join(unknown))
+    return ids
+
+
+def _organisation_id(session: Session, fields: Fields) -> int | None:
+    raw = fields.raw("organisation_id")
+    if not raw:
+        return None
+    if not raw.isdigit() or len(raw) > 12 or session.get(Organisation, int(raw)) is None:
+        fields.fail("organisation_id", "organisation")
+        return None
+    return int(raw)
+
+
+def save_person(session: Session, data: dict, actor: str, person: Person | None = None) -> Person:
+    """Create (or, given ``person``, edit) an expert profile.
+
+    The audit entry names the fields changed, never their values: a person's
+    data must be erasable, and the audit trail is kept.
+    """
+    fields = Fields(data)
+    values = {"name": fields.text("name", 300, required=True),
+              "organisation_id": _organisation_id(session, fields), "role_title": fields.text("role_title", 300),
+              "country": fields.country("country"), "languages": fields.languages("languages"),
+              "expertise": _expertise(fields), "bio": fields.text("bio", 5000), "links": fields.urls("links")}
+    fields.check()
+    before = snapshot(person) if person else {}
+    if person is None:
+        person = Person()
+        session.add(person)
+    for name, value in values.items():
+        setattr(person, name, value)
+    session.flush()
+    changed = sorted(name for name in values if before.get(name) != snapshot(person)[name])
+    record(session, actor, "edit" if before else "create", "person", person.id, None, {"fields": changed})
+    if person.is_public:
+        publish_profile(session, person)
+    return person
