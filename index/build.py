@@ -53,19 +53,19 @@ def build_index(kb: KnowledgeBase, index_dir: Path, progress: Callable[[int], No
 
     Incremental updates may land in the serving generation while the new one is
     built: before the swap, the serving generation's writer lock is taken (so no
-    update slips in between) and every document changed since the build started
-    is written into the new generation too. Nothing is lost to the swap.
+    update slips in between) and every document changed since it was written
+    into the new generation is written again. Nothing is lost to the swap.
     """
     with _rebuild_lock(index_dir):
         started = utcnow() - timedelta(seconds=2)
         generation = new_generation(index_dir)
         ix = whoosh_index.open_dir(str(generation))
         tagger = Tagger.default()
-        count = _write_all(ix, kb, tagger, progress)
+        count, written = _write_all(ix, kb, tagger, progress)
         serving = current_generation(index_dir)
         guard = _writer(whoosh_index.open_dir(str(serving))) if serving else None
         try:
-            _catch_up(ix, kb, tagger, started)
+            _catch_up(ix, kb, tagger, started, written)
             switch_to(index_dir, generation)
         finally:
             if guard is not None:
@@ -73,11 +73,13 @@ def build_index(kb: KnowledgeBase, index_dir: Path, progress: Callable[[int], No
     return count
 
 
-def _write_all(ix, kb: KnowledgeBase, tagger, progress) -> int:
-    count = 0
+def _write_all(ix, kb: KnowledgeBase, tagger, progress) -> tuple[int, dict]:
+    """(count indexed, document id -> the ``updated_at`` of the version read)."""
+    count, written = 0, {}
     writer = _writer(ix)
     try:
         for document in _iter_documents(kb):
+            written[document.id] = document.updated_at
             if not document.gone:
                 writer.add_document(**document_fields(document, tagger))
                 count += 1
@@ -87,13 +89,22 @@ def _write_all(ix, kb: KnowledgeBase, tagger, progress) -> int:
     except BaseException:
         writer.cancel()
         raise
-    return count
+    return count, written
 
 
-def _catch_up(ix, kb: KnowledgeBase, tagger, since) -> None:
-    """Rewrite documents changed since ``since`` and drop entries no longer in the kb."""
+def _catch_up(ix, kb: KnowledgeBase, tagger, since, written: dict) -> None:
+    """Rewrite documents changed since they were written and drop entries no longer in the kb.
+
+    Only a document whose ``updated_at`` differs from the version written is rewritten:
+    a rewrite leaves the replaced entry in the segment, where it still counts in
+    Whoosh's document frequencies and average field lengths, so rewriting every
+    document touched in the last seconds (all of a crawl that just ended) made the
+    ranking of two builds of the same knowledge base differ (demo judged set: up to
+    0.04 nDCG@10 per language).
+    """
     with kb.session() as session:
-        changed = list(session.scalars(select(Document.id).where(Document.updated_at >= since)))
+        recent = session.execute(select(Document.id, Document.updated_at).where(Document.updated_at >= since))
+        changed = {doc_id for doc_id, updated in recent if written.get(doc_id) != updated}
         live = set(session.scalars(select(Document.id)))
     with ix.searcher() as searcher:
         stale = {int(f["id"]) for f in searcher.all_stored_fields()} - live
@@ -101,7 +112,7 @@ def _catch_up(ix, kb: KnowledgeBase, tagger, since) -> None:
         return
     writer = _writer(ix)
     try:
-        _apply_updates(writer, kb, set(changed) | stale, tagger)
+        _apply_updates(writer, kb, changed | stale, tagger)
         writer.commit()
     except BaseException:
         writer.cancel()
