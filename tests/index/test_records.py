@@ -1,0 +1,95 @@
+"""Index entries: headings weigh between title and body; population and organisation kind are facets."""
+
+from __future__ import annotations
+
+import pytest
+
+from index.records import document_fields, headings_text
+from index.schema import HEADINGS_BOOST, TITLE_BOOST, searchable_fields
+from kb.accounts import Actor
+from kb.models import Document
+
+from .helpers import ask, build
+
+BODY = {"en": "Parking sensors. The city counts the free places in the centre and shows them online.",
+        "pl": "Parkowanie w centrum. Miasto liczy wolne miejsca i pokazuje je w internecie."}
+TERM = {"en": "parking", "pl": "parkowanie"}
+
+
+def _rows(lang: str) -> list[dict]:
+    heading = BODY[lang].split(".")[0]  # the crawler keeps headings in the text too
+    return [
+        {"url": f"https://example.org/{lang}/body", "lang": lang, "title": "Street report", "text": BODY[lang]},
+        {"url": f"https://example.org/{lang}/heading", "lang": lang, "title": "Street report", "text": BODY[lang],
+         "meta": {"headings": ["Street report", heading]}},
+        {"url": f"https://example.org/{lang}/title", "lang": lang, "title": f"{heading} report", "text": BODY[lang]},
+    ]
+
+
+@pytest.mark.parametrize("lang", ["en", "pl"])  # a stemmed language's fields, and the neutral ones
+def test_title_outranks_a_heading_which_outranks_the_body_alone(tmp_path, lang):
+    path = build(tmp_path / lang, _rows(lang))
+    ranked = [hit["url"].rsplit("/", 1)[-1] for hit in ask(path, TERM[lang]).hits]
+    assert ranked == ["title", "heading", "body"]
+
+
+def test_headings_boost_lies_between_title_and_body():
+    boosts = searchable_fields()
+    assert boosts["title_nl"] == TITLE_BOOST > boosts["headings_nl"] == HEADINGS_BOOST > boosts["body_nl"] == 1.0
+    assert boosts["title"] > boosts["headings"] > boosts["body"]
+
+
+def test_headings_go_to_the_documents_language_field():
+    document = Document(id=1, url="https://stad.be/x", title="Loket", text="Tekst", lang="nl",
+                        meta={"headings": ["Digitaal loket", "", "Aanvragen"]})
+    fields = document_fields(document, None)
+    assert fields["headings_nl"] == "Digitaal loket\nAanvragen"
+    assert "headings" not in fields
+
+
+@pytest.mark.parametrize("meta", [None, {}, {"headings": None}, {"headings": {"h1": "x"}}])
+def test_a_document_without_usable_headings_has_none(meta):
+    assert headings_text(Document(url="https://x.org/", meta=meta)) == ""
+
+
+def test_population_and_organisation_kind_come_from_meta_as_single_line_facets():
+    document = Document(id=2, url="casebook:case/2", title="Case", text="", lang="en", doc_type="case",
+                        meta={"population_band": "  10 000 -\n50 000 ", "organisation_kind": ["not", "a", "value"]})
+    fields = document_fields(document, None)
+    assert fields["population"] == "10 000 - 50 000"
+    assert "org_kind" not in fields
+
+
+def test_population_and_organisation_kind_are_counted_and_filter(tmp_path):
+    path = build(tmp_path / "facets", [
+        {"lang": "en", "type": "case", "title": "Digital desk in a village", "meta": {"population_band": "<10k"}},
+        {"lang": "en", "type": "case", "title": "Digital desk in a town", "meta": {"population_band": "10k-50k"}},
+        {"lang": "en", "type": "case", "title": "Digital desk in a small town", "meta": {"population_band": "10k-50k"}},
+        {"lang": "und", "type": "organisation", "title": "Digital desk agency", "meta": {"organisation_kind": "agency"}},
+        {"lang": "en", "type": "expert", "title": "A digital desk expert", "meta": {"organisation_kind": "university"}},
+    ])
+    response = ask(path, "digital desk")
+    assert response.facets["population"] == {"10k-50k": 2, "<10k": 1}
+    assert response.facets["org_kind"] == {"agency": 1, "university": 1}
+    filtered = ask(path, "digital desk", filters={"population": ["10k-50k"]})
+    assert filtered.total == 2 and filtered.facets["population"] == {"10k-50k": 2, "<10k": 1}
+    assert ask(path, "", filters={"org_kind": ["agency"], "type": ["organisation"]}).total == 1
+
+
+def test_a_cases_population_band_and_an_organisations_kind_reach_the_index(kb):
+    from index.build import build_index
+    from index.query import SearchRequest, search
+    from kb.cases import create_case
+    from kb.people import Organisation, publish_organisation
+
+    with kb.session() as session:
+        create_case(session, {"title": "Digitaal loket in Lo-Reninge", "summary": "Een digitaal loket.",
+                              "country": "BE", "population_band": "under 5,000"}, Actor("carl", "curator"))
+        organisation = Organisation(name="Digitaal Vlaanderen", kind="agency", country="BE")
+        session.add(organisation)
+        session.flush()
+        publish_organisation(session, organisation)
+    build_index(kb, kb.settings.index_dir)
+    facets = search(kb.settings.index_dir, SearchRequest(q="")).facets
+    assert facets["population"] == {"under 5,000": 1}
+    assert facets["org_kind"] == {"agency": 1}
