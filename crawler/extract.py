@@ -112,11 +112,16 @@ def _main_blocks(node) -> list[str]:
 
 
 def main_headings(node) -> list[str]:
-    """The h1-h3 headings of the main content, in order: the index weighs them between title and body."""
+    """The h1-h3 headings of the main content, in order: the index weighs them between title and body.
+
+    A heading that is all link (an item of a listing) names the page it links to,
+    not this one: kept, it ranked listing pages above the cases they list."""
     found: list[str] = []
     for tag in node.find_all(HEADING_TAGS):
-        text = _clean(tag.get_text(" "))[:MAX_HEADING_CHARS]
-        if text:
+        full = _clean(tag.get_text(" "))
+        linked = _clean(" ".join(link.get_text(" ") for link in tag.find_all("a")))
+        text = full[:MAX_HEADING_CHARS]
+        if text and linked != full:
             found.append(text)
             if len(found) == MAX_HEADINGS:
                 break

@@ -1,4 +1,10 @@
-"""From a knowledge-base document to the fields of its index entry."""
+"""From a knowledge-base document to the fields of its index entry.
+
+Besides the record's columns, a few facts come from ``document.meta``, where
+the part of Casebook that knows them puts them: the crawler's h1-h3
+``headings``, a case's ``population_band`` (kb.cases) and a profile's
+``organisation_kind`` (kb.people).
+"""
 
 from __future__ import annotations
 
@@ -9,6 +15,8 @@ from index.analysis import STEMMED_LANGUAGES
 from kb.models import Document
 
 NO_THEME = "_none"  # every entry needs a theme term: Whoosh facets by term vector fail on empty ones
+MAX_FACET_CHARS = 60
+TEXT_FIELDS = ("title", "headings", "body")  # moved to their language's fields when it is stemmed
 
 
 def _date(document: Document) -> datetime | None:
@@ -22,6 +30,30 @@ def _date(document: Document) -> datetime | None:
     return None
 
 
+def headings_text(document: Document) -> str:
+    """The page's h1-h3 headings, one a line ("" when the crawler found none).
+
+    A heading the title already says (most pages' h1) is left out: its words are
+    weighted as title words already, and counting them again as headings lowered
+    the demo judged set's mean nDCG@10 from 0.487 to 0.465."""
+    headings = (document.meta or {}).get("headings")
+    if isinstance(headings, str):
+        headings = [headings]
+    if not isinstance(headings, (list, tuple)):
+        return ""
+    title = " ".join((document.title or "").split()).casefold()
+    kept = (" ".join(str(heading).split()) for heading in headings if heading)
+    return "\n".join(heading for heading in kept if heading and heading.casefold() not in title)
+
+
+def meta_facet(document: Document, key: str) -> str | None:
+    """A facet value kept in ``document.meta`` (one line, trimmed), or None."""
+    value = (document.meta or {}).get(key)
+    if value is None or isinstance(value, (dict, list)):
+        return None
+    return " ".join(str(value).split())[:MAX_FACET_CHARS] or None
+
+
 def source_name(document: Document) -> str:
     return (urlsplit(document.final_url or document.url).hostname or "unknown").lower()
 
@@ -33,18 +65,20 @@ def document_fields(document: Document, tagger) -> dict:
     themes = tagger.themes(document) if tagger else list(document.themes or [])
     fields = {
         "id": str(document.id), "url": document.url, "title": document.title or document.url,
-        "body": text, "content": text[:100_000], "description": document.description or "",
+        "headings": headings_text(document), "body": text, "content": text[:100_000],
+        "description": document.description or "",
         "type": document.doc_type or "document", "lang": lang, "source": source_name(document),
         "country": (document.country or "").upper() or None, "municipality": document.municipality or None,
         "theme": ",".join(themes) or NO_THEME, "words": document.title or "", "year": str(document.year) if document.year else None,
         "updated": document.updated_at, "also": list(document.also_at or []),
+        "population": meta_facet(document, "population_band"), "org_kind": meta_facet(document, "organisation_kind"),
     }
     date = _date(document)
     if date:
         fields["date"] = date
     if lang in STEMMED_LANGUAGES:
-        fields[f"title_{lang}"] = fields.pop("title")
-        fields[f"body_{lang}"] = fields.pop("body")
+        for name in TEXT_FIELDS:
+            fields[f"{name}_{lang}"] = fields.pop(name)
         fields["title"] = ""  # indexed empty, stored for display (see schema)
         fields["_stored_title"] = document.title or document.url
     return {k: v for k, v in fields.items() if v is not None}

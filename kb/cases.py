@@ -266,7 +266,8 @@ def sync_document(session: Session, case: Case) -> Document:
     document.final_url = (case.links or [None])[0]
     document.also_at = list(case.also_at or [])
     document.meta = {"case_id": case.id, "review_state": case.review_state, "level": case.level,
-                     "status": case.status, "technologies": case.technologies, "links": case.links}
+                     "status": case.status, "technologies": case.technologies, "links": case.links,
+                     "population_band": case.population_band}  # the index's population facet
     if document.lang is None or stale_text != text:
         detected = detect_language(f"{case.title}\n{text}")
         document.lang, document.lang_confidence = detected.lang, detected.confidence

@@ -16,7 +16,7 @@ def documents(rows: list[dict]) -> list[Document]:
     return [Document(id=i, url=row.get("url", f"https://example.org/{i}"), title=row.get("title", ""),
                      text=row.get("text", ""), lang=row.get("lang"), doc_type=row.get("type", "document"),
                      themes=row.get("themes", []), published=row.get("published"), year=row.get("year"),
-                     country=row.get("country"), also_at=[])
+                     country=row.get("country"), also_at=[], meta=row.get("meta", {}))
             for i, row in enumerate(rows, start=1)]
 
 
