@@ -3,19 +3,29 @@
 Multi-select within a facet is OR, across facets AND, and the counts of one
 facet reflect every other active filter but its own (as InstantSearch and
 Blacklight do), so a user can widen a selection from the counts shown.
+
+Every set of documents here is a bitmap (``index.bitmaps``): the documents of
+each facet value, built once per index version, and those of each query term,
+kept per version within a memory budget, so that counting is a few C-level
+``&`` and ``bit_count`` per value instead of a pass over the postings.
 """
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import reduce
 
 from whoosh import query as wq
 
+from index import bitmaps
 from index.schema import FACETS
 
 FACET_LIMIT = 200
 HIDDEN = {"", "_none"}  # index/records.NO_THEME: a placeholder, not a value to show
+TERM_CACHE_BYTES = 32 * 1024 * 1024  # per process and index version; a term's bitmap is at most docs/8 bytes
+SPARSE_VALUES = 64  # facets with more values count a small result set document by document
 
 
 def filter_query(filters: dict[str, list[str]], skip: str | None = None):
@@ -32,28 +42,28 @@ def filter_query(filters: dict[str, list[str]], skip: str | None = None):
 
 @dataclass(frozen=True)
 class FacetSets:
-    """For one version of the index: every live document, and each facet value's documents.
+    """For one version of the index: every live document, and each facet value's documents (bitmaps).
 
     Built once per version (``index.searchers.shared``) so that a facet count is a
-    few set intersections instead of a pass over column caches per query.
+    few bitmap intersections instead of a pass over column caches per query.
     """
 
-    all_docs: frozenset[int]
-    values: dict[str, dict[str, frozenset[int]]]
+    all_docs: int
+    values: dict[str, dict[str, int]]
     _by_doc: dict[str, dict[int, tuple[str, ...]]] = field(default_factory=dict, repr=False)
 
     @classmethod
     def build(cls, searcher, names=FACETS) -> "FacetSets":
         reader = searcher.reader()
-        all_docs = frozenset(reader.all_doc_ids())
-        values: dict[str, dict[str, frozenset[int]]] = {}
+        all_docs = bitmaps.from_ids(reader.all_doc_ids())
+        values: dict[str, dict[str, int]] = {}
         for name in names:
             if name not in searcher.schema:
                 continue
             per_value = {}
             for term in reader.lexicon(name):
                 value = term.decode("utf-8") if isinstance(term, bytes) else str(term)
-                docs = frozenset(reader.postings(name, term).all_ids()) & all_docs
+                docs = bitmaps.from_ids(reader.postings(name, term).all_ids()) & all_docs
                 if docs and value not in HIDDEN:
                     per_value[value] = docs
             values[name] = per_value
@@ -65,27 +75,61 @@ class FacetSets:
         if per_doc is None:
             per_doc = {}
             for value, docs in self.values.get(name, {}).items():
-                for doc in docs:
+                for doc in bitmaps.to_ids(docs):
                     per_doc[doc] = per_doc.get(doc, ()) + (value,)
             self._by_doc[name] = per_doc  # threads racing here build equal dicts; either wins
         return per_doc
 
-    def selected(self, name: str, chosen: list[str]) -> frozenset[int]:
+    def selected(self, name: str, chosen: list[str]) -> int:
         """The documents having any of the chosen values of a facet."""
         per_value = self.values.get(name, {})
-        return frozenset().union(*(per_value.get(v, frozenset()) for v in chosen))
+        return reduce(lambda a, b: a | b, (per_value.get(v, bitmaps.EMPTY) for v in chosen), bitmaps.EMPTY)
 
-    def count(self, name: str, docs: frozenset[int] | set[int]) -> dict[str, int]:
+    def count(self, name: str, docs: int) -> dict[str, int]:
+        """Value -> how many of ``docs`` have it (values with none left out)."""
         per_value = self.values.get(name, {})
-        if len(docs) * 4 < len(self.all_docs):  # few documents: look their values up one by one
+        if len(per_value) > SPARSE_VALUES and docs.bit_count() < len(per_value):
             per_doc = self.by_doc(name)
             counter: Counter = Counter()
-            for doc in docs:
+            for doc in bitmaps.to_ids(docs):
                 counter.update(per_doc.get(doc, ()))
-            counts = dict(counter)
-        else:
-            counts = {value: len(members & docs) for value, members in per_value.items()}
+            return dict(counter)
+        counts = {value: (members & docs).bit_count() for value, members in per_value.items()}
         return {k: v for k, v in counts.items() if v}
+
+
+class TermDocs:
+    """The documents of query terms and phrases for one index version, kept within a byte budget.
+
+    The same words come back query after query, and reading their postings was
+    most of the cost of counting facets. Oldest entries go first when full.
+    """
+
+    def __init__(self, budget: int = TERM_CACHE_BYTES):
+        self.budget = budget
+        self.used = 0
+        self.entries: dict[tuple, int] = {}
+        self.lock = threading.Lock()
+
+    def get(self, key: tuple, compute) -> int:
+        bits = self.entries.get(key)
+        if bits is None:
+            bits = compute()
+            self._keep(key, bits)
+        return bits
+
+    def _keep(self, key: tuple, bits: int) -> None:
+        size = bits.bit_length() // 8 + 64
+        if size > self.budget:
+            return
+        with self.lock:
+            if key in self.entries:
+                return
+            while self.used + size > self.budget and self.entries:
+                oldest = next(iter(self.entries))
+                self.used -= self.entries.pop(oldest).bit_length() // 8 + 64
+            self.entries[key] = bits
+            self.used += size
 
 
 def facet_sets(searcher) -> FacetSets:
@@ -94,45 +138,66 @@ def facet_sets(searcher) -> FacetSets:
     return shared(searcher, "facet-sets", FacetSets.build)
 
 
-def _term_docs(reader, field: str, text) -> frozenset[int]:
-    if (field, text) not in reader:
-        return frozenset()
-    return frozenset(reader.postings(field, text).all_ids())
+def term_docs(searcher) -> TermDocs:
+    from index.searchers import shared
+
+    return shared(searcher, "term-docs", lambda _: TermDocs())
 
 
-def matching_docs(searcher, query, sets: FacetSets) -> frozenset[int]:
-    """The live documents matching ``query``, by set algebra over postings where the
+def _postings(reader, field_name: str, text) -> int:
+    if (field_name, text) not in reader:
+        return bitmaps.EMPTY
+    return bitmaps.from_ids(reader.postings(field_name, text).all_ids())
+
+
+def _leaf_key(q) -> tuple | None:
+    """What identifies a leaf query's documents within one index version (None: not kept)."""
+    if isinstance(q, wq.Term):
+        return ("term", q.fieldname, q.text)
+    if isinstance(q, wq.Phrase):
+        return ("phrase", q.fieldname, tuple(q.words), q.slop)
+    return None
+
+
+def matching_docs(searcher, query, sets: FacetSets) -> int:
+    """The live documents matching ``query`` (a bitmap), by set algebra over postings where the
     query is made of terms, ANDs, ORs and NOTs: Whoosh's matcher tree walks every
     document through a Python union of some sixteen field matchers, which took most
     of a search's time at 100,000 documents. Phrases and ranges ask Whoosh."""
     reader = searcher.reader()
+    cache = term_docs(searcher)
 
-    def docs(q) -> frozenset[int]:
+    def leaf(q) -> int:
+        if isinstance(q, wq.Term):
+            return _postings(reader, q.fieldname, q.text)
+        return bitmaps.from_ids(searcher.docs_for_query(q))
+
+    def docs(q) -> int:
         if isinstance(q, wq.Every):
             return sets.all_docs
-        if isinstance(q, wq.Term):
-            return _term_docs(reader, q.fieldname, q.text)
         if isinstance(q, (wq.Or, wq.DisjunctionMax)):
-            return frozenset().union(*(docs(sub) for sub in q.subqueries))
+            return reduce(lambda a, b: a | b, (docs(sub) for sub in q.subqueries), bitmaps.EMPTY)
         if isinstance(q, wq.And):
-            parts = sorted((docs(sub) for sub in q.subqueries), key=len)
-            return parts[0].intersection(*parts[1:]) if parts else frozenset()
+            parts = [docs(sub) for sub in q.subqueries]
+            return reduce(lambda a, b: a & b, parts) if parts else bitmaps.EMPTY
         if isinstance(q, wq.AndNot):
-            return docs(q.a) - docs(q.b)
+            return docs(q.a) & ~docs(q.b)
         if isinstance(q, wq.AndMaybe):
             return docs(q.a)
         if isinstance(q, wq.Require):
             return docs(q.a) & docs(q.b)
         if isinstance(q, wq.Not):
-            return sets.all_docs - docs(q.query)
+            return sets.all_docs & ~docs(q.query)
         if isinstance(q, wq.NullQuery.__class__):
-            return frozenset()
-        return frozenset(searcher.docs_for_query(q))
+            return bitmaps.EMPTY
+        key = _leaf_key(q)
+        return leaf(q) if key is None else cache.get(key, lambda: leaf(q))
 
     return docs(query) & sets.all_docs
 
 
-def allowed_docs(sets: FacetSets, filters: dict[str, list[str]], restrict_docs=None, skip: str | None = None):
+def allowed_docs(sets: FacetSets, filters: dict[str, list[str]], restrict_docs: int | None = None,
+                 skip: str | None = None) -> int | None:
     """The documents every active filter (but ``skip``) allows; None when nothing filters."""
     allowed = restrict_docs
     for name, chosen in filters.items():
@@ -144,8 +209,7 @@ def allowed_docs(sets: FacetSets, filters: dict[str, list[str]], restrict_docs=N
 
 
 def facet_counts(searcher, query, filters: dict[str, list[str]], names=FACETS,
-                 restrict_docs: frozenset[int] | None = None,
-                 matched: frozenset[int] | None = None) -> dict[str, dict[str, int]]:
+                 restrict_docs: int | None = None, matched: int | None = None) -> dict[str, dict[str, int]]:
     """Counts per facet value for ``query``, each facet ignoring its own selection.
 
     ``restrict_docs`` (the documents in the date range) applies to every facet;

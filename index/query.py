@@ -9,6 +9,7 @@ can never run in the page.
 from __future__ import annotations
 
 import copy
+import heapq
 import re
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
@@ -18,17 +19,20 @@ from whoosh import sorting
 from whoosh import query as wq
 from whoosh.qparser import MultifieldParser, OrGroup, PhrasePlugin
 from whoosh.searching import Searcher
+from whoosh.support.levenshtein import distance as edit_distance
 
+from index import bitmaps
 from index.concepts import default_labels
 from index.expansion import expansion_queries
 from index.facets import allowed_docs, facet_counts, facet_sets, matching_docs
-from index.searchers import searcher_for
-from index.snippets import snippet
+from index.searchers import searcher_for, shared
+from index.snippets import snippets
 from index.schema import FACETS, searchable_fields, spelling_fields
 
 MAX_QUERY = 500
 MAX_PER_PAGE = 100
 MAX_SUGGESTED_WORDS = 8
+MAX_REMEMBERED_CORRECTIONS = 50_000  # per index version: the "did you mean" of a word
 SORTS = ("relevance", "date")
 OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"}
 NEGATED_WORDS = re.compile(r"\b(?:NOT|ANDNOT)\s+(?:\"[^\"]*\"|\([^)]*\)|\S+)")
@@ -143,19 +147,24 @@ def _score(hit) -> float:
     return round(float(score or 0.0), 4)
 
 
-def _hit(searcher, hit, query) -> dict:
-    fields = hit.fields()
-    lang = fields.get("lang", "und")
+def _hit(hit, fields: dict, snippet: str) -> dict:
     return {
-        "id": fields["id"], "url": fields["url"], "title": fields.get("title", ""), "lang": lang,
-        "type": fields.get("type", "document"), "score": _score(hit),
-        "snippet": snippet(searcher, hit.docnum, fields.get("content", ""), query, lang),
-        "source": fields.get("source"), "country": fields.get("country"),
+        "id": fields["id"], "url": fields["url"], "title": fields.get("title", ""),
+        "lang": fields.get("lang", "und"), "type": fields.get("type", "document"), "score": _score(hit),
+        "snippet": snippet, "source": fields.get("source"), "country": fields.get("country"),
         "municipality": fields.get("municipality"), "year": fields.get("year"),
         "themes": [t for t in (fields.get("theme") or "").split(",") if t and t != "_none"],
         "date": fields["date"].date().isoformat() if fields.get("date") else None,
         "also_at": fields.get("also") or [],
     }
+
+
+def _hits(searcher, page, query) -> list[dict]:
+    """The page's hits with their snippets (built together: each term's postings read once)."""
+    stored = [hit.fields() for hit in page]
+    texts = snippets(searcher, [(hit.docnum, fields.get("content", ""), fields.get("lang", "und"))
+                                for hit, fields in zip(page, stored)], query)
+    return [_hit(hit, fields, text) for hit, fields, text in zip(page, stored, texts)]
 
 
 def prune(query, reader):
@@ -194,21 +203,21 @@ def run_search(searcher: Searcher, request: SearchRequest) -> SearchResponse:
     page = max(1, request.page)
     per_page = max(1, min(MAX_PER_PAGE, request.per_page))
     sets = facet_sets(searcher)
-    date_docs = None if dates is None else frozenset(searcher.docs_for_query(dates))
+    date_docs = None if dates is None else bitmaps.from_ids(searcher.docs_for_query(dates))
     allowed = allowed_docs(sets, filters, date_docs)
     # One pass collects the matching documents for the total and the facet counts;
     # asking Whoosh for the total would run the query a second time.
     matched = matching_docs(searcher, query, sets)
-    total = len(matched if allowed is None else matched & allowed)
+    total = (matched if allowed is None else matched & allowed).bit_count()
     hits = []
     offset = (page - 1) * per_page
     if offset < total:
         # optimize=False: Whoosh's block-quality skipping cost more than it saved on these
         # wide OR trees (p95 at 100,000 documents: 179 ms with it, 86 ms without)
         results = searcher.search(prune(query, searcher.reader()), limit=offset + per_page, terms=False,
-                                  filter=None if allowed is None else set(allowed), optimize=False,
+                                  filter=None if allowed is None else bitmaps.Bitmap(allowed), optimize=False,
                                   **_order(request))
-        hits = [_hit(searcher, hit, query) for hit in results[offset:offset + per_page]]
+        hits = _hits(searcher, results[offset:offset + per_page], query)
     suggestion = suggest(searcher, request.q) if total == 0 and request.q.strip() else None
     names = tuple(n for n in (request.facets or FACETS) if n in FACETS)
     facets = facet_counts(searcher, query, filters, names, restrict_docs=date_docs, matched=matched)
@@ -253,20 +262,42 @@ def _distance(a: str, b: str) -> int:
     return previous[-1]
 
 
+def _corrections(reader, field_name: str, word: str) -> list[str]:
+    """What Whoosh's ``corrector(field).suggest(word, limit=2, maxdist=1, prefix=1)`` answers:
+    the two most frequent words within one edit sharing the first letter. Words whose
+    length alone puts them further away are skipped before the (Python) edit distance,
+    which was most of the cost of a "did you mean"."""
+    spelling = reader.schema[field_name].spelling_fieldname(field_name)
+    field_object = reader.schema[spelling]
+    found = []
+    for raw in reader.expand_prefix(spelling, word[:1]):
+        candidate = field_object.from_bytes(raw)
+        if abs(len(candidate) - len(word)) <= 1 and edit_distance(candidate, word, limit=1) <= 1:
+            found.append((-(1 + 0.5 / (reader.frequency(field_name, candidate) or 1)), candidate))
+    return [candidate for _, candidate in sorted(heapq.nlargest(2, found), key=lambda item: (-item[0], item[1]))]
+
+
+def _correction(searcher: Searcher, word: str) -> str | None:
+    """The closest index word to ``word`` (lowercased), remembered for this index version."""
+    memo = shared(searcher, "corrections", lambda _: {})
+    if word in memo:
+        return memo[word]
+    reader = searcher.reader()
+    # prefix=1 and one edit: misspellings rarely touch the first letter, and a
+    # distance-2 automaton over the whole vocabulary cost up to 0.8 s per word
+    options = {option for name in spelling_fields() if name in searcher.schema
+               for option in _corrections(reader, name, word)}
+    correction = min(options, key=lambda o: (_distance(word, o), o)) if options else None
+    if len(memo) >= MAX_REMEMBERED_CORRECTIONS:
+        memo.clear()
+    memo[word] = correction
+    return correction
+
+
 def suggest(searcher: Searcher, text: str) -> str | None:
     """A "did you mean" from the index vocabulary (unstemmed words), word by word."""
-    schema = searcher.schema
-    correctors = [searcher.reader().corrector(name) for name in spelling_fields() if name in schema]
     words = plain_words(text).split()[:MAX_SUGGESTED_WORDS]
-    fixed = []
-    for word in words:
-        lowered = word.lower()
-        # prefix=1 and one edit: misspellings rarely touch the first letter, and a
-        # distance-2 automaton over the whole vocabulary cost up to 0.8 s per word
-        maxdist = 1
-        options = {option for corrector in correctors
-                   for option in corrector.suggest(lowered, limit=2, maxdist=maxdist, prefix=1)}
-        fixed.append(min(options, key=lambda o: (_distance(lowered, o), o)) if options else word)
+    fixed = [_correction(searcher, word.lower()) or word for word in words]
     suggestion = " ".join(fixed)
     return suggestion if words and suggestion.lower() != " ".join(words).lower() else None
 

@@ -40,20 +40,31 @@ def _formatter():
     return highlight.HtmlFormatter(tagname="mark", classname="hl", termclass="t", between=" … ")
 
 
-def _stored_matches(searcher, field: str, docnum: int, terms: set[str], limit: int) -> list[Token]:
+def _stored_matches(searcher, field: str, limits: dict[int, int], terms: set[str]) -> dict[int, dict[int, Token]]:
+    """docnum -> start char -> the longest query-term match there ending within the docnum's
+    limit (the length of its stored text), from stored character positions.
+
+    Each term's postings are read once for the whole page of hits (ascending
+    docnums, skipping forward), not reopened for every hit."""
     reader = searcher.reader()
-    tokens = {}
-    for term in terms:
+    found: dict[int, dict[int, Token]] = {doc: {} for doc in limits}
+    wanted = sorted(limits)
+    for term in sorted(terms):
         if (field, term) not in reader:
             continue
         matcher = reader.postings(field, term)
-        matcher.skip_to(docnum)
-        if not matcher.is_active() or matcher.id() != docnum:
-            continue
-        for pos, start, end in matcher.value_as("characters"):
-            if end <= limit and end - start > tokens.get(start, (0, None))[0]:
-                tokens[start] = (end - start, Token(text=term, pos=pos, startchar=start, endchar=end, matched=True))
-    return [token for _, (_, token) in sorted(tokens.items())]
+        for docnum in wanted:
+            matcher.skip_to(docnum)
+            if not matcher.is_active():
+                break
+            if matcher.id() != docnum:
+                continue
+            tokens, limit = found[docnum], limits[docnum]
+            for pos, start, end in matcher.value_as("characters"):
+                held = tokens.get(start)
+                if end <= limit and (held is None or end - start > held.endchar - held.startchar):
+                    tokens[start] = Token(text=term, pos=pos, startchar=start, endchar=end, matched=True)
+    return found
 
 
 def _retokenized(text: str, terms: set[str], lang: str, chars: int) -> str:
@@ -62,19 +73,44 @@ def _retokenized(text: str, terms: set[str], lang: str, chars: int) -> str:
                                _formatter(), top=FRAGMENTS)
 
 
+def _marked(text: str, tokens: dict[int, Token], chars: int) -> str:
+    within = [token for _, token in sorted(tokens.items())]
+    fragmenter = highlight.PinpointFragmenter(maxchars=chars, surround=SURROUND, autotrim=True)
+    fragments = highlight.top_fragments(fragmenter.fragment_matches(text, within), FRAGMENTS,
+                                        highlight.BasicFragmentScorer(), highlight.SCORE)
+    fragments.sort(key=lambda f: f.startchar)
+    return _formatter().format(fragments) if fragments else ""
+
+
+def _opening(text: str, chars: int) -> str:
+    return escape(text[:chars] + ("…" if len(text) > chars else ""))
+
+
+def snippets(searcher, hits: list[tuple[int, str, str]], query, chars: int = SNIPPET_CHARS) -> list[str]:
+    """For each (docnum, stored body, language) of a page of hits, the best excerpts of the
+    body with the query's terms marked; the opening of the body when none is in it."""
+    by_field: dict[str, dict[int, int]] = {}
+    for docnum, text, lang in hits:
+        by_field.setdefault(body_field(lang), {})[docnum] = len(text)
+    stored: dict[tuple[str, int], dict[int, Token]] = {}
+    for field, limits in by_field.items():
+        terms = query_terms(query, field)
+        if terms and field in searcher.schema and searcher.schema[field].format.supports("characters"):
+            for docnum, tokens in _stored_matches(searcher, field, limits, terms).items():
+                stored[field, docnum] = tokens
+    out = []
+    for docnum, text, lang in hits:
+        field = body_field(lang)
+        if (field, docnum) in stored:
+            marked = _marked(text, stored[field, docnum], chars)
+        elif field in searcher.schema and query_terms(query, field):
+            marked = _retokenized(text, query_terms(query, field), lang, chars)
+        else:
+            marked = ""
+        out.append(marked or _opening(text, chars))
+    return out
+
+
 def snippet(searcher, docnum: int, text: str, query, lang: str, chars: int = SNIPPET_CHARS) -> str:
     """The best excerpts of ``text`` (the stored body of ``docnum``) with the query's terms marked."""
-    field = body_field(lang)
-    terms = query_terms(query, field)
-    marked = ""
-    if terms and field in searcher.schema:
-        if searcher.schema[field].format.supports("characters"):
-            tokens = _stored_matches(searcher, field, docnum, terms, len(text))
-            fragmenter = highlight.PinpointFragmenter(maxchars=chars, surround=SURROUND, autotrim=True)
-            fragments = highlight.top_fragments(fragmenter.fragment_matches(text, tokens), FRAGMENTS,
-                                                highlight.BasicFragmentScorer(), highlight.SCORE)
-            fragments.sort(key=lambda f: f.startchar)
-            marked = _formatter().format(fragments) if fragments else ""
-        else:
-            marked = _retokenized(text, terms, lang, chars)
-    return marked or escape(text[:chars] + ("…" if len(text) > chars else ""))
+    return snippets(searcher, [(docnum, text, lang)], query, chars)[0]

@@ -112,3 +112,25 @@ def test_an_update_into_an_index_built_with_another_schema_asks_for_a_rebuild(in
         update_index(indexed, indexed.settings.index_dir, [doc_id])
     build_index(indexed, indexed.settings.index_dir)
     assert run(indexed, "Brugge").total == 1
+
+
+def test_did_you_mean_candidates_are_those_of_whooshs_corrector(tmp_path):
+    from whoosh import index as whoosh_index
+
+    from index.query import _corrections, suggest
+    from index.schema import spelling_fields
+
+    from .helpers import build
+
+    words = ["parking", "parting", "darting", "participation", "partition", "mobility", "mobile", "nobility"]
+    path = build(tmp_path / "ix", [{"title": " ".join(words[i:i + 3]), "text": " ".join(words[:i + 1]),
+                                   "lang": "en"} for i in range(len(words))])
+    typos = ["parkng", "partiton", "mobilty", "nobilit", "parking", "pxrking", "m", "zzz", "partcipation"]
+    with whoosh_index.open_dir(str(path)).searcher() as searcher:
+        reader = searcher.reader()
+        for name in spelling_fields():
+            for typo in typos:
+                assert _corrections(reader, name, typo) == reader.corrector(name).suggest(
+                    typo, limit=2, maxdist=1, prefix=1), (name, typo)
+        assert suggest(searcher, "mobilty partiton") == "mobility partition"
+        assert suggest(searcher, "mobilty partiton") == "mobility partition"  # the remembered answer
