@@ -3,24 +3,38 @@
 The online link is shown only to registered participants (through their personal
 link) and to organisers; participant lists (with emails) only to curators and
 admins. A honeypot field and a per-address rate limit keep automated sign-ups out.
+Curators create and edit events and their agenda in forms (``kb.events``,
+``kb.agenda`` check each field and audit every change).
 """
 
 from __future__ import annotations
 
 import csv
 import io
+from datetime import date, datetime, timezone
+from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, abort, current_app, g, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, g, jsonify, redirect, render_template, request, url_for
+from flask_babel import format_date, gettext, lazy_gettext
 
+from kb import agenda as agenda_ops
 from kb.calendar import event_ics
-from kb.errors import InputError
-from kb.events import Event, Registration, cancel, create_event, hash_token, participants, register
-from kb.models import utcnow
+from kb.errors import FieldErrors, InputError
+from kb.events import (MODES, Event, Registration, cancel, create_event, event_zone, hash_token, participants,
+                       number_items, register, time_zones, update_event)
+from kb.models import Collection, Document, utcnow
+from kb.people import Person
 from webui.auth import LoginThrottle, public_write, require_role
 from webui.context import kb
+from webui.forms import field_messages, form_values
 
 bp = Blueprint("events", __name__)
 HONEYPOT = "website"
+EVENT_FIELDS = ("title", "description", "starts", "ends", "zone", "mode", "place", "online_link", "capacity",
+                "registration_deadline", "collection_id")
+ITEM_FIELDS = ("day", "time", "title", "speakers", "documents")
+MODE_NAMES = {"onsite": lazy_gettext("on site"), "online": lazy_gettext("online"),
+              "hybrid": lazy_gettext("hybrid (on site and online)")}
 SIGNUPS_PER_ADDRESS = 60  # per 10 minutes: a town hall behind one NAT can still sign up its staff
 
 
@@ -84,11 +98,38 @@ def index():
     return render_template("events/index.html", events=events)
 
 
+def _agenda_view(db, event: Event) -> list[dict]:
+    """Agenda items with their speakers' names (public profiles, or all for organisers) and documents' titles."""
+    items = number_items(list(event.agenda or []))
+    person_ids = {s for item in items for s in item.get("speakers") or []}
+    doc_ids = {d for item in items for d in item.get("documents") or []}
+    people = {p.id: p.name for p in db.query(Person).filter(Person.id.in_(person_ids))
+              if p.is_public or _is_organiser()}
+    documents = {d.id: d.title or d.url for d in db.query(Document).filter(Document.id.in_(doc_ids))}
+    return [{**item, "speaker_names": [(i, people[i]) for i in item.get("speakers") or [] if i in people],
+             "document_titles": [(i, documents[i]) for i in item.get("documents") or [] if i in documents]}
+            for item in items]
+
+
+def _linked_collection(db, event: Event) -> tuple[int, str] | None:
+    collection = db.get(Collection, event.collection_id) if event.collection_id else None
+    if collection is None or collection.deleted_at is not None:
+        return None
+    return (collection.id, collection.title) if collection.visibility == "public" or _is_organiser() else None
+
+
+def _show_page(event_id: int, status: int = 200, **extra):
+    with kb().session() as db:
+        event = _event_or_404(db, event_id)
+        data = event_json(event, with_link=_is_organiser())
+        agenda, collection = _agenda_view(db, event), _linked_collection(db, event)
+    return render_template("events/show.html", event=data, agenda=agenda, collection=collection,
+                           honeypot=HONEYPOT, mode_names=MODE_NAMES, **extra), status
+
+
 @bp.route("/events/<int:event_id>")
 def show(event_id: int):
-    with kb().session() as db:
-        event = event_json(_event_or_404(db, event_id), with_link=_is_organiser())
-    return render_template("events/show.html", event=event, honeypot=HONEYPOT)
+    return _show_page(event_id)
 
 
 @bp.route("/events/<int:event_id>/register", methods=["POST"])
@@ -98,9 +139,7 @@ def register_form(event_id: int):
     data["consent"] = request.form.get("consent") == "yes"
     result, error, status = _sign_up(event_id, data)
     if error:
-        with kb().session() as db:
-            event = event_json(_event_or_404(db, event_id))
-        return render_template("events/show.html", event=event, honeypot=HONEYPOT, error=error, form=data), status
+        return _show_page(event_id, status, error=error, form=data)
     return redirect(result["personal_url"], code=303)
 
 
@@ -140,6 +179,11 @@ def calendar(event_id: int):
                     headers={"Content-Disposition": f'attachment; filename="event-{event_id}.ics"'})
 
 
+def _spreadsheet_safe(value):
+    """A leading = + - @ would run as a formula in a spreadsheet; anyone can register with any name."""
+    return "'" + value if isinstance(value, str) and value[:1] in "=+-@" else value
+
+
 def _participants_json(event_id: int) -> list[dict]:
     with kb().session() as db:
         _event_or_404(db, event_id)
@@ -156,7 +200,7 @@ def participants_csv(event_id: int):
     writer = csv.DictWriter(out, fieldnames=["id", "name", "email", "organisation", "attendance", "status",
                                              "registered_at"])
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows({k: _spreadsheet_safe(v) for k, v in row.items()} for row in rows)
     return Response(out.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="participants-{event_id}.csv"'})
 
@@ -203,3 +247,153 @@ def api_register(event_id: int):
 @require_role("curator")
 def api_participants(event_id: int):
     return jsonify(_participants_json(event_id))
+
+
+def _local(moment: datetime | None, zone: str) -> str:
+    """A UTC moment as the local date-time an input of type datetime-local shows."""
+    return moment.replace(tzinfo=timezone.utc).astimezone(ZoneInfo(zone)).strftime("%Y-%m-%dT%H:%M") if moment else ""
+
+
+def _event_values(event: Event) -> dict:
+    zone = event_zone(event)
+    values = {name: getattr(event, name) for name in ("title", "description", "mode", "place", "online_link")}
+    return {**values, "zone": zone, "starts": _local(event.starts_utc, zone), "ends": _local(event.ends_utc, zone),
+            "registration_deadline": _local(event.registration_deadline, zone),
+            "capacity": "" if event.capacity is None else str(event.capacity),
+            "collection_id": str(event.collection_id or "")}
+
+
+def _event_form(event_id: int | None, values: dict, errors: dict, status: int = 200):
+    with kb().session() as db:
+        collections = [(c.id, c.title) for c in db.query(Collection).filter(Collection.deleted_at.is_(None))
+                       .order_by(Collection.title)]
+    return render_template("events/form.html", event_id=event_id, values=values, errors=errors,
+                           collections=collections, zones=[(z, z.replace("_", " ")) for z in time_zones()],
+                           modes=[(m, MODE_NAMES[m]) for m in MODES]), status
+
+
+@bp.route("/events/new")
+@require_role("curator")
+def new_event():
+    return _event_form(None, {"zone": "Europe/Brussels", "mode": "onsite"}, {})
+
+
+@bp.route("/events", methods=["POST"])
+@require_role("curator")
+def create():
+    values = form_values(request.form, EVENT_FIELDS)
+    try:
+        with kb().session() as db:
+            event_id = create_event(db, values, g.viewer.name).id
+    except FieldErrors as exc:
+        return _event_form(None, values, field_messages(exc), 422)
+    flash(gettext("Event created. Add its agenda items below."))
+    return redirect(url_for("events.agenda", event_id=event_id), code=303)
+
+
+@bp.route("/events/<int:event_id>/edit")
+@require_role("curator")
+def edit(event_id: int):
+    with kb().session() as db:
+        values = _event_values(_event_or_404(db, event_id))
+    return _event_form(event_id, values, {})
+
+
+@bp.route("/events/<int:event_id>/edit", methods=["POST"])
+@require_role("curator")
+def update(event_id: int):
+    values = form_values(request.form, EVENT_FIELDS)
+    try:
+        with kb().session() as db:
+            update_event(db, _event_or_404(db, event_id), values, g.viewer.name)
+    except FieldErrors as exc:
+        return _event_form(event_id, values, field_messages(exc), 422)
+    flash(gettext("Event saved."))
+    return redirect(url_for("events.show", event_id=event_id), code=303)
+
+
+def _agenda_page(event_id: int, values: dict, errors: dict, item_id: int | None = None, status: int = 200):
+    with kb().session() as db:
+        event = _event_or_404(db, event_id)
+        data, agenda = event_json(event), _agenda_view(db, event)
+        days = [(d, format_date(date.fromisoformat(d), "full")) for d in agenda_ops.event_days(event)]
+        people = [(p.id, p.name) for p in db.query(Person).order_by(Person.name)]
+    template = "events/agenda_item.html" if item_id is not None else "events/agenda.html"
+    return render_template(template, event=data, agenda=agenda, days=days, people=people, values=values,
+                           errors=errors, item_id=item_id), status
+
+
+def _item_values() -> dict:
+    return {**form_values(request.form, ITEM_FIELDS), "speakers": request.form.getlist("speakers")}
+
+
+@bp.route("/events/<int:event_id>/agenda")
+@require_role("curator")
+def agenda(event_id: int):
+    return _agenda_page(event_id, {}, {})
+
+
+@bp.route("/events/<int:event_id>/agenda", methods=["POST"])
+@require_role("curator")
+def add_item(event_id: int):
+    values = _item_values()
+    try:
+        with kb().session() as db:
+            agenda_ops.save_item(db, _event_or_404(db, event_id), values, g.viewer.name)
+    except FieldErrors as exc:
+        return _agenda_page(event_id, values, field_messages(exc), status=422)
+    flash(gettext("Agenda item added."))
+    return redirect(url_for("events.agenda", event_id=event_id), code=303)
+
+
+def _item_or_404(event: Event, item_id: int) -> dict:
+    try:
+        return agenda_ops.find_item(event, item_id)
+    except LookupError:
+        abort(404, f"There is no agenda item {item_id} in event {event.id}.")
+
+
+@bp.route("/events/<int:event_id>/agenda/<int:item_id>/edit")
+@require_role("curator")
+def edit_item(event_id: int, item_id: int):
+    with kb().session() as db:
+        item = _item_or_404(_event_or_404(db, event_id), item_id)
+    values = {**item, "speakers": [str(s) for s in item.get("speakers") or []],
+              "documents": ", ".join(str(d) for d in item.get("documents") or [])}
+    return _agenda_page(event_id, values, {}, item_id)
+
+
+@bp.route("/events/<int:event_id>/agenda/<int:item_id>/edit", methods=["POST"])
+@require_role("curator")
+def update_item(event_id: int, item_id: int):
+    values = _item_values()
+    try:
+        with kb().session() as db:
+            event = _event_or_404(db, event_id)
+            _item_or_404(event, item_id)
+            agenda_ops.save_item(db, event, values, g.viewer.name, item_id)
+    except FieldErrors as exc:
+        return _agenda_page(event_id, values, field_messages(exc), item_id, 422)
+    flash(gettext("Agenda item saved."))
+    return redirect(url_for("events.agenda", event_id=event_id), code=303)
+
+
+@bp.route("/events/<int:event_id>/agenda/<int:item_id>/delete", methods=["POST"])
+@require_role("curator")
+def delete_item(event_id: int, item_id: int):
+    with kb().session() as db:
+        event = _event_or_404(db, event_id)
+        _item_or_404(event, item_id)
+        agenda_ops.delete_item(db, event, item_id, g.viewer.name)
+    flash(gettext("Agenda item removed."))
+    return redirect(url_for("events.agenda", event_id=event_id), code=303)
+
+
+@bp.route("/events/<int:event_id>/participants")
+@require_role("curator")
+def participants_page(event_id: int):
+    rows = _participants_json(event_id)
+    with kb().session() as db:
+        event = event_json(_event_or_404(db, event_id))
+    counts = {status: sum(r["status"] == status for r in rows) for status in ("confirmed", "waitlisted", "cancelled")}
+    return render_template("events/participants.html", event=event, rows=rows, counts=counts)
