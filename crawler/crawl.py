@@ -27,7 +27,7 @@ from crawler.robots import RobotsCache
 from crawler.settings import CrawlSettings
 from crawler.simhash import NearDuplicateIndex
 from crawler.sitemaps import SITEMAP_MARKER, lastmod_detail, lastmod_of
-from crawler.store import add_also_at, content_hash, find_duplicate, store_page
+from crawler.store import add_also_at, duplicate_of, store_page
 from crawler.urls import Scope, canonical_url, host_of
 from crawler.visit import Visit, Visitor
 from kb.language import primary_subtag
@@ -55,6 +55,7 @@ class _Job:
     source_id: int | None
     stored: int
     near: NearDuplicateIndex
+    stored_ids: set[int] = field(default_factory=set)  # documents this run stored (a second address finds them)
     sitemaps: int = 0
     version: int = 0  # bumped whenever the frontier may have gained a URL to claim
     nothing_for: tuple | None = None  # (version, unavailable hosts) of the last claim that found nothing
@@ -178,116 +179,127 @@ class Crawler:
             running[pool.submit(visitor.visit, entry)] = entry
 
     def _record(self, job: _Job, visit: Visit) -> str:
-        """Write the outcome of ``visit``; returns it (``stored`` or a reason)."""
-        entry = visit.entry
+        """Write the outcome of ``visit`` in one transaction (with the links it adds); returns it."""
         job.version += 1
-        self._add_sitemaps(job, visit.new_sitemaps, entry.url)
+        with self.kb.session() as session:
+            self._add_sitemaps(session, job, visit.new_sitemaps, visit.entry.url)
+            outcome = self._record_in(session, job, visit)
+        if outcome == "stored":
+            job.stored += 1
+        return outcome
+
+    def _record_in(self, session, job: _Job, visit: Visit) -> str:
+        entry = visit.entry
         if visit.skip is not None:
             if visit.gone:
-                self._mark_gone(entry.url)
-            job.frontier.finish(entry.id, "skipped", visit.skip.reason, visit.skip.detail, visit.skip.status)
+                self._mark_gone(session, entry.url)
+            job.frontier.finish(entry.id, "skipped", visit.skip.reason, visit.skip.detail, visit.skip.status,
+                                session=session)
             return visit.skip.reason
         status = visit.response.status if visit.response else None
         if visit.sitemap is not None:
-            return self._record_sitemap(job, visit, status)
+            return self._record_sitemap(session, job, visit, status)
         if visit.not_modified or visit.unchanged:
             reason = "not_modified" if visit.not_modified else "unchanged_sitemap"
             detail = None if visit.not_modified else f"sitemap lastmod {lastmod_of(entry.detail)}"
-            document_id, links = self._touch(entry.url, lastmod_of(entry.detail))
-            job.frontier.finish(entry.id, "done", reason, detail, status, document_id)
-            self._enqueue(job, links, entry)
+            document_id, links = self._touch(session, entry.url, lastmod_of(entry.detail))
+            job.frontier.finish(entry.id, "done", reason, detail, status, document_id, session=session)
+            if entry.depth < self.settings.max_depth:
+                self._enqueue(session, job, entry, *job.scope.split(links))
             return reason
-        return self._record_page(job, visit)
+        return self._record_page(session, job, visit)
 
-    def _record_sitemap(self, job: _Job, visit: Visit, status: int | None) -> str:
+    def _record_sitemap(self, session, job: _Job, visit: Visit, status: int | None) -> str:
         entry, sitemap = visit.entry, visit.sitemap
-        job.frontier.finish(entry.id, "done", "sitemap", f"{len(sitemap.entries)} entries", status)
+        job.frontier.finish(entry.id, "done", "sitemap", f"{len(sitemap.entries)} entries", status, session=session)
         if sitemap.is_index:
-            self._add_sitemaps(job, [loc for loc, _lastmod in sitemap.entries], entry.url)
+            self._add_sitemaps(session, job, [loc for loc, _lastmod in sitemap.entries], entry.url)
         elif self.settings.max_depth >= 1:
             inside = [(canonical_url(loc), 1, entry.url, lastmod_detail(lastmod))
                       for loc, lastmod in sitemap.entries]
-            job.frontier.add([row for row in inside if job.scope.allows(row[0])])
+            job.frontier.add([row for row in inside if job.scope.allows(row[0])], session=session)
         return "sitemap"
 
-    def _add_sitemaps(self, job: _Job, urls: list[str], referrer: str) -> None:
+    def _add_sitemaps(self, session, job: _Job, urls: list[str], referrer: str) -> None:
         """Queue sitemaps on the crawl's own hosts, at most MAX_SITEMAPS per crawl."""
         rows = [(canonical_url(url), 0, referrer, SITEMAP_MARKER) for url in urls
                 if host_of(url) in job.scope.hosts][: max(0, MAX_SITEMAPS - job.sitemaps)]
-        job.sitemaps += job.frontier.add(rows)
+        job.sitemaps += job.frontier.add(rows, session=session)
 
-    def _record_page(self, job: _Job, visit: Visit) -> str:
-        entry, page, response = visit.entry, visit.page, visit.response
+    def _record_page(self, session, job: _Job, visit: Visit) -> str:
+        """Store the page, or merge it into the document that already says the same."""
+        entry, page = visit.entry, visit.page
         url = entry.url
         key = canonical_url(page.canonical) if page.canonical and host_of(page.canonical) == host_of(url) else url
-        lastmod = lastmod_of(entry.detail)
-        with self.kb.session() as session:
-            near = self._near_duplicate(session, job, visit, key)
-            if near is not None:
-                document, distance = near
-                add_also_at(document, url)
-                self.document_ids.append(document.id)
-                job.frontier.finish(entry.id, "skipped", "near_duplicate",
-                                    f"{distance} bits from document {document.id} ({document.url})",
-                                    response.status, session=session)
-                return "near_duplicate"
-            document, duplicate = store_page(session, key, page, visit.detected, response, job.source_id,
-                                             visit.fingerprint, lastmod)
-            if key != url:
-                add_also_at(document, url)
-            self.document_ids.append(document.id)
-            if duplicate:
-                job.frontier.finish(entry.id, "skipped", "duplicate", f"same text as document {document.id}",
-                                    response.status, session=session)
-                return "duplicate"
-            job.frontier.finish(entry.id, "done", None, None, response.status, document.id, session=session)
-            if visit.fingerprint is not None:
-                job.near.add(visit.fingerprint, document.id)
-        job.stored += 1
-        self._enqueue(job, page.links, entry)
+        own = session.scalars(select(Document).where(Document.url == key)).first()
+        merged = self._merge(session, job, visit, key, own)
+        if merged is not None:
+            return merged
+        document = store_page(session, key, page, visit.detected, visit.response, job.source_id, visit.fingerprint,
+                              lastmod_of(entry.detail), existing=own, digest=visit.digest)
+        if key != url:
+            add_also_at(document, url)
+        self.document_ids.append(document.id)
+        job.stored_ids.add(document.id)
+        job.frontier.finish(entry.id, "done", None, None, visit.response.status, document.id, session=session)
+        if visit.fingerprint is not None:
+            job.near.add(visit.fingerprint, document.id)
+        self._enqueue(session, job, entry, visit.inside, visit.outside)
         return "stored"
 
-    def _near_duplicate(self, session, job: _Job, visit: Visit, key: str) -> tuple[Document, int] | None:
-        if visit.fingerprint is None or find_duplicate(session, key, content_hash(visit.page.text)) is not None:
-            return None  # no fingerprint, or an exact duplicate (store_page says so)
-        if session.scalar(select(Document.id).where(Document.url == key)) is not None:
-            return None  # the page has a document of its own: updated, never left behind stale
-        found = job.near.find(visit.fingerprint)
+    def _merge(self, session, job: _Job, visit: Visit, key: str, own: Document | None) -> str | None:
+        """``duplicate`` or ``near_duplicate`` when the page was merged as "also at"; None to store it.
+
+        A page with a document of its own is updated, never merged (which would leave that one stale),
+        unless that document has the same text and this is another address of it (its rel=canonical
+        names it), or this crawl stored it already.
+        """
+        if own is not None:
+            if own.content_hash == visit.digest and (own.url != visit.entry.url or own.id in job.stored_ids):
+                return self._also_at(session, job, visit, own, "duplicate", f"same text as document {own.id}")
+            return None
+        same = duplicate_of(session, key, visit.digest)
+        if same is not None:
+            return self._also_at(session, job, visit, session.get(Document, same), "duplicate",
+                                 f"same text as document {same}")
+        found = job.near.find(visit.fingerprint) if visit.fingerprint is not None else None
         if found is None:
             return None
         document = session.get(Document, found[0])
         if _languages_differ(visit, document):
             return None  # a translation that shares a list of links is not a copy
-        return document, found[1]
+        return self._also_at(session, job, visit, document, "near_duplicate",
+                             f"{found[1]} bits from document {document.id} ({document.url})")
 
-    def _enqueue(self, job: _Job, links: list[str], entry: CrawlUrl) -> None:
-        if entry.depth >= self.settings.max_depth:
-            return
-        inside, outside = [], []
-        for link in links:
-            url = canonical_url(link)
-            (inside if job.scope.allows(url) else outside).append((url, entry.depth + 1, entry.url))
-        job.frontier.add(inside)
-        job.frontier.add(outside, status="skipped", reason="out_of_scope")
+    def _also_at(self, session, job: _Job, visit: Visit, document: Document, reason: str, detail: str) -> str:
+        add_also_at(document, visit.entry.url)
+        self.document_ids.append(document.id)
+        job.frontier.finish(visit.entry.id, "skipped", reason, detail, visit.response.status, session=session)
+        return reason
 
-    def _touch(self, url: str, sitemap_lastmod: str | None) -> tuple[int | None, list[str]]:
+    def _enqueue(self, session, job: _Job, entry: CrawlUrl, inside: list[str], outside: list[str]) -> None:
+        """Queue a page's links (canonical already) one level deeper; those out of scope are recorded as such."""
+        depth = entry.depth + 1
+        job.frontier.add([(url, depth, entry.url) for url in inside], session=session)
+        job.frontier.add([(url, depth, entry.url) for url in outside], status="skipped", reason="out_of_scope",
+                         session=session)
+
+    def _touch(self, session, url: str, sitemap_lastmod: str | None) -> tuple[int | None, list[str]]:
         """A 304 or an unchanged lastmod: the stored page is still right; follow the links it had."""
-        with self.kb.session() as session:
-            doc = session.scalars(select(Document).where(Document.url == url)).first()
-            if doc is None:
-                return None, []
-            doc.checked_at = utcnow()
-            if sitemap_lastmod and (doc.meta or {}).get("sitemap_lastmod") != sitemap_lastmod:
-                doc.meta = {**(doc.meta or {}), "sitemap_lastmod": sitemap_lastmod}
-            return doc.id, list((doc.meta or {}).get("links", []))
+        doc = session.scalars(select(Document).where(Document.url == url)).first()
+        if doc is None:
+            return None, []
+        doc.checked_at = utcnow()
+        if sitemap_lastmod and (doc.meta or {}).get("sitemap_lastmod") != sitemap_lastmod:
+            doc.meta = {**(doc.meta or {}), "sitemap_lastmod": sitemap_lastmod}
+        return doc.id, list((doc.meta or {}).get("links", []))
 
-    def _mark_gone(self, url: str) -> None:
-        with self.kb.session() as session:
-            doc = session.scalars(select(Document).where(Document.url == url)).first()
-            if doc is not None:
-                doc.gone = True
-                doc.checked_at = utcnow()
-                self.document_ids.append(doc.id)
+    def _mark_gone(self, session, url: str) -> None:
+        doc = session.scalars(select(Document).where(Document.url == url)).first()
+        if doc is not None:
+            doc.gone = True
+            doc.checked_at = utcnow()
+            self.document_ids.append(doc.id)
 
     def _close_job(self, job_id: int, summary: dict) -> None:
         with self.kb.session() as session:

@@ -1,9 +1,9 @@
 """The crawl frontier, persisted in the knowledge base.
 
 Every URL a crawl meets is a ``CrawlUrl`` row: pending, in flight, done or
-skipped with a reason. Each outcome is committed as it happens, so a crawl
-killed at any moment resumes where it stopped: only the URLs that were in
-flight are fetched again.
+skipped with a reason. Each outcome is committed as it happens, together with
+the links it adds, so a crawl killed at any moment resumes where it stopped:
+only the URLs that were in flight are fetched again, and none is lost.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.sqlite import insert
 
+from crawler.politeness import host_key
 from kb.models import CrawlJob, CrawlUrl, utcnow
 from kb.storage import KnowledgeBase
 
@@ -37,17 +38,36 @@ class Frontier:
     def __init__(self, kb: KnowledgeBase, job_id: int):
         self.kb = kb
         self.job_id = job_id
+        self.hosts = self._hosts_to_visit()  # politeness keys with URLs to claim, or that had some
 
-    def add(self, urls: list[tuple], status: str = "pending", reason: str | None = None) -> int:
-        """Add (url, depth, referrer[, detail]) rows not seen before in this job; returns how many were new."""
+    def _hosts_to_visit(self) -> set[str]:
+        with self.kb.session() as session:
+            urls = session.scalars(select(CrawlUrl.url).where(CrawlUrl.job_id == self.job_id, CrawlUrl.status.in_(
+                ("pending", "in_flight"))).execution_options(yield_per=1000))
+            return {host_key(url) for url in urls}
+
+    def add(self, urls: list[tuple], status: str = "pending", reason: str | None = None, session=None) -> int:
+        """Add (url, depth, referrer[, detail]) rows not seen before in this job; returns how many were new.
+
+        Inside ``session`` when given, to commit them with the outcome of the page they come from.
+        """
         if not urls:
             return 0
         now = utcnow()
         rows = [{"job_id": self.job_id, "url": row[0], "depth": row[1], "referrer": row[2], "status": status,
                  "reason": reason, "detail": row[3] if len(row) > 3 else None, "updated_at": now} for row in urls]
-        with self.kb.session() as session:  # one cached statement, executemany: no compiling per batch
-            result = session.connection().execute(insert(CrawlUrl.__table__).on_conflict_do_nothing(), rows)
-            return max(result.rowcount or 0, 0)
+        if status == "pending":
+            self.hosts.update(host_key(row[0]) for row in urls)
+        if session is not None:
+            return self._insert(session, rows)
+        with self.kb.session() as own:
+            return self._insert(own, rows)
+
+    @staticmethod
+    def _insert(session, rows: list[dict]) -> int:
+        # One cached statement, executemany: no compiling per batch.
+        result = session.connection().execute(insert(CrawlUrl.__table__).on_conflict_do_nothing(), rows)
+        return max(result.rowcount or 0, 0)
 
     def requeue_in_flight(self) -> int:
         """After a kill: URLs that were being fetched go back to pending."""
@@ -59,8 +79,11 @@ class Frontier:
     def claim_next(self, exclude_hosts=frozenset()) -> CrawlUrl | None:
         """The next pending URL (shallowest first) whose host is not excluded, marked in flight.
 
-        ``exclude_hosts`` holds politeness keys (``host[:port]``) that are busy or resting.
+        ``exclude_hosts`` holds politeness keys (``host[:port]``) that are busy or resting; when they
+        cover every host this job has URLs on, the answer is known without a scan of the frontier.
         """
+        if self.hosts <= exclude_hosts:
+            return None
         with self.kb.session() as session:
             query = (select(CrawlUrl).where(CrawlUrl.job_id == self.job_id, CrawlUrl.status == "pending")
                      .order_by(CrawlUrl.depth, CrawlUrl.id).limit(1))

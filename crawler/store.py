@@ -1,7 +1,7 @@
 """Storing an extracted page into the knowledge base, one document per page.
 
 Exact duplicates (same text hash at another URL) are not stored twice: the
-URL is added to the existing document's "also at" list. The page's SimHash is
+crawl adds the URL to the existing document's "also at" list. The page's SimHash is
 kept (``Document.simhash``, 16 hex digits) for finding near-duplicates, and
 the ``<lastmod>`` a sitemap gave it in ``meta["sitemap_lastmod"]``.
 """
@@ -27,9 +27,10 @@ def content_hash(text: str) -> str:
     return hashlib.sha256(normalized.encode("utf-8")).hexdigest()
 
 
-def find_duplicate(session, url: str, digest: str) -> Document | None:
-    return session.scalars(select(Document).where(Document.content_hash == digest, Document.url != url,
-                                                  Document.gone.is_(False)).limit(1)).first()
+def duplicate_of(session, url: str, digest: str) -> int | None:
+    """The id of a live document with the same text at another URL, if any."""
+    return session.scalar(select(Document.id).where(Document.content_hash == digest, Document.url != url,
+                                                    Document.gone.is_(False)).limit(1))
 
 
 def add_also_at(document: Document, url: str) -> None:
@@ -65,22 +66,17 @@ def _apply(document: Document, page: Page, detected: Detected, response: Respons
 
 
 def store_page(session, url: str, page: Page, detected: Detected, response: Response, source_id: int | None,
-               fingerprint: int | None = None, sitemap_lastmod: str | None = None) -> tuple[Document, bool]:
-    """Insert or update the document of ``url``; returns (document, is_duplicate)."""
-    digest = content_hash(page.text)
-    duplicate = find_duplicate(session, url, digest)
-    existing = session.scalars(select(Document).where(Document.url == url)).first()
-    if duplicate is not None and existing is None:
-        add_also_at(duplicate, url)
-        return duplicate, True
+               fingerprint: int | None = None, sitemap_lastmod: str | None = None,
+               existing: Document | None = None, digest: str | None = None) -> Document:
+    """Insert the document of ``url``, or update ``existing`` (the one it has); duplicates are the caller's."""
     document = existing or Document(url=url, source_id=source_id, origin="crawl")
     if document.source_id is None:
         document.source_id = source_id
-    _apply(document, page, detected, response, digest)
+    _apply(document, page, detected, response, digest or content_hash(page.text))
     document.simhash = to_hex(fingerprint) if fingerprint is not None else None
     if sitemap_lastmod:
         document.meta = {**document.meta, "sitemap_lastmod": sitemap_lastmod}
     if existing is None:
         session.add(document)
     session.flush()
-    return document, False
+    return document

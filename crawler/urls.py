@@ -72,6 +72,14 @@ class Scope:
         return not any(_under(path, p) for p in self.exclude)
 
 
+    def split(self, links: list[str]) -> tuple[list[str], list[str]]:
+        """``links`` canonicalised, once each, as (inside the scope, outside it)."""
+        inside, outside = [], []
+        for url in dict.fromkeys(canonical_url(link) for link in links):
+            (inside if self.allows(url) else outside).append(url)
+        return inside, outside
+
+
 def _under(path: str, prefix: str) -> bool:
     stem = prefix.rstrip("/")
     return stem == "" or path == stem or path.startswith(stem + "/")

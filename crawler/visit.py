@@ -1,8 +1,9 @@
 """Visiting one URL, on a worker thread: scope, robots, fetch, then what the body is.
 
 A visit never writes to the knowledge base (the crawl loop records it), so
-workers only share the network and a read of the stored validators. It ends
-as a ``Visit``: a skip with its reason, a page (extracted, its language and
+workers only share the network and a read of the stored validators; the work a
+page costs (extraction, language, SimHash, content hash, canonical links) is
+done here, off the loop that writes. It ends as a ``Visit``: a skip with its reason, a page (extracted, its language and
 SimHash known), a sitemap (its entries), "not modified" (a 304), or "unchanged"
 (not fetched at all: its sitemap ``<lastmod>`` is not newer than our copy). The first visit to
 a site also names the sitemaps to read (from robots.txt, or ``/sitemap.xml``).
@@ -23,6 +24,7 @@ from crawler.politeness import host_key
 from crawler.robots import RobotsCache
 from crawler.settings import CrawlSettings
 from crawler.simhash import simhash
+from crawler.store import content_hash
 from crawler.sitemaps import (SITEMAP_MARKER, Sitemap, SitemapError, candidate_sitemaps, lastmod_of, looks_like_sitemap,
                               parse_sitemap, unchanged_since)
 from crawler.urls import Scope
@@ -31,6 +33,9 @@ from kb.models import CrawlUrl, Document
 from kb.storage import KnowledgeBase
 
 HTML_TYPES = {"text/html", "application/xhtml+xml", ""}
+# Characters of main text langdetect reads: its cost grows with the text, its answer settles on
+# far less (a paragraph of three sentences scores 1.000 in the language gate).
+LANGUAGE_SAMPLE = 2000
 PDF_TYPES = {"application/pdf", "application/x-pdf"}
 
 
@@ -67,6 +72,9 @@ class Visit:
     page: Page | None = None
     detected: Detected | None = None
     fingerprint: int | None = None
+    digest: str | None = None
+    inside: list[str] = field(default_factory=list)  # the page's links to follow, canonical
+    outside: list[str] = field(default_factory=list)  # and those out of scope
     sitemap: Sitemap | None = None
     new_sitemaps: list[str] = field(default_factory=list)
 
@@ -153,9 +161,12 @@ class Visitor:
         if not page.text.strip():
             raise SkipError("empty", "no text found", response.status)
         visit.page = page
-        visit.detected = detect_language(f"{page.title}\n{page.text}", page.declared_lang,
+        visit.detected = detect_language(f"{page.title}\n{language_sample(page.text)}", page.declared_lang,
                                          languages=self.settings.languages)
         visit.fingerprint = simhash(page.text)
+        visit.digest = content_hash(page.text)
+        if visit.entry.depth < self.settings.max_depth:
+            visit.inside, visit.outside = self.scope.split(page.links)
 
     def _stored(self, url: str) -> Stored | None:
         """What we know of our copy of ``url``; None when there is none, or one an older extractor made
@@ -181,6 +192,14 @@ class Visitor:
             raise SkipError("binary_content", "binary data served as HTML", response.status)
         charset = _charset(response.headers.get("content-type", ""))
         return extract_html(decode_html(response.body, charset), response.final_url)
+
+
+def language_sample(text: str) -> str:
+    """At most LANGUAGE_SAMPLE characters of ``text``: its start and its middle (the body of a long article)."""
+    if len(text) <= LANGUAGE_SAMPLE:
+        return text
+    half, middle = LANGUAGE_SAMPLE // 2, len(text) // 2
+    return f"{text[:half]}\n{text[middle:middle + half]}"
 
 
 def _charset(content_type: str) -> str | None:

@@ -117,3 +117,16 @@ def test_a_stored_page_keeps_the_headings_of_its_main_content_for_the_index(site
     with kb.session() as session:
         document = session.scalars(select(Document)).one()
     assert document.meta.get("headings") == ["Digitaal loket", "Hoe werkt het?", "Kosten"]
+
+
+def test_a_second_address_of_a_page_stored_by_the_crawl_counts_as_a_duplicate_not_as_stored(site, crawl, kb):
+    home = page("Home", NL).replace("</head>", "<link rel='canonical' href='/home.html'></head>")
+    site.page("/", home.replace('<nav><a href="/">', '<nav><a href="/home.html">'))  # same main text
+    site.page("/home.html", home)
+    first = crawl([site.url + "/"])
+    assert first.summary["stored"] == 1 and first.summary["skipped"] == {"duplicate": 1}
+    second = crawl([site.url + "/"])
+    assert second.summary["skipped"].get("duplicate") == 1  # "/" again: its canonical page has its text
+    with kb.session() as session:
+        documents = session.scalars(select(Document)).all()
+    assert [(d.url, d.also_at) for d in documents] == [(site.url + "/home.html", [site.url + "/"])]
