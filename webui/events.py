@@ -106,9 +106,17 @@ def _agenda_view(db, event: Event) -> list[dict]:
     people = {p.id: p.name for p in db.query(Person).filter(Person.id.in_(person_ids))
               if p.is_public or _is_organiser()}
     documents = {d.id: d.title or d.url for d in db.query(Document).filter(Document.id.in_(doc_ids))}
-    return [{**item, "speaker_names": [(i, people[i]) for i in item.get("speakers") or [] if i in people],
+    return [{**item, "day_label": _day_label(item.get("day")),
+             "speaker_names": [(i, people[i]) for i in item.get("speakers") or [] if i in people],
              "document_titles": [(i, documents[i]) for i in item.get("documents") or [] if i in documents]}
             for item in items]
+
+
+def _day_label(day: str | None) -> str:
+    try:
+        return format_date(date.fromisoformat(day), "full") if day else ""
+    except ValueError:
+        return day or ""
 
 
 def _linked_collection(db, event: Event) -> tuple[int, str] | None:
@@ -316,7 +324,7 @@ def _agenda_page(event_id: int, values: dict, errors: dict, item_id: int | None 
     with kb().session() as db:
         event = _event_or_404(db, event_id)
         data, agenda = event_json(event), _agenda_view(db, event)
-        days = [(d, format_date(date.fromisoformat(d), "full")) for d in agenda_ops.event_days(event)]
+        days = [(d, _day_label(d)) for d in agenda_ops.event_days(event)]
         people = [(p.id, p.name) for p in db.query(Person).order_by(Person.name)]
     template = "events/agenda_item.html" if item_id is not None else "events/agenda.html"
     return render_template(template, event=data, agenda=agenda, days=days, people=people, values=values,
