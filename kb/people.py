@@ -190,6 +190,15 @@ def erase_person(session: Session, person_id: int, actor: str) -> int:
     return removed
 
 
+def _store(session: Session, row, values: dict):
+    """``row`` with ``values`` set, added and flushed (so a new row has its id)."""
+    for name, value in values.items():
+        setattr(row, name, value)
+    session.add(row)
+    session.flush()
+    return row
+
+
 def save_organisation(session: Session, data: dict, actor: str, organisation: Organisation | None = None
                       ) -> Organisation:
     """Create (or, given ``organisation``, edit) an organisation profile; audited and searchable at once."""
@@ -199,12 +208,7 @@ def save_organisation(session: Session, data: dict, actor: str, organisation: Or
               "description": fields.text("description", 5000)}
     fields.check()
     before = snapshot(organisation) if organisation else None
-    if organisation is None:
-        organisation = Organisation()
-        session.add(organisation)
-    for name, value in values.items():
-        setattr(organisation, name, value)
-    session.flush()
+    organisation = _store(session, organisation or Organisation(), values)
     record(session, actor, "edit" if before else "create", "organisation", organisation.id, before,
            snapshot(organisation))
     publish_organisation(session, organisation)
@@ -252,12 +256,7 @@ def save_person(session: Session, data: dict, actor: str, person: Person | None 
               "expertise": _expertise(fields), "bio": fields.text("bio", 5000), "links": fields.urls("links")}
     fields.check()
     before = snapshot(person) if person else {}
-    if person is None:
-        person = Person()
-        session.add(person)
-    for name, value in values.items():
-        setattr(person, name, value)
-    session.flush()
+    person = _store(session, person or Person(), values)
     changed = sorted(name for name in values if before.get(name) != snapshot(person)[name])
     record(session, actor, "edit" if before else "create", "person", person.id, None, {"fields": changed})
     if person.is_public:

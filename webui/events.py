@@ -19,14 +19,14 @@ from flask_babel import format_date, gettext, lazy_gettext
 
 from kb import agenda as agenda_ops
 from kb.calendar import event_ics
-from kb.errors import FieldErrors, InputError
+from kb.errors import InputError
 from kb.events import (MODES, Event, Registration, cancel, create_event, event_zone, hash_token, participants,
                        number_items, register, time_zones, update_event)
 from kb.models import Collection, Document, utcnow
 from kb.people import Person
 from webui.auth import LoginThrottle, public_write, require_role
 from webui.context import kb
-from webui.forms import field_messages, form_values
+from webui.forms import form_values, save_or_show
 
 bp = Blueprint("events", __name__)
 HONEYPOT = "website"
@@ -290,13 +290,10 @@ def new_event():
 @require_role("curator")
 def create():
     values = form_values(request.form, EVENT_FIELDS)
-    try:
-        with kb().session() as db:
-            event_id = create_event(db, values, g.viewer.name).id
-    except FieldErrors as exc:
-        return _event_form(None, values, field_messages(exc), 422)
-    flash(gettext("Event created. Add its agenda items below."))
-    return redirect(url_for("events.agenda", event_id=event_id), code=303)
+    return save_or_show(lambda db: create_event(db, values, g.viewer.name).id,
+                        lambda errors: _event_form(None, values, errors, 422),
+                        gettext("Event created. Add its agenda items below."),
+                        lambda event_id: url_for("events.agenda", event_id=event_id))
 
 
 @bp.route("/events/<int:event_id>/edit")
@@ -311,13 +308,9 @@ def edit(event_id: int):
 @require_role("curator")
 def update(event_id: int):
     values = form_values(request.form, EVENT_FIELDS)
-    try:
-        with kb().session() as db:
-            update_event(db, _event_or_404(db, event_id), values, g.viewer.name)
-    except FieldErrors as exc:
-        return _event_form(event_id, values, field_messages(exc), 422)
-    flash(gettext("Event saved."))
-    return redirect(url_for("events.show", event_id=event_id), code=303)
+    return save_or_show(lambda db: update_event(db, _event_or_404(db, event_id), values, g.viewer.name),
+                        lambda errors: _event_form(event_id, values, errors, 422), gettext("Event saved."),
+                        lambda _: url_for("events.show", event_id=event_id))
 
 
 def _agenda_page(event_id: int, values: dict, errors: dict, item_id: int | None = None, status: int = 200):
@@ -345,13 +338,9 @@ def agenda(event_id: int):
 @require_role("curator")
 def add_item(event_id: int):
     values = _item_values()
-    try:
-        with kb().session() as db:
-            agenda_ops.save_item(db, _event_or_404(db, event_id), values, g.viewer.name)
-    except FieldErrors as exc:
-        return _agenda_page(event_id, values, field_messages(exc), status=422)
-    flash(gettext("Agenda item added."))
-    return redirect(url_for("events.agenda", event_id=event_id), code=303)
+    return save_or_show(lambda db: agenda_ops.save_item(db, _event_or_404(db, event_id), values, g.viewer.name),
+                        lambda errors: _agenda_page(event_id, values, errors, status=422),
+                        gettext("Agenda item added."), lambda _: url_for("events.agenda", event_id=event_id))
 
 
 def _item_or_404(event: Event, item_id: int) -> dict:
@@ -375,15 +364,14 @@ def edit_item(event_id: int, item_id: int):
 @require_role("curator")
 def update_item(event_id: int, item_id: int):
     values = _item_values()
-    try:
-        with kb().session() as db:
-            event = _event_or_404(db, event_id)
-            _item_or_404(event, item_id)
-            agenda_ops.save_item(db, event, values, g.viewer.name, item_id)
-    except FieldErrors as exc:
-        return _agenda_page(event_id, values, field_messages(exc), item_id, 422)
-    flash(gettext("Agenda item saved."))
-    return redirect(url_for("events.agenda", event_id=event_id), code=303)
+
+    def save(db):
+        event = _event_or_404(db, event_id)
+        _item_or_404(event, item_id)
+        return agenda_ops.save_item(db, event, values, g.viewer.name, item_id)
+
+    return save_or_show(save, lambda errors: _agenda_page(event_id, values, errors, item_id, 422),
+                        gettext("Agenda item saved."), lambda _: url_for("events.agenda", event_id=event_id))
 
 
 @bp.route("/events/<int:event_id>/agenda/<int:item_id>/delete", methods=["POST"])

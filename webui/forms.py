@@ -1,4 +1,4 @@
-"""Curator forms: the messages of kb's field checks, translated, to show beside each field.
+"""Curator forms: kb's field messages, translated, beside each field; save, or show the form again.
 
 kb checks fields and names what is wrong with fixed English templates
 (``kb.fields.MESSAGES``); they are listed here again so that ``pybabel extract``,
@@ -7,9 +7,11 @@ which reads webui only, puts them in the catalogues. A test checks the two lists
 
 from __future__ import annotations
 
+from flask import flash, redirect
 from flask_babel import gettext, lazy_gettext
 
 from kb.errors import FieldErrors
+from webui.context import kb
 
 CATALOGUED = (
     lazy_gettext("This field is required."),
@@ -46,3 +48,19 @@ def form_values(form, names: tuple[str, ...]) -> dict:
     """The submitted values of ``names``; several values (ticked boxes) stay a list."""
     return {name: (form.getlist(name) if len(form.getlist(name)) > 1 else form.get(name)) for name in names
             if name in form}
+
+
+def save_or_show(save, show_form, message: str, target):
+    """Run ``save(db)`` in one transaction, then flash ``message`` and go to ``target(result)``.
+
+    On FieldErrors nothing is stored and ``show_form(errors)`` shows the form again
+    (status 422) with each message beside its field. 303 after success, so that
+    reloading the next page does not post the form twice.
+    """
+    try:
+        with kb().session() as db:
+            result = save(db)
+    except FieldErrors as exc:
+        return show_form(field_messages(exc))
+    flash(message)
+    return redirect(target(result), code=303)

@@ -12,14 +12,13 @@ from datetime import date, datetime
 from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext, lazy_gettext
 
-from kb.errors import FieldErrors
 from kb.events import Event
 from kb.people import (ORG_KINDS, Organisation, Person, PersonLink, record_consent, save_organisation, save_person,
                        withdraw_consent)
 from kb.thesaurus import load_thesaurus
 from webui.auth import require_role
 from webui.context import kb
-from webui.forms import field_messages, form_values
+from webui.forms import form_values, save_or_show
 from webui.i18n import ui_language
 
 bp = Blueprint("people", __name__)
@@ -110,17 +109,25 @@ def new_person():
     return _person_form(None, {}, {})
 
 
+def _person_submission() -> dict:
+    return {**form_values(request.form, PERSON_FIELDS), "expertise": request.form.getlist("expertise")}
+
+
+def _detached_person(person_id: int) -> Person:
+    with kb().session() as db:
+        person = _visible_person(db, person_id)
+        db.expunge(person)
+    return person
+
+
 @bp.route("/people", methods=["POST"])
 @require_role("curator")
 def create_person():
-    values = {**form_values(request.form, PERSON_FIELDS), "expertise": request.form.getlist("expertise")}
-    try:
-        with kb().session() as db:
-            person_id = save_person(db, values, g.viewer.name).id
-    except FieldErrors as exc:
-        return _person_form(None, values, field_messages(exc), 422)
-    flash(gettext("Profile created. It stays visible to curators only until consent is recorded."))
-    return redirect(url_for("people.show", person_id=person_id), code=303)
+    values = _person_submission()
+    return save_or_show(lambda db: save_person(db, values, g.viewer.name).id,
+                        lambda errors: _person_form(None, values, errors, 422),
+                        gettext("Profile created. It stays visible to curators only until consent is recorded."),
+                        lambda person_id: url_for("people.show", person_id=person_id))
 
 
 @bp.route("/people/<int:person_id>/edit")
@@ -136,18 +143,10 @@ def edit_person(person_id: int):
 @bp.route("/people/<int:person_id>/edit", methods=["POST"])
 @require_role("curator")
 def update_person(person_id: int):
-    values = {**form_values(request.form, PERSON_FIELDS), "expertise": request.form.getlist("expertise")}
-    try:
-        with kb().session() as db:
-            person = _visible_person(db, person_id)
-            save_person(db, values, g.viewer.name, person)
-    except FieldErrors as exc:
-        with kb().session() as db:
-            person = _visible_person(db, person_id)
-            db.expunge(person)
-        return _person_form(person, values, field_messages(exc), 422)
-    flash(gettext("Profile saved."))
-    return redirect(url_for("people.show", person_id=person_id), code=303)
+    values = _person_submission()
+    return save_or_show(lambda db: save_person(db, values, g.viewer.name, _visible_person(db, person_id)),
+                        lambda errors: _person_form(_detached_person(person_id), values, errors, 422),
+                        gettext("Profile saved."), lambda _: url_for("people.show", person_id=person_id))
 
 
 def _consent_date(raw: str) -> datetime | None:
@@ -161,18 +160,16 @@ def _consent_date(raw: str) -> datetime | None:
 @require_role("curator")
 def consent(person_id: int):
     values = {name: (request.form.get(name) or "").strip() for name in ("given_by", "given_at", "purpose")}
-    try:
-        with kb().session() as db:
-            record_consent(db, _visible_person(db, person_id), g.viewer.name, values["purpose"],
-                           values["given_by"] or None, _consent_date(values["given_at"]))
-    except FieldErrors as exc:
-        with kb().session() as db:
-            person = _visible_person(db, person_id)
-            form = _person_values(person)
-            db.expunge(person)
-        return _person_form(person, form, {}, 422, consent_values=values, consent_errors=field_messages(exc))
-    flash(gettext("Consent recorded: the profile is public."))
-    return redirect(url_for("people.show", person_id=person_id), code=303)
+
+    def show_form(errors):
+        person = _detached_person(person_id)
+        return _person_form(person, _person_values(person), {}, 422, consent_values=values, consent_errors=errors)
+
+    return save_or_show(lambda db: record_consent(db, _visible_person(db, person_id), g.viewer.name,
+                                                  values["purpose"], values["given_by"] or None,
+                                                  _consent_date(values["given_at"])),
+                        show_form, gettext("Consent recorded: the profile is public."),
+                        lambda _: url_for("people.show", person_id=person_id))
 
 
 @bp.route("/people/<int:person_id>/withdraw-consent", methods=["POST"])
@@ -218,13 +215,10 @@ def new_organisation():
 @require_role("curator")
 def create_organisation():
     values = form_values(request.form, ORGANISATION_FIELDS)
-    try:
-        with kb().session() as db:
-            organisation_id = save_organisation(db, values, g.viewer.name).id
-    except FieldErrors as exc:
-        return _organisation_form(None, values, field_messages(exc), 422)
-    flash(gettext("Organisation created."))
-    return redirect(url_for("people.show_organisation", organisation_id=organisation_id), code=303)
+    return save_or_show(lambda db: save_organisation(db, values, g.viewer.name).id,
+                        lambda errors: _organisation_form(None, values, errors, 422),
+                        gettext("Organisation created."),
+                        lambda organisation_id: url_for("people.show_organisation", organisation_id=organisation_id))
 
 
 @bp.route("/organisations/<int:organisation_id>/edit")
@@ -241,13 +235,14 @@ def edit_organisation(organisation_id: int):
 @require_role("curator")
 def update_organisation(organisation_id: int):
     values = form_values(request.form, ORGANISATION_FIELDS)
-    try:
-        with kb().session() as db:
-            save_organisation(db, values, g.viewer.name, _organisation_or_404(db, organisation_id))
-    except FieldErrors as exc:
+
+    def show_form(errors):
         with kb().session() as db:
             organisation = _organisation_or_404(db, organisation_id)
             db.expunge(organisation)
-        return _organisation_form(organisation, values, field_messages(exc), 422)
-    flash(gettext("Organisation saved."))
-    return redirect(url_for("people.show_organisation", organisation_id=organisation_id), code=303)
+        return _organisation_form(organisation, values, errors, 422)
+
+    return save_or_show(lambda db: save_organisation(db, values, g.viewer.name,
+                                                     _organisation_or_404(db, organisation_id)),
+                        show_form, gettext("Organisation saved."),
+                        lambda _: url_for("people.show_organisation", organisation_id=organisation_id))

@@ -5,42 +5,17 @@ from __future__ import annotations
 import csv
 import io
 import re
-from html import unescape as html_unescape
 
 import pytest
 
-from kb.accounts import create_user
 from kb.events import Event
 from kb.models import AuditEvent, Collection, Document
 from kb.people import Person, PersonLink
+from tests.webui.test_people_forms import app, field_error, signed_in  # noqa: F401 (app is the fixture)
 
 EVENT = {"title": "Smart city governance", "description": "Two days on governance.", "starts": "2030-09-21T09:00",
          "ends": "2030-09-22T17:00", "zone": "Europe/Brussels", "mode": "hybrid", "place": "Brussels",
          "online_link": "https://meet.example.org/scg", "capacity": "2", "registration_deadline": "2030-09-14T23:59"}
-
-
-@pytest.fixture
-def app(settings, kb):
-    from webui import create_app
-
-    with kb.session() as db:
-        for role in ("researcher", "curator"):
-            create_user(db, role, role, f"{role}-password")
-    application = create_app(settings, kb)
-    application.config.update(TESTING=True, WTF_CSRF_ENABLED=False)
-    return application
-
-
-def signed_in(app, role):
-    client = app.test_client()
-    assert client.post("/auth/login", data={"name": role, "password": f"{role}-password"}).status_code == 302
-    return client
-
-
-def field_error(html: str, field: str) -> str:
-    match = re.search(rf'<p class="field-error" id="f-{field}-error">(.*?)</p>', html, re.S)
-    assert match, f"no message beside {field}"
-    return html_unescape(re.sub(r"<[^>]+>", "", match.group(1))).replace("Error:", "").strip()
 
 
 def new_event(client, **fields) -> int:
