@@ -1,21 +1,27 @@
 """Load benchmark: concurrent HTTP clients against `kb serve` while a crawl and an index update run.
 
-    python -m bench.load [--docs 50000] [--clients 20] [--duration 60]
+    python -m bench.load [--docs 50000] [--clients 20] [--duration 60] [--workers N]
 
-Builds (once, cached under bench/results/) a data folder of generated multilingual
-documents from ../shared/data/langid sentences, starts `kb serve` on a free
-loopback port, and runs N client threads issuing mixed searches with facet
-filters for a bounded time. Meanwhile a crawl of the bundled demo site and an
-import of new documents (an incremental index update) run against the same data
-folder; the time until a search sees the new documents is reported. Only
-127.0.0.1 is ever contacted. Results go to stdout and bench/results/load.json.
+Builds (once, cached under bench/results/, rebuilt when the index schema
+changed) a data folder of generated multilingual documents from
+../shared/data/langid sentences, copies it so that every run starts from the
+same state, starts `kb serve` on a free loopback port, and runs N client threads
+issuing mixed searches with facet filters for a bounded time. Meanwhile a crawl
+of the bundled demo site and an import of new documents (an incremental index
+update) run against the same data folder; the time until a search sees the new
+documents is reported. Besides latency, the CPU seconds the server used per
+request are reported: on a shared machine that figure moves far less than
+latency does. Only 127.0.0.1 is ever contacted. Results go to stdout and
+bench/results/load.json.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
+import shutil
 import socket
 import statistics
 import subprocess
@@ -64,19 +70,59 @@ def kb(data: Path, *args, check=True) -> subprocess.CompletedProcess:
     return result
 
 
+def index_is_current(data: Path) -> bool:
+    from index.location import current_generation, is_outdated
+
+    generation = current_generation(data / "index")
+    return generation is not None and not is_outdated(generation)
+
+
 def prepare(docs: int) -> Path:
+    """The prepared data folder: generated, imported and indexed once; reindexed after a schema change."""
     data = RESULTS / f"load-data-{docs}"
-    if (data / "index" / "CURRENT").is_file():
+    if (data / "kb.sqlite3").is_file() and index_is_current(data):
         return data
     RESULTS.mkdir(parents=True, exist_ok=True)
-    source = RESULTS / f"load-docs-{docs}.jsonl"
-    print(f"generating {docs} documents ...", flush=True)
-    generate(source, docs)
     started = time.monotonic()
-    kb(data, "import", "--no-index", str(source))
+    if not (data / "kb.sqlite3").is_file():
+        source = RESULTS / f"load-docs-{docs}.jsonl"
+        print(f"generating {docs} documents ...", flush=True)
+        generate(source, docs)
+        kb(data, "import", "--no-index", str(source))
+    print("indexing ...", flush=True)
     kb(data, "index", "--rebuild")
-    print(f"imported and indexed in {time.monotonic() - started:.0f} s", flush=True)
+    print(f"prepared in {time.monotonic() - started:.0f} s", flush=True)
     return data
+
+
+def working_copy(prepared: Path) -> Path:
+    """A copy of the prepared folder for one run: the crawl and the import change it."""
+    run = RESULTS / f"{prepared.name}-run"
+    shutil.rmtree(run, ignore_errors=True)
+    shutil.copytree(prepared, run)
+    return run
+
+
+def process_tree_cpu(root: int) -> float:
+    """CPU seconds (user + system) used so far by a process and its live descendants (Linux /proc)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    parents, cpu = {}, {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(entry.name)] = int(fields[1])
+        cpu[int(entry.name)] = (int(fields[11]) + int(fields[12])) / ticks
+    tree, frontier = {root}, [root]
+    while frontier:
+        pid = frontier.pop()
+        children = [child for child, parent in parents.items() if parent == pid and child not in tree]
+        tree.update(children)
+        frontier.extend(children)
+    return sum(cpu.get(pid, 0.0) for pid in tree)
 
 
 def free_port() -> int:
@@ -169,45 +215,63 @@ def main() -> None:
     parser.add_argument("--docs", type=int, default=50_000)
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--duration", type=float, default=60.0)
+    parser.add_argument("--workers", type=int, default=1,
+                        help="`kb serve --workers`: server processes (passed only when more than 1)")
+    parser.add_argument("--no-update", action="store_true",
+                        help="searches only: no crawl and no import during the run")
     args = parser.parse_args()
-    data = prepare(args.docs)
+    data = working_copy(prepare(args.docs))
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen([*KB, "--data", str(data), "serve", "--port", str(port)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    workers = ["--workers", str(args.workers)] if args.workers > 1 else []
+    server = subprocess.Popen([*KB, "--data", str(data), "serve", "--port", str(port), *workers],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         wait_until_up(base)
-        report = run_load(data, base, args)
+        report = run_load(data, base, args, server.pid)
     finally:
         server.terminate()
         server.wait(timeout=30)
+        shutil.rmtree(data, ignore_errors=True)
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "load.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
     print(json.dumps(report, indent=2))
+    print(f"{report['rps']} req/s, p50 {report['p50_ms']} ms, p95 {report['p95_ms']} ms, p99 {report['p99_ms']} ms, "
+          f"errors {sum(report['errors'].values())}, server CPU {report['server_cpu_ms_per_request']} ms/request, "
+          f"new documents visible after {report['new_docs_visible_after_s']} s")
 
 
-def run_load(data: Path, base: str, args) -> dict:
+def run_load(data: Path, base: str, args, server_pid: int) -> dict:
     words = [w for line in sentences()["en"][:200] + sentences()["nl"][:200] for w in line.split() if len(w) > 4]
     clients = Clients(base, args.clients, args.duration, words)
-    from kb.demo.server import start_site_server
+    crawl = site = None
+    if not args.no_update:
+        from kb.demo.server import start_site_server
 
-    site, site_url = start_site_server()
-    crawl = subprocess.Popen([*KB, "--data", str(data), "crawl", site_url, "--allow-private-hosts", "--delay", "0.05"],
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        site, site_url = start_site_server()
+        crawl = subprocess.Popen([*KB, "--data", str(data), "crawl", site_url, "--allow-private-hosts",
+                                  "--delay", "0.05"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    cpu_before = process_tree_cpu(server_pid)
     load = threading.Thread(target=clients.run)
     load.start()
-    time.sleep(min(10.0, args.duration / 4))
-    fresh = freshness(data, base)
+    fresh = None
+    if not args.no_update:
+        time.sleep(min(10.0, args.duration / 4))
+        fresh = round(freshness(data, base), 2)
     load.join()
-    crawl.wait(timeout=600)
-    site.shutdown()
-    site.server_close()
+    server_cpu = process_tree_cpu(server_pid) - cpu_before
+    if crawl is not None:
+        crawl.wait(timeout=600)
+        site.shutdown()
+        site.server_close()
     lat = clients.latencies
-    return {"docs": args.docs, "clients": args.clients, "duration_s": args.duration, "requests": len(lat),
-            "rps": round(len(lat) / args.duration, 1), "p50_ms": round(percentile(lat, 50) * 1000, 1),
-            "p95_ms": round(percentile(lat, 95) * 1000, 1), "p99_ms": round(percentile(lat, 99) * 1000, 1),
+    return {"docs": args.docs, "clients": args.clients, "duration_s": args.duration, "workers": args.workers,
+            "requests": len(lat), "rps": round(len(lat) / args.duration, 1),
+            "p50_ms": round(percentile(lat, 50) * 1000, 1), "p95_ms": round(percentile(lat, 95) * 1000, 1),
+            "p99_ms": round(percentile(lat, 99) * 1000, 1),
             "mean_ms": round(statistics.fmean(lat) * 1000, 1) if lat else None, "errors": clients.errors,
-            "new_docs_visible_after_s": round(fresh, 2), "crawl_exit_code": crawl.returncode}
+            "server_cpu_ms_per_request": round(server_cpu * 1000 / max(1, len(lat)), 2),
+            "new_docs_visible_after_s": fresh, "crawl_exit_code": None if crawl is None else crawl.returncode}
 
 
 if __name__ == "__main__":

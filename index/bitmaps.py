@@ -5,7 +5,8 @@ value and every query term. With frozensets of 50,000 numbers each union,
 intersection and count walks and hashes every member in Python; on an int the
 same operations (``|``, ``&``, ``int.bit_count``) run in C over 8 bytes at a
 time. ``Bitmap`` wraps the bytes of such an int as the "allow" filter Whoosh's
-collector asks ``docnum in`` for, without building a set of the numbers.
+collector asks ``docnum in`` for, without building a set of the numbers
+(``index.matching.DocsQuery`` makes one a query to intersect with).
 """
 
 from __future__ import annotations
@@ -72,3 +73,4 @@ class Bitmap(DocIdSet):
 
     def last(self):
         return self.bits.bit_length() - 1
+

@@ -21,7 +21,8 @@ from index.location import current_generation, open_current
 _LOCAL = threading.local()
 _SHARED_LOCK = threading.Lock()
 _SHARED: dict[tuple, object] = {}
-KEPT_VERSIONS = 4
+_BUILDING: dict[tuple, threading.Lock] = {}
+KEPT_VALUES = 12  # a few values per version (facet sets, term documents, corrections), a few versions
 KEPT_FOLDERS = 8
 
 
@@ -62,16 +63,26 @@ def warm(index_dir: Path) -> None:
 
 
 def shared(searcher, name: str, build):
-    """A value derived from one version of the index, built once and shared by threads."""
+    """A value derived from one version of the index, built once and shared by threads.
+
+    One thread builds it while the others asking for the same value wait: after a
+    commit every thread of a busy server would otherwise build it at once."""
     key = (name, _version(searcher))
     with _SHARED_LOCK:
         value = _SHARED.get(key)
-    if value is None:
-        value = build(searcher)
+        if value is not None:
+            return value
+        building = _BUILDING.setdefault(key, threading.Lock())
+    with building:
         with _SHARED_LOCK:
-            _SHARED[key] = value
-            while len(_SHARED) > KEPT_VERSIONS:
-                _SHARED.pop(next(iter(_SHARED)))
+            value = _SHARED.get(key)
+        if value is None:
+            value = build(searcher)
+            with _SHARED_LOCK:
+                _SHARED[key] = value
+                _BUILDING.pop(key, None)
+                while len(_SHARED) > KEPT_VALUES:
+                    _SHARED.pop(next(iter(_SHARED)))
     return value
 
 

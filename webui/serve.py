@@ -1,0 +1,70 @@
+"""Serving the app on a production WSGI server: waitress in one process, or gunicorn's workers.
+
+Searching is CPU-bound Python, and one Python process runs Python on one core
+at a time however many threads it has, so a single process tops out at one
+core. With ``workers > 1`` gunicorn forks that many processes sharing the
+listening socket, each building its own app after the fork (its own SQLite
+connections and Whoosh searchers, never shared across a fork), each with
+``threads`` threads; gunicorn restarts a worker that dies. Each worker keeps
+its own per-index-version caches (``index.searchers.shared``).
+
+One worker stays on waitress, which also runs where gunicorn cannot (Windows).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+DEFAULT_THREADS = 8
+
+
+class ServeError(Exception):
+    """The server could not start (address in use, gunicorn missing)."""
+
+
+@dataclass(frozen=True)
+class ServeOptions:
+    host: str = "127.0.0.1"
+    port: int = 5000
+    workers: int = 1  # processes; more than one needs gunicorn (not on Windows)
+    threads: int = DEFAULT_THREADS  # per process
+
+
+def _gunicorn_app(make_app, options: ServeOptions):
+    try:
+        from gunicorn.app.base import BaseApplication
+    except ImportError as exc:  # Windows, or an install without it
+        raise ServeError("more than one worker needs gunicorn (pip install gunicorn; not on Windows)") from exc
+
+    class CasebookGunicorn(BaseApplication):
+        def load_config(self):
+            settings = {"bind": f"{options.host}:{options.port}", "workers": options.workers,
+                        "worker_class": "gthread", "threads": options.threads, "proc_name": "casebook",
+                        "accesslog": None, "errorlog": "-", "loglevel": "warning",
+                        "timeout": 120, "graceful_timeout": 20, "keepalive": 5}
+            for key, value in settings.items():
+                self.cfg.set(key, value)
+
+        def load(self):
+            return make_app()  # in each worker, after the fork
+
+    return CasebookGunicorn()
+
+
+def serve(make_app, options: ServeOptions = ServeOptions()) -> None:
+    """Serve the WSGI app ``make_app()`` builds until interrupted.
+
+    ``make_app`` is called once in this process with one worker, once per
+    worker process after the fork with several."""
+    if options.workers < 1 or options.threads < 1:
+        raise ServeError("workers and threads must be at least 1")
+    if options.workers == 1:
+        import waitress
+
+        try:
+            waitress.serve(make_app(), host=options.host, port=options.port, threads=options.threads,
+                           ident="Casebook", _quiet=True)
+        except OSError as exc:
+            raise ServeError(f"cannot listen on {options.host}:{options.port}: {exc.strerror}") from None
+        return
+    _gunicorn_app(make_app, options).run()
