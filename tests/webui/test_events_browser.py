@@ -7,6 +7,7 @@ from datetime import datetime
 import pytest
 
 from kb.accounts import create_user
+from kb.events import create_event
 from kb.people import Person
 
 pytestmark = pytest.mark.browser
@@ -14,13 +15,15 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture
 def organiser(demo_kb):
-    """A curator account and a public expert profile in the data folder `kb serve` runs on."""
+    """A curator account, a public expert profile and an event in the data folder `kb serve` runs on."""
     knowledge_base, _ = demo_kb
     with knowledge_base.session() as db:
         if db.query(Person).filter_by(name="Dr. Ada Stadsdata").first() is None:
             create_user(db, "event-curator", "curator", "event-curator-password")
             db.add(Person(name="Dr. Ada Stadsdata", consent_at=datetime(2024, 1, 1), consent_by="Ada",
                           consent_purpose="workshop speaker"))
+            create_event(db, {"title": "Online follow-up", "starts": "2031-06-02T14:00:00+02:00",
+                              "ends": "2031-06-02T16:00:00+02:00", "mode": "online"}, "event-curator")
     return "event-curator", "event-curator-password"
 
 
@@ -76,3 +79,45 @@ def test_a_curator_creates_an_event_with_an_agenda_item_and_a_visitor_registers(
 
     page.goto(event_path.rstrip("/") + "/participants")
     assert "piet@gemeente.example" in page.locator("table").inner_text()
+
+
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
+
+
+@pytest.mark.parametrize("width", (1280, 360))
+def test_the_curator_forms_with_their_messages_pass_axe(chromium, live_url, axe_script, organiser, width):
+    """WCAG 2.1 AA on the forms as a curator meets them, messages shown, at desktop and phone widths."""
+    context = chromium.new_context(base_url=live_url, bypass_csp=True, locale="en-GB",
+                                   viewport={"width": width, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    page.goto("/auth/login")
+    page.fill("#name", organiser[0])
+    page.fill("#password", organiser[1])
+    page.click("main button[type=submit]")
+    found = {}
+
+    def check(name):
+        page.add_script_tag(path=str(axe_script))
+        result = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS)
+        found[name] = [f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:3]}"
+                       for v in result["violations"] if v["impact"] in ("serious", "critical")]
+
+    page.goto("/events/new")
+    page.fill("#f-capacity", "-1")
+    page.click("main form button[type=submit]")
+    check("event form with messages")
+    page.goto("/people/new")
+    page.fill("#f-expertise-1", "Quantum weaving")
+    page.click("main form button[type=submit]")
+    check("expert form with messages")
+    page.goto("/organisations/new")
+    check("organisation form")
+    page.goto("/events")
+    page.locator(".event-list a").first.click()
+    page.click("text=Edit agenda")
+    check("agenda")
+    page.click("text=Participants")
+    check("participants")
+    context.close()
+    assert len(found) == 5 and found == {name: [] for name in found}
