@@ -20,6 +20,8 @@ ROWS = [
      "text": "Residents propose and vote on projects of the participatory budget."},
     {"url": "https://example.org/es", "lang": "es", "title": "Presupuestos participativos en Madrid",
      "text": "Los vecinos deciden una parte del presupuesto municipal."},
+    {"url": "https://example.org/pt", "lang": "pt", "title": "Orçamentos participativos em Lisboa",
+     "text": "Os munícipes propõem e votam projetos para a cidade."},
 ]
 
 
@@ -35,6 +37,7 @@ def urls(response):
 @pytest.mark.parametrize("query,concept", [
     ("digitaal loket", "one-stop-shop"), ("guichets uniques", "one-stop-shop"),
     ("participatory budgeting", "participatory-budgeting"), ("Smart Cities", "smart-city"),
+    ("orçamentos participativos", "participatory-budgeting"), ("Loja do Cidadão", "one-stop-shop"),
 ])
 def test_a_label_in_any_language_names_its_concept(query, concept):
     assert concept in concepts_in_query(default_labels(), query)
@@ -65,3 +68,14 @@ def test_a_negated_word_excludes_pages_and_is_not_expanded(path):
     found = urls(ask(path, "participatory budgeting NOT presupuestos"))
     assert "https://example.org/en" in found and "https://example.org/es" not in found
     assert "https://example.org/nl" not in urls(ask(path, "digitaal loket NOT attesten"))
+
+
+def test_a_dutch_query_finds_the_portuguese_case_through_its_portuguese_labels(path):
+    assert "https://example.org/pt" in urls(ask(path, "burgerbegroting"))
+    assert "https://example.org/pt" not in urls(ask(path, "burgerbegroting", expand=False))
+
+
+def test_a_portuguese_query_finds_the_cases_in_other_languages(path):
+    found = urls(ask(path, "orçamento participativo"))
+    assert found[0] == "https://example.org/pt"
+    assert {"https://example.org/en", "https://example.org/es"} <= set(found)

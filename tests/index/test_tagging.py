@@ -31,6 +31,13 @@ def test_declared_themes_are_kept_and_unrelated_text_gets_none():
     assert themes(title="Weather", text="It rains a lot in autumn.", lang="en") == []
 
 
+def test_a_portuguese_page_is_tagged_with_the_portuguese_labels():
+    found = themes(title="Lisboa", lang="pt", text="A câmara lançou o orçamento participativo. "
+                                                   "No orçamento participativo os munícipes votam.")
+    assert "participation" in found
+    assert "pt" in Tagger.default().labels.languages()
+
+
 def test_a_language_without_labels_is_matched_against_english_labels():
     assert "smart-city" in themes(title="Gdańsk", text="Gdańsk smart city program", lang="pl")
 
@@ -57,4 +64,4 @@ def test_tagging_agrees_with_the_themes_the_demo_cases_declare():
         tp, fp, fn = tp + len(found & declared), fp + len(found - declared), fn + len(declared - found)
     precision, recall = tp / (tp + fp), tp / (tp + fn)
     print(f"\ntagging vs declared themes: precision {precision:.3f} recall {recall:.3f}")
-    assert precision >= 0.62 and recall >= 0.58  # measured 0.673 / 0.617
+    assert precision >= 0.65 and recall >= 0.60  # measured 0.683 / 0.633 (0.673 / 0.617 before pt labels)

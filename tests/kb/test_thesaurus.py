@@ -14,7 +14,7 @@ THEMES = {
     "governance", "connectivity", "ai",
 }
 CORE_LANGUAGES = ("nl", "en", "fr", "de")
-ALL_LANGUAGES = ("de", "en", "es", "fr", "it", "nl")
+ALL_LANGUAGES = ("de", "en", "es", "fr", "it", "nl", "pt")
 
 # Words that would tag ordinary text with a concept: too generic in any
 # language, or an acronym that is a common word in one language.
@@ -28,6 +28,11 @@ FALSE_FRIENDS = {
     "de": {"parken", "beteiligung", "register", "schnittstelle", "förderung", "bezirk", "kultur"},
     "es": {"lora", "ide", "dependencia", "cultura"},
     "it": {"api", "ai", "comune", "ambiente", "sosta", "regione", "cultura"},
+    # Portuguese: "cada" (each; also the access-to-documents commission), "seca" (dry), "cheias"
+    # (full), "gira" (Lisbon's bike share; also "nice"), "inspire" (a form of inspirar),
+    # "cadastro" (any sign-up form in Brazil)
+    "pt": {"cada", "seca", "cheias", "gira", "inspire", "cadastro", "cultura", "região", "ambiente", "registo",
+           "comum", "ruído"},
 }
 SHORT_LABELS_ALLOWED = {"AI", "IA", "KI", "4G", "5G", "G4"}
 
@@ -54,10 +59,22 @@ def test_thesaurus_has_at_least_220_concepts_with_nl_en_fr_de_labels(thesaurus):
         assert not missing, f"{concept.id} lacks labels in {missing}"
 
 
-def test_every_concept_also_has_spanish_and_italian_labels(thesaurus):
+def test_every_concept_also_has_spanish_italian_and_portuguese_labels(thesaurus):
     assert thesaurus.languages() == ALL_LANGUAGES
     for concept in thesaurus.concepts.values():
         assert set(concept.labels) == set(ALL_LANGUAGES), concept.id
+
+
+def test_every_concept_has_a_portuguese_preferred_label_of_its_own(thesaurus):
+    """pt is an analysed language and the demo site has Portuguese cases: they are tagged
+    and expanded with Portuguese labels, not the English fallback."""
+    for concept in thesaurus.concepts.values():
+        labels = concept.labels.get("pt")
+        assert labels and labels[0].strip(), concept.id
+        assert thesaurus.label(concept.id, "pt", fallback=()) == labels[0]
+        assert thesaurus.label(concept.id, "pt-BR", fallback=()) == labels[0]
+    assert thesaurus.label("participatory-budgeting", "pt") == "orçamento participativo"
+    assert thesaurus.label("one-stop-shop", "pt") == "balcão único"
 
 
 def test_theme_ids_are_the_sixteen_facet_values(thesaurus):
@@ -140,6 +157,11 @@ def test_civil_servants_wordings_find_their_concepts(thesaurus):
         ("en", "participatory budgeting"): "participatory-budgeting",
         ("es", "presupuestos participativos"): "participatory-budgeting",
         ("it", "bilancio partecipativo"): "participatory-budgeting",
+        ("pt", "orçamento participativo"): "participatory-budgeting",
+        ("pt", "Loja do Cidadão"): "one-stop-shop",
+        ("pt", "Chave Móvel Digital"): "e-id",
+        ("pt", "câmara municipal"): "municipality",
+        ("pt", "zona de emissões reduzidas"): "low-emission-zone",
     }
     for (lang, label), concept_id in expected.items():
         assert labels[lang][label] == {concept_id}, (lang, label)
