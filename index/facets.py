@@ -24,7 +24,7 @@ from index.schema import FACETS
 
 FACET_LIMIT = 200
 HIDDEN = {"", "_none"}  # index/records.NO_THEME: a placeholder, not a value to show
-TERM_CACHE_BYTES = 32 * 1024 * 1024  # per process and index version; a term's bitmap is at most docs/8 bytes
+TERM_CACHE_BYTES = 16 * 1024 * 1024  # per process and index version; a term's bitmap is at most docs/8 bytes
 SPARSE_VALUES = 64  # facets with more values count a small result set document by document
 
 
