@@ -1,0 +1,77 @@
+"""Searches served by several worker processes (webui.serve on gunicorn) answer as one process does."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+pytest.importorskip("gunicorn")
+
+LAUNCH = """
+import sys
+from kb.settings import load_settings
+from webui import create_app
+from webui.serve import ServeOptions, serve
+settings = load_settings(sys.argv[1], environ={})
+serve(lambda: create_app(settings), ServeOptions(port=int(sys.argv[2]), workers=2, threads=2))
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _children(pid: int) -> set[int]:
+    found = set()
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as handle:
+                    if int(handle.read().rsplit(")", 1)[1].split()[1]) == pid:
+                        found.add(int(entry))
+            except OSError:
+                continue
+    return found
+
+
+def test_two_worker_processes_serve_the_same_search_answers_as_the_app(demo_kb, demo_app):
+    knowledge_base, _ = demo_kb
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KB_")}
+    server = subprocess.Popen([sys.executable, "-c", LAUNCH, str(knowledge_base.settings.data_dir), str(port)],
+                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}/api/search?q=parkeren&per_page=5"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(url, timeout=5) as response:
+                    served = [json.loads(response.read())]
+                break
+            except OSError:
+                assert server.poll() is None and time.monotonic() < deadline, server.stderr.read().decode()
+                time.sleep(0.2)
+        for _ in range(10):
+            with urllib.request.urlopen(url, timeout=10) as response:
+                served.append(json.loads(response.read()))
+        expected = demo_app.test_client().get("/api/search?q=parkeren&per_page=5").get_json()
+        assert expected["total"] > 0
+        assert all(answer == expected for answer in served)
+        assert len(_children(server.pid)) == 2  # gunicorn's two workers
+    finally:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        server.stderr.close()
