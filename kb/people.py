@@ -90,7 +90,7 @@ def publish_profile(session: Session, person: Person) -> int:
     document.title = person.name + (f" ({organisation.name})" if organisation else "")
     document.text = "\n".join(filter(None, [person.role_title, organisation.name if organisation else None,
                                             person.bio, ", ".join(person.expertise or [])]))
-    document.doc_type, document.country = "expert", person.country
+    document.doc_type, document.country, document.gone = "expert", person.country, False
     document.themes = list(person.expertise or [])
     document.lang = (person.languages or ["en"])[0]
     document.lang_confidence = 1.0
@@ -148,9 +148,22 @@ def withdraw_consent(session: Session, person: Person, actor: str) -> int | None
     """Make a profile visible to curators only again; returns the id of the search entry removed."""
     entry = session.scalar(select(Document.id).where(Document.url == profile_url(person.id)))
     person.consent_at = person.consent_by = person.consent_purpose = None
-    session.execute(delete(Document).where(Document.url == profile_url(person.id)))
+    retire_profile_entry(session, person.id)
     record(session, actor, "withdraw_consent", "person", person.id, None, {"public": False})
     return entry
+
+
+def retire_profile_entry(session: Session, person_id: int) -> None:
+    """Empty a profile's search entry and mark it gone, keeping only its id and address.
+
+    The row stays (without any personal data) so that whatever indexes changed
+    documents (``kb worker``) sees it change and takes it out of the index; a
+    deleted row would leave the entry searchable until the next full rebuild.
+    """
+    document = session.scalar(select(Document).where(Document.url == profile_url(person_id)))
+    if document is not None:
+        document.title, document.text, document.description, document.lang = "", "", None, "und"
+        document.meta, document.themes, document.country, document.gone = {}, [], None, True
 
 
 def link_person(session: Session, person_id: int, entity: str, entity_id: int, relation: str) -> PersonLink:
@@ -184,7 +197,7 @@ def erase_person(session: Session, person_id: int, actor: str) -> int:
     if person is None:
         raise InputError(f"there is no person {person_id}")
     removed = session.execute(delete(PersonLink).where(PersonLink.person_id == person_id)).rowcount or 0
-    session.execute(delete(Document).where(Document.url == profile_url(person_id)))
+    retire_profile_entry(session, person_id)
     session.delete(person)
     record(session, actor, "erase", "person", person_id, None, {"links_removed": removed})
     return removed

@@ -31,18 +31,23 @@ def run_due_sources(kb, cfg, limit: int | None = None, echo=click.echo) -> int:
     return len(due[:limit])
 
 
+EDITED_ORIGINS = ("case", "person", "organisation")  # documents written by the web UI, which cannot index
+
+
 def index_changed_cases(kb, since):
-    """Re-index the case documents changed (in the web UI) since ``since``; returns the new mark."""
+    """Re-index the documents the web UI changed since ``since`` (cases, profiles, organisations,
+    including entries it retired); returns the new mark."""
     from sqlalchemy import func, select
 
     from kb.models import Document
 
+    edited = Document.origin.in_(EDITED_ORIGINS)
     with kb.session() as session:
-        query = select(Document.id).where(Document.origin == "case")
+        query = select(Document.id).where(edited)
         if since is not None:
             query = query.where(Document.updated_at > since)
         ids = list(session.scalars(query))
-        mark = session.scalar(select(func.max(Document.updated_at)).where(Document.origin == "case"))
+        mark = session.scalar(select(func.max(Document.updated_at)).where(edited))
     if ids:
         update_index(kb, ids)
     return mark or since
@@ -110,7 +115,7 @@ def start_worker_thread(kb, interval: float = 30.0) -> threading.Thread:
 def worker(ctx, once: bool, interval: float, limit: int | None, allow_private_hosts: bool):
     """Crawl sources queued from the web UI or API, and recrawl due ones.
 
-    Also indexes case records changed in the web UI and deletes participant
+    Also indexes cases and profiles changed in the web UI and deletes participant
     data of events past the retention period. Runs until interrupted
     (Ctrl+C), or one round with --once.
     """

@@ -112,3 +112,30 @@ def test_a_source_left_crawling_by_a_dead_worker_is_queued_again(kb):
     assert requeue_interrupted(kb) == 1
     with kb.session() as session:
         assert session.get(Source, source.id).status == "queued"
+
+
+def test_the_worker_indexes_a_profile_published_in_the_web_ui_and_removes_it_when_consent_is_withdrawn(kb):
+    from index.query import SearchRequest, search
+    from kb.commands.worker import index_changed_cases
+    from kb.models import Document
+    from kb.people import Person, record_consent, withdraw_consent
+
+    def experts():
+        hits = search(kb.settings.index_dir, SearchRequest(q="Zwanenburg")).to_json()["hits"]
+        return [(h["title"], h["type"]) for h in hits]
+
+    with kb.session() as db:
+        person = Person(name="Ilse Zwanenburg", country="NL", bio="Adviseur open data bij de gemeente Utrecht")
+        db.add(person)
+        db.flush()
+        person_id = person.id
+        record_consent(db, person, "carl", "speaker profile")
+    mark = index_changed_cases(kb, None)
+    assert experts() == [("Ilse Zwanenburg", "expert")]
+    with kb.session() as db:
+        withdraw_consent(db, db.get(Person, person_id), "carl")
+    index_changed_cases(kb, mark)
+    assert experts() == []
+    with kb.session() as db:  # the retired entry keeps no personal data
+        entry = db.query(Document).filter_by(origin="person").one()
+        assert entry.gone and "Zwanenburg" not in f"{entry.title}{entry.text}{entry.meta}"
