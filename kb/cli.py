@@ -209,17 +209,25 @@ def search(settings, q: str, filters: dict, page: int = 1, per_page: int = 10, s
 
 
 def serve_app(kb, host: str, port: int) -> None:
-    """The web UI and API on waitress (a production WSGI server, never Flask's debug server)."""
-    import waitress
-
+    """The web UI and API on a production WSGI server, never Flask's debug server: waitress in
+    this process, or with ``serve_workers`` > 1 gunicorn's processes, each building its own app."""
     from webui import create_app
+    from webui.serve import ServeError, ServeOptions, serve
 
-    app = create_app(kb.settings)
+    settings = kb.settings
+    if settings.serve_workers > 1:
+        kb.engine.dispose()  # no database connection may cross the fork into the workers
+
+        def make_app():
+            return create_app(settings)
+    else:
+        def make_app():
+            return create_app(settings, kb)
     click.echo(f"Casebook is serving on http://{host}:{port}/  (Ctrl+C to stop)")
     try:
-        waitress.serve(app, host=host, port=port, threads=8, ident="Casebook", _quiet=True)
-    except OSError as exc:
-        raise Failure(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+        serve(make_app, ServeOptions(host, port, settings.serve_workers, settings.serve_threads))
+    except ServeError as exc:
+        raise Failure(str(exc)) from None
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})

@@ -42,6 +42,9 @@ class Settings:
         ("nl", "en", "fr", "de", "es", "it", "pt"), "Languages with their own analysis."
     )
     secret_key: str = _setting("", "Flask secret key; generated into the data folder when empty.")
+    serve_workers: int = _setting(
+        1, "Processes serving the web UI (`kb serve`); more than one uses gunicorn (not on Windows).")
+    serve_threads: int = _setting(8, "Threads per serving process.")
     secure_cookies: bool = _setting(False, "Send the session cookie over HTTPS only (turn on behind HTTPS).")
     registration_retention_days: int = _setting(
         90, "Days after an event ends before `kb worker` deletes its participants' data.")

@@ -6,17 +6,24 @@ import sys
 
 import click
 
-from kb.cli import build_index, cli, crawl_settings, open_data, serve_app
+from kb.cli import UserError, build_index, cli, crawl_settings, open_data, serve_app
 
 
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", type=click.IntRange(0, 65535), default=5000, show_default=True, help="Port to listen on.")
+@click.option("--workers", type=click.IntRange(1, 64), default=None,
+              help="Processes serving requests (default 1, or serve_workers in kb.toml / $KB_SERVE_WORKERS). "
+                   "Searching is CPU-bound: one per core serves most.")
+@click.option("--threads", type=click.IntRange(1, 256), default=None, help="Threads per process (default 8).")
 @click.option("--with-worker", is_flag=True, help="Also run `kb worker` in the background (crawl queued sources).")
 @click.pass_context
-def serve(ctx, host: str, port: int, with_worker: bool):
-    """Serve the web UI and JSON API (waitress, not a debug server)."""
-    kb = open_data(ctx)
+def serve(ctx, host: str, port: int, workers: int | None, threads: int | None, with_worker: bool):
+    """Serve the web UI and JSON API on a production WSGI server (waitress;
+    gunicorn with several --workers), never a debug server."""
+    kb = open_data(ctx, serve_workers=workers, serve_threads=threads)
+    if with_worker and kb.settings.serve_workers > 1:
+        raise UserError("--with-worker needs a single serving process: run `kb worker` beside `kb serve` instead")
     if with_worker:
         from kb.commands.worker import start_worker_thread
 

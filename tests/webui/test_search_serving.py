@@ -1,4 +1,4 @@
-"""Searches served by several worker processes (webui.serve on gunicorn) answer as one process does."""
+"""Searches served by several worker processes (`kb serve --workers 2`, gunicorn) answer as one process does."""
 
 from __future__ import annotations
 
@@ -15,14 +15,7 @@ import pytest
 
 pytest.importorskip("gunicorn")
 
-LAUNCH = """
-import sys
-from kb.settings import load_settings
-from webui import create_app
-from webui.serve import ServeOptions, serve
-settings = load_settings(sys.argv[1], environ={})
-serve(lambda: create_app(settings), ServeOptions(port=int(sys.argv[2]), workers=2, threads=2))
-"""
+KB = [sys.executable, "-c", "from kb.cli import main; main()"]
 
 
 def _free_port() -> int:
@@ -48,8 +41,8 @@ def test_two_worker_processes_serve_the_same_search_answers_as_the_app(demo_kb, 
     knowledge_base, _ = demo_kb
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("KB_")}
-    server = subprocess.Popen([sys.executable, "-c", LAUNCH, str(knowledge_base.settings.data_dir), str(port)],
-                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    server = subprocess.Popen([*KB, "--data", str(knowledge_base.settings.data_dir), "serve", "--port", str(port),
+                               "--workers", "2", "--threads", "2"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     url = f"http://127.0.0.1:{port}/api/search?q=parkeren&per_page=5"
     try:
         deadline = time.monotonic() + 30
@@ -75,3 +68,10 @@ def test_two_worker_processes_serve_the_same_search_answers_as_the_app(demo_kb, 
         except subprocess.TimeoutExpired:
             server.kill()
         server.stderr.close()
+
+
+def test_serving_with_several_processes_refuses_the_background_worker_with_a_reason(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KB_")}
+    done = subprocess.run([*KB, "--data", str(tmp_path / "d"), "serve", "--workers", "2", "--with-worker"],
+                          env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and "kb worker" in done.stderr and "Traceback" not in done.stderr
