@@ -25,10 +25,17 @@ COOKIE_MAX_AGE = 365 * 24 * 3600
 
 # Values of the `type` facet, marked for translation here because they come from data.
 DOC_TYPES = {"case": lazy_gettext("case"), "document": lazy_gettext("document"), "event": lazy_gettext("event"),
-             "report": lazy_gettext("report"), "collection": lazy_gettext("collection")}
+             "report": lazy_gettext("report"), "collection": lazy_gettext("collection"),
+             "expert": lazy_gettext("expert"), "organisation": lazy_gettext("organisation")}
+# Kinds of organisation (kb.people.ORG_KINDS): the org_kind facet and the organisation forms.
+ORG_KIND_NAMES = {"municipality": lazy_gettext("Municipality"), "region": lazy_gettext("Region"),
+                  "agency": lazy_gettext("Agency"), "network": lazy_gettext("Network"),
+                  "company": lazy_gettext("Company"), "university": lazy_gettext("University or research"),
+                  "other": lazy_gettext("Other")}
 FACET_TITLES = {"type": lazy_gettext("Type"), "lang": lazy_gettext("Language"), "country": lazy_gettext("Country"),
                 "municipality": lazy_gettext("Municipality or region"), "theme": lazy_gettext("Theme"),
-                "source": lazy_gettext("Source"), "year": lazy_gettext("Year")}
+                "source": lazy_gettext("Source"), "year": lazy_gettext("Year"),
+                "population": lazy_gettext("Population"), "org_kind": lazy_gettext("Organisation type")}
 
 
 def select_language() -> str:
@@ -121,6 +128,8 @@ def facet_value_label(facet: str, value: str) -> str:
         return _capitalised(theme_label(value))
     if facet == "type":
         return _capitalised(type_name(value))
+    if facet == "org_kind":
+        return str(ORG_KIND_NAMES.get(value, value))
     return value
 
 

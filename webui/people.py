@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, url_for
-from flask_babel import gettext, lazy_gettext
+from flask_babel import gettext
 
 from kb.events import Event
 from kb.people import (ORG_KINDS, Organisation, Person, PersonLink, record_consent, save_organisation, save_person,
@@ -19,15 +19,12 @@ from kb.thesaurus import load_thesaurus
 from webui.auth import require_role
 from webui.context import kb
 from webui.forms import form_values, save_or_show
-from webui.i18n import ui_language
+from webui.i18n import ORG_KIND_NAMES, ui_language
 
 bp = Blueprint("people", __name__)
 PERSON_FIELDS = ("name", "organisation_id", "role_title", "country", "languages", "expertise", "bio", "links")
 ORGANISATION_FIELDS = ("name", "kind", "country", "website", "description")
-KIND_NAMES = {"municipality": lazy_gettext("Municipality"), "region": lazy_gettext("Region"),
-              "agency": lazy_gettext("Agency"), "network": lazy_gettext("Network"),
-              "company": lazy_gettext("Company"), "university": lazy_gettext("University or research"),
-              "other": lazy_gettext("Other")}
+KIND_NAMES = ORG_KIND_NAMES
 
 
 def _may_see(person: Person) -> bool:
