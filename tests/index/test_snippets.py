@@ -24,3 +24,18 @@ def test_the_snippet_is_cut_around_a_match_far_into_the_page(tmp_path):
 def test_a_page_without_matches_in_its_body_gets_its_opening_as_snippet(tmp_path):
     path = build(tmp_path, [{"lang": "fr", "title": "Tramway de Lyon", "text": "Un texte sans le mot cherché."}])
     assert ask(path, "tramway").hits[0]["snippet"] == "Un texte sans le mot cherché."
+
+
+def test_a_word_of_a_quoted_phrase_is_marked_only_where_the_whole_phrase_stands(tmp_path):
+    path = build(tmp_path, [{"lang": "en", "title": "Ghent", "text": "The data team met. "
+                             "Ghent opened its open data portal in 2019."}])
+    snippet = ask(path, '"open data"', expand=False).hits[0]["snippet"]
+    assert "data team met" in snippet  # "data" outside the phrase is not marked
+    assert snippet.count('">data</mark>') == 1 and snippet.count('">open</mark>') == 1
+
+
+def test_a_word_typed_alone_is_marked_everywhere_even_when_a_phrase_also_holds_it(tmp_path):
+    path = build(tmp_path, [{"lang": "en", "title": "Ghent", "text": "The data team met. "
+                             "Ghent opened its open data portal in 2019."}])
+    snippet = ask(path, 'data "open data"', expand=False).hits[0]["snippet"]
+    assert snippet.count('">data</mark>') == 2
