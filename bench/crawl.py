@@ -7,8 +7,8 @@ sentences when present, else from a fixed word list), with a sitemap, served
 from memory by a threading HTTP server on 127.0.0.1. For each host count the
 pages are spread over that many servers (one port each: a host of its own for
 politeness), then `kb crawl` runs in a subprocess with delay 0 and no indexing;
-its wall time, pages stored per second and peak resident memory (from wait4)
-are reported. One request at a time per host means one host is crawled
+its wall time, pages stored per second, CPU time per page and peak resident
+memory (from wait4) are reported; on a shared machine CPU time is the steadier figure. One request at a time per host means one host is crawled
 sequentially; several hosts show what --concurrency gives. Scrapy crawls the
 same sites with the same concurrency when it is importable (it is not a dependency). Results go to stdout and
 bench/results/crawl.json.
@@ -100,6 +100,12 @@ def build_sites(pages: int, hosts: int, pool: dict) -> tuple[list[ThreadingHTTPS
     return servers, [base + "/" for base in bases]
 
 
+def cpu_figures(usage, pages: int) -> dict:
+    """CPU seconds the child used (user + system), and per page: on a shared machine, steadier than wall time."""
+    cpu = usage.ru_utime + usage.ru_stime
+    return {"cpu_seconds": round(cpu, 1), "cpu_ms_per_page": round(1000 * cpu / max(1, pages), 2)}
+
+
 def measure(seeds: list[str], pages: int, concurrency: int) -> dict:
     """Run `kb crawl` in a child process; wall time, throughput and the child's peak RSS."""
     with tempfile.TemporaryDirectory() as data:
@@ -117,7 +123,7 @@ def measure(seeds: list[str], pages: int, concurrency: int) -> dict:
     summary = json.loads(out)
     return {"hosts": len(seeds), "concurrency": concurrency, "seconds": round(elapsed, 1),
             "stored": summary["stored"], "fetched": summary["fetched"],
-            "pages_per_second": round(summary["stored"] / elapsed, 1),
+            "pages_per_second": round(summary["stored"] / elapsed, 1), **cpu_figures(usage, summary["stored"]),
             "peak_rss_mb": round(usage.ru_maxrss / 1024, 1), "skipped": summary["skipped"]}
 
 
@@ -174,7 +180,8 @@ def scrapy_run(seeds: list[str], concurrency: int) -> dict | None:
         elapsed = time.perf_counter() - started
         stored = sum(1 for _ in out.open(encoding="utf-8")) if out.exists() else 0
     return {"hosts": len(seeds), "concurrency": in_flight, "seconds": round(elapsed, 1), "stored": stored,
-            "pages_per_second": round(stored / elapsed, 1), "peak_rss_mb": round(usage.ru_maxrss / 1024, 1)}
+            "pages_per_second": round(stored / elapsed, 1), **cpu_figures(usage, stored),
+            "peak_rss_mb": round(usage.ru_maxrss / 1024, 1)}
 
 
 def main() -> None:
@@ -196,12 +203,14 @@ def main() -> None:
                 server.server_close()
         runs.append(result)
         print(f"casebook {hosts} host(s), concurrency {args.concurrency}: {result['stored']} pages in "
-              f"{result['seconds']} s = {result['pages_per_second']} pages/s, peak RSS {result['peak_rss_mb']} MB"
+              f"{result['seconds']} s = {result['pages_per_second']} pages/s, {result['cpu_ms_per_page']} ms CPU/page, "
+              f"peak RSS {result['peak_rss_mb']} MB"
               f"; skipped {result['skipped']}", flush=True)
         if other:
             scrapy_runs.append(other)
             print(f"scrapy   {hosts} host(s), {other['concurrency']} in flight: {other['stored']} pages in "
-                  f"{other['seconds']} s = {other['pages_per_second']} pages/s, peak RSS {other['peak_rss_mb']} MB",
+                  f"{other['seconds']} s = {other['pages_per_second']} pages/s, {other['cpu_ms_per_page']} ms CPU/page, "
+                  f"peak RSS {other['peak_rss_mb']} MB",
                   flush=True)
     report = {"pages": args.pages, "text": "langid sentences" if pool else "word list", "runs": runs,
               "scrapy": scrapy_runs or "scrapy is not installed: comparison skipped (pip install scrapy)",

@@ -8,6 +8,8 @@ only the URLs that were in flight are fetched again, and none is lost.
 
 from __future__ import annotations
 
+import contextlib
+
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.sqlite import insert
 
@@ -58,16 +60,18 @@ class Frontier:
                  "reason": reason, "detail": row[3] if len(row) > 3 else None, "updated_at": now} for row in urls]
         if status == "pending":
             self.hosts.update(host_key(row[0]) for row in urls)
-        if session is not None:
-            return self._insert(session, rows)
-        with self.kb.session() as own:
-            return self._insert(own, rows)
+        with self._session(session) as active:  # one cached statement, executemany: no compiling per batch
+            result = active.connection().execute(insert(CrawlUrl.__table__).on_conflict_do_nothing(), rows)
+            return max(result.rowcount or 0, 0)
 
-    @staticmethod
-    def _insert(session, rows: list[dict]) -> int:
-        # One cached statement, executemany: no compiling per batch.
-        result = session.connection().execute(insert(CrawlUrl.__table__).on_conflict_do_nothing(), rows)
-        return max(result.rowcount or 0, 0)
+    @contextlib.contextmanager
+    def _session(self, session):
+        """``session`` when the caller has one (to commit with its other writes), else one of our own."""
+        if session is not None:
+            yield session
+            return
+        with self.kb.session() as own:
+            yield own
 
     def requeue_in_flight(self) -> int:
         """After a kill: URLs that were being fetched go back to pending."""
@@ -76,7 +80,7 @@ class Frontier:
                                      CrawlUrl.status == "in_flight").values(status="pending"))
             return result.rowcount or 0
 
-    def claim_next(self, exclude_hosts=frozenset()) -> CrawlUrl | None:
+    def claim_next(self, exclude_hosts=frozenset(), session=None) -> CrawlUrl | None:
         """The next pending URL (shallowest first) whose host is not excluded, marked in flight.
 
         ``exclude_hosts`` holds politeness keys (``host[:port]``) that are busy or resting; when they
@@ -84,37 +88,34 @@ class Frontier:
         """
         if self.hosts <= exclude_hosts:
             return None
-        with self.kb.session() as session:
-            query = (select(CrawlUrl).where(CrawlUrl.job_id == self.job_id, CrawlUrl.status == "pending")
-                     .order_by(CrawlUrl.depth, CrawlUrl.id).limit(1))
-            for key in exclude_hosts:
-                escaped = key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-                query = query.where(~CrawlUrl.url.like(f"http://{escaped}/%", escape="\\"),
-                                    ~CrawlUrl.url.like(f"https://{escaped}/%", escape="\\"))
-            row = session.scalars(query).first()
-            if row is None:
-                return None
-            row.status = "in_flight"
-            session.flush()
-            session.expunge(row)
-            return row
+        table = CrawlUrl.__table__
+        pick = (select(table.c.id).where(table.c.job_id == self.job_id, table.c.status == "pending")
+                .order_by(table.c.depth, table.c.id).limit(1))
+        for key in exclude_hosts:
+            escaped = key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            pick = pick.where(~table.c.url.like(f"http://{escaped}/%", escape="\\"),
+                              ~table.c.url.like(f"https://{escaped}/%", escape="\\"))
+        claim = (update(table).where(table.c.id == pick.scalar_subquery()).values(status="in_flight")
+                 .returning(table.c.id, table.c.url, table.c.depth, table.c.referrer, table.c.detail))
+        with self._session(session) as active:  # one statement: pick and mark
+            row = active.connection().execute(claim).first()
+        if row is None:
+            return None
+        return CrawlUrl(id=row.id, job_id=self.job_id, url=row.url, depth=row.depth, referrer=row.referrer,
+                        detail=row.detail, status="in_flight")
 
-    def release(self, url_id: int) -> None:
+    def release(self, url_id: int, session=None) -> None:
         """A claimed URL goes back to pending (its host turned out to be busy)."""
-        with self.kb.session() as session:
-            session.execute(update(CrawlUrl).where(CrawlUrl.id == url_id).values(status="pending"))
+        with self._session(session) as active:
+            active.execute(update(CrawlUrl).where(CrawlUrl.id == url_id).values(status="pending"))
 
     def finish(self, url_id: int, status: str, reason: str | None = None, detail: str | None = None,
                http_status: int | None = None, document_id: int | None = None, session=None) -> None:
         """Record a URL's outcome (inside ``session`` when given, to commit it with the page)."""
-        statement = update(CrawlUrl).where(CrawlUrl.id == url_id).values(
-            status=status, reason=reason, detail=(detail or "")[:1000] or None, http_status=http_status,
-            document_id=document_id, updated_at=utcnow())
-        if session is not None:
-            session.execute(statement)
-            return
-        with self.kb.session() as own:
-            own.execute(statement)
+        with self._session(session) as active:
+            active.execute(update(CrawlUrl).where(CrawlUrl.id == url_id).values(
+                status=status, reason=reason, detail=(detail or "")[:1000] or None, http_status=http_status,
+                document_id=document_id, updated_at=utcnow()))
 
     def skip_pending(self, reason: str) -> int:
         with self.kb.session() as session:

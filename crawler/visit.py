@@ -68,6 +68,7 @@ class Visit:
     gone: bool = False
     not_modified: bool = False
     unchanged: bool = False  # not fetched: the sitemap's lastmod is not newer than our copy
+    needs_extraction: bool = False  # fetched, its body still to read (Visitor.extract)
     response: Response | None = None
     page: Page | None = None
     detected: Detected | None = None
@@ -91,17 +92,9 @@ class Visitor:
         self.scope = scope
 
     def visit(self, entry: CrawlUrl) -> Visit:
+        """The first part of a visit, holding the host: robots.txt, the request and what kind of answer it is."""
         visit = Visit(entry, host_key(entry.url), self.settings.delay)
-        try:
-            if entry.detail == SITEMAP_MARKER:
-                self._read_sitemap(visit)
-            else:
-                self._read_page(visit)
-        except SkipError as exc:
-            visit.skip = exc
-        except Exception as exc:  # noqa: BLE001 - one page's surprise must not end the crawl; it is recorded
-            visit.skip = SkipError("crawler_error", f"{type(exc).__name__}: {exc}"[:500])
-        return visit
+        return _guarded(visit, self._read_sitemap if entry.detail == SITEMAP_MARKER else self._read_page)
 
     def _allowed(self, visit: Visit) -> None:
         """Load the site's robots.txt (naming its sitemaps the first time) and obey it."""
@@ -157,6 +150,15 @@ class Visitor:
                 return
             except SitemapError:
                 pass  # some other XML: judged by its type below
+        visit.needs_extraction = True
+
+    def extract(self, visit: Visit) -> Visit:
+        """The second part of a page's visit, once its host is free again: what the body says."""
+        visit.needs_extraction = False
+        return _guarded(visit, self._read_body)
+
+    def _read_body(self, visit: Visit) -> None:
+        response = visit.response
         page = self._extract(response)
         if not page.text.strip():
             raise SkipError("empty", "no text found", response.status)
@@ -192,6 +194,17 @@ class Visitor:
             raise SkipError("binary_content", "binary data served as HTML", response.status)
         charset = _charset(response.headers.get("content-type", ""))
         return extract_html(decode_html(response.body, charset), response.final_url)
+
+
+def _guarded(visit: Visit, step) -> Visit:
+    """Run ``step`` on ``visit``: a skip, or any surprise, is recorded as its outcome."""
+    try:
+        step(visit)
+    except SkipError as exc:
+        visit.skip = exc
+    except Exception as exc:  # noqa: BLE001 - one page's surprise must not end the crawl; it is recorded
+        visit.skip = SkipError("crawler_error", f"{type(exc).__name__}: {exc}"[:500])
+    return visit
 
 
 def language_sample(text: str) -> str:

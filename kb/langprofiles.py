@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import threading
 from langdetect.detector import Detector
 from langdetect.detector_factory import PROFILES_DIRECTORY, DetectorFactory
 
@@ -47,9 +48,17 @@ def profile_names() -> list[str]:
             if not name.startswith(".") and os.path.isfile(os.path.join(PROFILES_DIRECTORY, name))]
 
 
-@functools.lru_cache(maxsize=8)
+_LOADING = threading.Lock()  # crawl workers meeting their first text together must not each load the profiles
+
+
 def sparse_factory(names: tuple[str, ...]) -> DetectorFactory:
     """A langdetect factory over the profiles ``names``, in that order, built without the dense lists."""
+    with _LOADING:
+        return _load(names)
+
+
+@functools.lru_cache(maxsize=8)
+def _load(names: tuple[str, ...]) -> DetectorFactory:
     factory = DetectorFactory()
     factory.seed = 0
     pairs: dict[str, list | tuple] = {}

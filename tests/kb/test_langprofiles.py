@@ -42,3 +42,16 @@ def test_sparse_profiles_keep_only_the_languages_an_ngram_occurs_in():
         assert unfolded == dense.word_lang_prob_map[word]
     kept = sum(len(pairs) // 2 for pairs in sparse.word_lang_prob_map.values())
     assert kept < 0.1 * len(names) * len(sparse.word_lang_prob_map)  # ~2 languages an n-gram, of 55
+
+
+def test_threads_meeting_their_first_text_together_load_the_profiles_once():
+    from concurrent.futures import ThreadPoolExecutor
+
+    from kb import langprofiles
+
+    names = tuple(sorted(profile_names())[:3])  # a set of profiles no other test loads
+    langprofiles._load.cache_clear()
+    with ThreadPoolExecutor(4) as pool:
+        factories = list(pool.map(lambda _: sparse_factory(names), range(4)))
+    assert all(factory is factories[0] for factory in factories)
+    assert langprofiles._load.cache_info().misses == 1
