@@ -36,6 +36,7 @@ HTML_TYPES = {"text/html", "application/xhtml+xml", ""}
 # Characters of main text langdetect reads: its cost grows with the text, its answer settles on
 # far less (a paragraph of three sentences scores 1.000 in the language gate).
 LANGUAGE_SAMPLE = 2000
+SAMPLE_SLICES = 4
 PDF_TYPES = {"application/pdf", "application/x-pdf"}
 
 
@@ -208,11 +209,20 @@ def _guarded(visit: Visit, step) -> Visit:
 
 
 def language_sample(text: str) -> str:
-    """At most LANGUAGE_SAMPLE characters of ``text``: its start and its middle (the body of a long article)."""
+    """At most LANGUAGE_SAMPLE characters of ``text``, in SAMPLE_SLICES slices spread evenly over it.
+
+    Spread, so a page's languages keep their shares: a long French article under a Dutch lead
+    stays French (the first characters alone would say Dutch). Slices are cut at spaces.
+    """
     if len(text) <= LANGUAGE_SAMPLE:
         return text
-    half, middle = LANGUAGE_SAMPLE // 2, len(text) // 2
-    return f"{text[:half]}\n{text[middle:middle + half]}"
+    size = LANGUAGE_SAMPLE // SAMPLE_SLICES
+    slices = []
+    for n in range(SAMPLE_SLICES):
+        start = n * len(text) // SAMPLE_SLICES
+        piece = text[start:start + size]
+        slices.append(piece[piece.find(" ") + 1 if start else 0:piece.rfind(" ")])
+    return "\n".join(slices)
 
 
 def _charset(content_type: str) -> str | None:
