@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, render_template
+from flask_babel import gettext, lazy_gettext
 from sqlalchemy import select
 
 from kb import audit as audit_log
@@ -12,6 +13,25 @@ from webui.context import kb
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 ENTITIES = ("case", "collection", "source")
+# What the audit trail records, as people read it; an action not named here shows as its code.
+ACTION_NAMES = {"create": lazy_gettext("created"), "edit": lazy_gettext("edited"), "update": lazy_gettext("edited"),
+                "propose": lazy_gettext("edit proposed"), "validate": lazy_gettext("validated"),
+                "reject": lazy_gettext("rejected"), "merge": lazy_gettext("merged"),
+                "merged_into": lazy_gettext("merged into another case"), "unmerge": lazy_gettext("merge undone"),
+                "delete": lazy_gettext("deleted"), "restore": lazy_gettext("restored"),
+                "requeue": lazy_gettext("queued for crawling again"),
+                "import_update": lazy_gettext("updated by import"),
+                "add_item": lazy_gettext("item added"), "remove_item": lazy_gettext("item removed"),
+                "note": lazy_gettext("note changed"), "reorder": lazy_gettext("items reordered"),
+                "add_curator": lazy_gettext("curator added"), "remove_curator": lazy_gettext("curator removed")}
+ENTITY_NAMES = {"case": lazy_gettext("case"), "collection": lazy_gettext("collection"),
+                "source": lazy_gettext("source")}
+
+
+@bp.context_processor
+def audit_labels():
+    return {"action_name": lambda action: str(ACTION_NAMES.get(action, action)),
+            "entity_name": lambda entity: str(ENTITY_NAMES.get(entity, entity))}
 
 
 @bp.route("/")
@@ -19,7 +39,7 @@ ENTITIES = ("case", "collection", "source")
 def recent():
     with kb().session() as db:
         events = [audit_log.event_json(e) for e in audit_log.history(db, limit=200)]
-    return render_template("audit/history.html", events=events, title="Recent changes")
+    return render_template("audit/history.html", events=events, title=gettext("Recent changes"))
 
 
 @bp.route("/<any(case, collection, source):entity>/<int:entity_id>")
@@ -27,7 +47,8 @@ def recent():
 def history(entity: str, entity_id: int):
     with kb().session() as db:
         events = [audit_log.event_json(e) for e in audit_log.history(db, entity, entity_id)]
-    return render_template("audit/history.html", events=events, title=f"History of {entity} {entity_id}")
+    title = gettext("History of %(record)s %(id)s", record=ENTITY_NAMES[entity], id=entity_id)
+    return render_template("audit/history.html", events=events, title=title)
 
 
 @bp.route("/trash")

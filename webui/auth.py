@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 from flask import (Blueprint, abort, current_app, flash, g, has_request_context, redirect, render_template, request,
                    session, url_for)
 from flask.sessions import SecureCookieSessionInterface
+from flask_babel import gettext, lazy_gettext, ngettext
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.datastructures import WWWAuthenticate
@@ -31,6 +32,9 @@ from webui.context import kb
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 csrf = CSRFProtect()
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+# Roles as people read them in the UI language; the codes stay in the data and the API.
+ROLE_NAMES = {"anonymous": lazy_gettext("visitor"), "researcher": lazy_gettext("researcher"),
+              "curator": lazy_gettext("curator"), "admin": lazy_gettext("administrator")}
 
 
 @dataclass(frozen=True)
@@ -99,8 +103,13 @@ def init_app(app) -> None:
     app.extensions["casebook"]["login_throttle"] = LoginThrottle()
     app.before_request(load_viewer)
     app.before_request(check_csrf)
-    app.context_processor(lambda: {"viewer": g.get("viewer"), "role_at_least": role_at_least})
+    app.context_processor(lambda: {"viewer": g.get("viewer"), "role_at_least": role_at_least,
+                                   "role_name": role_name})
     app.register_blueprint(bp)
+
+
+def role_name(role: str) -> str:
+    return str(ROLE_NAMES.get(role, role))
 
 
 def bearer_challenge() -> WWWAuthenticate:
@@ -168,9 +177,11 @@ def require_role(role: str):
                                        www_authenticate=bearer_challenge())
                 if request.method == "GET":
                     return redirect(url_for("auth.login", next=request.full_path))
-                abort(401, "Please sign in first.")
+                abort(401, gettext("Please sign in first."))
             if not viewer.at_least(role):
-                abort(403, f"This needs the {role} role.")
+                if request.path.startswith("/api/"):  # the API speaks English to machines
+                    abort(403, f"This needs the {role} role.")
+                abort(403, gettext("This needs the role %(role)s.", role=role_name(role)))
             return view(*args, **kwargs)
 
         wrapped.required_role = role
@@ -204,14 +215,15 @@ def login():
         keys = (f"ip:{request.remote_addr}", f"user:{name.lower()}")
         wait = throttle.retry_after(*keys)
         if wait:
-            error, status = f"Too many failed sign-ins. Try again in {wait // 60 + 1} minutes.", 429
+            error, status = ngettext("Too many failed sign-ins. Try again in %(num)d minute.",
+                                     "Too many failed sign-ins. Try again in %(num)d minutes.", wait // 60 + 1), 429
         else:
             with kb().session() as db:
                 user = authenticate(db, name, password)
                 found = (user.id, user.session_version) if user else None
             if found is None:
                 throttle.failed(*keys)
-                error, status = "Wrong name or password.", 401
+                error, status = gettext("Wrong name or password."), 401
             else:
                 throttle.succeeded(*keys)
                 session.clear()
@@ -239,5 +251,5 @@ def logout_all():
     with kb().session() as db:
         logout_everywhere(db, db.get(User, g.viewer.id))
     session.clear()
-    flash("You have been signed out on every device.")
+    flash(gettext("You have been signed out on every device."))
     return redirect(url_for("auth.login"))

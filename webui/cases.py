@@ -9,6 +9,7 @@ Every change goes through ``kb.cases`` and is audited.
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext, lazy_gettext, ngettext
 from sqlalchemy import select
 
 from kb import cases as case_ops
@@ -22,6 +23,13 @@ from webui.sources import uploaded_file
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 FORM_FIELDS = (*case_ops.EDITABLE,)
 PAGE_SIZE = 50
+REVIEW_STATE_NAMES = {"proposed": lazy_gettext("proposed"), "validated": lazy_gettext("validated"),
+                      "rejected": lazy_gettext("rejected")}
+
+
+@bp.context_processor
+def case_labels():
+    return {"review_state_name": lambda state: str(REVIEW_STATE_NAMES.get(state, state))}
 
 
 def _visible(case: Case) -> bool:
@@ -35,7 +43,7 @@ def _visible(case: Case) -> bool:
 def _get(db, case_id: int) -> Case:
     case = db.get(Case, case_id)
     if case is None or not _visible(case):
-        abort(404, f"There is no case {case_id}.")
+        abort(404, gettext("There is no case %(id)s.", id=case_id))
     return case
 
 
@@ -118,7 +126,7 @@ def edit(case_id: int):
             db.expunge(case)
             return render_template("cases/form.html", case=case, values=values), 422
         proposed = case.proposed_changes is not None and not g.viewer.at_least("curator")
-    flash("Your edit is proposed; a curator will review it." if proposed else "Saved.")
+    flash(gettext("Your edit is proposed; a curator will review it.") if proposed else gettext("Saved."))
     return redirect(url_for("cases.show", case_id=case_id))
 
 
@@ -150,7 +158,7 @@ def validate_many():
             if case.review_state != "validated" or case.proposed_changes:
                 case_ops.validate_case(db, case, g.viewer)
                 done += 1
-    flash(f"Validated {done} cases.")
+    flash(ngettext("Validated %(num)d case.", "Validated %(num)d cases.", done))
     return redirect(url_for("cases.list_cases", state="proposed"))
 
 
@@ -167,13 +175,13 @@ def merge(case_id: int):
     """Merge the case named in the form (``duplicate``) into this one."""
     raw = (request.form.get("duplicate") or "").strip()
     if not raw.isdigit() or len(raw) > 12:
-        flash("Give the number of the duplicate case.")
+        flash(gettext("Give the number of the duplicate case."))
         return redirect(url_for("cases.show", case_id=case_id))
 
     def merge_into(db, keep):
         duplicate = db.get(Case, int(raw))
         if duplicate is None:
-            raise case_ops.CaseError(f"there is no case {raw}")
+            raise case_ops.CaseError(gettext("There is no case %(id)s.", id=raw))
         case_ops.merge_cases(db, keep, duplicate, g.viewer)
     return _review(case_id, merge_into)
 
@@ -202,9 +210,9 @@ def from_document(doc_id: int):
     with kb().session() as db:
         document = db.get(Document, doc_id)
         if document is None or document.doc_type == "case":
-            abort(404, f"There is no crawled document {doc_id}.")
+            abort(404, gettext("There is no crawled document %(id)s.", id=doc_id))
         case = case_ops.create_from_document(db, document, g.viewer)
-    flash("Case drafted from the document; check its fields.")
+    flash(gettext("Case drafted from the document; check its fields."))
     return redirect(url_for("cases.edit_form", case_id=case.id))
 
 

@@ -8,16 +8,26 @@ is among the collection's curators (or an admin), and goes through
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext, lazy_gettext
 
 from kb import collections as coll
 from kb.collection_export import EXPORT_FORMATS, atom_feed, export_collection, export_rows
 from kb.models import Collection, User
 from webui.auth import require_role
 from webui.context import kb
+from webui.events import MODE_NAMES
 
 bp = Blueprint("collections", __name__, url_prefix="/collections")
 FORM_FIELDS = ("title", "description", "visibility", "event_name", "event_start", "event_end", "event_place",
                "event_mode", "agenda")
+VISIBILITY_NAMES = {"private": lazy_gettext("private"), "unlisted": lazy_gettext("unlisted"),
+                    "public": lazy_gettext("public")}
+
+
+@bp.context_processor
+def collection_labels():
+    return {"visibility_name": lambda value: str(VISIBILITY_NAMES.get(value, value)),
+            "mode_name": lambda value: str(MODE_NAMES.get(value, value))}
 
 
 @bp.app_context_processor
@@ -40,9 +50,9 @@ def my_collections() -> list[tuple[int, str]]:
 def _get(db, collection_id: int, edit: bool = False) -> Collection:
     collection = db.get(Collection, collection_id)
     if collection is None or not coll.can_view(db, collection, g.viewer, request.args.get("key")):
-        abort(404, f"There is no collection {collection_id}.")
+        abort(404, gettext("There is no collection %(id)s.", id=collection_id))
     if edit and not coll.can_edit(db, collection, g.viewer):
-        abort(403, "Only this collection's curators and admins may change it.")
+        abort(403, gettext("Only this collection's curators and administrators may change it."))
     return collection
 
 
@@ -55,7 +65,7 @@ def _int_field(name: str) -> int | None:
     if not raw:
         return None
     if not raw.isdigit() or len(raw) > 12:
-        abort(400, f"{name} must be a whole number")
+        abort(400, gettext("%(field)s must be a whole number.", field=name))
     return int(raw)
 
 
@@ -108,7 +118,7 @@ def show(collection_id: int):
 @bp.route("/<int:collection_id>/export.<fmt>")
 def export(collection_id: int, fmt: str):
     if fmt not in EXPORT_FORMATS:
-        abort(404, f"No export as {fmt}; try one of {', '.join(EXPORT_FORMATS)}.")
+        abort(404, gettext("No export as %(fmt)s; try one of %(formats)s.", fmt=fmt, formats=", ".join(EXPORT_FORMATS)))
     with kb().session() as db:
         body = export_collection(db, _get(db, collection_id), fmt)
     return Response(body, mimetype=EXPORT_FORMATS[fmt], headers={
@@ -154,7 +164,7 @@ def add_from_results():
     """The add-to-collection button of a search result: collection chosen in the form."""
     collection_id = _int_field("collection_id")
     if collection_id is None:
-        abort(400, "Choose a collection.")
+        abort(400, gettext("Choose a collection."))
     return add_item(collection_id)
 
 
@@ -192,7 +202,7 @@ def remove_curator(collection_id: int, user_id: int):
 @require_role("curator")
 def delete(collection_id: int):
     _change(collection_id, coll.delete_collection)
-    flash("The collection was deleted; a curator can restore it from the trash.")
+    flash(gettext("The collection was deleted; a curator can restore it from the trash."))
     return redirect(url_for("collections.list_collections"))
 
 
@@ -203,7 +213,7 @@ def restore(collection_id: int):
         collection = db.get(Collection, collection_id)
         allowed = coll.can_edit(db, collection, g.viewer) if collection else g.viewer.at_least("admin")
         if not allowed:
-            abort(403, "Only this collection's curators and admins may restore it.")
+            abort(403, gettext("Only this collection's curators and administrators may restore it."))
         try:
             coll.restore_collection(db, collection_id, g.viewer.name)
         except coll.CollectionError as exc:

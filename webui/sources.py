@@ -10,6 +10,7 @@ import tempfile
 from pathlib import Path
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext, lazy_gettext
 
 from kb import source_queue
 from kb.errors import InputError
@@ -21,6 +22,14 @@ from webui.context import kb, settings
 bp = Blueprint("sources", __name__, url_prefix="/sources")
 MAX_UPLOAD = 5 * 1024 * 1024
 UPLOAD_SUFFIXES = (".csv", ".json", ".jsonl")
+# source_queue.STATUS_LABELS as people read them in the UI language (the labels stay codes in the API).
+STATUS_NAMES = {"queued": lazy_gettext("queued"), "crawling": lazy_gettext("crawling"), "done": lazy_gettext("done"),
+                "failed": lazy_gettext("failed"), "paused": lazy_gettext("paused")}
+
+
+@bp.context_processor
+def source_labels():
+    return {"status_name": lambda label: str(STATUS_NAMES.get(label, label))}
 
 
 @bp.route("/")
@@ -45,7 +54,7 @@ def show(source_id: int):
     with kb().session() as db:
         source = db.get(Source, source_id)
         if source is None or (source.deleted_at and not g.viewer.at_least("curator")):
-            abort(404, f"There is no source {source_id}.")
+            abort(404, gettext("There is no source %(id)s.", id=source_id))
         job = db.scalars(select(CrawlJob).where(CrawlJob.source_id == source_id)
                          .order_by(CrawlJob.id.desc()).limit(1)).first()
         reasons = dict(db.execute(select(CrawlUrl.reason, func.count()).where(
@@ -71,9 +80,9 @@ def add():
         try:
             source = _register(db, form)
         except InputError as exc:
-            flash(f"Not added: {exc}")
+            flash(gettext("Not added: %(reason)s", reason=exc))
             return redirect(url_for("sources.list_sources"))
-        flash(f"Source {source.id} is queued; the crawl worker will pick it up.")
+        flash(gettext("Source %(id)s is queued; the crawl worker will pick it up.", id=source.id))
     return redirect(url_for("sources.list_sources"))
 
 
@@ -81,13 +90,13 @@ def uploaded_file() -> Path:
     """The uploaded file saved to a temporary path with its suffix (the caller deletes it)."""
     upload = request.files.get("file")
     if upload is None or not upload.filename:
-        abort(400, "Choose a file to upload.")
+        abort(400, gettext("Choose a file to upload."))
     suffix = Path(upload.filename).suffix.lower()
     if suffix not in UPLOAD_SUFFIXES:
-        abort(400, f"Upload a {', '.join(UPLOAD_SUFFIXES)} file.")
+        abort(400, gettext("Upload a file ending in %(suffixes)s.", suffixes=", ".join(UPLOAD_SUFFIXES)))
     data = upload.read(MAX_UPLOAD + 1)
     if len(data) > MAX_UPLOAD:
-        abort(413, "The file is larger than 5 MB.")
+        abort(413, gettext("The file is larger than 5 MB."))
     with tempfile.NamedTemporaryFile(suffix=suffix, delete=False) as handle:
         handle.write(data)
     return Path(handle.name)
@@ -125,7 +134,7 @@ def _act(source_id: int, action) -> object:
     with kb().session() as db:
         source = db.get(Source, source_id)
         if source is None:
-            abort(404, f"There is no source {source_id}.")
+            abort(404, gettext("There is no source %(id)s.", id=source_id))
         action(db, source, g.viewer.name)
     return redirect(url_for("sources.list_sources"))
 

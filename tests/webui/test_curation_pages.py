@@ -118,7 +118,7 @@ def test_bulk_imports_report_each_rejected_row(app, kb):
     csv_text = "url,name\nhttps://www.example.org/a,A\nhttp://10.0.0.1/,Private\nftp://x.org/,Ftp\n"
     page = researcher.post("/sources/import", data={"file": (__import__("io").BytesIO(csv_text.encode()), "s.csv")},
                            content_type="multipart/form-data").get_data(as_text=True)
-    assert "Imported 1 sources; rejected 2" in page and "Row 3" in page and "Row 4" in page
+    assert "Imported 1 source; rejected 2" in page and "Row 3" in page and "Row 4" in page
     cases = json.dumps([{"title": "Loket", "summary": "Digitaal loket", "country": "BE"}, {"summary": "no title"}])
     page = researcher.post("/cases/import", data={"file": (__import__("io").BytesIO(cases.encode()), "c.json")},
                            content_type="multipart/form-data").get_data(as_text=True)
