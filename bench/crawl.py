@@ -203,15 +203,14 @@ def main() -> None:
                 server.server_close()
         runs.append(result)
         print(f"casebook {hosts} host(s), concurrency {args.concurrency}: {result['stored']} pages in "
-              f"{result['seconds']} s = {result['pages_per_second']} pages/s, {result['cpu_ms_per_page']} ms CPU/page, "
-              f"peak RSS {result['peak_rss_mb']} MB"
+              f"{result['seconds']} s = {result['pages_per_second']} pages/s, "
+              f"{result['cpu_ms_per_page']} ms CPU/page, peak RSS {result['peak_rss_mb']} MB"
               f"; skipped {result['skipped']}", flush=True)
         if other:
             scrapy_runs.append(other)
             print(f"scrapy   {hosts} host(s), {other['concurrency']} in flight: {other['stored']} pages in "
-                  f"{other['seconds']} s = {other['pages_per_second']} pages/s, {other['cpu_ms_per_page']} ms CPU/page, "
-                  f"peak RSS {other['peak_rss_mb']} MB",
-                  flush=True)
+                  f"{other['seconds']} s = {other['pages_per_second']} pages/s, "
+                  f"{other['cpu_ms_per_page']} ms CPU/page, peak RSS {other['peak_rss_mb']} MB", flush=True)
     report = {"pages": args.pages, "text": "langid sentences" if pool else "word list", "runs": runs,
               "scrapy": scrapy_runs or "scrapy is not installed: comparison skipped (pip install scrapy)",
               "python": sys.version.split()[0], "cpus": os.cpu_count(),

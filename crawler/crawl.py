@@ -2,9 +2,10 @@
 
 Several hosts are crawled in parallel (``concurrency`` workers), one request
 at a time per host with a rest after each (``HostGate``: our delay, raised by
-``Crawl-delay``). Workers fetch; a host is free again as soon as its answer is
-read, and its page is extracted on another thread meanwhile; this loop alone writes to the
-knowledge base, one short transaction per outcome, so a crawl killed at any
+``Crawl-delay``). A host is free again as soon as its answer is read; the page
+is extracted on another thread meanwhile. This loop alone writes to the
+knowledge base: each turn is one short transaction holding the outcomes that
+came in, the links they add and the next claims, so a crawl killed at any
 moment resumes where it stopped: only URLs that were in flight are fetched
 again. Near-duplicates (SimHash) of a page already stored on the crawl's hosts,
 by this crawl or an earlier one, are merged into it as "also at", like exact
