@@ -22,5 +22,8 @@ class CrawlSettings:
     concurrency: int = field(default=4, metadata={"help": "Hosts crawled in parallel (one request at a time per host)."})
     sitemap_max_bytes: int = field(default=50 * 1024 * 1024,
                                    metadata={"help": "Largest sitemap read, after decompression (the protocol's limit)."})
+    sitemap_trust_days: float = field(default=30.0, metadata={
+        "help": "Days a sitemap lastmod may spare a page its request; older copies are asked again "
+                "(a page deleted but still listed must be found gone)."})
     near_duplicate_distance: int = field(default=3, metadata={"help": "Most differing SimHash bits of a near-duplicate."})
     languages: tuple[str, ...] = field(default=("nl", "en", "fr", "de", "es", "it", "pt"), metadata={"help": "Languages expected."})

@@ -12,7 +12,7 @@ a site also names the sitemaps to read (from robots.txt, or ``/sitemap.xml``).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit, urlunsplit
 
 from sqlalchemy import func, select
@@ -29,7 +29,7 @@ from crawler.sitemaps import (SITEMAP_MARKER, Sitemap, SitemapError, candidate_s
                               parse_sitemap, unchanged_since)
 from crawler.urls import Scope
 from kb.language import Detected, detect_language
-from kb.models import CrawlUrl, Document
+from kb.models import CrawlUrl, Document, utcnow
 from kb.storage import KnowledgeBase
 
 HTML_TYPES = {"text/html", "application/xhtml+xml", ""}
@@ -132,8 +132,9 @@ class Visitor:
             raise SkipError("out_of_scope")
         self._allowed(visit)
         stored = self._stored(url)
-        if stored is not None and unchanged_since(lastmod_of(visit.entry.detail), stored.fetched_at,
-                                                  stored.sitemap_lastmod):
+        trusted_since = utcnow() - timedelta(days=self.settings.sitemap_trust_days)
+        if (stored is not None and stored.fetched_at is not None and stored.fetched_at >= trusted_since
+                and unchanged_since(lastmod_of(visit.entry.detail), stored.fetched_at, stored.sitemap_lastmod)):
             visit.unchanged = True  # the sitemap says our copy is current: no request at all
             return
         visit.response = response = self.fetcher.fetch(url, stored.conditional_headers() if stored else {})
@@ -172,11 +173,12 @@ class Visitor:
             visit.inside, visit.outside = self.scope.split(page.links)
 
     def _stored(self, url: str) -> Stored | None:
-        """What we know of our copy of ``url``; None when there is none, or one an older extractor made
-        (fetched again in full, so every document gains what extraction learnt since)."""
+        """What we know of our copy of ``url``; None when there is none, one an older extractor made
+        (fetched again in full, so every document gains what extraction learnt since), or one marked
+        gone (a page that answered 404 must be asked again, or it could never come back)."""
         query = select(Document.etag, Document.last_modified, Document.fetched_at,
                        func.json_extract(Document.meta, "$.sitemap_lastmod")).where(
-            Document.url == url, Document.extractor == EXTRACTOR_VERSION)
+            Document.url == url, Document.extractor == EXTRACTOR_VERSION, Document.gone.is_(False))
         with self.kb.session() as session:
             row = session.execute(query).first()
         return Stored(*row) if row is not None else None

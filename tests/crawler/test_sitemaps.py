@@ -173,3 +173,23 @@ def test_a_lastmod_is_read_as_the_latest_moment_it_may_mean():
     assert unchanged_since("2030-01-01", fetched, "2030-01-01")
     assert not unchanged_since("2030-01-02", fetched, "2030-01-01")
     assert not unchanged_since(None, fetched, "2024-01-01") and not unchanged_since("2024-01-01", None, None)
+
+
+def test_a_page_fetched_longer_ago_than_the_trust_window_is_asked_again_and_found_gone_then_back(site, crawl, kb):
+    site.page("/", html(0))
+    site.page("/a.html", html(1).replace("Pagina 1", "Pagina " + "een " * 20))
+    site.page("/sitemap.xml", urlset(("/a.html", "2024-05-01")), ctype="application/xml")
+    crawl([site.url + "/"])
+    with kb.session() as session:  # a month and more ago: a stale sitemap may still list a deleted page
+        session.scalars(select(Document).where(Document.url.endswith("/a.html"))).one().fetched_at = \
+            utcnow() - timedelta(days=31)
+    site.page("/a.html", "<h1>Not found</h1>", status=404)
+    crawl([site.url + "/"], sitemap_trust_days=30)
+    assert site.count("/a.html") == 2
+    with kb.session() as session:
+        assert session.scalars(select(Document.gone).where(Document.url.endswith("/a.html"))).one() is True
+    site.page("/a.html", html(1).replace("Pagina 1", "Pagina " + "een " * 20))
+    third = crawl([site.url + "/"])  # a gone page is asked again whatever the sitemap says
+    assert site.count("/a.html") == 3 and "unchanged_sitemap" not in third.summary["skipped"]
+    with kb.session() as session:
+        assert session.scalars(select(Document.gone).where(Document.url.endswith("/a.html"))).one() is False
