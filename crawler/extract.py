@@ -15,9 +15,7 @@ import warnings
 from dataclasses import dataclass, field
 from urllib.parse import urljoin
 
-import lxml.html
-from bs4 import UnicodeDammit
-from lxml import etree
+from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, UnicodeDammit, XMLParsedAsHTMLWarning
 
 from crawler.metadata import case_fields
 
@@ -30,10 +28,8 @@ BOILERPLATE = re.compile(
 HEADING_TAGS = ("h1", "h2", "h3")
 MAX_HEADINGS = 30  # a long FAQ page must not turn its whole text into headings
 MAX_HEADING_CHARS = 200
-UNSEEN_TAGS = frozenset({"script", "style", "template"})  # their content is code, not text
-JSON_LD = re.compile(r"ld\+json", re.I)
-BLOCK_TAGS = frozenset({"p", "div", "section", "article", "main", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr",
-                        "br", "blockquote", "pre", "dd", "dt", "table", "ul", "ol", "figcaption", "address"})
+BLOCK_TAGS = ("p", "div", "section", "article", "main", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr",
+              "br", "blockquote", "pre", "dd", "dt", "table", "ul", "ol", "figcaption", "address")
 
 
 @dataclass
@@ -64,85 +60,55 @@ def _clean(text: str) -> str:
     return re.sub(r"\s+", " ", text or "").strip()
 
 
-def _text(node, separator: str = "") -> str:
-    """The text of ``node`` as a reader sees it: without scripts, styles and templates."""
-    parts = [node.text or ""] if node.tag not in UNSEEN_TAGS else []
-    for child in node:
-        parts.append(_text(child, separator))
-        parts.append(child.tail or "")
-    return separator.join(part for part in parts if part) if separator else "".join(parts)
-
-
-def _parse(html: str):
-    """The document's root element; lxml repairs malformed markup, and an empty page is an empty body."""
-    # Given as UTF-8 bytes, so an XML declaration or a stray <meta charset> cannot mislead it; a parser
-    # per page, as lxml's parsers must not be shared between threads (crawls of several sources).
-    parser = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True)
-    try:
-        return lxml.html.document_fromstring(html.encode("utf-8", "replace"), parser=parser)
-    except (etree.ParserError, ValueError):
-        return lxml.html.document_fromstring(b"<html><body></body></html>", parser=parser)
-
-
 def _is_boilerplate(tag) -> bool:
-    marks = f"{tag.get('class') or ''} {tag.get('id') or ''} {tag.get('role') or ''}"
-    return bool(BOILERPLATE.search(marks)) or tag.get("aria-hidden") == "true" or "hidden" in tag.attrib
+    if tag.attrs is None:
+        return False
+    marks = " ".join(tag.get("class") or []) + " " + (tag.get("id") or "") + " " + (tag.get("role") or "")
+    return bool(BOILERPLATE.search(marks)) or tag.get("aria-hidden") == "true" or tag.has_attr("hidden")
 
 
 def _is_table_of_contents(tag) -> bool:
     """A list of three or more items that are nothing but links within the page (``#art1``...)."""
-    items = tag.findall("li")
+    items = tag.find_all("li", recursive=False)
     if len(items) < 3:
         return False
     for item in items:
-        link = item.find(".//a[@href]")
-        if link is None or not link.get("href").startswith("#") or _clean(_text(item)) != _clean(_text(link)):
+        link = item.find("a", href=True)
+        if link is None or not link["href"].startswith("#") or _clean(item.get_text()) != _clean(link.get_text()):
             return False
     return True
 
 
-def _main_node(root):
-    for found in (root.find(".//main"), next(iter(root.xpath(".//*[@role='main']")), None), root.find(".//article")):
-        if found is not None and len(_clean(_text(found, " "))) > 50:
-            return found
-    body = root.find("body")
-    return body if body is not None else root
+def _main_node(soup):
+    for selector in ("main", "[role=main]", "article"):
+        node = soup.select_one(selector)
+        if node is not None and len(node.get_text(" ", strip=True)) > 50:
+            return node
+    return soup.body or soup
 
 
-def _pruned_main(root):
+def _pruned_main(soup):
     """The main content node, without navigation, boilerplate boxes and tables of contents."""
-    node = _main_node(root)
-    for tag in list(node.iterdescendants(*DROP_TAGS)):
-        tag.drop_tree()  # its tail, the text after it, stays
-    for tag in list(node.iterdescendants()):
-        if tag.tag not in ("main", "article", "body") and _is_boilerplate(tag):
-            tag.drop_tree()
-    for tag in list(node.iterdescendants("ul", "ol")):
-        if _is_table_of_contents(tag):
-            tag.drop_tree()
+    node = _main_node(soup)
+    for tag in node.find_all(DROP_TAGS):
+        tag.decompose()
+    for tag in node.find_all(True):
+        if tag.decomposed:
+            continue
+        if _is_boilerplate(tag) and tag.name not in ("main", "article", "body"):
+            tag.decompose()
+    for tag in node.find_all(["ul", "ol"]):
+        if not tag.decomposed and _is_table_of_contents(tag):
+            tag.decompose()
     return node
 
 
 def _main_blocks(node) -> list[str]:
-    """The lines of text of ``node``: each block element starts and ends one."""
-    parts: list[str] = []
-    _append_text(node, parts)
-    lines = (_clean(line) for line in "".join(parts).split("\n"))
+    for tag in node.find_all(BLOCK_TAGS):
+        tag.insert_before("\n")
+        tag.insert_after("\n")
+    lines = (_clean(line) for line in node.get_text().split("\n"))
     return [line for line in lines if line]
-
-
-def _append_text(node, parts: list[str]) -> None:
-    if node.tag not in UNSEEN_TAGS and node.text:
-        parts.append(node.text)
-    for child in node:
-        block = child.tag in BLOCK_TAGS
-        if block:
-            parts.append("\n")
-        _append_text(child, parts)
-        if block:
-            parts.append("\n")
-        if child.tail:
-            parts.append(child.tail)
 
 
 def main_headings(node) -> list[str]:
@@ -151,9 +117,9 @@ def main_headings(node) -> list[str]:
     A heading that is all link (an item of a listing) names the page it links to,
     not this one: kept, it ranked listing pages above the cases they list."""
     found: list[str] = []
-    for tag in node.iterdescendants(*HEADING_TAGS):
-        full = _clean(_text(tag, " "))
-        linked = _clean(" ".join(_text(link, " ") for link in tag.iterdescendants("a")))
+    for tag in node.find_all(HEADING_TAGS):
+        full = _clean(tag.get_text(" "))
+        linked = _clean(" ".join(link.get_text(" ") for link in tag.find_all("a")))
         text = full[:MAX_HEADING_CHARS]
         if text and linked != full:
             found.append(text)
@@ -162,13 +128,11 @@ def main_headings(node) -> list[str]:
     return found
 
 
-def _json_ld(root) -> list[dict]:
+def _json_ld(soup) -> list[dict]:
     items: list[dict] = []
-    for script in root.iter("script"):
-        if not JSON_LD.search(script.get("type") or ""):
-            continue
+    for script in soup.find_all("script", type=re.compile(r"ld\+json", re.I)):
         try:
-            data = json.loads(script.text or "")
+            data = json.loads(script.string or "")
         except (json.JSONDecodeError, TypeError):
             continue
         stack = data if isinstance(data, list) else [data]
@@ -178,64 +142,76 @@ def _json_ld(root) -> list[dict]:
     return items
 
 
-def _meta_tags(root) -> dict[str, str]:
+def _meta_tags(soup) -> dict[str, str]:
     found: dict[str, str] = {}
-    for tag in root.iter("meta"):
+    for tag in soup.find_all("meta"):
         key = (tag.get("property") or tag.get("name") or "").strip().lower()
         value = tag.get("content")
-        if key and value is not None and key not in found:
+        if key and isinstance(value, str) and key not in found:
             found[key] = _clean(value)[:2000]
     return found
 
 
-def _links(root, base: str) -> tuple[list[str], dict[str, str], str | None]:
+def _links(soup, base: str) -> tuple[list[str], dict[str, str], str | None]:
     links, alternates, canonical = [], {}, None
-    for tag in root.iter("a", "area", "link"):
-        href = (tag.get("href") or "").strip()
+    for tag in soup.find_all(["a", "area", "link"], href=True):
+        href = tag["href"].strip()
         if not href or href.startswith(("#", "javascript:", "mailto:", "tel:", "data:")):
             continue
         absolute = urljoin(base, href)
-        rel = (tag.get("rel") or "").lower().split()
-        if tag.tag == "link":
+        rel = [r.lower() for r in (tag.get("rel") or [])]
+        if tag.name == "link":
             if "canonical" in rel:
                 canonical = absolute
-            elif "alternate" in rel and (tag.get("hreflang") or "").strip():
-                alternates[tag.get("hreflang").strip().lower()] = absolute
+            elif "alternate" in rel and tag.get("hreflang"):
+                alternates[tag["hreflang"].strip().lower()] = absolute
             continue
         if "nofollow" not in rel:
             links.append(absolute)
     return list(dict.fromkeys(links)), alternates, canonical
 
 
-def _title(root, meta: dict) -> str:
+def _title(soup, meta: dict) -> str:
     if meta.get("og:title"):
         return meta["og:title"]
-    title = root.find(".//title")
-    if title is not None and title.text:
-        return _clean(title.text)
-    heading = root.find(".//h1")
-    return _clean(_text(heading, " ")) if heading is not None else ""
+    if soup.title and soup.title.string:
+        return _clean(soup.title.string)
+    heading = soup.find("h1")
+    return _clean(heading.get_text(" ")) if heading else ""
+
+
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _encodable(text: str) -> str:
+    """``text`` with lone surrogates (which no parser or database can encode) replaced by U+FFFD."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return LONE_SURROGATE.sub("\ufffd", text)
 
 
 def extract_html(html: str, url: str) -> Page:
-    """Extract a page's text, links and metadata; never raises on malformed markup.
-
-    The page is parsed once (lxml) and every part is read from that tree; the main
-    content is pruned last, after the metadata and links were taken.
-    """
-    root = _parse(html)
-    base_tag = root.find(".//base[@href]")
-    base = urljoin(url, base_tag.get("href")) if base_tag is not None else url
-    meta = _meta_tags(root)
-    json_ld = _json_ld(root)
-    links, alternates, canonical = _links(root, base)
-    declared = root.get("lang") or root.get("xml:lang")
-    page = Page(title=_title(root, meta), description=meta.get("description") or meta.get("og:description"),
+    """Extract a page's text, links and metadata; never raises on malformed markup."""
+    html = _encodable(html)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
+        warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
+        soup = BeautifulSoup(html, "lxml")
+    base_tag = soup.find("base", href=True)
+    base = urljoin(url, base_tag["href"]) if base_tag else url
+    meta = _meta_tags(soup)
+    json_ld = _json_ld(soup)
+    links, alternates, canonical = _links(soup, base)
+    html_tag = soup.find("html")
+    declared = (html_tag.get("lang") or html_tag.get("xml:lang")) if html_tag else None
+    page = Page(title=_title(soup, meta), description=meta.get("description") or meta.get("og:description"),
                 declared_lang=(declared or meta.get("content-language") or "").strip().lower() or None,
                 canonical=canonical, links=links, alternates=alternates)
     page.meta = {"meta": meta, "json_ld": json_ld} if (meta or json_ld) else {}
     page.fields = case_fields(json_ld, meta)
-    main = _pruned_main(root)
+    main = _pruned_main(soup)
     headings = main_headings(main)
     if headings:
         page.meta["headings"] = headings

@@ -68,3 +68,12 @@ def test_headings_are_capped_in_number_and_length():
 
 def test_a_page_without_headings_stores_none():
     assert "headings" not in extract_html("<html><body><p>Only a paragraph.</p></body></html>", "http://h/").meta
+
+
+def test_a_page_with_lone_surrogates_is_extracted_with_replacement_characters():
+    from crawler.extract import extract_html
+
+    page = extract_html("<html><title>x\ud800y</title><body><p>Hello \udc00 world</p></body></html>",
+                        "http://example.org/")
+    assert page.title == "x\ufffdy" and "Hello \ufffd world" in page.text
+    (page.title + page.text).encode("utf-8")  # storable
