@@ -34,6 +34,8 @@ class Settings:
     contact_url: str = _setting("https://casebook.example/bot", "Where webmasters learn about the crawler.")
     crawl_delay: float = _setting(1.0, "Seconds between two requests to the same host.")
     max_pages: int = _setting(500, "Most pages one crawl stores.")
+    sitemap_trust_days: float = _setting(
+        30.0, "A re-crawl skips a page whose sitemap lastmod is not newer than our copy, if fetched within these days.")
     max_depth: int = _setting(5, "Most links followed from a seed.")
     max_bytes: int = _setting(10 * 1024 * 1024, "Largest response body kept, in bytes.")
     timeout: float = _setting(20.0, "Connect and read timeout of one request, in seconds.")

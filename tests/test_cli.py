@@ -53,3 +53,12 @@ def test_search_without_an_index_says_what_to_do(tmp_path):
     result = kb("search", "x", data=tmp_path / "data")
     assert result.returncode == 2
     assert "kb index" in result.stderr or "kb crawl" in result.stderr
+
+
+def test_the_sitemap_trust_setting_reaches_the_crawler_from_the_environment(tmp_path):
+    from kb.cli import crawl_settings
+    from kb.settings import load_settings
+
+    settings = load_settings(tmp_path, environ={"KB_SITEMAP_TRUST_DAYS": "3.5", "KB_CRAWL_DELAY": "0.25"})
+    crawl = crawl_settings(settings)
+    assert (crawl.sitemap_trust_days, crawl.delay) == (3.5, 0.25)
