@@ -284,11 +284,14 @@ def _correction(searcher: Searcher, word: str) -> str | None:
     if word in memo:
         return memo[word]
     reader = searcher.reader()
-    # prefix=1 and one edit: misspellings rarely touch the first letter, and a
-    # distance-2 automaton over the whole vocabulary cost up to 0.8 s per word
-    options = {option for name in spelling_fields() if name in searcher.schema
-               for option in _corrections(reader, name, word)}
-    correction = min(options, key=lambda o: (_distance(word, o), o)) if options else None
+    names = [name for name in spelling_fields() if name in searcher.schema]
+    if any((searcher.schema[name].spelling_fieldname(name), word) in reader for name in names):
+        correction = word  # a word of the index is its own closest word (distance 0): no scan
+    else:
+        # prefix=1 and one edit: misspellings rarely touch the first letter, and a
+        # distance-2 automaton over the whole vocabulary cost up to 0.8 s per word
+        options = {option for name in names for option in _corrections(reader, name, word)}
+        correction = min(options, key=lambda o: (_distance(word, o), o)) if options else None
     if len(memo) >= MAX_REMEMBERED_CORRECTIONS:
         memo.clear()
     memo[word] = correction

@@ -77,6 +77,12 @@ def test_did_you_mean_comes_from_the_index_vocabulary(indexed):
     assert response.suggestion == "manchester"
 
 
+def test_did_you_mean_keeps_the_words_the_index_knows_and_fixes_only_the_misspelt_one(indexed):
+    both_known = run(indexed, "manchester AND kortrijk")  # no page has both: nothing to correct
+    assert both_known.total == 0 and both_known.suggestion is None
+    assert run(indexed, "manchestr AND kortrijk").suggestion == "manchester kortrijk"
+
+
 def test_incremental_update_and_check_keep_index_and_kb_consistent(indexed):
     from kb.models import Document
 
