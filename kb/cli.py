@@ -53,6 +53,17 @@ def open_data(ctx: click.Context, create: bool = True, **overrides):
         raise Failure(str(exc)) from None
 
 
+def as_background_work(settings) -> None:
+    """Batch work yields the CPU to searches: a crawl or an import that shares two cores with
+    `kb serve` would otherwise double the searches' tail latency. Lowers this process's
+    scheduling priority by ``batch_niceness`` (POSIX only; never raises)."""
+    if settings.batch_niceness > 0 and hasattr(os, "nice"):
+        try:
+            os.nice(settings.batch_niceness)
+        except OSError:
+            pass
+
+
 def emit(data, as_json: bool, render) -> None:
     """Print ``data`` as one JSON line, or through ``render`` for people."""
     if as_json:

@@ -44,6 +44,9 @@ class Settings:
         ("nl", "en", "fr", "de", "es", "it", "pt"), "Languages with their own analysis."
     )
     secret_key: str = _setting("", "Flask secret key; generated into the data folder when empty.")
+    batch_niceness: int = _setting(
+        0, "Crawls, imports, index builds and the worker lower their CPU priority by this much (e.g. 10), so "
+           "that searches served on the same cores stay quick, at the cost of slower imports.")
     serve_workers: int = _setting(
         1, "Processes serving the web UI (`kb serve`); more than one uses gunicorn (not on Windows).")
     serve_threads: int = _setting(8, "Threads per serving process.")

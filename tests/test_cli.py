@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -62,3 +63,14 @@ def test_the_sitemap_trust_setting_reaches_the_crawler_from_the_environment(tmp_
     settings = load_settings(tmp_path, environ={"KB_SITEMAP_TRUST_DAYS": "3.5", "KB_CRAWL_DELAY": "0.25"})
     crawl = crawl_settings(settings)
     assert (crawl.sitemap_trust_days, crawl.delay) == (3.5, 0.25)
+
+
+def test_batch_work_lowers_its_cpu_priority_so_searches_stay_quick(tmp_path):
+    script = ("import os; from kb.cli import as_background_work; from kb.settings import load_settings; "
+              "as_background_work(load_settings({!r}, environ={})); print(os.nice(0))")
+    lowered = subprocess.run([sys.executable, "-c", script.format(str(tmp_path), "{'KB_BATCH_NICENESS': '10'}")],
+                             capture_output=True, text=True, timeout=60)
+    kept = subprocess.run([sys.executable, "-c", script.format(str(tmp_path), "{}")],
+                          capture_output=True, text=True, timeout=60)
+    base = os.nice(0)
+    assert int(lowered.stdout) == min(base + 10, 19) and int(kept.stdout) == base

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from kb.cli import UserError, cli, emit, open_data, update_index
+from kb.cli import UserError, as_background_work, cli, emit, open_data, update_index
 
 
 @cli.group(name="case")
@@ -34,6 +34,7 @@ def case_import(ctx, file: Path, fmt: str, validated: bool, actor_name: str, no_
     from kb.errors import InputError
 
     kb = open_data(ctx)
+    as_background_work(kb.settings)
     actor = Actor(actor_name, "curator" if validated else "researcher")
     try:
         with kb.session() as session:

@@ -6,8 +6,8 @@ import sys
 
 import click
 
-from kb.cli import (UserError, check_seeds, cli, crawl, crawl_outcomes, crawl_settings, crawl_sources, emit,
-                    open_data, update_index)
+from kb.cli import (UserError, as_background_work, check_seeds, cli, crawl, crawl_outcomes, crawl_settings,
+                    crawl_sources, emit, open_data, update_index)
 
 
 def print_summary(summary: dict) -> None:
@@ -56,6 +56,7 @@ def crawl_command(ctx, urls, due, source_id, max_pages, max_depth, delay, concur
     reason; `kb crawl-report` lists the outcome of every URL.
     """
     kb = open_data(ctx)
+    as_background_work(kb.settings)
     cfg = crawl_settings(kb.settings, max_pages, max_depth, delay, allow_private_hosts, concurrency)
     if urls and (due or source_id is not None):
         raise UserError("give URLs, or --due / --source, not both")

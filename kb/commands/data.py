@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from kb.cli import UserError, cli, emit, open_data, update_index
+from kb.cli import UserError, as_background_work, cli, emit, open_data, update_index
 from kb.errors import InputError
 
 
@@ -26,6 +26,7 @@ def import_(ctx, file: Path, no_index: bool, as_json: bool):
     from kb.formats import import_documents
 
     kb = open_data(ctx)
+    as_background_work(kb.settings)
     try:
         with kb.session() as session:
             report = import_documents(session, file)

@@ -6,8 +6,8 @@ import sys
 
 import click
 
-from kb.cli import (UserError, build_index, check_index, cli, emit, facet_names, index_needs_build, open_data, search,
-                    settings_of)
+from kb.cli import (UserError, as_background_work, build_index, check_index, cli, emit, facet_names,
+                    index_needs_build, open_data, search, settings_of)
 
 
 @cli.command(name="index")
@@ -21,6 +21,7 @@ def index_command(ctx, rebuild: bool, check: bool, as_json: bool):
     Without flags, builds it when missing and otherwise brings it up to date.
     """
     kb = open_data(ctx)
+    as_background_work(kb.settings)
     if check:
         report = check_index(kb)
         emit(report, as_json, lambda r: click.echo(

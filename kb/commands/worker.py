@@ -13,7 +13,7 @@ import time
 
 import click
 
-from kb.cli import cli, crawl_settings, crawl_sources, open_data, update_index
+from kb.cli import as_background_work, cli, crawl_settings, crawl_sources, open_data, update_index
 
 
 def run_due_sources(kb, cfg, limit: int | None = None, echo=click.echo) -> int:
@@ -120,5 +120,6 @@ def worker(ctx, once: bool, interval: float, limit: int | None, allow_private_ho
     (Ctrl+C), or one round with --once.
     """
     kb = open_data(ctx)
+    as_background_work(kb.settings)
     cfg = crawl_settings(kb.settings, allow_private=allow_private_hosts)
     worker_loop(kb, cfg, interval, limit, once)
