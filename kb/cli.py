@@ -169,24 +169,23 @@ def check_index(kb) -> dict:
         return run(kb, kb.settings.index_dir)
 
 
-def index_needs_build(kb) -> bool:
-    """True when the index is missing, built by another schema, or lacks documents of the kb."""
+def index_report(kb) -> dict | None:
+    """``check_index``'s report, or None when the index must be built (missing, or built by another schema)."""
     from index.location import current_generation, is_outdated
 
     with index_errors():
         generation = current_generation(kb.settings.index_dir)
-    return generation is None or is_outdated(generation) or bool(check_index(kb)["missing_from_index"])
+    if generation is None or is_outdated(generation):
+        return None
+    return check_index(kb)
 
 
 def index_problems(kb) -> list[str]:
     """What `kb check` says of the index: empty when it matches the kb."""
-    from index.build import check_index
-    from index.errors import SearchError
-
     try:
-        report = check_index(kb, kb.settings.index_dir)
-    except SearchError as exc:
-        return [str(exc)]
+        report = check_index(kb)
+    except click.ClickException as exc:  # the index is missing or unreadable: that is the problem
+        return [exc.message]
     return [f"{len(report['missing_from_index'])} documents missing from the index"] * bool(
         report["missing_from_index"]) + [f"{len(report['not_in_kb'])} index entries not in the kb"] * bool(
         report["not_in_kb"])

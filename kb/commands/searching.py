@@ -7,7 +7,7 @@ import sys
 import click
 
 from kb.cli import (UserError, as_background_work, build_index, check_index, cli, emit, facet_names,
-                    index_needs_build, open_data, search, settings_of)
+                    index_report, open_data, search, settings_of)
 
 
 @cli.command(name="index")
@@ -30,7 +30,8 @@ def index_command(ctx, rebuild: bool, check: bool, as_json: bool):
         if report["missing_from_index"] or report["not_in_kb"]:
             sys.exit(1)
         return
-    count = _build(kb, as_json) if rebuild or index_needs_build(kb) else check_index(kb)["indexed"]
+    report = None if rebuild else index_report(kb)
+    count = _build(kb, as_json) if report is None or report["missing_from_index"] else report["indexed"]
     emit({"indexed": count}, as_json, lambda r: click.echo(f"indexed {r['indexed']} documents"))
 
 
