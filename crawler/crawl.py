@@ -179,7 +179,7 @@ class Crawler:
                 finished.append(visit)
                 continue
             stages.fetching.pop(future)
-            self._host_done(visit.key, visit.delay)
+            self._host_done(visit.key, visit.rest)
             if visit.needs_extraction:
                 stages.extracting[extractors.submit(visitor.extract, visit)] = visit.entry
             else:
@@ -236,7 +236,7 @@ class Crawler:
         if visit.not_modified or visit.unchanged:
             reason = "not_modified" if visit.not_modified else "unchanged_sitemap"
             detail = None if visit.not_modified else f"sitemap lastmod {lastmod_of(entry.detail)}"
-            document_id, links = self._touch(session, entry.url, lastmod_of(entry.detail))
+            document_id, links = self._touch(session, entry.url, lastmod_of(entry.detail), visit.not_modified)
             job.frontier.finish(entry.id, "done", reason, detail, status, document_id, session=session)
             if entry.depth < self.settings.max_depth:
                 self._enqueue(session, job, entry, *job.scope.split(links))
@@ -318,12 +318,18 @@ class Crawler:
         job.frontier.add([(url, depth, entry.url) for url in outside], status="skipped", reason="out_of_scope",
                          session=session)
 
-    def _touch(self, session, url: str, sitemap_lastmod: str | None) -> tuple[int | None, list[str]]:
-        """A 304 or an unchanged lastmod: the stored page is still right; follow the links it had."""
+    def _touch(self, session, url: str, sitemap_lastmod: str | None,
+               confirmed: bool) -> tuple[int | None, list[str]]:
+        """A 304 or an unchanged lastmod: the stored page is still right; follow the links it had.
+
+        A 304 is the server confirming our copy: it counts as fetched now, so the sitemap's
+        lastmod may spare the next requests again (``sitemap_trust_days`` runs from here)."""
         doc = session.scalars(select(Document).where(Document.url == url)).first()
         if doc is None:
             return None, []
         doc.checked_at = utcnow()
+        if confirmed:
+            doc.fetched_at = doc.checked_at
         if sitemap_lastmod and (doc.meta or {}).get("sitemap_lastmod") != sitemap_lastmod:
             doc.meta = {**(doc.meta or {}), "sitemap_lastmod": sitemap_lastmod}
         return doc.id, list((doc.meta or {}).get("links", []))

@@ -29,7 +29,7 @@ from kb.models import CrawlUrl, Source
 from kb.sources.registry import mark_crawling, record_crawl
 from kb.storage import KnowledgeBase
 
-KEPT_WITHOUT_STORING = {"not_modified", "duplicate", "near_duplicate"}
+KEPT_WITHOUT_STORING = {"not_modified", "unchanged_sitemap", "duplicate", "near_duplicate"}
 
 
 @dataclass

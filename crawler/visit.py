@@ -6,7 +6,7 @@ page costs (extraction, language, SimHash, content hash, canonical links) is
 done here, off the loop that writes. It ends as a ``Visit``: a skip with its reason, a page (extracted, its language and
 SimHash known), a sitemap (its entries), "not modified" (a 304), or "unchanged"
 (not fetched at all: its sitemap ``<lastmod>`` is not newer than our copy). The first visit to
-a site also names the sitemaps to read (from robots.txt, or ``/sitemap.xml``).
+a site also names the sitemaps to read (those robots.txt lists, and ``/sitemap.xml``).
 """
 
 from __future__ import annotations
@@ -33,10 +33,6 @@ from kb.models import CrawlUrl, Document, utcnow
 from kb.storage import KnowledgeBase
 
 HTML_TYPES = {"text/html", "application/xhtml+xml", ""}
-# Characters of main text langdetect reads: its cost grows with the text, its answer settles on
-# far less (a paragraph of three sentences scores 1.000 in the language gate).
-LANGUAGE_SAMPLE = 2000
-SAMPLE_SLICES = 4
 PDF_TYPES = {"application/pdf", "application/x-pdf"}
 
 
@@ -69,6 +65,7 @@ class Visit:
     gone: bool = False
     not_modified: bool = False
     unchanged: bool = False  # not fetched: the sitemap's lastmod is not newer than our copy
+    requested: bool = False  # a request was sent: only then does the host rest ``delay`` after it
     needs_extraction: bool = False  # fetched, its body still to read (Visitor.extract)
     response: Response | None = None
     page: Page | None = None
@@ -79,6 +76,11 @@ class Visit:
     outside: list[str] = field(default_factory=list)  # and those out of scope
     sitemap: Sitemap | None = None
     new_sitemaps: list[str] = field(default_factory=list)
+
+    @property
+    def rest(self) -> float:
+        """How long the host rests after this visit: a skip without a request costs the host nothing."""
+        return self.delay if self.requested else 0.0
 
 
 class Visitor:
@@ -114,6 +116,7 @@ class Visitor:
     def _read_sitemap(self, visit: Visit) -> None:
         try:
             self._allowed(visit)
+            visit.requested = True
             response = self.fetcher.fetch(visit.entry.url)
         except SkipError as exc:
             raise SkipError("sitemap_missing", f"{exc.reason} {exc.detail}".strip(), exc.status) from None
@@ -137,6 +140,7 @@ class Visitor:
                 and unchanged_since(lastmod_of(visit.entry.detail), stored.fetched_at, stored.sitemap_lastmod)):
             visit.unchanged = True  # the sitemap says our copy is current: no request at all
             return
+        visit.requested = True
         visit.response = response = self.fetcher.fetch(url, stored.conditional_headers() if stored else {})
         if response.status == 304:
             visit.not_modified = True
@@ -165,7 +169,7 @@ class Visitor:
         if not page.text.strip():
             raise SkipError("empty", "no text found", response.status)
         visit.page = page
-        visit.detected = detect_language(f"{page.title}\n{language_sample(page.text)}", page.declared_lang,
+        visit.detected = detect_language(f"{page.title}\n{page.text}", page.declared_lang,
                                          languages=self.settings.languages)
         visit.fingerprint = simhash(page.text)
         visit.digest = content_hash(page.text)
@@ -208,23 +212,6 @@ def _guarded(visit: Visit, step) -> Visit:
     except Exception as exc:  # noqa: BLE001 - one page's surprise must not end the crawl; it is recorded
         visit.skip = SkipError("crawler_error", f"{type(exc).__name__}: {exc}"[:500])
     return visit
-
-
-def language_sample(text: str) -> str:
-    """At most LANGUAGE_SAMPLE characters of ``text``, in SAMPLE_SLICES slices spread evenly over it.
-
-    Spread, so a page's languages keep their shares: a long French article under a Dutch lead
-    stays French (the first characters alone would say Dutch). Slices are cut at spaces.
-    """
-    if len(text) <= LANGUAGE_SAMPLE:
-        return text
-    size = LANGUAGE_SAMPLE // SAMPLE_SLICES
-    slices = []
-    for n in range(SAMPLE_SLICES):
-        start = n * len(text) // SAMPLE_SLICES
-        piece = text[start:start + size]
-        slices.append(piece[piece.find(" ") + 1 if start else 0:piece.rfind(" ")])
-    return "\n".join(slices)
 
 
 def _charset(content_type: str) -> str | None:

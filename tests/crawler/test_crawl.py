@@ -105,9 +105,20 @@ def test_recrawl_sends_conditional_requests_and_keeps_unchanged_pages(site, craw
 
     site.routes["/"] = conditional
     crawl([site.url + "/"])
+    with kb.session() as session:
+        first_fetch = session.scalars(select(Document)).one().fetched_at
     second = crawl([site.url + "/"])
     assert second.summary["stored"] == 0
     assert second.summary["skipped"] == {"not_modified": 1}
+    with kb.session() as session:  # the server confirmed our copy: it counts as fetched now
+        assert session.scalars(select(Document)).one().fetched_at > first_fetch
+
+
+def test_a_skip_without_a_request_costs_the_host_no_rest():
+    from crawler.visit import Visit
+
+    skipped, fetched = Visit(None, "h", 2.0), Visit(None, "h", 2.0, requested=True)
+    assert (skipped.rest, fetched.rest) == (0.0, 2.0)
 
 
 def test_a_stored_page_keeps_the_headings_of_its_main_content_for_the_index(site, crawl, kb):

@@ -1,9 +1,8 @@
-"""What a visit hands on besides the page: the language sample."""
+"""The sample of a text that langdetect reads: spread over the text, not its start."""
 
 from __future__ import annotations
 
-from crawler.visit import LANGUAGE_SAMPLE, language_sample
-from kb.language import detect_language
+from kb.language import LANGUAGE_SAMPLE, detect_language, language_sample
 
 FRENCH = "La commune ouvre un guichet numérique où les habitants demandent leurs attestations en ligne. "
 DUTCH = "De gemeente opent een digitaal loket waar inwoners hun attesten online aanvragen. "
