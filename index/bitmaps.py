@@ -4,14 +4,10 @@ Facet counts and filters are set algebra over the documents of every facet
 value and every query term. With frozensets of 50,000 numbers each union,
 intersection and count walks and hashes every member in Python; on an int the
 same operations (``|``, ``&``, ``int.bit_count``) run in C over 8 bytes at a
-time. ``Bitmap`` wraps the bytes of such an int as the "allow" filter Whoosh's
-collector asks ``docnum in`` for, without building a set of the numbers
-(``index.matching.DocsQuery`` makes one a query to intersect with).
+time (``index.matching.DocsQuery`` makes one a query to intersect with).
 """
 
 from __future__ import annotations
-
-from whoosh.idsets import DocIdSet
 
 EMPTY = 0
 _BIT = tuple(1 << i for i in range(8))
@@ -46,31 +42,3 @@ def to_ids(bits: int) -> list[int]:
 def all_below(count: int) -> int:
     """Documents 0 .. count-1."""
     return (1 << count) - 1
-
-
-class Bitmap(DocIdSet):
-    """A read-only bitmap Whoosh accepts as a search filter (``filter=Bitmap(bits)``)."""
-
-    def __init__(self, bits: int):
-        self.bits = bits
-        self._data = _bytes(bits)
-
-    def __contains__(self, doc: int) -> bool:
-        index = doc >> 3
-        return 0 <= index < len(self._data) and bool(self._data[index] & _BIT[doc & 7])
-
-    def __len__(self) -> int:
-        return self.bits.bit_count()
-
-    def __bool__(self) -> bool:
-        return self.bits != 0
-
-    def __iter__(self):
-        return iter(to_ids(self.bits))
-
-    def first(self):
-        return (self.bits & -self.bits).bit_length() - 1
-
-    def last(self):
-        return self.bits.bit_length() - 1
-

@@ -28,18 +28,6 @@ TERM_CACHE_BYTES = 16 * 1024 * 1024  # per process and index version; a term's b
 SPARSE_VALUES = 64  # facets with more values count a small result set document by document
 
 
-def filter_query(filters: dict[str, list[str]], skip: str | None = None):
-    """The AND over facets of the OR within each facet; None when nothing is selected."""
-    parts = []
-    for name, values in filters.items():
-        if name == skip or not values:
-            continue
-        parts.append(wq.Or([wq.Term(name, v) for v in values]) if len(values) > 1 else wq.Term(name, values[0]))
-    if not parts:
-        return None
-    return parts[0] if len(parts) == 1 else wq.And(parts)
-
-
 @dataclass(frozen=True)
 class FacetSets:
     """For one version of the index: every live document, and each facet value's documents (bitmaps).
@@ -173,8 +161,8 @@ def matching_docs(searcher, query, sets: FacetSets) -> int:
         return bitmaps.from_ids(searcher.docs_for_query(q))
 
     def docs(q) -> int:
-        if isinstance(q, wq.Every):
-            return sets.all_docs
+        if isinstance(q, wq.Every) and q.fieldname in (None, "*"):
+            return sets.all_docs  # a field's ``title:*`` matches only documents with terms there: a leaf
         if isinstance(q, (wq.Or, wq.DisjunctionMax)):
             return reduce(lambda a, b: a | b, (docs(sub) for sub in q.subqueries), bitmaps.EMPTY)
         if isinstance(q, wq.And):

@@ -253,16 +253,6 @@ def date_range(date_from: str | None, date_to: str | None):
     return wq.DateRange("date", start, end), None
 
 
-def _distance(a: str, b: str) -> int:
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, start=1):
-        current = [i]
-        for j, cb in enumerate(b, start=1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
-        previous = current
-    return previous[-1]
-
-
 def _corrections(reader, field_name: str, word: str) -> list[str]:
     """What Whoosh's ``corrector(field).suggest(word, limit=2, maxdist=1, prefix=1)`` answers:
     the two most frequent words within one edit sharing the first letter. Words whose
@@ -290,8 +280,9 @@ def _correction(searcher: Searcher, word: str) -> str | None:
     else:
         # prefix=1 and one edit: misspellings rarely touch the first letter, and a
         # distance-2 automaton over the whole vocabulary cost up to 0.8 s per word
+        # every option is one edit away: the word most used in the index is the likeliest meant
         options = {option for name in names for option in _corrections(reader, name, word)}
-        correction = min(options, key=lambda o: (_distance(word, o), o)) if options else None
+        correction = max(options, key=lambda o: (sum(reader.frequency(n, o) for n in names), o)) if options else None
     if len(memo) >= MAX_REMEMBERED_CORRECTIONS:
         memo.clear()
     memo[word] = correction

@@ -17,7 +17,6 @@ from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 from index.analysis import STEMMED_LANGUAGES, language_analyzer, neutral_analyzer
 
 FACETS = ("type", "lang", "country", "municipality", "theme", "source", "year", "population", "org_kind")
-MULTI_VALUED = frozenset({"theme"})
 TITLE_BOOST = 1.5  # title above body; higher lost ranking quality on Cranfield (2.0: -0.007 nDCG@10)
 # The h1-h3 headings (document.meta["headings"]) weigh between title and body. Midway, as the
 # gates cannot tune it: Cranfield has no headings, and the demo pages' headings other than their

@@ -76,19 +76,14 @@ def reopened(searcher):
     for segment in toc.segments:
         leaf = held.pop(segment.segment_id(), None)
         if leaf is None or leaf.segment().deleted_count() != segment.deleted_count() or len(toc.segments) == 1:
+            if leaf is not None:
+                leaf.close()  # its deletions changed: replaced, and the old searcher is not used again
             leaf = SegmentReader(index.storage, toc.schema, segment, generation=toc.generation)
         readers.append(leaf)
     for leaf in held.values():  # segments merged away; the old searcher is not used again
         leaf.close()
     reader = readers[0] if len(readers) == 1 else MultiReader(readers, generation=toc.generation)
     return Searcher(reader, fromindex=index, weighting=searcher.weighting)
-
-
-def warm(index_dir: Path) -> None:
-    """Open this thread's searcher and build the shared facet sets now (at start, after a commit)."""
-    from index.facets import facet_sets
-
-    facet_sets(searcher_for(index_dir))
 
 
 def shared(searcher, name: str, build):
@@ -113,9 +108,3 @@ def shared(searcher, name: str, build):
                 while len(_SHARED) > KEPT_VALUES:
                     _SHARED.pop(next(iter(_SHARED)))
     return value
-
-
-def close_all() -> None:
-    """Close this thread's searchers (tests, shutdown)."""
-    for _, searcher in _LOCAL.__dict__.pop("searchers", {}).values():
-        searcher.close()

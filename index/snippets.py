@@ -33,14 +33,6 @@ def body_field(lang: str) -> str:
     return f"body_{lang}" if lang in STEMMED_LANGUAGES else "body"
 
 
-def query_terms(query, field: str) -> set[str]:
-    terms = set()
-    for fieldname, text in query.iter_all_terms():
-        if fieldname == field:
-            terms.add(text.decode("utf-8") if isinstance(text, bytes) else text)
-    return terms
-
-
 def _terms_and_phrases(query, field: str) -> tuple[set[str], list[tuple[str, ...]]]:
     """The words the query matches alone in ``field``, and the phrases (word sequences) it has there."""
     alone, phrases = set(), []
@@ -128,11 +120,12 @@ def snippets(searcher, hits: list[tuple[int, str, str]], query, chars: int = SNI
     by_field: dict[str, dict[int, int]] = {}
     for docnum, text, lang in hits:
         by_field.setdefault(body_field(lang), {})[docnum] = len(text)
+    terms_of: dict[str, set[str]] = {}
     stored: dict[tuple[str, int], dict[int, Token]] = {}
     for field, limits in by_field.items():
-        terms = query_terms(query, field)
+        alone, phrases = _terms_and_phrases(query, field)
+        terms = terms_of[field] = alone | {word for phrase in phrases for word in phrase}
         if terms and field in searcher.schema and searcher.schema[field].format.supports("characters"):
-            alone, phrases = _terms_and_phrases(query, field)
             for docnum, tokens in _stored_matches(searcher, field, limits, terms).items():
                 stored[field, docnum] = _phrase_filtered(tokens, alone, phrases)
     out = []
@@ -140,14 +133,9 @@ def snippets(searcher, hits: list[tuple[int, str, str]], query, chars: int = SNI
         field = body_field(lang)
         if (field, docnum) in stored:
             marked = _marked(text, stored[field, docnum], chars)
-        elif field in searcher.schema and query_terms(query, field):
-            marked = _retokenized(text, query_terms(query, field), lang, chars)
+        elif field in searcher.schema and terms_of[field]:
+            marked = _retokenized(text, terms_of[field], lang, chars)
         else:
             marked = ""
         out.append(marked or _opening(text, chars))
     return out
-
-
-def snippet(searcher, docnum: int, text: str, query, lang: str, chars: int = SNIPPET_CHARS) -> str:
-    """The best excerpts of ``text`` (the stored body of ``docnum``) with the query's terms marked."""
-    return snippets(searcher, [(docnum, text, lang)], query, chars)[0]

@@ -138,7 +138,7 @@ def other_languages(hits: list[dict]) -> dict[str, list[tuple[str, str]]]:
 
 def user_message(req, response) -> str | None:
     """The index's message, in the UI language when it is the repaired-syntax one."""
-    if response.message and (syntax_problems(req.q.strip()) or response.message.startswith("Could not read")):
+    if response.message and (syntax_problems(req.q.strip()) or response.message.startswith("Could not read the query")):
         words = plain_words(req.q) or gettext("(none)")
         return gettext("Could not read the query as written; searched for the words: %(words)s.", words=words)
     return response.message

@@ -140,3 +140,22 @@ def test_did_you_mean_candidates_are_those_of_whooshs_corrector(tmp_path):
                     typo, limit=2, maxdist=1, prefix=1), (name, typo)
         assert suggest(searcher, "mobilty partiton") == "mobility partition"
         assert suggest(searcher, "mobilty partiton") == "mobility partition"  # the remembered answer
+
+
+def test_did_you_mean_prefers_the_word_the_index_uses_most_among_equally_close_ones(tmp_path):
+    from .helpers import ask, build
+
+    rows = [{"lang": "pl", "title": f"Raport {i}", "text": "cut " * 5} for i in range(8)]
+    rows.append({"lang": "pl", "title": "Inny", "text": "cat"})
+    path = build(tmp_path / "ix", rows)
+    assert ask(path, "cxt").suggestion == "cut"
+
+
+def test_a_field_wildcard_counts_only_the_documents_it_shows(tmp_path):
+    from .helpers import ask, build
+
+    rows = [{"lang": "nl", "title": "Digitaal loket", "text": "Gemeente"},
+            {"lang": "pl", "title": "Cyfrowy urząd", "text": "Gmina"}]
+    path = build(tmp_path / "ix", rows)
+    response = ask(path, "title:*", filters={"lang": ["nl"]})
+    assert response.total == len(response.hits)
