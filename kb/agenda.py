@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from kb.audit import record
 from kb.events import Event, number_items
-from kb.fields import Fields
+from kb.fields import Fields, whole_number
 from kb.models import Document
 from kb.people import Person, PersonLink
 
@@ -45,7 +45,7 @@ def _ids(value) -> list[str]:
 
 def _speakers(session: Session, fields: Fields) -> list[int]:
     raw = _ids(fields.data.get("speakers"))
-    ids = [int(v) for v in raw if v.isdigit() and len(v) < 12]
+    ids = [n for n in map(whole_number, raw) if n is not None]
     found = set(session.scalars(select(Person.id).where(Person.id.in_(ids)))) if ids else set()
     if len(found) != len(set(raw)):
         fields.fail("speakers", "speakers")
@@ -54,9 +54,9 @@ def _speakers(session: Session, fields: Fields) -> list[int]:
 
 def _documents(session: Session, fields: Fields) -> list[int]:
     raw = _ids(fields.data.get("documents"))
-    ids = [int(v) for v in raw if v.isdigit() and len(v) < 12]
+    ids = [n for n in map(whole_number, raw) if n is not None]
     found = set(session.scalars(select(Document.id).where(Document.id.in_(ids)))) if ids else set()
-    missing = [v for v in raw if not (v.isdigit() and len(v) < 12 and int(v) in found)]
+    missing = [v for v in raw if whole_number(v) not in found]
     if missing:
         fields.fail("documents", "documents", value=", ".join(missing))
     return [i for i in dict.fromkeys(ids) if i in found]

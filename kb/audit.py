@@ -13,6 +13,9 @@ from sqlalchemy.orm import Session
 
 from kb.models import AuditEvent
 
+# The kinds of record the trail holds events of (what `kb audit --entity` and /api/audit filter by).
+AUDITED = ("case", "collection", "source", "person", "organisation", "event", "registration")
+
 
 def _plain(value):
     if isinstance(value, datetime):

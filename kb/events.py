@@ -21,7 +21,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from kb.audit import record, snapshot
 from kb.errors import InputError
-from kb.fields import Fields
+from kb.fields import Fields, whole_number
 from kb.models import Base, Collection, utcnow
 
 MODES = ("onsite", "online", "hybrid")
@@ -70,14 +70,6 @@ class Registration(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
-def parse_moment(value, name: str) -> tuple[str, datetime]:
-    """(the ISO text as given, the UTC moment); an offset is required."""
-    fields = Fields({name: value})
-    moment = _moment(fields, name)
-    fields.check()
-    return moment.isoformat(), moment.astimezone(timezone.utc).replace(tzinfo=None)
-
-
 @functools.cache
 def time_zones() -> tuple[str, ...]:
     """The time zones an event form offers: Europe's, then UTC."""
@@ -120,7 +112,8 @@ def _collection_id(session: Session, fields: Fields) -> int | None:
     raw = fields.raw("collection_id")
     if not raw:
         return None
-    collection = session.get(Collection, int(raw)) if raw.isdigit() and len(raw) < 12 else None
+    number = whole_number(raw)
+    collection = session.get(Collection, number) if number is not None else None
     if collection is None or collection.deleted_at is not None:
         fields.fail("collection_id", "collection")
         return None
@@ -146,14 +139,25 @@ def clean_event(session: Session, data: dict) -> dict:
               "online_link": fields.url("online_link"), "capacity": fields.whole_number("capacity"),
               "collection_id": _collection_id(session, fields)}
     agenda = data.get("agenda")
-    if agenda is not None and not (isinstance(agenda, list) and all(isinstance(i, dict) for i in agenda)):
-        fields.fail("agenda", "choice")
+    if agenda is not None and not (isinstance(agenda, list) and all(map(_well_formed_item, agenda))):
+        fields.fail("agenda", "agenda")
     fields.check()
     values.update(starts=starts.isoformat(), ends=ends.isoformat(), starts_utc=_utc(starts), ends_utc=_utc(ends),
                   registration_deadline=_utc(deadline) if deadline else None)
     if agenda is not None:
         values["agenda"] = number_items(agenda)
     return values
+
+
+def _well_formed_item(item) -> bool:
+    """An agenda item as pages and the agenda form read it (sent whole through the API, it is not
+    checked field by field as the form does): texts where texts go, lists of ids for people and documents."""
+    if not isinstance(item, dict) or not isinstance(item.get("title"), str):
+        return False
+    texts = all(isinstance(item.get(key), (str, type(None))) for key in ("day", "time"))
+    ids = all(isinstance(item.get(key, []), list) and all(isinstance(v, int) and not isinstance(v, bool) for v in
+                                                          item.get(key, [])) for key in ("speakers", "documents"))
+    return texts and ids
 
 
 def create_event(session: Session, data: dict, actor: str) -> Event:

@@ -13,6 +13,17 @@ import re
 
 from kb.errors import FieldErrors
 
+DIGITS = re.compile(r"[0-9]{1,11}")
+
+
+def whole_number(value) -> int | None:
+    """``value`` as a whole number written in ASCII digits (at most 11), else None.
+
+    Not ``str.isdigit``: it accepts "²" and other digits that ``int`` refuses."""
+    text = str(value).strip() if value is not None and not isinstance(value, bool) else ""
+    return int(text) if DIGITS.fullmatch(text) else None
+
+
 MESSAGES = {
     "required": "This field is required.",
     "too_long": "At most %(limit)d characters.",
@@ -33,6 +44,7 @@ MESSAGES = {
     "time": "A time of day, such as 09:30.",
     "day": "Choose one of the event's days.",
     "speakers": "Choose speakers from the list of profiles.",
+    "agenda": "Each agenda item needs a title and a time as text, and speakers and documents as lists of numbers.",
     "documents": "Document numbers separated by commas; these do not exist: %(value)s",
     "purpose": "Say what the profile is published for.",
     "consent_date": "A date, not in the future, such as 2030-03-01.",
@@ -109,10 +121,11 @@ class Fields:
         value = self.data.get(field)
         if value is None or value == "":
             return None
-        if isinstance(value, bool) or not str(value).strip().isdigit() or len(str(value).strip()) > 9:
+        number = whole_number(value)
+        if number is None or number >= 10**9:
             self.fail(field, "whole_number")
             return None
-        return int(value)
+        return number
 
     def check(self) -> None:
         if self.errors:

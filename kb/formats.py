@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 
 from kb.errors import InputError
+from kb.fields import whole_number
 from kb.language import detect_language
 from kb.models import Document, utcnow
 
@@ -97,7 +98,7 @@ def validate_record(record: dict) -> tuple[dict | None, str | None]:
     if doc_type not in DOC_TYPES:
         return None, f"unknown type {doc_type!r} (one of {', '.join(sorted(DOC_TYPES))})"
     year = str(record.get("year") or "").strip()
-    if year and not (year.isdigit() and 1800 <= int(year) <= 2100):
+    if year and not 1800 <= (whole_number(year) or 0) <= 2100:
         return None, f"year {year!r} is not a year"
     return {"url": url, "title": title, "text": text, "doc_type": doc_type,
             "lang": str(record.get("lang") or "").strip().lower() or None,

@@ -15,7 +15,8 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from kb.audit import record, snapshot
 from kb.errors import InputError
-from kb.fields import Fields
+from kb.events import Event
+from kb.fields import Fields, whole_number
 from kb.models import Base, Document, utcnow
 from kb.thesaurus import load_thesaurus
 
@@ -196,11 +197,22 @@ def erase_person(session: Session, person_id: int, actor: str) -> int:
     person = session.get(Person, person_id)
     if person is None:
         raise InputError(f"there is no person {person_id}")
+    _leave_agendas(session, person_id)
     removed = session.execute(delete(PersonLink).where(PersonLink.person_id == person_id)).rowcount or 0
     retire_profile_entry(session, person_id)
     session.delete(person)
     record(session, actor, "erase", "person", person_id, None, {"links_removed": removed})
     return removed
+
+
+def _leave_agendas(session: Session, person_id: int) -> None:
+    """Take an erased person out of the agendas they speak in (their id would otherwise come back
+    as a link on the next agenda edit, or name whoever is given the id next)."""
+    event_ids = session.scalars(select(PersonLink.entity_id).where(
+        PersonLink.person_id == person_id, PersonLink.entity == "event", PersonLink.relation == "speaker_at"))
+    for event in session.scalars(select(Event).where(Event.id.in_(list(event_ids)))):
+        event.agenda = [{**item, "speakers": [s for s in item.get("speakers") or [] if s != person_id]}
+                        for item in event.agenda or []]
 
 
 def _store(session: Session, row, values: dict):
@@ -250,10 +262,11 @@ def _organisation_id(session: Session, fields: Fields) -> int | None:
     raw = fields.raw("organisation_id")
     if not raw:
         return None
-    if not raw.isdigit() or len(raw) > 12 or session.get(Organisation, int(raw)) is None:
+    number = whole_number(raw)
+    if number is None or session.get(Organisation, number) is None:
         fields.fail("organisation_id", "organisation")
         return None
-    return int(raw)
+    return number
 
 
 def save_person(session: Session, data: dict, actor: str, person: Person | None = None) -> Person:

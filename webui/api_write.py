@@ -243,8 +243,8 @@ def restore_collection_api(collection_id: int):
 def audit_events():
     """GET /api/audit?entity=collection&id=3&limit=100: audit events, newest first."""
     entity = request.args.get("entity") or None
-    if entity not in (None, "case", "collection", "source", "person", "event"):
-        abort(400, "entity must be case, collection, source, person or event")
+    if entity not in (None, *audit.AUDITED):
+        abort(400, f"entity must be one of {', '.join(audit.AUDITED)}")
     try:
         limit = max(1, min(1000, int(request.args.get("limit") or 100)))
     except ValueError:

@@ -23,9 +23,15 @@ ACTION_NAMES = {"create": lazy_gettext("created"), "edit": lazy_gettext("edited"
                 "import_update": lazy_gettext("updated by import"),
                 "add_item": lazy_gettext("item added"), "remove_item": lazy_gettext("item removed"),
                 "note": lazy_gettext("note changed"), "reorder": lazy_gettext("items reordered"),
-                "add_curator": lazy_gettext("curator added"), "remove_curator": lazy_gettext("curator removed")}
+                "add_curator": lazy_gettext("curator added"), "remove_curator": lazy_gettext("curator removed"),
+                "crawl_start": lazy_gettext("crawl started"), "crawl_done": lazy_gettext("crawled"),
+                "crawl_failed": lazy_gettext("crawl failed"), "consent": lazy_gettext("consent recorded"),
+                "withdraw_consent": lazy_gettext("consent withdrawn"), "erase": lazy_gettext("erased"),
+                "edit_agenda": lazy_gettext("agenda changed"), "purge": lazy_gettext("participant data deleted")}
 ENTITY_NAMES = {"case": lazy_gettext("case"), "collection": lazy_gettext("collection"),
-                "source": lazy_gettext("source")}
+                "source": lazy_gettext("source"), "person": lazy_gettext("person"),
+                "organisation": lazy_gettext("organisation"), "event": lazy_gettext("event"),
+                "registration": lazy_gettext("registrations")}
 
 
 @bp.context_processor

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from kb import cases as case_ops
 from kb.case_import import import_cases
 from kb.errors import InputError
+from kb.fields import whole_number
 from kb.models import Case, Document
 from webui.auth import require_role
 from webui.context import kb
@@ -151,7 +152,7 @@ def validate(case_id: int):
 def validate_many():
     """Validate the proposed cases ticked on the list (at most one page of them)."""
     raw = request.form.getlist("case_id")[:PAGE_SIZE]
-    ids = [int(value) for value in raw if value.isdigit() and len(value) < 12]
+    ids = [n for n in map(whole_number, raw) if n is not None]
     with kb().session() as db:
         done = 0
         for case in db.scalars(select(Case).where(Case.id.in_(ids), Case.deleted_at.is_(None))):
@@ -174,12 +175,13 @@ def reject(case_id: int):
 def merge(case_id: int):
     """Merge the case named in the form (``duplicate``) into this one."""
     raw = (request.form.get("duplicate") or "").strip()
-    if not raw.isdigit() or len(raw) > 12:
+    number = whole_number(raw)
+    if number is None:
         flash(gettext("Give the number of the duplicate case."))
         return redirect(url_for("cases.show", case_id=case_id))
 
     def merge_into(db, keep):
-        duplicate = db.get(Case, int(raw))
+        duplicate = db.get(Case, number)
         if duplicate is None:
             raise case_ops.CaseError(gettext("There is no case %(id)s.", id=raw))
         case_ops.merge_cases(db, keep, duplicate, g.viewer)

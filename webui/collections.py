@@ -12,6 +12,7 @@ from flask_babel import gettext, lazy_gettext
 
 from kb import collections as coll
 from kb.collection_export import EXPORT_FORMATS, atom_feed, export_collection, export_rows
+from kb.fields import whole_number
 from kb.models import Collection, User
 from webui.auth import require_role
 from webui.context import kb
@@ -64,9 +65,10 @@ def _int_field(name: str) -> int | None:
     raw = (request.form.get(name) or "").strip()
     if not raw:
         return None
-    if not raw.isdigit() or len(raw) > 12:
+    number = whole_number(raw)
+    if number is None:
         abort(400, gettext("%(field)s must be a whole number.", field=name))
-    return int(raw)
+    return number
 
 
 @bp.route("/")

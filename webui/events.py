@@ -51,7 +51,7 @@ def event_json(event: Event, with_link: bool = False) -> dict:
 def _event_or_404(db, event_id: int) -> Event:
     event = db.get(Event, event_id)
     if event is None:
-        abort(404, f"There is no event {event_id}.")
+        abort(404, gettext("There is no event %(id)s.", id=event_id))
     return event
 
 
@@ -157,7 +157,7 @@ def personal(token: str):
     with kb().session() as db:
         registration = db.query(Registration).filter_by(cancel_hash=hash_token(token)).one_or_none()
         if registration is None:
-            abort(404, "This personal link is not valid (any more).")
+            abort(404, gettext("This personal link is not valid (any more)."))
         event = event_json(db.get(Event, registration.event_id),
                            with_link=registration.status == "confirmed")
         status = registration.status
@@ -347,7 +347,7 @@ def _item_or_404(event: Event, item_id: int) -> dict:
     try:
         return agenda_ops.find_item(event, item_id)
     except LookupError:
-        abort(404, f"There is no agenda item {item_id} in event {event.id}.")
+        abort(404, gettext("There is no agenda item %(item)s in event %(id)s.", item=item_id, id=event.id))
 
 
 @bp.route("/events/<int:event_id>/agenda/<int:item_id>/edit")

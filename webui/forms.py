@@ -33,6 +33,7 @@ CATALOGUED = (
     lazy_gettext("A time of day, such as 09:30."),
     lazy_gettext("Choose one of the event's days."),
     lazy_gettext("Choose speakers from the list of profiles."),
+    lazy_gettext("Each agenda item needs a title and a time as text, and speakers and documents as lists of numbers."),
     lazy_gettext("Document numbers separated by commas; these do not exist: %(value)s"),
     lazy_gettext("Say what the profile is published for."),
     lazy_gettext("A date, not in the future, such as 2030-03-01."),

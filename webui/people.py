@@ -24,7 +24,6 @@ from webui.i18n import ORG_KIND_NAMES, ui_language
 bp = Blueprint("people", __name__)
 PERSON_FIELDS = ("name", "organisation_id", "role_title", "country", "languages", "expertise", "bio", "links")
 ORGANISATION_FIELDS = ("name", "kind", "country", "website", "description")
-KIND_NAMES = ORG_KIND_NAMES
 
 
 def _may_see(person: Person) -> bool:
@@ -47,7 +46,7 @@ def person_json(db, person: Person) -> dict:
 def _visible_person(db, person_id: int) -> Person:
     person = db.get(Person, person_id)
     if person is None or not _may_see(person):
-        abort(404, f"There is no public profile {person_id}.")
+        abort(404, gettext("There is no public profile %(id)s.", id=person_id))
     return person
 
 
@@ -181,7 +180,7 @@ def withdraw(person_id: int):
 def _organisation_or_404(db, organisation_id: int) -> Organisation:
     organisation = db.get(Organisation, organisation_id)
     if organisation is None:
-        abort(404, f"There is no organisation {organisation_id}.")
+        abort(404, gettext("There is no organisation %(id)s.", id=organisation_id))
     return organisation
 
 
@@ -194,12 +193,12 @@ def show_organisation(organisation_id: int):
         members = [(p.id, p.name, p.role_title) for p in people]
         db.expunge(organisation)
     return render_template("people/organisation.html", organisation=organisation, members=members,
-                           kind_names=KIND_NAMES)
+                           kind_names=ORG_KIND_NAMES)
 
 
 def _organisation_form(organisation: Organisation | None, values: dict, errors: dict, status: int = 200):
     return render_template("people/organisation_form.html", organisation=organisation, values=values,
-                           errors=errors, kinds=[(k, KIND_NAMES[k]) for k in ORG_KINDS]), status
+                           errors=errors, kinds=[(k, ORG_KIND_NAMES[k]) for k in ORG_KINDS]), status
 
 
 @bp.route("/organisations/new")

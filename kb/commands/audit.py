@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import click
 
+from kb.audit import AUDITED
 from kb.cli import UserError, cli, emit, open_data
 
 
 @cli.command(name="audit")
-@click.option("--entity", type=click.Choice(["case", "collection", "source", "person", "event"]), default=None,
+@click.option("--entity", type=click.Choice(AUDITED), default=None,
               help="Only events of this kind of record.")
 @click.option("--id", "entity_id", default=None, help="Only events of this record (with --entity).")
 @click.option("--limit", type=click.IntRange(1, 10_000), default=50, show_default=True, help="Most events shown.")

@@ -71,3 +71,28 @@ def test_an_agenda_item_must_fall_on_a_day_of_the_event(kb):
         assert set(caught.value.errors) == {"day", "time"}
         one_day = create_event(db, {**EVENT, "ends": "2030-09-21T17:00"}, "curator1")
         assert agenda.save_item(db, one_day, {"time": "09:00", "title": "Only day"}, "curator1")["day"] == "2030-09-21"
+
+
+@pytest.mark.parametrize("item", [{"time": 9, "title": "Opening"}, {"time": "09:00", "title": "Panel", "speakers": "Jane"},
+                                  {"time": "09:00", "title": "Panel", "speakers": [{"id": 1}]}, {"title": None},
+                                  "09:00 Opening"])
+def test_an_agenda_sent_whole_must_have_the_shape_pages_read(kb, item):
+    with kb.session() as db, pytest.raises(FieldErrors) as refused:
+        create_event(db, {**EVENT, "agenda": [item]}, "curator1")
+    assert "agenda" in refused.value.errors
+
+
+def test_erasing_a_speaker_takes_them_out_of_the_agenda_so_it_can_still_be_edited(kb):
+    from kb.people import erase_person
+
+    with kb.session() as db:
+        speaker = Person(name="Jane Speaker")
+        db.add(speaker)
+        db.flush()
+        event = create_event(db, EVENT, "curator1")
+        agenda.save_item(db, event, {"day": "2030-09-21", "time": "09:00", "title": "Opening",
+                                     "speakers": [str(speaker.id)]}, "curator1")
+        erase_person(db, speaker.id, "admin1")
+        assert event.agenda[0]["speakers"] == []
+        agenda.save_item(db, event, {"day": "2030-09-21", "time": "10:00", "title": "Panel"}, "curator1")
+        assert db.query(PersonLink).count() == 0

@@ -211,3 +211,16 @@ def test_researchers_list_sources_with_their_status(app, tokens):
     listed = client.get("/api/sources", headers=bearer(tokens["researcher"])).get_json()["sources"]
     assert [(s["name"], s["status"], s["pages_stored"]) for s in listed] == [("L", "queued", 0)]
     assert client.get("/api/sources").status_code == 401
+
+
+def test_the_audit_api_reads_every_kind_of_record_the_trail_holds_and_names_the_rest(app, tokens):
+    from kb.people import save_organisation
+    from webui.context import kb as kb_of
+
+    with app.app_context(), kb_of().session() as db:
+        organisation_id = save_organisation(db, {"name": "Stad Gent", "kind": "municipality"}, "curator").id
+    client, curator = app.test_client(), bearer(tokens["curator"])
+    events = client.get(f"/api/audit?entity=organisation&id={organisation_id}", headers=curator).get_json()["events"]
+    assert [e["action"] for e in events] == ["create"]
+    refused = client.get("/api/audit?entity=nothing", headers=curator)
+    assert refused.status_code == 400 and "organisation" in refused.get_json()["message"]
