@@ -96,3 +96,10 @@ def test_erasing_a_speaker_takes_them_out_of_the_agenda_so_it_can_still_be_edite
         assert event.agenda[0]["speakers"] == []
         agenda.save_item(db, event, {"day": "2030-09-21", "time": "10:00", "title": "Panel"}, "curator1")
         assert db.query(PersonLink).count() == 0
+
+
+@pytest.mark.parametrize("capacity", ["²", "٣", "1e3", "-4"])
+def test_a_capacity_in_other_digits_is_a_field_message_not_a_crash(kb, capacity):
+    with kb.session() as db, pytest.raises(FieldErrors) as refused:
+        create_event(db, {**EVENT, "capacity": capacity, "collection_id": "²"}, "curator1")
+    assert "capacity" in refused.value.errors and "collection_id" in refused.value.errors
