@@ -19,6 +19,7 @@ from flask_babel import format_date, gettext, lazy_gettext
 
 from kb import agenda as agenda_ops
 from kb.calendar import event_ics
+from kb.collections import can_view, visible_collections
 from kb.errors import InputError
 from kb.events import (MODES, Event, Registration, cancel, create_event, event_zone, hash_token, participants,
                        number_items, register, time_zones, update_event)
@@ -121,9 +122,9 @@ def _day_label(day: str | None) -> str:
 
 def _linked_collection(db, event: Event) -> tuple[int, str] | None:
     collection = db.get(Collection, event.collection_id) if event.collection_id else None
-    if collection is None or collection.deleted_at is not None:
+    if collection is None or not can_view(db, collection, g.get("viewer")):
         return None
-    return (collection.id, collection.title) if collection.visibility == "public" or _is_organiser() else None
+    return collection.id, collection.title
 
 
 def _show_page(event_id: int, status: int = 200, **extra):
@@ -273,8 +274,8 @@ def _event_values(event: Event) -> dict:
 
 def _event_form(event_id: int | None, values: dict, errors: dict, status: int = 200):
     with kb().session() as db:
-        collections = [(c.id, c.title) for c in db.query(Collection).filter(Collection.deleted_at.is_(None))
-                       .order_by(Collection.title)]
+        collections = sorted(((c.id, c.title) for c in visible_collections(db, g.viewer, listed_only=False)),
+                             key=lambda item: item[1].lower())
     return render_template("events/form.html", event_id=event_id, values=values, errors=errors,
                            collections=collections, zones=[(z, z.replace("_", " ")) for z in time_zones()],
                            modes=[(m, MODE_NAMES[m]) for m in MODES]), status
