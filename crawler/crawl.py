@@ -20,7 +20,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Callable
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
 
 from crawler.fetch import Fetcher
 from crawler.frontier import Frontier, find_or_start_job
@@ -125,8 +125,9 @@ class Crawler:
         near-duplicate met again would find nothing to merge into and be stored as a page of its own.
         """
         index = NearDuplicateIndex(self.settings.near_duplicate_distance)
-        on_hosts = [Document.url.like(f"{scheme}://{host}{end}")
-                    for host in scope.hosts for scheme in ("http", "https") for end in ("/%", ":%")]
+        # url ranges, not LIKE 'http://host/%': SQLite's LIKE ignores case and cannot use the url index
+        starts = [f"{scheme}://{host}{end}" for host in scope.hosts for scheme in ("http", "https") for end in "/:"]
+        on_hosts = [and_(Document.url >= start, Document.url < start[:-1] + chr(ord(start[-1]) + 1)) for start in starts]
         if not on_hosts:
             return index
         query = (select(Document.id, Document.url, Document.simhash)
