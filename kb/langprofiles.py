@@ -13,31 +13,143 @@ from __future__ import annotations
 import functools
 import json
 import os
+import re
 import threading
+
 from langdetect.detector import Detector
 from langdetect.detector_factory import PROFILES_DIRECTORY, DetectorFactory
+from langdetect.lang_detect_exception import ErrorCode, LangDetectException
+from langdetect.utils.ngram import NGram
 
 # The n-grams a detector has met are kept dense too, up to this many (~0.5 kB each): texts in a
 # few languages keep meeting the same few thousand, so the common case runs langdetect's own loop.
 MAX_DENSE = 20_000
+SPACES = re.compile(" {2,}")
+LATIN = re.compile("[A-z]")  # langdetect's own test, 'A' <= ch <= 'z', brackets and all
+# langdetect counts every character from U+0300 up as non-Latin: its exception for "Latin Extended
+# Additional" compares a block number with a block name, so it never applies; kept as it behaves.
+NON_LATIN = re.compile("[\u0300-\U0010ffff]")
+class _Normalized(dict):
+    """langdetect's NGram.normalize of each character met, as a ``str.translate`` table."""
+
+    def __missing__(self, code: int) -> str:
+        self[code] = normal = NGram.normalize(chr(code))
+        return normal
+
+
+_NORMALIZED = _Normalized()
+
+
+def word_ngrams(word: str, known) -> list[str]:
+    """The known 1- to 3-grams langdetect draws from one normalised ``word`` (ending in its space, if any).
+
+    As NGram.add_char: the window starts at the space before the word, and each character adds the
+    1-, 2- and 3-gram it ends; in a run of capitals, the second one on draws nothing.
+    """
+    padded = " " + word
+    if len(padded) < 2 or padded[1] == " ":
+        return []
+    if any(map(str.isupper, word[1:])):
+        return _capitalised_word_ngrams(padded, known)
+    grams = [padded[1], padded[:2]]
+    grams += [gram for end in range(2, len(padded))
+              for gram in (padded[end], padded[end - 1:end + 1], padded[end - 2:end + 1])]
+    return [gram for gram in grams if gram in known and gram != " "]
+
+
+def _capitalised_word_ngrams(padded: str, known) -> list[str]:
+    found = []
+    capital = False
+    for end in range(1, len(padded)):
+        char = padded[end]
+        capital = char.isupper() and (capital or padded[end - 1].isupper())
+        if capital:
+            continue
+        for start in range(end, max(0, end - 2) - 1, -1):
+            gram = padded[start:end + 1]
+            if gram != " " and gram in known:
+                found.append(gram)
+    return found
 
 
 class SparseDetector(Detector):
-    """langdetect's detector over sparse profiles (``word_lang_prob_map`` values are flat pairs)."""
+    """langdetect's detector over sparse profiles (``word_lang_prob_map`` values are flat pairs).
 
-    def _update_lang_prob(self, prob, word, alpha):
-        pairs = self.word_lang_prob_map.get(word)
-        if pairs is None:
-            return False
+    Reading the text (``append``, ``cleaning_text``, ``_extract_ngrams``) is rewritten with regular
+    expressions and a cache of normalised characters: langdetect's per-character Python calls cost
+    as much as its seven trials. The n-grams drawn are the same, in the same order, so the random
+    walk, and every probability, stays langdetect's own.
+    """
+
+    def append(self, text):
+        text = NGram.normalize_vi(self.MAIL_RE.sub(" ", self.URL_RE.sub(" ", text)))
+        self.text += SPACES.sub(" ", text[:self.max_text_length])  # a run of spaces counts as one
+
+    def cleaning_text(self):
+        latin = len(LATIN.findall(self.text))
+        if latin * 2 < len(NON_LATIN.findall(self.text)):
+            self.text = LATIN.sub("", self.text)
+
+    def _extract_ngrams(self):
+        """langdetect's n-grams of the text: NGram.add_char starts afresh after each space, so they
+        are those of each word in turn (with the space after it), and a word met again costs a lookup."""
+        words = self.text.translate(_NORMALIZED).split(" ")
+        words[:-1] = [word + " " for word in words[:-1]]
+        known, seen, found = self.word_lang_prob_map, {}, []
+        for word in words:
+            grams = seen.get(word)
+            if grams is None:
+                grams = seen[word] = word_ngrams(word, known)
+            found += grams
+        return found
+
+    def _detect_block(self):
+        """langdetect's seven random walks over the text's n-grams, with its calls inlined: the same
+        random draws, and the same floating-point operations in the same order."""
+        self.cleaning_text()
+        ngrams = self._extract_ngrams()
+        if not ngrams:
+            raise LangDetectException(ErrorCode.CantDetectError, "No features in text.")
+        self.langprob = [0.0] * len(self.langlist)
+        self.random.seed(self.seed)
+        choice, vectors = self.random.choice, {}
+        for _trial in range(self.n_trial):
+            prob = self._init_probability()
+            alpha = self.alpha + self.random.gauss(0.0, 1.0) * self.ALPHA_WIDTH
+            weight = alpha / self.BASE_FREQ
+            i = 0
+            while True:
+                word = choice(ngrams)
+                dense = vectors.get(word) or vectors.setdefault(word, self._dense(word))
+                for k in range(len(prob)):  # langdetect's own loop, as fast as any rewriting of it in Python
+                    prob[k] *= weight + dense[k]
+                if i % 5 == 0:
+                    total = sum(prob)
+                    prob[:] = [p / total for p in prob]
+                    if max(prob) > self.CONV_THRESHOLD or i >= self.ITERATION_LIMIT:
+                        break
+                i += 1
+            for j in range(len(self.langprob)):
+                self.langprob[j] += prob[j] / self.n_trial
+
+    def _dense(self, word: str) -> list[float]:
+        """langdetect's list of 55 probabilities for ``word``, unfolded from its pairs (and kept)."""
         dense = self.dense.get(word)
         if dense is None:
-            dense = [0.0] * len(prob)
+            pairs = self.word_lang_prob_map[word]
+            dense = [0.0] * len(self.langlist)
             for index in range(0, len(pairs), 2):
                 dense[pairs[index]] = pairs[index + 1]
             if len(self.dense) < MAX_DENSE:
                 self.dense[word] = dense
+        return dense
+
+    def _update_lang_prob(self, prob, word, alpha):
+        if word not in self.word_lang_prob_map:
+            return False
+        dense = self._dense(word)
         weight = alpha / self.BASE_FREQ
-        for i in range(len(prob)):  # langdetect's own loop, as fast as any rewriting of it in Python
+        for i in range(len(prob)):
             prob[i] *= weight + dense[i]
         return True
 
