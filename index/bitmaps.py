@@ -25,6 +25,17 @@ def from_ids(ids) -> int:
     return int.from_bytes(buffer, "little")
 
 
+def from_array(ids) -> int:
+    """The bitmap of a numpy array of document numbers (one pass in C)."""
+    import numpy as np
+
+    if not len(ids):
+        return EMPTY
+    mask = np.zeros(int(ids.max()) + 1, dtype=bool)
+    mask[ids] = True
+    return int.from_bytes(np.packbits(mask, bitorder="little").tobytes(), "little")
+
+
 def _bytes(bits: int) -> bytes:
     return bits.to_bytes((bits.bit_length() + 7) // 8, "little")
 

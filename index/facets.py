@@ -17,9 +17,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from functools import reduce
 
+import numpy as np
 from whoosh import query as wq
 
 from index import bitmaps
+from index.postings import postings
 from index.schema import FACETS
 
 FACET_LIMIT = 200
@@ -133,9 +135,16 @@ def term_docs(searcher) -> TermDocs:
 
 
 def _postings(reader, field_name: str, text) -> int:
+    """The bitmap of a term's documents, over every segment of ``reader``."""
     if (field_name, text) not in reader:
         return bitmaps.EMPTY
-    return bitmaps.from_ids(reader.postings(field_name, text).all_ids())
+    try:
+        text = reader.schema[field_name].to_bytes(text)
+    except ValueError:
+        return bitmaps.EMPTY
+    parts = [ids + offset for leaf, offset in reader.leaf_readers()
+             for ids in (postings(leaf, field_name, text)[0],) if len(ids)]
+    return bitmaps.from_array(np.concatenate(parts)) if parts else bitmaps.EMPTY
 
 
 def _leaf_key(q) -> tuple | None:
@@ -145,6 +154,12 @@ def _leaf_key(q) -> tuple | None:
     if isinstance(q, wq.Phrase):
         return ("phrase", q.fieldname, tuple(q.words), q.slop)
     return None
+
+
+def known_docs(searcher, query) -> int | None:
+    """The documents of a term or phrase if a search of this index version has kept them."""
+    key = _leaf_key(query)
+    return None if key is None else term_docs(searcher).entries.get(key)
 
 
 def matching_docs(searcher, query, sets: FacetSets) -> int:

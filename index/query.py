@@ -26,11 +26,14 @@ from index.concepts import default_labels
 from index.expansion import expansion_queries
 from index.facets import allowed_docs, facet_counts, facet_sets, matching_docs
 from index.matching import scored_query
+from index.scoring import rank
 from index.searchers import searcher_for, shared
 from index.snippets import snippets
 from index.schema import FACETS, searchable_fields, spelling_fields
 
 MAX_QUERY = 500
+PARSES_KEPT = 2048  # parsed queries remembered per process
+_PARSES: dict[tuple, tuple] = {}
 MAX_PER_PAGE = 100
 MAX_SUGGESTED_WORDS = 8
 MAX_REMEMBERED_CORRECTIONS = 50_000  # per index version: the "did you mean" of a word
@@ -116,8 +119,23 @@ def parse_query(schema, text: str, expand: bool = False):
 
     With ``expand`` the query also searches the labels of the thesaurus concepts
     it names; the parts of Dutch and German compounds are always added.
+
+    Parsing a query for sixteen language fields took a third of a search's time; the
+    same query comes back with every facet clicked and every page turned, so the
+    parses are remembered (per set of field names; nothing here mutates a query).
     """
     text = text.strip()[:MAX_QUERY]
+    key = (tuple(schema.names()), text, expand)
+    parsed = _PARSES.get(key)
+    if parsed is None:
+        parsed = _parse(schema, text, expand)
+        if len(_PARSES) >= PARSES_KEPT:
+            _PARSES.clear()
+        _PARSES[key] = parsed
+    return parsed
+
+
+def _parse(schema, text: str, expand: bool):
     problems = syntax_problems(text)
     message = None
     if problems:
@@ -148,10 +166,10 @@ def _score(hit) -> float:
     return round(float(score or 0.0), 4)
 
 
-def _hit(hit, fields: dict, snippet: str) -> dict:
+def _hit(score: float, fields: dict, snippet: str) -> dict:
     return {
         "id": fields["id"], "url": fields["url"], "title": fields.get("title", ""),
-        "lang": fields.get("lang", "und"), "type": fields.get("type", "document"), "score": _score(hit),
+        "lang": fields.get("lang", "und"), "type": fields.get("type", "document"), "score": round(score, 4),
         "snippet": snippet, "source": fields.get("source"), "country": fields.get("country"),
         "municipality": fields.get("municipality"), "year": fields.get("year"),
         "themes": [t for t in (fields.get("theme") or "").split(",") if t and t != "_none"],
@@ -160,12 +178,13 @@ def _hit(hit, fields: dict, snippet: str) -> dict:
     }
 
 
-def _hits(searcher, page, query) -> list[dict]:
-    """The page's hits with their snippets (built together: each term's postings read once)."""
-    stored = [hit.fields() for hit in page]
-    texts = snippets(searcher, [(hit.docnum, fields.get("content", ""), fields.get("lang", "und"))
-                                for hit, fields in zip(page, stored)], query)
-    return [_hit(hit, fields, text) for hit, fields, text in zip(page, stored, texts)]
+def _hits(searcher, page: list[tuple[int, float]], query) -> list[dict]:
+    """The page's hits, (document number, score) each, with their snippets (built together:
+    each term's postings read once)."""
+    stored = [searcher.stored_fields(docnum) for docnum, _ in page]
+    texts = snippets(searcher, [(docnum, fields.get("content", ""), fields.get("lang", "und"))
+                                for (docnum, _), fields in zip(page, stored)], query)
+    return [_hit(score, fields, text) for (_, score), fields, text in zip(page, stored, texts)]
 
 
 def prune(query, reader):
@@ -213,12 +232,18 @@ def run_search(searcher: Searcher, request: SearchRequest) -> SearchResponse:
     hits = []
     offset = (page - 1) * per_page
     if offset < total:
-        scored = scored_query(prune(query, searcher.reader()), None if allowed is None else matched & allowed)
-        # optimize=False: Whoosh's block-quality skipping cost more than it saved on these
-        # wide OR trees (p95 at 100,000 documents: 179 ms with it, 86 ms without)
-        results = searcher.search(scored, limit=offset + per_page, terms=False, optimize=False,
-                                  **_order(request))
-        hits = _hits(searcher, results[offset:offset + per_page], query)
+        pruned = prune(query, searcher.reader())
+        candidates = matched if allowed is None else matched & allowed
+        order = _order(request)
+        if order:
+            # optimize=False: Whoosh's block-quality skipping cost more than it saved on these
+            # wide OR trees (p95 at 100,000 documents: 179 ms with it, 86 ms without)
+            results = searcher.search(scored_query(pruned, None if allowed is None else candidates),
+                                      limit=offset + per_page, terms=False, optimize=False, **order)
+            page_of = [(hit.docnum, _score(hit)) for hit in results[offset:offset + per_page]]
+        else:  # by relevance: whole posting lists scored with numpy (index.scoring)
+            page_of = rank(searcher, pruned, candidates, offset + per_page)[offset:]
+        hits = _hits(searcher, page_of, query)
     suggestion = suggest(searcher, request.q) if total == 0 and request.q.strip() else None
     names = tuple(n for n in (request.facets or FACETS) if n in FACETS)
     facets = facet_counts(searcher, query, filters, names, restrict_docs=date_docs, matched=matched)

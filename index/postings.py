@@ -1,0 +1,47 @@
+"""A term's whole posting list in one segment, read a block at a time.
+
+Whoosh's matchers hand out postings one Python call at a time (``id()``,
+``weight()``, ``next()``), several calls per posting; ranking
+(``index.scoring``) and the term bitmaps of facet counting (``index.facets``)
+want the whole list at once. Whoosh's own W3 codec decodes each block of up to
+128 postings into arrays, which are taken as they are here. Deleted documents
+are left out, as Whoosh's reader leaves them out.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.matching import FilterMatcher
+
+
+def postings(reader, fieldname: str, text) -> tuple[np.ndarray, np.ndarray]:
+    """(ascending document numbers, weights as float64) of ``text`` in ``fieldname`` of one
+    segment reader; empty arrays when the segment does not hold the term."""
+    if (fieldname, text) not in reader:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float64)
+    matcher = reader.postings(fieldname, text)
+    deleted = None
+    if isinstance(matcher, FilterMatcher):
+        deleted = reader.deleted_docs_set
+        matcher = matcher.child
+    ids: list = []
+    weights: list = []
+    if isinstance(matcher, W3LeafMatcher):
+        while matcher.is_active():
+            matcher._read_ids()
+            matcher._read_weights()
+            ids.extend(matcher._ids)
+            weights.extend(matcher._weights)
+            matcher._next_block()
+    else:  # another codec: Whoosh's calls, posting by posting
+        while matcher.is_active():
+            ids.append(matcher.id())
+            weights.append(matcher.weight())
+            matcher.next()
+    id_array = np.array(ids, dtype=np.int64)
+    weight_array = np.array(weights, dtype=np.float64)
+    if deleted:
+        live = ~np.isin(id_array, np.fromiter(deleted, dtype=np.int64, count=len(deleted)))
+        id_array, weight_array = id_array[live], weight_array[live]
+    return id_array, weight_array

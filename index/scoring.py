@@ -1,0 +1,307 @@
+"""Relevance ranking over whole posting lists with numpy, scored exactly as Whoosh scores.
+
+Whoosh ranks a query by walking a tree of Python matchers document by document.
+The trees a multilingual search builds are wide (each word asked of sixteen
+language fields, and with a thesaurus concept its labels in eight languages): a
+common word cost some twenty Python scorer calls per matching document, 200 ms
+at 50,000 documents, and most of a busy server's CPU went there.
+
+Here each term's postings are read block by block into arrays and scored with
+Whoosh's own BM25F formula and statistics (idf and average field length of the
+whole index, each document's field length byte), and the tree's ORs (sums),
+ANDs, AND-NOTs and disjunction-maxes combine whole arrays. Whatever has no array
+form (phrases, ranges, prefixes, coordination-scaled ORs, a weighting other than
+BM25F) is scored by Whoosh's own matcher for that part of the tree, so every
+query ranks as Whoosh would rank it: same scores up to the order of float
+additions, ties broken by document number as Whoosh's collector does
+(tests/index/test_ranking.py compares the two). One deliberate exception: a
+disjunction-max scores a document by the parts it matches, where Whoosh's
+matcher can borrow another document's score (see ``_disjunction_max``).
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+
+import numpy as np
+from whoosh import query as wq
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
+from whoosh.scoring import BM25F
+from whoosh.util.numeric import byte_to_length
+
+from index.facets import known_docs
+from index.matching import DocsQuery, _Exhaustive
+from index.postings import postings
+
+_LENGTH_OF_BYTE = np.array([byte_to_length(b) or 0 for b in range(256)], dtype=np.float64)
+
+
+class _Sparse:
+    """Scores of some documents: ascending unique document numbers and their scores."""
+
+    __slots__ = ("ids", "scores")
+
+    def __init__(self, ids: np.ndarray, scores: np.ndarray):
+        self.ids, self.scores = ids, scores
+
+
+class _Dense:
+    """Scores over every document number, and which documents match."""
+
+    __slots__ = ("scores", "mask")
+
+    def __init__(self, scores: np.ndarray, mask: np.ndarray):
+        self.scores, self.mask = scores, mask
+
+
+def _empty() -> _Sparse:
+    return _Sparse(np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float64))
+
+
+def _dense(part, size: int) -> _Dense:
+    if isinstance(part, _Dense):
+        return part
+    scores = np.zeros(size, dtype=np.float64)
+    mask = np.zeros(size, dtype=bool)
+    scores[part.ids] = part.scores
+    mask[part.ids] = True
+    return _Dense(scores, mask)
+
+
+def _field_lengths(searcher, segment_searcher, fieldname: str) -> np.ndarray:
+    """Each document's length of ``fieldname`` in one segment, decoded as Whoosh decodes it
+    (one byte per document), remembered per segment for this index version."""
+    from index.searchers import shared
+
+    memo = shared(searcher, "field-lengths", lambda _: {})
+    reader = segment_searcher.reader()
+    segment = reader.segment()
+    key = (segment.segment_id() if segment is not None else id(reader), fieldname)
+    lengths = memo.get(key)
+    if lengths is None:
+        lengths = _read_lengths(reader, fieldname)
+        memo[key] = lengths
+    return lengths
+
+
+def _read_lengths(reader, fieldname: str) -> np.ndarray:
+    count = reader.doc_count_all()
+    raw = np.zeros(count, dtype=np.uint8)
+    try:
+        column = reader._perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+        if column is not None:
+            stored = min(column._count, count)
+            raw[:stored] = np.frombuffer(column._dbfile.get(column._basepos, stored), dtype=np.uint8)
+    except AttributeError:  # another codec: ask document by document (same numbers, slower)
+        return np.array([reader.doc_field_length(doc, fieldname, 1) or 0 for doc in range(count)],
+                        dtype=np.float64)
+    return _LENGTH_OF_BYTE[raw]
+
+
+def _term(searcher, query: wq.Term, within=None):
+    weighting = searcher.weighting
+    if query.fieldname not in searcher.schema:
+        return _empty()
+    field = searcher.schema[query.fieldname]
+    if type(weighting) is not BM25F or not field.scorable:
+        return _by_whoosh(searcher, query, within)
+    try:
+        text = field.to_bytes(query.text)
+    except ValueError:
+        return _empty()
+    fieldname = query.fieldname
+    b = weighting._field_B.get(fieldname, weighting.B)
+    k1 = weighting.K1
+    idf = searcher.idf(fieldname, text)
+    average = searcher.avg_field_length(fieldname) or 1
+    all_ids, all_scores = [], []
+    for segment_searcher, offset in searcher.leaf_searchers():
+        ids, tf = postings(segment_searcher.reader(), fieldname, text)
+        if not len(ids):
+            continue
+        length = _field_lengths(searcher, segment_searcher, fieldname)[ids]
+        # whoosh.scoring.bm25, operation for operation
+        all_scores.append(idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * length / average))))
+        all_ids.append(ids + offset)
+    if not all_ids:
+        return _empty()
+    scores = np.concatenate(all_scores)
+    if query.boost != 1.0:
+        scores = scores * query.boost
+    return _Sparse(np.concatenate(all_ids), scores)
+
+
+def _by_whoosh(searcher, query, within: np.ndarray | None = None):
+    """Whoosh's own matcher, document by document, for a part without an array form;
+    with ``within`` (ascending document numbers) only those documents are visited.
+
+    Phrases are the usual guests here, and building Whoosh's phrase matcher already
+    walks postings; the documents a phrase matches are often known from counting the
+    same search (``index.facets.term_docs``), and when none is wanted it is skipped."""
+    known = known_docs(searcher, query)
+    if known is not None:
+        known_ids = _ids_of(known, searcher.doc_count_all())
+        within = known_ids if within is None else np.intersect1d(within, known_ids, assume_unique=True)
+        if not len(within):
+            return _empty()
+    ids, scores = [], []
+    for segment_searcher, offset in searcher.leaf_searchers():
+        matcher = query.matcher(segment_searcher, segment_searcher.context(needs_current=True))
+        wanted = None if within is None else (within[(within >= offset) & (within < offset +
+                                              segment_searcher.doc_count_all())] - offset).tolist()
+        at = 0
+        while matcher.is_active():
+            doc = matcher.id()
+            if wanted is not None:
+                at = bisect_left(wanted, doc, at)
+                if at == len(wanted):
+                    break
+                if wanted[at] != doc:
+                    matcher.skip_to(wanted[at])
+                    continue
+            ids.append(doc + offset)
+            scores.append(matcher.score())
+            matcher.next()
+    if not ids:
+        return _empty()
+    order = np.argsort(np.array(ids, dtype=np.int64), kind="stable")
+    return _Sparse(np.array(ids, dtype=np.int64)[order], np.array(scores, dtype=np.float64)[order])
+
+
+def _docs(searcher, query: DocsQuery) -> _Sparse:
+    size = searcher.doc_count_all()
+    ids = _ids_of(query.bits, size)
+    return _Sparse(ids, np.zeros(len(ids), dtype=np.float64))
+
+
+def _ids_of(bits: int, size: int) -> np.ndarray:
+    """The document numbers below ``size`` of a bitmap (see index.bitmaps)."""
+    raw = (bits & ((1 << size) - 1)).to_bytes((size + 7) // 8, "little")
+    return np.flatnonzero(np.unpackbits(np.frombuffer(raw, dtype=np.uint8), bitorder="little")[:size])
+
+
+def _union(searcher, subqueries, size: int, within=None) -> _Dense:
+    """Whoosh's UnionMatcher: a document's score is the sum of the parts it matches."""
+    scores = np.zeros(size, dtype=np.float64)
+    mask = np.zeros(size, dtype=bool)
+    for sub in subqueries:
+        part = _evaluate(searcher, sub, size, within)
+        if isinstance(part, _Sparse):
+            scores[part.ids] += part.scores  # one posting per document: no repeated index
+            mask[part.ids] = True
+        else:
+            scores += part.scores
+            mask |= part.mask
+    return _Dense(scores, mask)
+
+
+def _disjunction_max(searcher, subqueries, size: int, within=None) -> _Dense:
+    """A document's score is the best score among the parts it matches.
+
+    What Whoosh's DisjunctionMaxMatcher means to do: its ``score()`` takes the max of
+    both sides' *current* postings even when one side already stands on a later
+    document, so a document could borrow the score another document has for a
+    label it does not contain. The one intended difference from Whoosh's ranking."""
+    scores = np.full(size, -np.inf)
+    mask = np.zeros(size, dtype=bool)
+    for sub in subqueries:
+        part = _evaluate(searcher, sub, size, within)
+        if isinstance(part, _Sparse):
+            scores[part.ids] = np.maximum(scores[part.ids], part.scores)
+            mask[part.ids] = True
+        else:
+            np.maximum(scores, np.where(part.mask, part.scores, -np.inf), out=scores)
+            mask |= part.mask
+    scores[~mask] = 0.0
+    return _Dense(scores, mask)
+
+
+def _intersection(searcher, subqueries, size: int, within=None) -> _Dense:
+    """Whoosh's IntersectionMatcher: documents matching every part, scored by their sum."""
+    parts = [_dense(_evaluate(searcher, sub, size, within), size) for sub in subqueries]
+    mask = parts[0].mask.copy()
+    scores = parts[0].scores.copy()
+    for part in parts[1:]:
+        mask &= part.mask
+        scores += part.scores
+    scores[~mask] = 0.0
+    return _Dense(scores, mask)
+
+
+def _compound(searcher, query, size: int, within=None):
+    subqueries = query.subqueries
+    if not subqueries:
+        return _empty()
+    if len(subqueries) == 1:  # Whoosh uses the one part's matcher as it is: no boost applied
+        return _evaluate(searcher, subqueries[0], size, within)
+    if isinstance(query, wq.DisjunctionMax):
+        combined = _disjunction_max(searcher, subqueries, size, within)
+    elif isinstance(query, wq.And):
+        combined = _intersection(searcher, subqueries, size, within)
+    else:
+        combined = _union(searcher, subqueries, size, within)
+    if query.boost != 1.0:
+        combined.scores *= query.boost
+    return combined
+
+
+def _vectorised(query) -> bool:
+    """Whether a compound has an array form equal to Whoosh's matcher."""
+    if any(isinstance(sub, wq.Not) for sub in query.subqueries):
+        return False  # Whoosh gives NOT parts of AND/OR a meaning of their own
+    if type(query) in (wq.Or, wq.And):
+        return not getattr(query, "scale", None)
+    return type(query) is wq.DisjunctionMax  # Whoosh's matcher ignores ``tiebreak`` too
+
+
+def _evaluate(searcher, query, size: int, within=None):
+    if query is wq.NullQuery:
+        return _empty()
+    if isinstance(query, _Exhaustive):
+        return _evaluate(searcher, query.child, size, within)
+    if isinstance(query, DocsQuery):
+        return _docs(searcher, query)
+    if type(query) is wq.Term:
+        return _term(searcher, query, within)
+    if isinstance(query, wq.CompoundQuery) and _vectorised(query):
+        return _compound(searcher, query, size, within)
+    if type(query) is wq.AndNot:
+        positive = _dense(_evaluate(searcher, query.a, size, within), size)
+        negative = _dense(_evaluate(searcher, query.b, size, within), size)
+        mask = positive.mask & ~negative.mask
+        return _Dense(np.where(mask, positive.scores, 0.0), mask)
+    return _by_whoosh(searcher, query, within)
+
+
+def scores(searcher, query) -> tuple[np.ndarray, np.ndarray]:
+    """(score of every document number, whether it matches) for ``query``."""
+    size = searcher.doc_count_all()
+    result = _dense(_evaluate(searcher, query, size), size)
+    return result.scores, result.mask
+
+
+def rank(searcher, query, candidates: int, limit: int) -> list[tuple[int, float]]:
+    """The best ``limit`` of the ``candidates`` (a bitmap of documents ``query`` matches) as
+    (document number, score), best first; equal scores in document order, as Whoosh's
+    collector keeps them."""
+    if limit <= 0 or not candidates:
+        return []
+    size = searcher.doc_count_all()
+    ids = _ids_of(candidates, size)
+    if not len(ids):
+        return []
+    result = _evaluate(searcher, query, size, ids)
+    if isinstance(result, _Sparse):
+        picked = np.zeros(len(ids), dtype=np.float64)
+        where = np.searchsorted(result.ids, ids)
+        found = where < len(result.ids)
+        found[found] = result.ids[where[found]] == ids[found]
+        picked[found] = result.scores[where[found]]
+    else:
+        picked = result.scores[ids]
+    if len(ids) > limit:
+        threshold = np.partition(picked, len(picked) - limit)[len(picked) - limit]
+        keep = np.flatnonzero(picked >= threshold)  # ties at the threshold stay, resolved below
+        ids, picked = ids[keep], picked[keep]
+    order = np.lexsort((ids, -picked))[:limit]
+    return [(int(doc), float(score)) for doc, score in zip(ids[order], picked[order])]
