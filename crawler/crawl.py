@@ -279,6 +279,8 @@ class Crawler:
         job.frontier.finish(entry.id, "done", None, None, visit.response.status, document.id, session=session)
         if visit.fingerprint is not None:
             job.near.add(visit.fingerprint, document.id)
+        else:
+            job.near.discard(document.id)
         self._enqueue(session, job, entry, visit.inside, visit.outside)
         return "stored"
 
