@@ -1,7 +1,7 @@
 """Checking sources before a crawl: is each seed reachable, and does robots.txt let us in?
 
-For every seed: the address guard (which resolves the host), robots.txt, then
-the seed page itself, each answered with a short reason. When every host fails
+For every seed: the address guard (which resolves the host), robots.txt (read
+by the crawler's own ``RobotsCache``, once per site), then the seed page itself, each answered with a short reason. When every host fails
 to resolve, the machine is offline, which ``all_offline`` tells apart from a
 source that is gone.
 """
@@ -11,14 +11,12 @@ from __future__ import annotations
 import dataclasses
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from urllib.parse import urlsplit, urlunsplit
-
-from protego import Protego
 
 from crawler.addresses import check_url_allowed
 from crawler.errors import SkipError
 from crawler.fetch import Fetcher
 from crawler.politeness import host_key
+from crawler.robots import RobotsCache
 from crawler.settings import CrawlSettings
 
 CHECK_WORKERS = 32  # hosts checked at once: the work is waiting on DNS and the network
@@ -40,26 +38,24 @@ class SeedCheck:
         return dataclasses.asdict(self)
 
 
-def _robots(fetcher: Fetcher, url: str, agent: str) -> tuple[bool, str]:
-    parts = urlsplit(url)
-    robots_url = urlunsplit((parts.scheme, parts.netloc, "/robots.txt", "", ""))
-    response = fetcher.fetch(robots_url)
-    if response.status >= 500:
-        return False, f"robots.txt answered {response.status}: the crawler will wait"
-    if response.status >= 400:
-        return True, f"no robots.txt ({response.status}): everything allowed"
-    rules = Protego.parse(response.body.decode("utf-8", errors="replace"))
-    if not rules.can_fetch(url, agent):
+def _robots(robots: RobotsCache, url: str) -> tuple[bool, str]:
+    """Whether robots.txt lets the crawler at ``url``, read as the crawler reads it (and once per site)."""
+    rules = robots.for_url(url)
+    if rules.unavailable:
+        return False, f"{rules.unavailable}: the crawler will wait"
+    if rules.parser is None:
+        return True, "no robots.txt: everything allowed"
+    if not rules.allows(url, robots.agent):
         return False, "robots.txt disallows this seed"
     return True, "robots.txt allows this seed"
 
 
-def check_seed(fetcher: Fetcher, settings: CrawlSettings, source_id: int, name: str, url: str) -> SeedCheck:
+def check_seed(robots: RobotsCache, settings: CrawlSettings, source_id: int, name: str, url: str) -> SeedCheck:
     check = SeedCheck(source_id, name, url)
     try:
         check_url_allowed(url, settings.allow_private_hosts)
-        allowed, check.robots = _robots(fetcher, url, settings.user_agent.split("/", 1)[0])
-        response = fetcher.fetch(url)
+        allowed, check.robots = _robots(robots, url)
+        response = robots.fetcher.fetch(url)
     except SkipError as exc:
         check.code, check.reason = exc.reason, f"{exc.reason}: {exc.detail}" if exc.detail else exc.reason
         return check
@@ -82,6 +78,7 @@ def check_seeds(settings: CrawlSettings, seeds: list[tuple[int, str, str]]) -> l
     Hosts are checked in parallel, the seeds of one host one after another (politeness).
     """
     fetcher = Fetcher(dataclasses.replace(settings, retries=0))
+    robots = RobotsCache(fetcher, settings.user_agent)
     by_host: dict[str, list[int]] = {}
     for position, (_id, _name, url) in enumerate(seeds):
         by_host.setdefault(host_key(url), []).append(position)
@@ -89,7 +86,7 @@ def check_seeds(settings: CrawlSettings, seeds: list[tuple[int, str, str]]) -> l
 
     def check_host(positions: list[int]) -> None:
         for position in positions:
-            results[position] = check_seed(fetcher, settings, *seeds[position])
+            results[position] = check_seed(robots, settings, *seeds[position])
 
     try:
         with ThreadPoolExecutor(CHECK_WORKERS, thread_name_prefix="check") as pool:
