@@ -168,6 +168,18 @@ def _by_whoosh(searcher, query, within: np.ndarray | None = None):
     return _Sparse(np.array(ids, dtype=np.int64)[order], np.array(scores, dtype=np.float64)[order])
 
 
+def _every(searcher, query, size: int, within=None) -> _Sparse:
+    """Every document, with the one score Whoosh gives them all (asked of its matcher once)."""
+    ids = np.arange(size, dtype=np.int64) if within is None else within
+    score = 0.0
+    for segment_searcher, _ in searcher.leaf_searchers():
+        matcher = query.matcher(segment_searcher, segment_searcher.context(needs_current=True))
+        if matcher.is_active():
+            score = matcher.score()
+            break
+    return _Sparse(ids, np.full(len(ids), score, dtype=np.float64))
+
+
 def _docs(searcher, query: DocsQuery) -> _Sparse:
     size = searcher.doc_count_all()
     ids = _ids_of(query.bits, size)
@@ -263,6 +275,8 @@ def _evaluate(searcher, query, size: int, within=None):
         return _docs(searcher, query)
     if type(query) is wq.Term:
         return _term(searcher, query, within)
+    if type(query) is wq.Every and query.fieldname in (None, "", "*"):
+        return _every(searcher, query, size, within)
     if isinstance(query, wq.CompoundQuery) and _vectorised(query):
         return _compound(searcher, query, size, within)
     if type(query) is wq.AndNot:

@@ -159,3 +159,15 @@ def test_a_field_wildcard_counts_only_the_documents_it_shows(tmp_path):
     path = build(tmp_path / "ix", rows)
     response = ask(path, "title:*", filters={"lang": ["nl"]})
     assert response.total == len(response.hits)
+
+
+def test_a_bare_star_lists_every_page_without_asking_each_field(indexed):
+    from whoosh import query as wq
+
+    from index.query import parse_query
+    from index.schema import build_schema
+
+    assert parse_query(build_schema(), "* *")[0] == wq.Every()
+    every = run(indexed, "*")
+    assert every.total == run(indexed, "").total > 0
+    assert every.message is None

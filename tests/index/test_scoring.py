@@ -116,6 +116,13 @@ def test_a_disjunction_max_scores_a_page_by_the_best_part_it_matches(searcher):
         assert math.isclose(got[doc], 0.5 * max(p[doc] for p in per_part if doc in p), rel_tol=1e-9)
 
 
+def test_every_page_scores_as_whoosh_scores_it(searcher):
+    query = wq.Or([wq.Every(), wq.Term("body_en", "park")])
+    got, _ = scores(searcher, query)
+    for doc, score in whoosh_scores(searcher, query).items():
+        assert math.isclose(got[doc], score, rel_tol=1e-9)
+
+
 def test_a_part_without_an_array_form_is_scored_by_whoosh(searcher):
     query = wq.Or([wq.Prefix("body_en", "sens"), wq.Term("body_en", "park")])
     got, _ = scores(searcher, query)
