@@ -42,6 +42,7 @@ IDLE_WAIT = 0.05
 # second thread gave no more pages/s in bench.crawl. Requests stop being started while
 # concurrency + EXTRACTORS pages are under way, so fetched bodies never pile up.
 EXTRACTORS = 1
+DEFERRED = "deferred"  # not an outcome: the URL went back to the frontier (its host rests after robots.txt)
 
 
 @dataclass
@@ -167,7 +168,8 @@ class Crawler:
                 outcomes = [(visit.entry.url, self._record(session, job, visit)) for visit in finished]
             for url, outcome in outcomes:
                 job.stored += outcome == "stored"
-                self.progress(url, outcome)
+                if outcome != DEFERRED:
+                    self.progress(url, outcome)
         if job.stored >= self.settings.max_pages:
             job.frontier.skip_pending("max_pages")
 
@@ -225,6 +227,9 @@ class Crawler:
         job.version += 1
         entry = visit.entry
         self._add_sitemaps(session, job, visit.new_sitemaps, entry.url)
+        if visit.deferred and visit.skip is None:
+            job.frontier.release(entry.id, session)  # claimed again once its host has rested
+            return DEFERRED
         if visit.skip is not None:
             if visit.gone:
                 self._mark_gone(session, entry.url)

@@ -4,9 +4,10 @@ A visit never writes to the knowledge base (the crawl loop records it), so
 workers only share the network and a read of the stored validators; the work a
 page costs (extraction, language, SimHash, content hash, canonical links) is
 done here, off the loop that writes. It ends as a ``Visit``: a skip with its reason, a page (extracted, its language and
-SimHash known), a sitemap (its entries), "not modified" (a 304), or "unchanged"
-(not fetched at all: its sitemap ``<lastmod>`` is not newer than our copy). The first visit to
-a site also names the sitemaps to read (those robots.txt lists, and ``/sitemap.xml``).
+SimHash known), a sitemap (its entries), "not modified" (a 304), "unchanged"
+(not fetched at all: its sitemap ``<lastmod>`` is not newer than our copy), or "deferred"
+(robots.txt was fetched and the host must rest first). The first visit to a site also names
+the sitemaps to read (those robots.txt lists, and ``/sitemap.xml``).
 """
 
 from __future__ import annotations
@@ -66,6 +67,7 @@ class Visit:
     not_modified: bool = False
     unchanged: bool = False  # not fetched: the sitemap's lastmod is not newer than our copy
     requested: bool = False  # a request was sent: only then does the host rest ``delay`` after it
+    deferred: bool = False  # robots.txt was read, the host rests before the page: the URL is claimed again later
     needs_extraction: bool = False  # fetched, its body still to read (Visitor.extract)
     response: Response | None = None
     page: Page | None = None
@@ -99,23 +101,30 @@ class Visitor:
         visit = Visit(entry, host_key(entry.url), self.settings.delay)
         return _guarded(visit, self._read_sitemap if entry.detail == SITEMAP_MARKER else self._read_page)
 
-    def _allowed(self, visit: Visit) -> None:
-        """Load the site's robots.txt (naming its sitemaps the first time) and obey it."""
+    def _allowed(self, visit: Visit) -> bool:
+        """Load the site's robots.txt (naming its sitemaps the first time) and obey it.
+
+        False when robots.txt was just fetched and the host must rest before the page: the visit
+        ends there (``deferred``) and the URL goes back to the frontier, so the worker serves
+        other hosts meanwhile instead of sleeping through a long ``Crawl-delay``.
+        """
         url = visit.entry.url
         rules, first = self.robots.load(url)
         visit.delay = max(self.settings.delay, rules.crawl_delay(self.robots.agent))
-        if first:
-            self.fetcher.sleep(visit.delay)  # robots.txt was a request too: the host rests before the page
+        visit.requested = first  # robots.txt was a request too: the host rests after it
         if first and rules.unavailable is None:
             parts = urlsplit(url)
             visit.new_sitemaps = candidate_sitemaps(urlunsplit((parts.scheme, parts.netloc, "/", "", "")),
                                                     rules.sitemaps())
         if not rules.allows(url, self.robots.agent):
             raise SkipError("robots_unavailable" if rules.unavailable else "robots", rules.unavailable or "")
+        visit.deferred = first and visit.delay > 0
+        return not visit.deferred
 
     def _read_sitemap(self, visit: Visit) -> None:
         try:
-            self._allowed(visit)
+            if not self._allowed(visit):
+                return
             visit.requested = True
             response = self.fetcher.fetch(visit.entry.url)
         except SkipError as exc:
@@ -133,7 +142,8 @@ class Visitor:
         url = visit.entry.url
         if visit.entry.depth > 0 and not self.scope.allows(url):
             raise SkipError("out_of_scope")
-        self._allowed(visit)
+        if not self._allowed(visit):
+            return
         stored = self._stored(url)
         trusted_since = utcnow() - timedelta(days=self.settings.sitemap_trust_days)
         if (stored is not None and stored.fetched_at is not None and stored.fetched_at >= trusted_since

@@ -91,6 +91,18 @@ def test_a_crawl_delay_in_robots_txt_raises_our_delay(sites, crawl):
     assert min(b - a for a, b in zip(times, times[1:])) >= 0.49
 
 
+def test_a_first_visit_to_a_host_with_a_crawl_delay_lets_other_hosts_go_first(sites, crawl):
+    patient, other = slow_site(sites, pages=1, latency=0.0), slow_site(sites, pages=3, latency=0.0)
+    patient.page("/robots.txt", "User-agent: *\nCrawl-delay: 1\n", ctype="text/plain")
+    seeds = [patient.url + "/", other.url + "/"]
+    result = crawl(seeds, scope=Scope.of_seeds(seeds), concurrency=1, sleep=time.sleep)
+    assert result.summary["stored"] == 2 + 4
+    robots_at = next(at for at, path in patient.times if path == "/robots.txt")
+    first_page_at = page_times(patient)[0]
+    assert first_page_at - robots_at >= 0.99  # the host rested after its robots.txt
+    assert sum(robots_at < at < first_page_at for at in page_times(other)) == 4  # while the other host went on
+
+
 def test_two_sources_on_one_host_take_turns(sites, kb):
     from crawler.schedule import crawl_sources
     from crawler.settings import CrawlSettings
