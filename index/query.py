@@ -32,6 +32,8 @@ from index.snippets import snippets
 from index.schema import FACETS, searchable_fields, spelling_fields
 
 MAX_QUERY = 500
+# 'a*' and '*e' ask every term of sixteen fields (1-5 s each at 50k documents); Lucene also refuses leading wildcards
+MIN_WILDCARD_PREFIX = 2
 PARSES_KEPT = 2048  # parsed queries remembered per process
 _PARSES: dict[tuple, tuple] = {}
 MAX_PER_PAGE = 100
@@ -86,7 +88,15 @@ def syntax_problems(text: str) -> list[str]:
     words = text.split()
     if words and (words[0] in OPERATORS or words[-1] in OPERATORS):
         problems.append(f"operator {words[0] if words[0] in OPERATORS else words[-1]} without a term")
+    if any(len(_before_wildcard(word)) < MIN_WILDCARD_PREFIX for word in words if "*" in word or "?" in word):
+        problems.append(f"a wildcard needs {MIN_WILDCARD_PREFIX} letters before it")
     return problems
+
+
+def _before_wildcard(word: str) -> str:
+    """The letters of a query word before its first wildcard, without a ``field:`` or brackets."""
+    word = word.rsplit(":", 1)[-1].lstrip('("+-')
+    return re.split(r"[*?]", word, maxsplit=1)[0]
 
 
 def plain_words(text: str) -> str:
@@ -136,13 +146,15 @@ def parse_query(schema, text: str, expand: bool = False):
 
 
 def _parse(schema, text: str, expand: bool):
+    if not text.replace("*", "").strip():
+        # every page: Whoosh's "*" asks each of the sixteen fields for every term's postings (7 s at 50k)
+        return wq.Every(), None
     problems = syntax_problems(text)
     message = None
     if problems:
         text = plain_words(text)
         message = f"Could not read the query as written ({', '.join(problems)}); searched for the words: {text or '(none)'}."
-    if not text.replace("*", "").strip():
-        # every page: Whoosh's "*" asks each of the sixteen fields for every term's postings (7 s at 50k)
+    if not text:
         return wq.Every(), message
     try:
         parsed = _parser(schema).parse(text)

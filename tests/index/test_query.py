@@ -171,3 +171,15 @@ def test_a_bare_star_lists_every_page_without_asking_each_field(indexed):
     every = run(indexed, "*")
     assert every.total == run(indexed, "").total > 0
     assert every.message is None
+
+
+@pytest.mark.parametrize("text", ["a*", "*e", "body_en:*", "(k?t OR loket)", "title:?pen"])
+def test_a_wildcard_with_fewer_than_two_letters_before_it_is_searched_as_plain_words(indexed, text):
+    assert syntax_problems(text) == ["a wildcard needs 2 letters before it"]
+    response = run(indexed, text)
+    assert response.message.startswith("Could not read the query as written (a wildcard needs 2 letters")
+
+
+def test_a_wildcard_after_two_letters_still_finds_the_words_it_starts(indexed):
+    assert syntax_problems("lo* ma?chester") == []
+    assert {h["title"] for h in run(indexed, "lo*").hits} >= {"Digitaal loket in Kortrijk"}
