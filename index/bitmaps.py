@@ -9,26 +9,18 @@ time (``index.matching.DocsQuery`` makes one a query to intersect with).
 
 from __future__ import annotations
 
+import numpy as np
+
 EMPTY = 0
-_BIT = tuple(1 << i for i in range(8))
-_POSITIONS = tuple(tuple(i for i in range(8) if byte >> i & 1) for byte in range(256))
 
 
 def from_ids(ids) -> int:
     """The bitmap of an iterable of document numbers."""
-    buffer = bytearray()
-    for doc in ids:
-        index = doc >> 3
-        if index >= len(buffer):
-            buffer.extend(bytes(index - len(buffer) + 1024))
-        buffer[index] |= _BIT[doc & 7]
-    return int.from_bytes(buffer, "little")
+    return from_array(np.fromiter(ids, dtype=np.int64))
 
 
 def from_array(ids) -> int:
     """The bitmap of a numpy array of document numbers (one pass in C)."""
-    import numpy as np
-
     if not len(ids):
         return EMPTY
     mask = np.zeros(int(ids.max()) + 1, dtype=bool)
@@ -40,14 +32,16 @@ def _bytes(bits: int) -> bytes:
     return bits.to_bytes((bits.bit_length() + 7) // 8, "little")
 
 
+def to_array(bits: int) -> np.ndarray:
+    """The document numbers of a bitmap, ascending, as a numpy array."""
+    if bits <= 0:
+        return np.empty(0, dtype=np.int64)
+    return np.flatnonzero(np.unpackbits(np.frombuffer(_bytes(bits), dtype=np.uint8), bitorder="little"))
+
+
 def to_ids(bits: int) -> list[int]:
     """The document numbers of a bitmap, ascending."""
-    out: list[int] = []
-    for index, byte in enumerate(_bytes(bits)):
-        if byte:
-            base = index << 3
-            out.extend(base + position for position in _POSITIONS[byte])
-    return out
+    return to_array(bits).tolist()
 
 
 def all_below(count: int) -> int:

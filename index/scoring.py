@@ -29,6 +29,7 @@ from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.scoring import BM25F
 from whoosh.util.numeric import byte_to_length
 
+from index.bitmaps import all_below, to_array
 from index.facets import known_docs
 from index.matching import DocsQuery, _Exhaustive
 from index.postings import postings
@@ -188,8 +189,7 @@ def _docs(searcher, query: DocsQuery) -> _Sparse:
 
 def _ids_of(bits: int, size: int) -> np.ndarray:
     """The document numbers below ``size`` of a bitmap (see index.bitmaps)."""
-    raw = (bits & ((1 << size) - 1)).to_bytes((size + 7) // 8, "little")
-    return np.flatnonzero(np.unpackbits(np.frombuffer(raw, dtype=np.uint8), bitorder="little")[:size])
+    return to_array(bits & all_below(size))
 
 
 def _union(searcher, subqueries, size: int, within=None) -> _Dense:
