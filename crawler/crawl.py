@@ -29,7 +29,7 @@ from crawler.robots import RobotsCache
 from crawler.settings import CrawlSettings
 from crawler.simhash import NearDuplicateIndex
 from crawler.sitemaps import SITEMAP_MARKER, lastmod_detail, lastmod_of
-from crawler.store import add_also_at, duplicate_of, store_page
+from crawler.store import add_also_at, own_and_duplicate, store_page
 from crawler.urls import Scope, canonical_url, host_of
 from crawler.visit import Visit, Visitor
 from kb.language import primary_subtag
@@ -271,8 +271,8 @@ class Crawler:
         entry, page = visit.entry, visit.page
         url = entry.url
         key = canonical_url(page.canonical) if page.canonical and host_of(page.canonical) == host_of(url) else url
-        own = session.scalars(select(Document).where(Document.url == key)).first()
-        merged = self._merge(session, job, visit, key, own)
+        own, same = own_and_duplicate(session, key, visit.digest)
+        merged = self._merge(session, job, visit, own, same)
         if merged is not None:
             return merged
         document = store_page(session, key, page, visit.detected, visit.response, job.source_id, visit.fingerprint,
@@ -289,7 +289,7 @@ class Crawler:
         self._enqueue(session, job, entry, visit.inside, visit.outside)
         return "stored"
 
-    def _merge(self, session, job: _Job, visit: Visit, key: str, own: Document | None) -> str | None:
+    def _merge(self, session, job: _Job, visit: Visit, own: Document | None, same: Document | None) -> str | None:
         """``duplicate`` or ``near_duplicate`` when the page was merged as "also at"; None to store it.
 
         A page with a document of its own is updated, never merged (which would leave that one stale),
@@ -300,10 +300,8 @@ class Crawler:
             if own.content_hash == visit.digest and (own.url != visit.entry.url or own.id in job.stored_ids):
                 return self._also_at(session, job, visit, own, "duplicate", f"same text as document {own.id}")
             return None
-        same = duplicate_of(session, key, visit.digest)
         if same is not None:
-            return self._also_at(session, job, visit, session.get(Document, same), "duplicate",
-                                 f"same text as document {same}")
+            return self._also_at(session, job, visit, same, "duplicate", f"same text as document {same.id}")
         found = job.near.find(visit.fingerprint) if visit.fingerprint is not None else None
         if found is None:
             return None

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 
 from crawler.extract import EXTRACTOR_VERSION, Page
 from crawler.fetch import Response
@@ -27,10 +27,17 @@ def content_hash(text: str) -> str:
     return hashlib.sha256(normalized.encode("utf-8")).hexdigest()
 
 
-def duplicate_of(session, url: str, digest: str) -> int | None:
-    """The id of a live document with the same text at another URL, if any."""
-    return session.scalar(select(Document.id).where(Document.content_hash == digest, Document.url != url,
-                                                    Document.gone.is_(False)).limit(1))
+def own_and_duplicate(session, url: str, digest: str) -> tuple[Document | None, Document | None]:
+    """The document of ``url``, and a live document with the same text at another URL, in one query.
+
+    Both are asked for every page stored; rows sharing a text are few, as duplicates are merged.
+    """
+    rows = session.scalars(select(Document).where(or_(
+        Document.url == url, and_(Document.content_hash == digest, Document.gone.is_(False)))
+    ).order_by(Document.url != url, Document.id).limit(2)).all()
+    own = rows[0] if rows and rows[0].url == url else None
+    same = next((row for row in rows if row.url != url), None)
+    return own, same
 
 
 def add_also_at(document: Document, url: str) -> None:
