@@ -6,20 +6,73 @@ Whoosh's matchers hand out postings one Python call at a time (``id()``,
 want the whole list at once. Whoosh's own W3 codec decodes each block of up to
 128 postings into arrays, which are taken as they are here. Deleted documents
 are left out, as Whoosh's reader leaves them out.
+
+Decoding is still most of the cost of a term, and the same words come back
+query after query, so decoded lists are kept per process within a memory
+budget, keyed by segment (a segment's postings never change; its deletions
+only grow, so their count is part of the key).
 """
 
 from __future__ import annotations
+
+import threading
 
 import numpy as np
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.matching import FilterMatcher
 
 
+CACHE_BYTES = 64 * 1024 * 1024  # decoded posting lists kept per process
+
+
+class _Kept:
+    """Decoded posting lists, least recently stored dropped first beyond the budget."""
+
+    def __init__(self, budget: int):
+        self.budget, self.used = budget, 0
+        self.entries: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
+        self.lock = threading.Lock()
+
+    def get(self, key):
+        return self.entries.get(key)
+
+    def keep(self, key, value) -> None:
+        size = value[0].nbytes + value[1].nbytes + 200
+        if size > self.budget:
+            return
+        with self.lock:
+            if key in self.entries:
+                return
+            while self.used + size > self.budget and self.entries:
+                dropped = self.entries.pop(next(iter(self.entries)))
+                self.used -= dropped[0].nbytes + dropped[1].nbytes + 200
+            self.entries[key] = value
+            self.used += size
+
+
+_KEPT = _Kept(CACHE_BYTES)
+
+
 def postings(reader, fieldname: str, text) -> tuple[np.ndarray, np.ndarray]:
     """(ascending document numbers, weights as float64) of ``text`` in ``fieldname`` of one
-    segment reader; empty arrays when the segment does not hold the term."""
+    segment reader; empty arrays when the segment does not hold the term. Do not change
+    the arrays: they are shared."""
     if (fieldname, text) not in reader:
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float64)
+    segment = reader.segment() if hasattr(reader, "segment") else None
+    if segment is None:
+        return _decoded(reader, fieldname, text)
+    key = (segment.segment_id(), segment.deleted_count(), fieldname, text)  # ids: 16 random characters
+    found = _KEPT.get(key)
+    if found is None:
+        found = _decoded(reader, fieldname, text)
+        found[0].setflags(write=False)
+        found[1].setflags(write=False)
+        _KEPT.keep(key, found)
+    return found
+
+
+def _decoded(reader, fieldname: str, text) -> tuple[np.ndarray, np.ndarray]:
     matcher = reader.postings(fieldname, text)
     deleted = None
     if isinstance(matcher, FilterMatcher):

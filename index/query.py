@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 import heapq
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -70,7 +70,8 @@ class SearchResponse:
     suggestion: str | None = None
 
     def to_json(self) -> dict:
-        return asdict(self)
+        # not dataclasses.asdict: its deep copy of every hit and facet cost ~1 ms per search
+        return {name: getattr(self, name) for name in self.__dataclass_fields__}
 
 
 def syntax_problems(text: str) -> list[str]:

@@ -143,3 +143,23 @@ def test_postings_are_whooshs_postings_without_the_deleted_documents(searcher):
             matcher.next()
         assert list(zip(ids.tolist(), weights.tolist())) == expected
         assert not any(leaf.is_deleted(doc) for doc in ids.tolist())
+
+
+def test_kept_postings_follow_new_deletions(tmp_path):
+    """A kept posting list is per segment and deletion count: deleting a page drops it from the list."""
+    ix = whoosh_index.open_dir(str(build(tmp_path, ROWS)))
+    text = ix.schema["body_en"].to_bytes("park")
+    with ix.searcher() as before:
+        leaf = before.reader().leaf_readers()[0][0]
+        kept = postings(leaf, "body_en", text)[0].tolist()
+        assert postings(leaf, "body_en", text)[0] is postings(leaf, "body_en", text)[0]  # kept, not decoded again
+    victim = before_id = None
+    with ix.searcher() as opened:
+        victim = next(doc for doc in kept if not opened.reader().is_deleted(doc))
+        before_id = opened.stored_fields(victim)["id"]
+    writer = ix.writer()
+    writer.delete_by_term("id", before_id)
+    writer.commit(merge=False)
+    with ix.searcher() as after:
+        leaf = after.reader().leaf_readers()[0][0]
+        assert postings(leaf, "body_en", text)[0].tolist() == [doc for doc in kept if doc != victim]
