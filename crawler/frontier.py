@@ -9,8 +9,9 @@ only the URLs that were in flight are fetched again, and none is lost.
 from __future__ import annotations
 
 import contextlib
+import functools
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.dialects.sqlite import insert
 
 from crawler.politeness import host_key
@@ -32,6 +33,23 @@ def find_or_start_job(kb: KnowledgeBase, seeds: list[str], options: dict, source
         session.add(job)
         session.flush()
         return job.id, False
+
+
+@functools.lru_cache(maxsize=64)
+def _claim_statement(excluded: int):
+    """Pick the next pending URL of a job on none of ``excluded`` hosts, and mark it in flight.
+
+    Built once per number of hosts left out (their URL prefixes are bound parameters): asked
+    for every page, building it cost more than SQLite answering it.
+    """
+    table = CrawlUrl.__table__
+    pick = (select(table.c.id).where(table.c.job_id == bindparam("claim_job"), table.c.status == "pending")
+            .order_by(table.c.depth, table.c.id).limit(1))
+    for n in range(excluded):
+        pick = pick.where(~table.c.url.like(bindparam(f"http{n}"), escape="\\"),
+                          ~table.c.url.like(bindparam(f"https{n}"), escape="\\"))
+    return (update(table).where(table.c.id == pick.scalar_subquery()).values(status="in_flight")
+            .returning(table.c.id, table.c.url, table.c.depth, table.c.referrer, table.c.detail))
 
 
 class Frontier:
@@ -88,17 +106,12 @@ class Frontier:
         """
         if self.hosts <= exclude_hosts:
             return None
-        table = CrawlUrl.__table__
-        pick = (select(table.c.id).where(table.c.job_id == self.job_id, table.c.status == "pending")
-                .order_by(table.c.depth, table.c.id).limit(1))
-        for key in exclude_hosts:
+        parameters = {"claim_job": self.job_id}
+        for n, key in enumerate(sorted(exclude_hosts)):
             escaped = key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            pick = pick.where(~table.c.url.like(f"http://{escaped}/%", escape="\\"),
-                              ~table.c.url.like(f"https://{escaped}/%", escape="\\"))
-        claim = (update(table).where(table.c.id == pick.scalar_subquery()).values(status="in_flight")
-                 .returning(table.c.id, table.c.url, table.c.depth, table.c.referrer, table.c.detail))
+            parameters[f"http{n}"], parameters[f"https{n}"] = f"http://{escaped}/%", f"https://{escaped}/%"
         with self._session(session) as active:  # one statement: pick and mark
-            row = active.connection().execute(claim).first()
+            row = active.connection().execute(_claim_statement(len(exclude_hosts)), parameters).first()
         if row is None:
             return None
         return CrawlUrl(id=row.id, job_id=self.job_id, url=row.url, depth=row.depth, referrer=row.referrer,
@@ -106,14 +119,16 @@ class Frontier:
 
     def release(self, url_id: int, session=None) -> None:
         """A claimed URL goes back to pending (its host turned out to be busy)."""
+        table = CrawlUrl.__table__
         with self._session(session) as active:
-            active.execute(update(CrawlUrl).where(CrawlUrl.id == url_id).values(status="pending"))
+            active.connection().execute(update(table).where(table.c.id == url_id).values(status="pending"))
 
     def finish(self, url_id: int, status: str, reason: str | None = None, detail: str | None = None,
                http_status: int | None = None, document_id: int | None = None, session=None) -> None:
         """Record a URL's outcome (inside ``session`` when given, to commit it with the page)."""
+        table = CrawlUrl.__table__  # Core, not the ORM's bulk update: no rows of this table live in sessions
         with self._session(session) as active:
-            active.execute(update(CrawlUrl).where(CrawlUrl.id == url_id).values(
+            active.connection().execute(update(table).where(table.c.id == url_id).values(
                 status=status, reason=reason, detail=(detail or "")[:1000] or None, http_status=http_status,
                 document_id=document_id, updated_at=utcnow()))
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, bindparam, or_, select
 
 from crawler.extract import EXTRACTOR_VERSION, Page
 from crawler.fetch import Response
@@ -27,14 +27,18 @@ def content_hash(text: str) -> str:
     return hashlib.sha256(normalized.encode("utf-8")).hexdigest()
 
 
+# Built once (with bound parameters): building a statement costs more than SQLite answering it.
+OWN_OR_SAME = select(Document).where(or_(
+    Document.url == bindparam("url"), and_(Document.content_hash == bindparam("digest"), Document.gone.is_(False)))
+).order_by(Document.url != bindparam("url"), Document.id).limit(2)
+
+
 def own_and_duplicate(session, url: str, digest: str) -> tuple[Document | None, Document | None]:
     """The document of ``url``, and a live document with the same text at another URL, in one query.
 
     Both are asked for every page stored; rows sharing a text are few, as duplicates are merged.
     """
-    rows = session.scalars(select(Document).where(or_(
-        Document.url == url, and_(Document.content_hash == digest, Document.gone.is_(False)))
-    ).order_by(Document.url != url, Document.id).limit(2)).all()
+    rows = session.scalars(OWN_OR_SAME, {"url": url, "digest": digest}).all()
     own = rows[0] if rows and rows[0].url == url else None
     same = next((row for row in rows if row.url != url), None)
     return own, same

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit, urlunsplit
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from crawler.errors import SkipError
 from crawler.extract import EXTRACTOR_VERSION, Page, decode_html, extract_html, extract_pdf
@@ -34,6 +34,10 @@ from kb.models import CrawlUrl, Document, utcnow
 from kb.storage import KnowledgeBase
 
 HTML_TYPES = {"text/html", "application/xhtml+xml", ""}
+# Built once: asked for every page, and building a statement costs more than SQLite answering it.
+STORED_QUERY = select(Document.etag, Document.last_modified, Document.fetched_at,
+                      func.json_extract(Document.meta, "$.sitemap_lastmod")).where(
+    Document.url == bindparam("url"), Document.extractor == EXTRACTOR_VERSION, Document.gone.is_(False))
 PDF_TYPES = {"application/pdf", "application/x-pdf"}
 
 
@@ -190,11 +194,8 @@ class Visitor:
         """What we know of our copy of ``url``; None when there is none, one an older extractor made
         (fetched again in full, so every document gains what extraction learnt since), or one marked
         gone (a page that answered 404 must be asked again, or it could never come back)."""
-        query = select(Document.etag, Document.last_modified, Document.fetched_at,
-                       func.json_extract(Document.meta, "$.sitemap_lastmod")).where(
-            Document.url == url, Document.extractor == EXTRACTOR_VERSION, Document.gone.is_(False))
-        with self.kb.session() as session:
-            row = session.execute(query).first()
+        with self.kb.engine.connect() as connection:  # a read on a worker: no ORM session needed
+            row = connection.execute(STORED_QUERY, {"url": url}).first()
         return Stored(*row) if row is not None else None
 
     def _extract(self, response: Response) -> Page:
