@@ -5,7 +5,7 @@ from __future__ import annotations
 from langdetect import DetectorFactory
 from langdetect.detector_factory import PROFILES_DIRECTORY
 
-from kb.langprofiles import detector, profile_names, sparse_factory
+from kb.langprofiles import PAIR, detector, profile_names, sparse_factory, unfold
 from tests.conftest import shared_data
 
 TEXTS = ("De gemeente biedt een digitaal loket aan waar inwoners attesten aanvragen.",
@@ -74,12 +74,8 @@ def test_sparse_profiles_keep_only_the_languages_an_ngram_occurs_in():
     sparse, dense = sparse_factory(names), dense_factory()
     assert sparse.langlist == dense.langlist and sparse.word_lang_prob_map.keys() == dense.word_lang_prob_map.keys()
     for word in ("de", "th", "ß", "ção"):
-        pairs = sparse.word_lang_prob_map[word]
-        unfolded = [0.0] * len(names)
-        for index in range(0, len(pairs), 2):
-            unfolded[pairs[index]] = pairs[index + 1]
-        assert unfolded == dense.word_lang_prob_map[word]
-    kept = sum(len(pairs) // 2 for pairs in sparse.word_lang_prob_map.values())
+        assert unfold(sparse.word_lang_prob_map[word], len(names)) == dense.word_lang_prob_map[word]
+    kept = sum(len(pairs) // PAIR.size for pairs in sparse.word_lang_prob_map.values())
     assert kept < 0.1 * len(names) * len(sparse.word_lang_prob_map)  # ~2 languages an n-gram, of 55
 
 
