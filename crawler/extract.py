@@ -90,17 +90,25 @@ def _main_node(soup):
 def _pruned_main(soup):
     """The main content node, without navigation, boilerplate boxes and tables of contents."""
     node = _main_node(soup)
-    for tag in node.find_all(DROP_TAGS):
-        tag.decompose()
-    for tag in node.find_all(True):
-        if tag.decomposed:
-            continue
-        if _is_boilerplate(tag) and tag.name not in ("main", "article", "body"):
+    tags = node.find_all(True)
+    for tag in tags:  # a tag removed with its parent is skipped: what it holds is gone already
+        if not _removed(tag) and (tag.name in DROP_TAGS or (
+                _is_boilerplate(tag) and tag.name not in ("main", "article", "body"))):
             tag.decompose()
-    for tag in node.find_all(["ul", "ol"]):
-        if not tag.decomposed and _is_table_of_contents(tag):
+    for tag in tags:
+        if not _removed(tag) and tag.name in ("ul", "ol") and _is_table_of_contents(tag):
             tag.decompose()
     return node
+
+
+def _removed(tag) -> bool:
+    """True once ``tag`` (a tag below the main node) was decomposed, itself or with an ancestor.
+
+    Not bs4's ``Tag.decomposed``: on a live tag that reads ``tag._decomposed``, which Tag.__getattr__
+    turns into ``tag.find("_decomposed")``, a search of the whole subtree. A decomposed tag has lost
+    its parent; a live one below the main node always has one.
+    """
+    return tag.parent is None
 
 
 def _main_blocks(node) -> list[str]:
