@@ -16,6 +16,7 @@ from kb.errors import InputError
 from kb.models import Case, Collection, Source, User
 from kb.source_queue import DuplicateSource, register_source, source_json, sources_for_listing
 from webui.auth import require_role
+from webui.cases import case_visible
 from webui.context import kb, settings
 
 bp = Blueprint("api_write", __name__, url_prefix="/api")
@@ -175,10 +176,7 @@ def reorder_collection(collection_id: int):
 
 def _case_for(db, case_id: int) -> Case:
     case = db.get(Case, case_id)
-    visible = case is not None and (
-        case.review_state != "rejected" and case.deleted_at is None
-        or g.viewer is not None and (case.deleted_at is None or g.viewer.at_least("curator")))
-    if not visible:
+    if case is None or not case_visible(case):
         abort(404, f"There is no case {case_id}.")
     return case
 

@@ -33,7 +33,8 @@ def case_labels():
     return {"review_state_name": lambda state: str(REVIEW_STATE_NAMES.get(state, state))}
 
 
-def _visible(case: Case) -> bool:
+def case_visible(case: Case) -> bool:
+    """Whether the viewer may see a case (the pages and the API ask the same)."""
     viewer = g.get("viewer")
     if case.deleted_at is not None:
         return viewer is not None and viewer.at_least("curator")
@@ -43,7 +44,7 @@ def _visible(case: Case) -> bool:
 
 def _get(db, case_id: int) -> Case:
     case = db.get(Case, case_id)
-    if case is None or not _visible(case):
+    if case is None or not case_visible(case):
         abort(404, gettext("There is no case %(id)s.", id=case_id))
     return case
 
