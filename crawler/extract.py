@@ -15,7 +15,7 @@ import warnings
 from dataclasses import dataclass, field
 from urllib.parse import urljoin
 
-from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, UnicodeDammit, XMLParsedAsHTMLWarning
+from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, Tag, UnicodeDammit, XMLParsedAsHTMLWarning
 
 from crawler.metadata import case_fields
 
@@ -26,6 +26,7 @@ BOILERPLATE = re.compile(
     r"(^|[-_ ])(cookie|consent|banner|gdpr|nav|navbar|menu|breadcrumbs?|footer|sidebar|related|share|social|"
     r"skip|pagination|pager|toolbar|newsletter|advert|ads|popup|modal)($|[-_ ])", re.I)
 HEADING_TAGS = ("h1", "h2", "h3")
+JSON_LD_TYPE = re.compile(r"ld\+json", re.I)
 MAX_HEADINGS = 30  # a long FAQ page must not turn its whole text into headings
 MAX_HEADING_CHARS = 200
 BLOCK_TAGS = ("p", "div", "section", "article", "main", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr",
@@ -79,18 +80,36 @@ def _is_table_of_contents(tag) -> bool:
     return True
 
 
-def _main_node(soup):
-    for selector in ("main", "[role=main]", "article"):
-        node = soup.select_one(selector)
+def _tags(root) -> list[Tag]:
+    """Every tag below ``root``, in document order, as ``root.find_all(True)`` gives them.
+
+    Read once and filtered by name in Python: each bs4 find_all walks the tree again and builds
+    its filters anew, and a page asked a dozen of them.
+    """
+    return [element for element in root.descendants if isinstance(element, Tag)]
+
+
+def _named(tags: list[Tag], *names: str) -> list[Tag]:
+    return [tag for tag in tags if tag.name in names]
+
+
+def _first(tags: list[Tag], name: str) -> Tag | None:
+    return next((tag for tag in tags if tag.name == name), None)
+
+
+def _main_node(soup, tags: list[Tag]):
+    for name in ("main", "[role=main]", "article"):
+        node = soup.select_one(name) if name.startswith("[") else _first(tags, name)
         if node is not None and len(node.get_text(" ", strip=True)) > 50:
             return node
-    return soup.body or soup
+    return _first(tags, "body") or soup
 
 
-def _pruned_main(soup):
-    """The main content node, without navigation, boilerplate boxes and tables of contents."""
-    node = _main_node(soup)
-    tags = node.find_all(True)
+def _pruned_main(soup, tags: list[Tag]) -> tuple[Tag, list[Tag]]:
+    """The main content node, without navigation, boilerplate boxes and tables of contents,
+    and the tags left in it."""
+    node = _main_node(soup, tags)
+    tags = tags if node is soup else _tags(node)
     for tag in tags:  # a tag removed with its parent is skipped: what it holds is gone already
         if not _removed(tag) and (tag.name in DROP_TAGS or (
                 _is_boilerplate(tag) and tag.name not in ("main", "article", "body"))):
@@ -98,7 +117,7 @@ def _pruned_main(soup):
     for tag in tags:
         if not _removed(tag) and tag.name in ("ul", "ol") and _is_table_of_contents(tag):
             tag.decompose()
-    return node
+    return node, [tag for tag in tags if not _removed(tag)]
 
 
 def _removed(tag) -> bool:
@@ -111,21 +130,21 @@ def _removed(tag) -> bool:
     return tag.parent is None
 
 
-def _main_blocks(node) -> list[str]:
-    for tag in node.find_all(BLOCK_TAGS):
+def _main_blocks(node, tags: list[Tag]) -> list[str]:
+    for tag in _named(tags, *BLOCK_TAGS):
         tag.insert_before("\n")
         tag.insert_after("\n")
     lines = (_clean(line) for line in node.get_text().split("\n"))
     return [line for line in lines if line]
 
 
-def main_headings(node) -> list[str]:
+def main_headings(tags: list[Tag]) -> list[str]:
     """The h1-h3 headings of the main content, in order: the index weighs them between title and body.
 
     A heading that is all link (an item of a listing) names the page it links to,
     not this one: kept, it ranked listing pages above the cases they list."""
     found: list[str] = []
-    for tag in node.find_all(HEADING_TAGS):
+    for tag in _named(tags, *HEADING_TAGS):
         full = _clean(tag.get_text(" "))
         linked = _clean(" ".join(link.get_text(" ") for link in tag.find_all("a")))
         text = full[:MAX_HEADING_CHARS]
@@ -136,9 +155,11 @@ def main_headings(node) -> list[str]:
     return found
 
 
-def _json_ld(soup) -> list[dict]:
+def _json_ld(tags: list[Tag]) -> list[dict]:
     items: list[dict] = []
-    for script in soup.find_all("script", type=re.compile(r"ld\+json", re.I)):
+    for script in _named(tags, "script"):
+        if not JSON_LD_TYPE.search(script.get("type") or ""):
+            continue
         try:
             data = json.loads(script.string or "")
         except (json.JSONDecodeError, TypeError):
@@ -150,9 +171,9 @@ def _json_ld(soup) -> list[dict]:
     return items
 
 
-def _meta_tags(soup) -> dict[str, str]:
+def _meta_tags(tags: list[Tag]) -> dict[str, str]:
     found: dict[str, str] = {}
-    for tag in soup.find_all("meta"):
+    for tag in _named(tags, "meta"):
         key = (tag.get("property") or tag.get("name") or "").strip().lower()
         value = tag.get("content")
         if key and isinstance(value, str) and key not in found:
@@ -160,9 +181,11 @@ def _meta_tags(soup) -> dict[str, str]:
     return found
 
 
-def _links(soup, base: str) -> tuple[list[str], dict[str, str], str | None]:
+def _links(tags: list[Tag], base: str) -> tuple[list[str], dict[str, str], str | None]:
     links, alternates, canonical = [], {}, None
-    for tag in soup.find_all(["a", "area", "link"], href=True):
+    for tag in _named(tags, "a", "area", "link"):
+        if tag.get("href") is None:
+            continue
         href = tag["href"].strip()
         if not href or href.startswith(("#", "javascript:", "mailto:", "tel:", "data:")):
             continue
@@ -179,12 +202,13 @@ def _links(soup, base: str) -> tuple[list[str], dict[str, str], str | None]:
     return list(dict.fromkeys(links)), alternates, canonical
 
 
-def _title(soup, meta: dict) -> str:
+def _title(tags: list[Tag], meta: dict) -> str:
     if meta.get("og:title"):
         return meta["og:title"]
-    if soup.title and soup.title.string:
-        return _clean(soup.title.string)
-    heading = soup.find("h1")
+    title = _first(tags, "title")
+    if title and title.string:
+        return _clean(title.string)
+    heading = _first(tags, "h1")
     return _clean(heading.get_text(" ")) if heading else ""
 
 
@@ -207,23 +231,24 @@ def extract_html(html: str, url: str) -> Page:
         warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
         warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
         soup = BeautifulSoup(html, "lxml")
-    base_tag = soup.find("base", href=True)
+    tags = _tags(soup)
+    base_tag = next((tag for tag in _named(tags, "base") if tag.get("href") is not None), None)
     base = urljoin(url, base_tag["href"]) if base_tag else url
-    meta = _meta_tags(soup)
-    json_ld = _json_ld(soup)
-    links, alternates, canonical = _links(soup, base)
-    html_tag = soup.find("html")
+    meta = _meta_tags(tags)
+    json_ld = _json_ld(tags)
+    links, alternates, canonical = _links(tags, base)
+    html_tag = _first(tags, "html")
     declared = (html_tag.get("lang") or html_tag.get("xml:lang")) if html_tag else None
-    page = Page(title=_title(soup, meta), description=meta.get("description") or meta.get("og:description"),
+    page = Page(title=_title(tags, meta), description=meta.get("description") or meta.get("og:description"),
                 declared_lang=(declared or meta.get("content-language") or "").strip().lower() or None,
                 canonical=canonical, links=links, alternates=alternates)
     page.meta = {"meta": meta, "json_ld": json_ld} if (meta or json_ld) else {}
     page.fields = case_fields(json_ld, meta)
-    main = _pruned_main(soup)
-    headings = main_headings(main)
+    main, kept = _pruned_main(soup, tags)
+    headings = main_headings(kept)
     if headings:
         page.meta["headings"] = headings
-    page.text = "\n".join(_main_blocks(main))
+    page.text = "\n".join(_main_blocks(main, kept))
     return page
 
 

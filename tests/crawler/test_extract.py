@@ -77,3 +77,16 @@ def test_a_page_with_lone_surrogates_is_extracted_with_replacement_characters():
                         "http://example.org/")
     assert page.title == "x\ufffdy" and "Hello \ufffd world" in page.text
     (page.title + page.text).encode("utf-8")  # storable
+
+
+def test_links_keep_document_order_across_tags_and_resolve_against_the_first_base_with_an_href():
+    page = extract_html(
+        "<html><head><base><base href='http://other.test/dir/'><title></title><title>Second</title>"
+        "<link rel='canonical' href='/c1'><link rel='alternate' hreflang='FR' href='fr.html'></head><body>"
+        "<svg><title>icon</title></svg><main><h1>Heading</h1><a href='b.html'>b</a><area href='/area'><a>none</a>"
+        "<a href='#top'>top</a><a href='a.html' rel='nofollow'>a</a><a href='b.html'>again</a>"
+        "<link rel='canonical' href='/c2'></main></body></html>", "http://site.test/page.html")
+    assert page.links == ["http://other.test/dir/b.html", "http://other.test/area"]
+    assert page.canonical == "http://other.test/c2"  # the last one named wins
+    assert page.alternates == {"fr": "http://other.test/dir/fr.html"}
+    assert page.title == "Heading"  # the first <title> is empty: the first h1 names the page
