@@ -103,26 +103,48 @@ def working_copy(prepared: Path) -> Path:
     return run
 
 
-def process_tree_cpu(root: int) -> float:
-    """CPU seconds (user + system) used so far by a process and its live descendants (Linux /proc)."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    parents, cpu = {}, {}
+def _process_tree(root: int) -> set[int]:
+    """A process and its live descendants (Linux /proc)."""
+    parents = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
+            parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
             continue
-        parents[int(entry.name)] = int(fields[1])
-        cpu[int(entry.name)] = (int(fields[11]) + int(fields[12])) / ticks
     tree, frontier = {root}, [root]
     while frontier:
         pid = frontier.pop()
         children = [child for child, parent in parents.items() if parent == pid and child not in tree]
         tree.update(children)
         frontier.extend(children)
-    return sum(cpu.get(pid, 0.0) for pid in tree)
+    return tree
+
+
+def process_tree_cpu(root: int) -> float:
+    """CPU seconds (user + system) used so far by a process and its live descendants."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in _process_tree(root):
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
+
+
+def process_tree_peak_rss_mb(root: int) -> float:
+    """The sum of the peak resident memory (VmHWM) of a process and its live descendants, in MB."""
+    total_kb = 0
+    for pid in _process_tree(root):
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+        except OSError:
+            continue
+        total_kb += next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:")), 0)
+    return round(total_kb / 1024, 1)
 
 
 def free_port() -> int:
@@ -243,6 +265,7 @@ def main() -> None:
     print(json.dumps(report, indent=2))
     print(f"{report['rps']} req/s, p50 {report['p50_ms']} ms, p95 {report['p95_ms']} ms, p99 {report['p99_ms']} ms, "
           f"errors {sum(report['errors'].values())}, server CPU {report['server_cpu_ms_per_request']} ms/request, "
+          f"server peak RSS {report['server_peak_rss_mb']} MB (all processes), "
           f"new documents visible after {report['new_docs_visible_after_s']} s "
           f"(the import command took {report['import_command_s']} s)")
 
@@ -266,6 +289,7 @@ def run_load(data: Path, base: str, args, server_pid: int) -> dict:
         fresh, imported = (round(seconds, 2) for seconds in freshness(data, base))
     load.join()
     server_cpu = process_tree_cpu(server_pid) - cpu_before
+    server_rss = process_tree_peak_rss_mb(server_pid)
     if crawl is not None:
         crawl.wait(timeout=600)
         site.shutdown()
@@ -277,6 +301,7 @@ def run_load(data: Path, base: str, args, server_pid: int) -> dict:
             "p99_ms": round(percentile(lat, 99) * 1000, 1),
             "mean_ms": round(statistics.fmean(lat) * 1000, 1) if lat else None, "errors": clients.errors,
             "server_cpu_ms_per_request": round(server_cpu * 1000 / max(1, len(lat)), 2),
+            "server_peak_rss_mb": server_rss,
             "new_docs_visible_after_s": fresh, "import_command_s": imported,
             "crawl_exit_code": None if crawl is None else crawl.returncode}
 
