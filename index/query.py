@@ -34,6 +34,7 @@ from index.schema import FACETS, searchable_fields, spelling_fields
 MAX_QUERY = 500
 # 'a*' and '*e' ask every term of sixteen fields (1-5 s each at 50k documents); Lucene also refuses leading wildcards
 MIN_WILDCARD_PREFIX = 2
+WILDCARD_PROBLEM = f"a wildcard needs {MIN_WILDCARD_PREFIX} letters before it"
 PARSES_KEPT = 2048  # parsed queries remembered per process
 _PARSES: dict[tuple, tuple] = {}
 MAX_PER_PAGE = 100
@@ -90,7 +91,7 @@ def syntax_problems(text: str) -> list[str]:
     if words and (words[0] in OPERATORS or words[-1] in OPERATORS):
         problems.append(f"operator {words[0] if words[0] in OPERATORS else words[-1]} without a term")
     if any(len(_before_wildcard(word)) < MIN_WILDCARD_PREFIX for word in words if "*" in word or "?" in word):
-        problems.append(f"a wildcard needs {MIN_WILDCARD_PREFIX} letters before it")
+        problems.append(WILDCARD_PROBLEM)
     return problems
 
 

@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from werkzeug.exceptions import ServiceUnavailable
 
-from index.query import plain_words, syntax_problems
+from index.query import WILDCARD_PROBLEM, plain_words, syntax_problems
 from index.schema import FACETS
 from kb.models import Document
 from webui.context import kb, run_search, search_request
@@ -138,8 +138,11 @@ def other_languages(hits: list[dict]) -> dict[str, list[tuple[str, str]]]:
 
 def user_message(req, response) -> str | None:
     """The index's message, in the UI language when it is the repaired-syntax one."""
-    if response.message and (syntax_problems(req.q.strip()) or response.message.startswith("Could not read the query")):
+    problems = syntax_problems(req.q.strip())
+    if response.message and (problems or response.message.startswith("Could not read the query")):
         words = plain_words(req.q) or gettext("(none)")
+        if problems == [WILDCARD_PROBLEM]:
+            return gettext("A wildcard (* or ?) needs at least two letters before it; searched for the words: %(words)s.", words=words)  # noqa: E501 (one line: tests read the msgid)
         return gettext("Could not read the query as written; searched for the words: %(words)s.", words=words)
     return response.message
 

@@ -111,6 +111,15 @@ def test_a_repaired_query_is_explained_in_the_ui_language(web):
     assert "De zoekvraag kon niet gelezen worden" in html and "digitaal loket" in html
 
 
+@pytest.mark.parametrize("lang, expected", [("nl", "Een jokerteken (* of ?) heeft minstens twee letters"),
+                                             ("en", "A wildcard (* or ?) needs at least two letters"),
+                                             ("de", "Ein Platzhalter (* oder ?) braucht mindestens zwei")])
+def test_a_too_short_wildcard_is_explained_in_the_ui_language(web, lang, expected):
+    html = unescape(html_of(web, "/", query_string={"q": "lo* d?", "lang_ui": lang}))
+    assert expected in html and "searched for the words" not in html.replace(expected, "") or lang == "en"
+    assert "lo d" in html
+
+
 @pytest.mark.parametrize("url", ["/?q=x&page=0", "/?q=x&page=abc", "/?q=x&per_page=1000", "/?q=x&sort=sideways"])
 def test_bad_parameters_are_a_400_page(web, url):
     response = web.get(url)
