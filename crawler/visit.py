@@ -34,11 +34,11 @@ from kb.models import CrawlUrl, Document, utcnow
 from kb.storage import KnowledgeBase
 
 HTML_TYPES = {"text/html", "application/xhtml+xml", ""}
+PDF_TYPES = {"application/pdf", "application/x-pdf"}
 # Built once: asked for every page, and building a statement costs more than SQLite answering it.
 STORED_QUERY = select(Document.etag, Document.last_modified, Document.fetched_at,
                       func.json_extract(Document.meta, "$.sitemap_lastmod")).where(
     Document.url == bindparam("url"), Document.extractor == EXTRACTOR_VERSION, Document.gone.is_(False))
-PDF_TYPES = {"application/pdf", "application/x-pdf"}
 
 
 @dataclass(frozen=True)
