@@ -40,7 +40,7 @@ def test_a_curator_creates_an_event_with_an_agenda_item_and_a_visitor_registers(
     page.fill("#f-starts", "2031-05-12T09:00")
     page.fill("#f-ends", "2031-05-13T16:30")
     page.click("main button[type=submit]")  # no title: the form says so, beside the field
-    assert page.locator(".error-summary").is_visible()
+    page.wait_for_selector(".error-summary", state="visible")  # waits for the answer to the post
     assert page.locator("#f-title-error").inner_text().endswith("This field is required.")
     assert page.input_value("#f-starts") == "2031-05-12T09:00"  # what was typed stays
     page.fill("#f-title", "Smart city governance")
