@@ -14,6 +14,7 @@ never a source of truth, keyed by the index folder and version.
 from __future__ import annotations
 
 import threading
+import weakref
 from pathlib import Path
 
 from whoosh.reading import MultiReader, SegmentReader
@@ -34,11 +35,33 @@ def _version(searcher) -> tuple:
     return getattr(searcher._ix.storage, "folder", id(searcher._ix)), searcher.reader().generation()
 
 
+class _Held(dict):
+    """A thread's searchers by index folder: (generation, searcher)."""
+
+
+def _close_open(searchers: list) -> None:
+    for searcher in searchers:
+        if not searcher.is_closed:
+            searcher.close()
+    searchers.clear()
+
+
+def _held() -> _Held:
+    """This thread's searchers. They hold open files (the index is not memory-mapped, see
+    index.location): when the thread ends, or the process exits, they are closed."""
+    held = _LOCAL.__dict__.get("searchers")
+    if held is None:
+        held = _LOCAL.searchers = _Held()
+        held.opened = []
+        weakref.finalize(held, _close_open, held.opened)
+    return held
+
+
 def searcher_for(index_dir: Path):
     """This thread's open searcher of the serving index, refreshed if the index changed."""
     key = str(Path(index_dir).resolve())
     generation = current_generation(Path(index_dir))
-    searchers = _LOCAL.__dict__.setdefault("searchers", {})
+    searchers = _held()
     held = searchers.get(key)
     if held is not None:
         held_generation, searcher = held
@@ -47,10 +70,12 @@ def searcher_for(index_dir: Path):
                 return searcher
             fresh = reopened(searcher)  # a commit in the same generation: reopen changed segments only
             searchers[key] = (generation, fresh)
+            searchers.opened[:] = [s for s in searchers.opened if s is not searcher] + [fresh]
             return fresh
         searcher.close()
     searcher = open_current(Path(index_dir)).searcher()
     searchers[key] = (current_generation(Path(index_dir)), searcher)
+    searchers.opened[:] = [s for s in searchers.opened if not s.is_closed] + [searcher]
     while len(searchers) > KEPT_FOLDERS:  # a process serving one data folder never gets here; tests do
         _, (_, oldest) = next(iter(searchers.items()))
         oldest.close()
