@@ -181,6 +181,21 @@ def _every(searcher, query, size: int, within=None) -> _Sparse:
     return _Sparse(ids, np.full(len(ids), score, dtype=np.float64))
 
 
+def _words_of_pattern(searcher, query, size: int, within=None):
+    """A prefix, wildcard or fuzzy term as Whoosh's matcher reads it: one word is that word's
+    term (the pattern's boost left out, as Whoosh does); several are an OR of their terms
+    with the boost. (Past 1,024 words Whoosh's OR would give every match the same score;
+    here they keep their term scores.)"""
+    words = [word for word in query._btexts(searcher.reader()) if word]
+    if not words:
+        return _empty()
+    fieldname = query.field()
+    if len(words) == 1:
+        return _term(searcher, wq.Term(fieldname, words[0]), within)
+    return _compound(searcher, wq.Or([wq.Term(fieldname, word) for word in words], boost=query.boost),
+                     size, within)
+
+
 def _docs(searcher, query: DocsQuery) -> _Sparse:
     size = searcher.doc_count_all()
     ids = _ids_of(query.bits, size)
@@ -277,6 +292,8 @@ def _evaluate(searcher, query, size: int, within=None):
         return _term(searcher, query, within)
     if type(query) is wq.Every and query.fieldname in (None, "", "*"):
         return _every(searcher, query, size, within)
+    if isinstance(query, wq.MultiTerm):
+        return _words_of_pattern(searcher, query, size, within)
     if isinstance(query, wq.CompoundQuery) and _vectorised(query):
         return _compound(searcher, query, size, within)
     if type(query) is wq.AndNot:

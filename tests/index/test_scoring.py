@@ -123,8 +123,23 @@ def test_every_page_scores_as_whoosh_scores_it(searcher):
         assert math.isclose(got[doc], score, rel_tol=1e-9)
 
 
+@pytest.mark.parametrize("pattern", [wq.Prefix("body_en", "sens", boost=1.5), wq.Wildcard("body_en", "p*k"),
+                                     wq.FuzzyTerm("body_en", "parkk", boost=2.0), wq.Prefix("title_en", "stree")])
+def test_a_pattern_scores_as_the_or_of_its_words_and_matches_what_whoosh_matches(searcher, pattern):
+    words = [word for word in pattern._btexts(searcher.reader()) if word]
+    assert words
+    as_terms = [wq.Term(pattern.field(), word) for word in words]
+    reference = whoosh_scores(searcher, as_terms[0] if len(words) == 1 else wq.Or(as_terms, boost=pattern.boost))
+    got, matched = scores(searcher, pattern)
+    live = {doc for doc in np.flatnonzero(matched) if not searcher.reader().is_deleted(int(doc))}
+    assert live == set(whoosh_scores(searcher, pattern)) == set(reference)
+    for doc, score in reference.items():
+        assert math.isclose(got[doc], score, rel_tol=1e-9)
+
+
 def test_a_part_without_an_array_form_is_scored_by_whoosh(searcher):
-    query = wq.Or([wq.Prefix("body_en", "sens"), wq.Term("body_en", "park")])
+    query = wq.Or([wq.Phrase("body_en", ["park", "sensor"]), wq.Term("body_en", "data")])
+    assert whoosh_scores(searcher, query.subqueries[0])  # the phrase matches: its part is compared
     got, _ = scores(searcher, query)
     for doc, score in whoosh_scores(searcher, query).items():
         assert math.isclose(got[doc], score, rel_tol=1e-9)
