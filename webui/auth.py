@@ -100,7 +100,10 @@ def init_app(app) -> None:
     app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
     csrf.init_app(app)
-    app.extensions["casebook"]["login_throttle"] = LoginThrottle()
+    from webui.throttle import shared_throttle
+
+    app.extensions["casebook"]["login_throttle"] = shared_throttle(app.extensions["casebook"]["settings"], "login",
+                                                                   limit=5, window=900.0)
     app.before_request(load_viewer)
     app.before_request(check_csrf)
     app.context_processor(lambda: {"viewer": g.get("viewer"), "role_at_least": role_at_least,

@@ -25,9 +25,10 @@ from kb.events import (MODES, Event, Registration, cancel, create_event, event_z
                        number_items, register, time_zones, update_event)
 from kb.models import Collection, Document, utcnow
 from kb.people import Person
-from webui.auth import LoginThrottle, public_write, require_role
+from webui.auth import public_write, require_role
 from webui.context import kb
 from webui.forms import form_values, save_or_show
+from webui.throttle import shared_throttle
 
 bp = Blueprint("events", __name__)
 HONEYPOT = "website"
@@ -65,7 +66,7 @@ def _throttled() -> bool:
     extensions = current_app.extensions["casebook"]
     if "signup_throttle" not in extensions:
         limit = current_app.config.get("SIGNUPS_PER_ADDRESS", SIGNUPS_PER_ADDRESS)
-        extensions["signup_throttle"] = LoginThrottle(limit=limit, window=600.0)
+        extensions["signup_throttle"] = shared_throttle(extensions["settings"], "signup", limit=limit, window=600.0)
     throttle, key = extensions["signup_throttle"], f"signup:{request.remote_addr}"
     if throttle.retry_after(key):
         return True

@@ -1,0 +1,97 @@
+"""Attempt counts shared by every serving process: sign-in failures and event sign-ups.
+
+``kb serve`` runs one process per core by default (gunicorn workers); a count
+kept in each process's memory would give an attacker that many times the
+allowed attempts. The counts live in a small SQLite file of the data folder
+(``throttle.sqlite3``, not the knowledge base: nothing here is a record worth
+keeping or migrating). Should that file be unusable (a read-only folder, a
+full disk) the counts fall back to this process's memory, with one log line:
+searches and sign-ins keep working.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import threading
+import time
+from pathlib import Path
+
+from webui.auth import LoginThrottle
+
+LOG = logging.getLogger(__name__)
+FILE_NAME = "throttle.sqlite3"
+PRUNE_EVERY = 200  # calls between removals of expired attempts of every key
+
+
+class SharedThrottle:
+    """LoginThrottle's interface (``retry_after``, ``failed``, ``succeeded``) over a SQLite file."""
+
+    def __init__(self, path: Path, scope: str, limit: int = 5, window: float = 900.0, clock=time.time):
+        self.path, self.scope, self.limit, self.window, self.clock = Path(path), scope, limit, window, clock
+        self._local = threading.local()
+        self._calls = 0
+        self._fallback: LoginThrottle | None = None
+        self._guarded(self._create)
+
+    def _connection(self) -> sqlite3.Connection:
+        connection = getattr(self._local, "connection", None)
+        if connection is None:
+            connection = sqlite3.connect(self.path, timeout=5.0, isolation_level=None)  # each statement commits
+            connection.execute("PRAGMA journal_mode=WAL")
+            self._local.connection = connection
+        return connection
+
+    def _create(self, db: sqlite3.Connection) -> None:
+        db.execute("CREATE TABLE IF NOT EXISTS attempts (scope TEXT NOT NULL, key TEXT NOT NULL, at REAL NOT NULL)")
+        db.execute("CREATE INDEX IF NOT EXISTS attempts_by_key ON attempts (scope, key, at)")
+
+    def _guarded(self, operation, default=None):
+        if self._fallback is None:
+            try:
+                return operation(self._connection())
+            except sqlite3.Error as exc:
+                LOG.warning("attempt counts kept in memory only (%s: %s)", self.path, exc)
+                self._fallback = LoginThrottle(self.limit, self.window, self.clock)
+        return default
+
+    def retry_after(self, *keys: str) -> int:
+        """Seconds until these keys may try again; 0 when they may now."""
+        def ask(db):
+            now, waits = self.clock(), []
+            for key in keys:
+                times = [at for (at,) in db.execute(
+                    "SELECT at FROM attempts WHERE scope = ? AND key = ? AND at > ? ORDER BY at",
+                    (self.scope, key, now - self.window))]
+                if len(times) >= self.limit:
+                    waits.append(self.window - (now - times[len(times) - self.limit]))
+            return int(max(waits, default=0)) + (1 if waits else 0)
+
+        answer = self._guarded(ask)
+        return self._fallback.retry_after(*keys) if answer is None else answer
+
+    def failed(self, *keys: str) -> None:
+        def record(db):
+            now = self.clock()
+            db.executemany("INSERT INTO attempts (scope, key, at) VALUES (?, ?, ?)",
+                           [(self.scope, key, now) for key in keys])
+            self._calls += 1
+            if self._calls % PRUNE_EVERY == 0:
+                db.execute("DELETE FROM attempts WHERE at < ?", (now - self.window,))
+            return True
+
+        if self._guarded(record) is None:
+            self._fallback.failed(*keys)
+
+    def succeeded(self, *keys: str) -> None:
+        def forget(db):
+            db.executemany("DELETE FROM attempts WHERE scope = ? AND key = ?", [(self.scope, key) for key in keys])
+            return True
+
+        if self._guarded(forget) is None:
+            self._fallback.succeeded(*keys)
+
+
+def shared_throttle(settings, scope: str, limit: int, window: float) -> SharedThrottle:
+    """The throttle of ``scope`` for the data folder of ``settings``."""
+    return SharedThrottle(Path(settings.data_dir) / FILE_NAME, scope, limit, window)
