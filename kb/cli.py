@@ -218,14 +218,16 @@ def search(settings, q: str, filters: dict, page: int = 1, per_page: int = 10, s
                                                      sort=sort)).to_json()
 
 
-def serve_app(kb, host: str, port: int) -> None:
+def serve_app(kb, host: str, port: int, single: bool = False) -> None:
     """The web UI and API on a production WSGI server, never Flask's debug server: waitress in
-    this process, or with ``serve_workers`` > 1 gunicorn's processes, each building its own app."""
+    this process, or with several workers gunicorn's processes, each building its own app.
+    ``serve_workers`` 0 is one per core (``single``: one, for a worker thread beside it)."""
     from webui import create_app
-    from webui.serve import ServeError, ServeOptions, serve
+    from webui.serve import ServeError, ServeOptions, default_workers, serve
 
     settings = kb.settings
-    if settings.serve_workers > 1:
+    workers = settings.serve_workers or (1 if single else default_workers())
+    if workers > 1:
         kb.engine.dispose()  # no database connection may cross the fork into the workers
 
         def make_app():
@@ -235,7 +237,7 @@ def serve_app(kb, host: str, port: int) -> None:
             return create_app(settings, kb)
     click.echo(f"Casebook is serving on http://{host}:{port}/  (Ctrl+C to stop)")
     try:
-        serve(make_app, ServeOptions(host, port, settings.serve_workers, settings.serve_threads))
+        serve(make_app, ServeOptions(host, port, workers, settings.serve_threads))
     except ServeError as exc:
         raise Failure(str(exc)) from None
 

@@ -48,7 +48,8 @@ class Settings:
         0, "Crawls, imports, index builds and the worker lower their CPU priority by this much (e.g. 10), so "
            "that searches served on the same cores stay quick, at the cost of slower imports.")
     serve_workers: int = _setting(
-        1, "Processes serving the web UI (`kb serve`); more than one uses gunicorn (not on Windows).")
+        0, "Processes serving the web UI (`kb serve`); 0: one per core, at most 4 (one where gunicorn is "
+           "missing, or with --with-worker); more than one uses gunicorn (not on Windows).")
     serve_threads: int = _setting(8, "Threads per serving process.")
     secure_cookies: bool = _setting(False, "Send the session cookie over HTTPS only (turn on behind HTTPS).")
     registration_retention_days: int = _setting(

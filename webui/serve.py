@@ -13,9 +13,22 @@ One worker stays on waitress, which also runs where gunicorn cannot (Windows).
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 DEFAULT_THREADS = 8
+MAX_DEFAULT_WORKERS = 4
+
+
+def default_workers() -> int:
+    """Processes to serve with when none is asked: one per core this process may use (at
+    most four), one where gunicorn is missing (Windows, a minimal install)."""
+    try:
+        import gunicorn  # noqa: F401
+    except ImportError:
+        return 1
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(1, min(MAX_DEFAULT_WORKERS, cores))
 
 
 class ServeError(Exception):

@@ -13,8 +13,8 @@ from kb.cli import UserError, build_index, cli, crawl_settings, open_data, serve
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", type=click.IntRange(0, 65535), default=5000, show_default=True, help="Port to listen on.")
 @click.option("--workers", type=click.IntRange(1, 64), default=None,
-              help="Processes serving requests (default 1, or serve_workers in kb.toml / $KB_SERVE_WORKERS). "
-                   "Searching is CPU-bound: one per core serves most.")
+              help="Processes serving requests (default: serve_workers in kb.toml / $KB_SERVE_WORKERS, "
+                   "else one per core, at most 4). Searching is CPU-bound: one per core serves most.")
 @click.option("--threads", type=click.IntRange(1, 256), default=None, help="Threads per process (default 8).")
 @click.option("--with-worker", is_flag=True, help="Also run `kb worker` in the background (crawl queued sources).")
 @click.pass_context
@@ -28,7 +28,7 @@ def serve(ctx, host: str, port: int, workers: int | None, threads: int | None, w
         from kb.commands.worker import start_worker_thread
 
         start_worker_thread(kb)
-    serve_app(kb, host, port)
+    serve_app(kb, host, port, single=with_worker)
 
 
 @cli.command()

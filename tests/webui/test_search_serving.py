@@ -37,12 +37,21 @@ def _children(pid: int) -> set[int]:
     return found
 
 
-def test_two_worker_processes_serve_the_same_search_answers_as_the_app(demo_kb, demo_app):
+def _default_children() -> int:
+    from webui.serve import default_workers
+
+    workers = default_workers()
+    return workers if workers > 1 else 0  # one process: waitress in the command's own process
+
+
+@pytest.mark.parametrize("options, processes", [(["--workers", "2"], lambda: 2), ([], _default_children)],
+                         ids=["two workers", "the default: one per core"])
+def test_worker_processes_serve_the_same_search_answers_as_the_app(demo_kb, demo_app, options, processes):
     knowledge_base, _ = demo_kb
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("KB_")}
     server = subprocess.Popen([*KB, "--data", str(knowledge_base.settings.data_dir), "serve", "--port", str(port),
-                               "--workers", "2", "--threads", "2"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                               *options, "--threads", "2"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     url = f"http://127.0.0.1:{port}/api/search?q=parkeren&per_page=5"
     try:
         deadline = time.monotonic() + 30
@@ -60,7 +69,7 @@ def test_two_worker_processes_serve_the_same_search_answers_as_the_app(demo_kb, 
         expected = demo_app.test_client().get("/api/search?q=parkeren&per_page=5").get_json()
         assert expected["total"] > 0
         assert all(answer == expected for answer in served)
-        assert len(_children(server.pid)) == 2  # gunicorn's two workers
+        assert len(_children(server.pid)) == processes()  # gunicorn's workers
     finally:
         server.send_signal(signal.SIGTERM)
         try:
@@ -75,3 +84,9 @@ def test_serving_with_several_processes_refuses_the_background_worker_with_a_rea
     done = subprocess.run([*KB, "--data", str(tmp_path / "d"), "serve", "--workers", "2", "--with-worker"],
                           env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 2 and "kb worker" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_the_default_is_one_process_per_core_and_at_most_four():
+    from webui.serve import MAX_DEFAULT_WORKERS, default_workers
+
+    assert default_workers() == max(1, min(MAX_DEFAULT_WORKERS, len(os.sched_getaffinity(0))))
