@@ -239,15 +239,15 @@ def main() -> None:
     parser.add_argument("--docs", type=int, default=50_000)
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--duration", type=float, default=60.0)
-    parser.add_argument("--workers", type=int, default=1,
-                        help="`kb serve --workers`: server processes (passed only when more than 1)")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="`kb serve --workers`: server processes (default: kb serve's, one per core)")
     parser.add_argument("--no-update", action="store_true",
                         help="searches only: no crawl and no import during the run")
     args = parser.parse_args()
     data = working_copy(prepare(args.docs))
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    workers = ["--workers", str(args.workers)] if args.workers > 1 else []
+    workers = [] if args.workers is None else ["--workers", str(args.workers)]
     RESULTS.mkdir(parents=True, exist_ok=True)
     log = (RESULTS / "load-server.log").open("w", encoding="utf-8")  # the server's errors, if any
     server = subprocess.Popen([*KB, "--data", str(data), "serve", "--port", str(port), *workers],
@@ -295,7 +295,7 @@ def run_load(data: Path, base: str, args, server_pid: int) -> dict:
         site.shutdown()
         site.server_close()
     lat = clients.latencies
-    return {"docs": args.docs, "clients": args.clients, "duration_s": args.duration, "workers": args.workers,
+    return {"docs": args.docs, "clients": args.clients, "duration_s": args.duration, "workers": args.workers or "default",
             "requests": len(lat), "rps": round(len(lat) / args.duration, 1),
             "p50_ms": round(percentile(lat, 50) * 1000, 1), "p95_ms": round(percentile(lat, 95) * 1000, 1),
             "p99_ms": round(percentile(lat, 99) * 1000, 1),
