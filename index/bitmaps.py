@@ -4,7 +4,7 @@ Facet counts and filters are set algebra over the documents of every facet
 value and every query term. With frozensets of 50,000 numbers each union,
 intersection and count walks and hashes every member in Python; on an int the
 same operations (``|``, ``&``, ``int.bit_count``) run in C over 8 bytes at a
-time (``index.matching.DocsQuery`` makes one a query to intersect with).
+time (``index.scoring`` ranks the documents of one).
 """
 
 from __future__ import annotations

@@ -31,7 +31,6 @@ from whoosh.util.numeric import byte_to_length
 
 from index.bitmaps import all_below, to_array
 from index.facets import known_docs
-from index.matching import DocsQuery, _Exhaustive
 from index.postings import postings
 
 _LENGTH_OF_BYTE = np.array([byte_to_length(b) or 0 for b in range(256)], dtype=np.float64)
@@ -196,12 +195,6 @@ def _words_of_pattern(searcher, query, size: int, within=None):
                      size, within)
 
 
-def _docs(searcher, query: DocsQuery) -> _Sparse:
-    size = searcher.doc_count_all()
-    ids = _ids_of(query.bits, size)
-    return _Sparse(ids, np.zeros(len(ids), dtype=np.float64))
-
-
 def _ids_of(bits: int, size: int) -> np.ndarray:
     """The document numbers below ``size`` of a bitmap (see index.bitmaps)."""
     return to_array(bits & all_below(size))
@@ -284,10 +277,6 @@ def _vectorised(query) -> bool:
 def _evaluate(searcher, query, size: int, within=None):
     if query is wq.NullQuery:
         return _empty()
-    if isinstance(query, _Exhaustive):
-        return _evaluate(searcher, query.child, size, within)
-    if isinstance(query, DocsQuery):
-        return _docs(searcher, query)
     if type(query) is wq.Term:
         return _term(searcher, query, within)
     if type(query) is wq.Every and query.fieldname in (None, "", "*"):
@@ -311,28 +300,68 @@ def scores(searcher, query) -> tuple[np.ndarray, np.ndarray]:
     return result.scores, result.mask
 
 
-def rank(searcher, query, candidates: int, limit: int) -> list[tuple[int, float]]:
-    """The best ``limit`` of the ``candidates`` (a bitmap of documents ``query`` matches) as
-    (document number, score), best first; equal scores in document order, as Whoosh's
-    collector keeps them."""
+ORDERS = ("relevance", "date", "recency")
+NO_DATE = -1  # the date key of a page without a date: after every dated page
+
+
+def rank(searcher, query, candidates: int, limit: int, order: str = "relevance") -> list[tuple[int, float]]:
+    """The first ``limit`` of the ``candidates`` (a bitmap of documents ``query`` matches) as
+    (document number, relevance score).
+
+    ``relevance``: best first, equal scores in document order, as Whoosh's collector
+    keeps them. ``date``: newest first, pages without a date last, each date's pages by
+    relevance. ``recency``: by relevance, newer first among equal scores."""
     if limit <= 0 or not candidates:
         return []
     size = searcher.doc_count_all()
     ids = _ids_of(candidates, size)
     if not len(ids):
         return []
-    result = _evaluate(searcher, query, size, ids)
-    if isinstance(result, _Sparse):
-        picked = np.zeros(len(ids), dtype=np.float64)
-        where = np.searchsorted(result.ids, ids)
-        found = where < len(result.ids)
-        found[found] = result.ids[where[found]] == ids[found]
-        picked[found] = result.scores[where[found]]
+    picked = _scores_of(_evaluate(searcher, query, size, ids), ids)
+    if order == "date":
+        ranked = np.lexsort((ids, -picked, -dates(searcher)[ids]))[:limit]
+    elif order == "recency":
+        ranked = np.lexsort((ids, -dates(searcher)[ids], -picked))[:limit]
     else:
-        picked = result.scores[ids]
-    if len(ids) > limit:
-        threshold = np.partition(picked, len(picked) - limit)[len(picked) - limit]
-        keep = np.flatnonzero(picked >= threshold)  # ties at the threshold stay, resolved below
-        ids, picked = ids[keep], picked[keep]
-    order = np.lexsort((ids, -picked))[:limit]
-    return [(int(doc), float(score)) for doc, score in zip(ids[order], picked[order])]
+        if len(ids) > limit:
+            threshold = np.partition(picked, len(picked) - limit)[len(picked) - limit]
+            keep = np.flatnonzero(picked >= threshold)  # ties at the threshold stay, resolved below
+            ids, picked = ids[keep], picked[keep]
+        ranked = np.lexsort((ids, -picked))[:limit]
+    return [(int(doc), float(score)) for doc, score in zip(ids[ranked], picked[ranked])]
+
+
+def _scores_of(result, ids: np.ndarray) -> np.ndarray:
+    if isinstance(result, _Dense):
+        return result.scores[ids]
+    picked = np.zeros(len(ids), dtype=np.float64)
+    where = np.searchsorted(result.ids, ids)
+    found = where < len(result.ids)
+    found[found] = result.ids[where[found]] == ids[found]
+    picked[found] = result.scores[where[found]]
+    return picked
+
+
+def dates(searcher) -> np.ndarray:
+    """Every document's ``date`` as a sortable integer (NO_DATE where it has none), kept per
+    index version. Whoosh's own sort by this column put the pages without a date first:
+    its "missing" value is the largest one."""
+    from index.searchers import shared
+
+    return shared(searcher, "dates", _read_dates)
+
+
+def _read_dates(searcher) -> np.ndarray:
+    parts = []
+    field = searcher.schema["date"] if "date" in searcher.schema else None
+    for segment_searcher, _ in searcher.leaf_searchers():
+        reader = segment_searcher.reader()
+        count = reader.doc_count_all()
+        keys = np.full(count, NO_DATE, dtype=np.int64)
+        if field is not None and reader.has_column("date"):
+            column = reader.column_reader("date", translate=False)
+            values = np.array(list(column), dtype=np.uint64)[:count]
+            dated = values != np.uint64(field.default)
+            keys[:len(values)][dated] = values[dated].astype(np.int64)
+        parts.append(keys)
+    return np.concatenate(parts) if parts else np.empty(0, dtype=np.int64)

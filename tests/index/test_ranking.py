@@ -52,6 +52,23 @@ def test_sort_by_date_puts_the_newest_first(path):
     assert urls(ask(path, "", sort="date"))[:2] == ["https://example.org/new", "https://example.org/body"]
 
 
+def test_sort_by_date_puts_pages_without_a_date_last_and_keeps_relevance_scores(tmp_path):
+    rows = [{"url": "https://example.org/undated", "lang": "en", "title": "Parking", "text": "Parking, parking."},
+            {"url": "https://example.org/2019", "lang": "en", "title": "A note", "text": "Some parking.",
+             "published": "2019-05-01"},
+            {"url": "https://example.org/2021", "lang": "en", "title": "A report", "text": "On parking.",
+             "published": "2021-05-01"},
+            {"url": "https://example.org/2021-best", "lang": "en", "title": "Parking report",
+             "text": "Parking data and parking sensors.", "published": "2021-05-01"}]
+    index_dir = build(tmp_path, rows)
+    by_date = ask(index_dir, "parking", sort="date")
+    assert urls(by_date) == ["https://example.org/2021-best", "https://example.org/2021",
+                             "https://example.org/2019", "https://example.org/undated"]
+    by_relevance = {hit["url"]: hit["score"] for hit in ask(index_dir, "parking").hits}
+    assert all(hit["score"] == by_relevance[hit["url"]] for hit in by_date.hits)  # scores, not date keys
+    assert max(by_relevance, key=by_relevance.get) == "https://example.org/undated"
+
+
 def test_recency_breaks_ties_between_equally_relevant_pages(path):
     assert urls(ask(path, "street lighting", recency=True)) == [
         "https://example.org/new", "https://example.org/mid", "https://example.org/old"]
