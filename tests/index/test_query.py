@@ -183,3 +183,14 @@ def test_a_wildcard_with_fewer_than_two_letters_before_it_is_searched_as_plain_w
 def test_a_wildcard_after_two_letters_still_finds_the_words_it_starts(indexed):
     assert syntax_problems("lo* ma?chester") == []
     assert {h["title"] for h in run(indexed, "lo*").hits} >= {"Digitaal loket in Kortrijk"}
+
+
+@pytest.mark.parametrize("text", ["[a TO z]", "body_en:[a TO zzzz]", "title:{alpha TO omega}", "[2015 TO 2020]"])
+def test_a_range_over_words_is_searched_as_plain_words(indexed, text):
+    assert syntax_problems(text) == ["ranges work on year: and date: only"]
+    assert run(indexed, text).message.startswith("Could not read the query as written (ranges work on year:")
+
+
+def test_a_range_of_years_still_filters(indexed):
+    assert syntax_problems("year:[2015 TO 2020] loket") == []
+    assert run(indexed, "year:[1900 TO 2100]").message is None
