@@ -8,14 +8,14 @@ back a ``KnowledgeBase`` with a session factory.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
+import re
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
@@ -59,10 +59,41 @@ def _readonly_mount(folder: Path) -> bool:
         return False
 
 
+@functools.lru_cache(maxsize=1)
+def head_revision() -> str | None:
+    """The newest migration's revision, read from the migration files themselves: opening a
+    current knowledge base then needs no Alembic (12 MB and ~0.1 s of every command's start)."""
+    revisions, parents = set(), set()
+    for path in (MIGRATIONS / "versions").glob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        revision = re.search(r"^revision\s*(?::[^=]*)?=\s*['\"]([^'\"]+)['\"]", text, re.M)
+        parent = re.search(r"^down_revision\s*(?::[^=]*)?=\s*['\"]([^'\"]+)['\"]", text, re.M)
+        if revision:
+            revisions.add(revision.group(1))
+        if parent:
+            parents.add(parent.group(1))
+    heads = revisions - parents
+    return heads.pop() if len(heads) == 1 else None  # none or several: let Alembic decide
+
+
+def stored_revision(engine: Engine) -> str | None:
+    """The revision recorded in the database (None: a new or unversioned database)."""
+    try:
+        with engine.connect() as connection:
+            rows = connection.exec_driver_sql("SELECT version_num FROM alembic_version").fetchall()
+    except OperationalError:
+        return None
+    return rows[0][0] if len(rows) == 1 else None
+
+
 def schema_is_current(engine: Engine) -> bool:
+    from alembic.config import Config
     from alembic.runtime.migration import MigrationContext
     from alembic.script import ScriptDirectory
 
+    head = head_revision()
+    if head is not None:
+        return stored_revision(engine) == head
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     with engine.connect() as connection:
@@ -76,6 +107,9 @@ def upgrade_schema(engine: Engine, lock_path: Path | None = None) -> None:
     Two processes opening a new data folder at once would both create the tables:
     an exclusive file lock makes the second wait and then find the schema current.
     """
+    from alembic import command
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     with _file_lock(lock_path), engine.begin() as connection:
@@ -153,7 +187,8 @@ def open_kb(settings: Settings, create: bool = True) -> KnowledgeBase:
         return _open_readonly(settings)
     engine = make_engine(settings.db_path)
     try:
-        upgrade_schema(engine, folder / ".migrate.lock")
+        if head_revision() is None or stored_revision(engine) != head_revision():
+            upgrade_schema(engine, folder / ".migrate.lock")
     except OperationalError as exc:
         engine.dispose()
         raise StorageError(f"cannot open {settings.db_path}: {exc.orig}") from None

@@ -49,3 +49,24 @@ def test_the_migrations_build_exactly_the_schema_the_models_describe(tmp_path):
         differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
     kb.close()
     assert differences == []
+
+
+def test_the_head_read_from_the_files_is_alembics_head():
+    from alembic.script import ScriptDirectory
+
+    from kb.storage import head_revision
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    assert head_revision() == ScriptDirectory.from_config(config).get_current_head()
+
+
+def test_opening_a_current_knowledge_base_does_not_load_alembic(tmp_path):
+    import subprocess
+    import sys
+
+    open_kb(load_settings(tmp_path / "data")).close()  # created and migrated here
+    code = ("import sys; from kb.settings import load_settings; from kb.storage import open_kb; "
+            f"open_kb(load_settings({str(tmp_path / 'data')!r})).close(); print('alembic' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert done.stdout.strip() == "False"
