@@ -42,6 +42,7 @@ PARSES_KEPT = 2048  # parsed queries remembered per process
 _PARSES: dict[tuple, tuple] = {}
 MAX_PER_PAGE = 100
 MAX_SUGGESTED_WORDS = 8
+MIN_CORRECTED = 3  # letters a word needs before a "did you mean" replaces it
 MAX_REMEMBERED_CORRECTIONS = 50_000  # per index version: the "did you mean" of a word
 SORTS = ("relevance", "date")
 OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"}
@@ -315,7 +316,8 @@ def _correction(searcher: Searcher, word: str) -> str | None:
 def suggest(searcher: Searcher, text: str) -> str | None:
     """A "did you mean" from the index vocabulary (unstemmed words), word by word."""
     words = plain_words(text).split()[:MAX_SUGGESTED_WORDS]
-    fixed = [_correction(searcher, word.lower()) or word for word in words]
+    # a word of one or two letters is one edit from dozens of others ("lo" -> "la"): kept as typed
+    fixed = [word if len(word) < MIN_CORRECTED else _correction(searcher, word.lower()) or word for word in words]
     suggestion = " ".join(fixed)
     return suggestion if words and suggestion.lower() != " ".join(words).lower() else None
 

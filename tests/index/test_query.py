@@ -77,6 +77,13 @@ def test_did_you_mean_comes_from_the_index_vocabulary(indexed):
     assert response.suggestion == "manchester"
 
 
+def test_did_you_mean_leaves_words_of_one_or_two_letters_as_typed(indexed):
+    response = run(indexed, "lyn manchestr ix")
+    assert response.total == 0
+    assert response.suggestion == "lyon manchester ix"  # three letters and more are corrected ("lyn" -> "lyon")
+    assert run(indexed, "ul").suggestion is None  # not "ulm"
+
+
 def test_did_you_mean_keeps_the_words_the_index_knows_and_fixes_only_the_misspelt_one(indexed):
     both_known = run(indexed, "manchester AND kortrijk")  # no page has both: nothing to correct
     assert both_known.total == 0 and both_known.suggestion is None
