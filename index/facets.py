@@ -12,7 +12,6 @@ kept per version within a memory budget, so that counting is a few C-level
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import reduce
@@ -21,6 +20,7 @@ import numpy as np
 from whoosh import query as wq
 
 from index import bitmaps
+from index.budget import BudgetCache
 from index.postings import postings
 from index.schema import FACETS
 
@@ -88,38 +88,15 @@ class FacetSets:
         return {k: v for k, v in counts.items() if v}
 
 
-class TermDocs:
-    """The documents of query terms and phrases for one index version, kept within a byte budget.
+def _bitmap_bytes(bits: int) -> int:
+    return bits.bit_length() // 8
 
-    The same words come back query after query, and reading their postings was
-    most of the cost of counting facets. Oldest entries go first when full.
-    """
 
-    def __init__(self, budget: int = TERM_CACHE_BYTES):
-        self.budget = budget
-        self.used = 0
-        self.entries: dict[tuple, int] = {}
-        self.lock = threading.Lock()
-
-    def get(self, key: tuple, compute) -> int:
-        bits = self.entries.get(key)
-        if bits is None:
-            bits = compute()
-            self._keep(key, bits)
-        return bits
-
-    def _keep(self, key: tuple, bits: int) -> None:
-        size = bits.bit_length() // 8 + 64
-        if size > self.budget:
-            return
-        with self.lock:
-            if key in self.entries:
-                return
-            while self.used + size > self.budget and self.entries:
-                oldest = next(iter(self.entries))
-                self.used -= self.entries.pop(oldest).bit_length() // 8 + 64
-            self.entries[key] = bits
-            self.used += size
+def term_docs_cache(budget: int = TERM_CACHE_BYTES) -> BudgetCache:
+    """The documents of query terms and phrases for one index version (bitmaps), kept within
+    a byte budget: the same words come back query after query, and reading their postings
+    was most of the cost of counting facets."""
+    return BudgetCache(budget, _bitmap_bytes)
 
 
 def facet_sets(searcher) -> FacetSets:
@@ -128,10 +105,10 @@ def facet_sets(searcher) -> FacetSets:
     return shared(searcher, "facet-sets", FacetSets.build)
 
 
-def term_docs(searcher) -> TermDocs:
+def term_docs(searcher) -> BudgetCache:
     from index.searchers import shared
 
-    return shared(searcher, "term-docs", lambda _: TermDocs())
+    return shared(searcher, "term-docs", lambda _: term_docs_cache())
 
 
 def _postings(reader, field_name: str, text) -> int:

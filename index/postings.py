@@ -15,42 +15,15 @@ only grow, so their count is part of the key).
 
 from __future__ import annotations
 
-import threading
-
 import numpy as np
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.matching import FilterMatcher
 
+from index.budget import BudgetCache
+
 
 CACHE_BYTES = 64 * 1024 * 1024  # decoded posting lists kept per process
-
-
-class _Kept:
-    """Decoded posting lists, least recently stored dropped first beyond the budget."""
-
-    def __init__(self, budget: int):
-        self.budget, self.used = budget, 0
-        self.entries: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
-        self.lock = threading.Lock()
-
-    def get(self, key):
-        return self.entries.get(key)
-
-    def keep(self, key, value) -> None:
-        size = value[0].nbytes + value[1].nbytes + 200
-        if size > self.budget:
-            return
-        with self.lock:
-            if key in self.entries:
-                return
-            while self.used + size > self.budget and self.entries:
-                dropped = self.entries.pop(next(iter(self.entries)))
-                self.used -= dropped[0].nbytes + dropped[1].nbytes + 200
-            self.entries[key] = value
-            self.used += size
-
-
-_KEPT = _Kept(CACHE_BYTES)
+_KEPT = BudgetCache(CACHE_BYTES, lambda value: value[0].nbytes + value[1].nbytes)
 
 
 def postings(reader, fieldname: str, text) -> tuple[np.ndarray, np.ndarray]:
