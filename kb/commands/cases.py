@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from kb.cli import UserError, as_background_work, cli, emit, open_data, update_index
+from kb.commands.data import render_import
 
 
 @cli.group(name="case")
@@ -44,9 +45,4 @@ def case_import(ctx, file: Path, fmt: str, validated: bool, actor_name: str, no_
     if not no_index and report.document_ids:
         update_index(kb, report.document_ids)
 
-    def render(data):
-        click.echo(f"stored {data['stored']}, updated {data['updated']}, rejected {len(data['rejected'])}")
-        for item in data["rejected"]:
-            click.echo(f"  row {item['row']}: {item['reason']}")
-
-    emit(report.to_json(), as_json, render)
+    emit(report.to_json(), as_json, render_import)

@@ -11,6 +11,13 @@ from kb.cli import UserError, as_background_work, cli, emit, open_data, update_i
 from kb.errors import InputError
 
 
+
+def render_import(data: dict) -> None:
+    """An import report (documents or cases) for people: counts, then each rejected row and why."""
+    click.echo(f"stored {data['stored']}, updated {data['updated']}, rejected {len(data['rejected'])}")
+    for item in data["rejected"]:
+        click.echo(f"  row {item['row']}: {item['reason']}")
+
 @cli.command(name="import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--no-index", is_flag=True, help="Store without updating the search index.")
@@ -35,12 +42,7 @@ def import_(ctx, file: Path, no_index: bool, as_json: bool):
     if not no_index:
         update_index(kb, report.document_ids)
 
-    def render(data):
-        click.echo(f"stored {data['stored']}, updated {data['updated']}, rejected {len(data['rejected'])}")
-        for item in data["rejected"]:
-            click.echo(f"  row {item['row']}: {item['reason']}")
-
-    emit(report.to_json(), as_json, render)
+    emit(report.to_json(), as_json, render_import)
 
 
 @cli.command()

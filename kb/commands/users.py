@@ -22,18 +22,8 @@ def user():
 @click.pass_context
 def user_add(ctx, name: str, role: str, password_stdin: bool):
     """Create the user NAME (the password is prompted for unless --password-stdin)."""
-    from kb.accounts import AccountError, create_user
-
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-    else:
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    kb = open_data(ctx)
-    try:
-        with kb.session() as session:
-            create_user(session, name, role, password)
-    except AccountError as exc:
-        raise UserError(str(exc)) from None
+    password = _password(password_stdin, "Password")
+    _change(ctx, "create_user", name, role, password)
     click.echo(f"created {role} {name}", err=True)
 
 
@@ -79,14 +69,7 @@ def user_list(ctx, as_json: bool):
 @click.pass_context
 def user_disable(ctx, name: str):
     """Disable NAME: ends their sessions and revokes their API tokens."""
-    from kb.accounts import AccountError, disable_user
-
-    kb = open_data(ctx)
-    try:
-        with kb.session() as session:
-            disable_user(session, name)
-    except AccountError as exc:
-        raise UserError(str(exc)) from None
+    _change(ctx, "disable_user", name)
     click.echo(f"disabled {name}", err=True)
 
 
@@ -115,15 +98,20 @@ def user_role(ctx, name: str, role: str):
 @click.pass_context
 def user_password(ctx, name: str, password_stdin: bool):
     """Set a new password for NAME (their sessions end)."""
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-    else:
-        password = click.prompt("New password", hide_input=True, confirmation_prompt=True)
+    password = _password(password_stdin, "New password")
     _change(ctx, "set_password", name, password)
     click.echo(f"password of {name} changed", err=True)
 
 
+def _password(from_stdin: bool, prompt: str) -> str:
+    """The first line of standard input, or a hidden prompt asked twice."""
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    return click.prompt(prompt, hide_input=True, confirmation_prompt=True)
+
+
 def _change(ctx, operation: str, *args) -> None:
+    """``kb.accounts.<operation>(session, *args)``; an AccountError is the user's error (exit 2)."""
     from kb import accounts
 
     kb = open_data(ctx)
