@@ -1,7 +1,10 @@
 """Searching: parse the user's query, run it with filters, count facets, highlight.
 
 A malformed query (unbalanced quotes or brackets, a dangling AND) never fails:
-the problem becomes a message and the query is searched as plain words.
+the problem becomes a message and the query is searched as plain words. So
+does a query that would cost seconds of CPU for nothing a reader means (a
+wildcard with fewer than two letters before it, a range over words). Ranking,
+in every order, is index.scoring's.
 Snippets are HTML-escaped before matches are marked, so markup in a document
 can never run in the page.
 """
