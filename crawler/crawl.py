@@ -22,18 +22,20 @@ from typing import Callable
 
 from sqlalchemy import and_, or_, select
 
+from crawler.database import connection, transaction
 from crawler.fetch import Fetcher
-from crawler.frontier import Frontier, find_or_start_job
+from crawler.frontier import Claim, Frontier, find_or_start_job
 from crawler.politeness import HostGate, host_key
 from crawler.robots import RobotsCache
 from crawler.settings import CrawlSettings
 from crawler.simhash import NearDuplicateIndex
 from crawler.sitemaps import SITEMAP_MARKER, lastmod_detail, lastmod_of
-from crawler.store import add_also_at, own_and_duplicate, store_page
+from crawler.store import (Known, add_also_at, address_and_languages, mark_gone, own_and_duplicate, store_page,
+                           touch)
 from crawler.urls import Scope, canonical_url, host_of
 from crawler.visit import Visit, Visitor
 from kb.language import primary_subtag
-from kb.models import CrawlJob, CrawlUrl, Document, utcnow
+from kb.models import CrawlJob, Document, utcnow
 from kb.storage import KnowledgeBase
 
 MAX_SITEMAPS = 500  # sitemap files read per crawl, however deep the indexes nest
@@ -72,8 +74,8 @@ class _Job:
 class _Stages:
     """The visits under way: requests (each holding its host and a slot), then extractions (holding neither)."""
 
-    fetching: dict[Future, CrawlUrl] = field(default_factory=dict)
-    extracting: dict[Future, CrawlUrl] = field(default_factory=dict)
+    fetching: dict[Future, Claim] = field(default_factory=dict)
+    extracting: dict[Future, Claim] = field(default_factory=dict)
 
     def busy(self) -> bool:
         return bool(self.fetching or self.extracting)
@@ -109,8 +111,9 @@ class Crawler:
         job = _Job(frontier, scope, source_id, frontier.summary()["stored"], self._near_index(scope))
         visitor = Visitor(self.kb, self.settings, self.fetcher, self.robots, scope)
         try:
-            with ThreadPoolExecutor(self.settings.concurrency, thread_name_prefix="crawl") as pool:
-                self._loop(job, visitor, pool)
+            with ThreadPoolExecutor(self.settings.concurrency, thread_name_prefix="crawl") as pool, \
+                    connection(self.kb) as db:
+                self._loop(job, visitor, pool, db)
         finally:
             self.fetcher.close()
         summary = frontier.summary()
@@ -139,11 +142,11 @@ class Crawler:
                     index.add(int(fingerprint, 16), document_id)
         return index
 
-    def _loop(self, job: _Job, visitor: Visitor, pool: ThreadPoolExecutor) -> None:
+    def _loop(self, job: _Job, visitor: Visitor, pool: ThreadPoolExecutor, db) -> None:
         stages = _Stages()
         try:
             with ThreadPoolExecutor(EXTRACTORS, thread_name_prefix="extract") as extractors:
-                self._run_until_done(job, visitor, pool, extractors, stages)
+                self._run_until_done(job, visitor, pool, extractors, stages, db)
         finally:  # even when recording failed: free the hosts and slots other crawls share
             for future in list(stages.fetching):
                 key = host_key(stages.fetching.pop(future).url)
@@ -151,10 +154,13 @@ class Crawler:
                 self._host_done(key, self.settings.delay)
 
     def _run_until_done(self, job: _Job, visitor: Visitor, pool: ThreadPoolExecutor,
-                        extractors: ThreadPoolExecutor, stages: _Stages) -> None:
+                        extractors: ThreadPoolExecutor, stages: _Stages, db) -> None:
+        """Each turn is one transaction on ``db`` (the loop's own connection): the outcomes that came in,
+        the links they add and the next claims commit together."""
         while True:
             if not stages.busy():
-                self._dispatch(job, visitor, pool, stages)
+                with transaction(self.kb, db):
+                    self._dispatch(job, visitor, pool, stages, db=db)
             if not stages.busy():
                 if job.stored >= self.settings.max_pages or not job.frontier.has_pending():
                     break
@@ -163,9 +169,9 @@ class Crawler:
             done, _ = wait([*stages.fetching, *stages.extracting], return_when=FIRST_COMPLETED,
                            timeout=min(max(self.gate.next_free_in(), 0.005), IDLE_WAIT))
             finished = self._advance(done, visitor, extractors, stages)
-            with self.kb.session() as session:  # the next claims and these outcomes: one commit
-                self._dispatch(job, visitor, pool, stages, unrecorded=len(finished), session=session)
-                outcomes = [(visit.entry.url, self._record(session, job, visit)) for visit in finished]
+            with transaction(self.kb, db):  # the next claims and these outcomes: one commit
+                self._dispatch(job, visitor, pool, stages, unrecorded=len(finished), db=db)
+                outcomes = [(visit.entry.url, self._record(db, job, visit)) for visit in finished]
             for url, outcome in outcomes:
                 job.stored += outcome == "stored"
                 if outcome != DEFERRED:
@@ -195,10 +201,10 @@ class Crawler:
             self.slots.release()
 
     def _dispatch(self, job: _Job, visitor: Visitor, pool: ThreadPoolExecutor, stages: _Stages,
-                  unrecorded: int = 0, session=None) -> None:
+                  unrecorded: int = 0, db=None) -> None:
         """Start visits while workers, slots and rested hosts allow (and max_pages is not reached).
 
-        ``unrecorded``: visits over but not yet recorded, which may still store a page. In ``session``,
+        ``unrecorded``: visits over but not yet recorded, which may still store a page. In ``db``'s transaction,
         claims commit with the outcomes recorded next: a kill before that leaves them pending, which
         is what a URL in flight becomes on resume anyway.
         """
@@ -210,11 +216,11 @@ class Crawler:
                 return  # the same question found nothing before: spare the database a scan
             if self.slots is not None and not self.slots.acquire(blocking=False):
                 return
-            entry = job.frontier.claim_next(unavailable, session)
+            entry = job.frontier.claim_next(unavailable, db)
             if entry is None:
                 job.nothing_for = (job.version, unavailable)
             elif not self.gate.try_acquire(host_key(entry.url)):
-                job.frontier.release(entry.id, session)  # another crawl took the host meanwhile: ask again later
+                job.frontier.release(entry.id, db)  # another crawl took the host meanwhile: ask again later
                 entry = None
             if entry is None:
                 if self.slots is not None:
@@ -222,74 +228,74 @@ class Crawler:
                 return
             stages.fetching[pool.submit(visitor.visit, entry)] = entry
 
-    def _record(self, session, job: _Job, visit: Visit) -> str:
-        """Write the outcome of ``visit`` and the links it adds, in ``session``; returns it."""
+    def _record(self, db, job: _Job, visit: Visit) -> str:
+        """Write the outcome of ``visit`` and the links it adds, in ``db``'s transaction; returns it."""
         job.version += 1
         entry = visit.entry
-        self._add_sitemaps(session, job, visit.new_sitemaps, entry.url)
+        self._add_sitemaps(db, job, visit.new_sitemaps, entry.url)
         if visit.deferred and visit.skip is None:
-            job.frontier.release(entry.id, session)  # claimed again once its host has rested
+            job.frontier.release(entry.id, db)  # claimed again once its host has rested
             return DEFERRED
         if visit.skip is not None:
             if visit.gone:
-                self._mark_gone(session, entry.url)
+                self._mark_gone(db, entry.url)
             job.frontier.finish(entry.id, "skipped", visit.skip.reason, visit.skip.detail, visit.skip.status,
-                                session=session)
+                                db=db)
             return visit.skip.reason
         status = visit.response.status if visit.response else None
         if visit.sitemap is not None:
-            return self._record_sitemap(session, job, visit, status)
+            return self._record_sitemap(db, job, visit, status)
         if visit.not_modified or visit.unchanged:
             reason = "not_modified" if visit.not_modified else "unchanged_sitemap"
             detail = None if visit.not_modified else f"sitemap lastmod {lastmod_of(entry.detail)}"
-            document_id, links = self._touch(session, entry.url, lastmod_of(entry.detail), visit.not_modified)
-            job.frontier.finish(entry.id, "done", reason, detail, status, document_id, session=session)
+            document_id, links = touch(db, entry.url, lastmod_of(entry.detail), visit.not_modified)
+            job.frontier.finish(entry.id, "done", reason, detail, status, document_id, db=db)
             if entry.depth < self.settings.max_depth:
-                self._enqueue(session, job, entry, *job.scope.split(links))
+                self._enqueue(db, job, entry, *job.scope.split(links))
             return reason
-        return self._record_page(session, job, visit)
+        return self._record_page(db, job, visit)
 
-    def _record_sitemap(self, session, job: _Job, visit: Visit, status: int | None) -> str:
+    def _record_sitemap(self, db, job: _Job, visit: Visit, status: int | None) -> str:
         entry, sitemap = visit.entry, visit.sitemap
-        job.frontier.finish(entry.id, "done", "sitemap", f"{len(sitemap.entries)} entries", status, session=session)
+        job.frontier.finish(entry.id, "done", "sitemap", f"{len(sitemap.entries)} entries", status, db=db)
         if sitemap.is_index:
-            self._add_sitemaps(session, job, [loc for loc, _lastmod in sitemap.entries], entry.url)
+            self._add_sitemaps(db, job, [loc for loc, _lastmod in sitemap.entries], entry.url)
         elif self.settings.max_depth >= 1:
             inside = [(canonical_url(loc), 1, entry.url, lastmod_detail(lastmod))
                       for loc, lastmod in sitemap.entries]
-            job.frontier.add([row for row in inside if job.scope.allows(row[0])], session=session)
+            job.frontier.add([row for row in inside if job.scope.allows(row[0])], db=db)
         return "sitemap"
 
-    def _add_sitemaps(self, session, job: _Job, urls: list[str], referrer: str) -> None:
+    def _add_sitemaps(self, db, job: _Job, urls: list[str], referrer: str) -> None:
         """Queue sitemaps on the crawl's own hosts, at most MAX_SITEMAPS per crawl."""
         rows = [(canonical_url(url), 0, referrer, SITEMAP_MARKER) for url in urls
                 if host_of(url) in job.scope.hosts][: max(0, MAX_SITEMAPS - job.sitemaps)]
-        job.sitemaps += job.frontier.add(rows, session=session)
+        job.sitemaps += job.frontier.add(rows, db=db)
 
-    def _record_page(self, session, job: _Job, visit: Visit) -> str:
+    def _record_page(self, db, job: _Job, visit: Visit) -> str:
         """Store the page, or merge it into the document that already says the same."""
         entry, page = visit.entry, visit.page
         url = entry.url
         key = canonical_url(page.canonical) if page.canonical and host_of(page.canonical) == host_of(url) else url
-        own, same = own_and_duplicate(session, key, visit.digest)
-        merged = self._merge(session, job, visit, own, same)
+        own, same = own_and_duplicate(db, key, visit.digest)
+        merged = self._merge(db, job, visit, own, same)
         if merged is not None:
             return merged
-        document = store_page(session, key, page, visit.detected, visit.response, job.source_id, visit.fingerprint,
-                              lastmod_of(entry.detail), existing=own, digest=visit.digest)
+        document_id = store_page(db, key, page, visit.detected, visit.response, job.source_id, visit.fingerprint,
+                                 lastmod_of(entry.detail), existing=own.id if own else None, digest=visit.digest)
         if key != url:
-            add_also_at(document, url)
-        self.document_ids.append(document.id)
-        job.stored_ids.add(document.id)
-        job.frontier.finish(entry.id, "done", None, None, visit.response.status, document.id, session=session)
+            add_also_at(db, document_id, url)
+        self.document_ids.append(document_id)
+        job.stored_ids.add(document_id)
+        job.frontier.finish(entry.id, "done", None, None, visit.response.status, document_id, db=db)
         if visit.fingerprint is not None:
-            job.near.add(visit.fingerprint, document.id)
+            job.near.add(visit.fingerprint, document_id)
         else:
-            job.near.discard(document.id)
-        self._enqueue(session, job, entry, visit.inside, visit.outside)
+            job.near.discard(document_id)
+        self._enqueue(db, job, entry, visit.inside, visit.outside)
         return "stored"
 
-    def _merge(self, session, job: _Job, visit: Visit, own: Document | None, same: Document | None) -> str | None:
+    def _merge(self, db, job: _Job, visit: Visit, own: Known | None, same: Known | None) -> str | None:
         """``duplicate`` or ``near_duplicate`` when the page was merged as "also at"; None to store it.
 
         A page with a document of its own is updated, never merged (which would leave that one stale),
@@ -298,54 +304,36 @@ class Crawler:
         """
         if own is not None:
             if own.content_hash == visit.digest and (own.url != visit.entry.url or own.id in job.stored_ids):
-                return self._also_at(session, job, visit, own, "duplicate", f"same text as document {own.id}")
+                return self._also_at(db, job, visit, own.id, "duplicate", f"same text as document {own.id}")
             return None
         if same is not None:
-            return self._also_at(session, job, visit, same, "duplicate", f"same text as document {same.id}")
+            return self._also_at(db, job, visit, same.id, "duplicate", f"same text as document {same.id}")
         found = job.near.find(visit.fingerprint) if visit.fingerprint is not None else None
         if found is None:
             return None
-        document = session.get(Document, found[0])
-        if _languages_differ(visit, document):
+        (document_id, distance), described = found, address_and_languages(db, found[0])
+        if described is None or _languages_differ(visit, *described[1:]):
             return None  # a translation that shares a list of links is not a copy
-        return self._also_at(session, job, visit, document, "near_duplicate",
-                             f"{found[1]} bits from document {document.id} ({document.url})")
+        return self._also_at(db, job, visit, document_id, "near_duplicate",
+                             f"{distance} bits from document {document_id} ({described[0]})")
 
-    def _also_at(self, session, job: _Job, visit: Visit, document: Document, reason: str, detail: str) -> str:
-        add_also_at(document, visit.entry.url)
-        self.document_ids.append(document.id)
-        job.frontier.finish(visit.entry.id, "skipped", reason, detail, visit.response.status, session=session)
+    def _also_at(self, db, job: _Job, visit: Visit, document_id: int, reason: str, detail: str) -> str:
+        add_also_at(db, document_id, visit.entry.url)
+        self.document_ids.append(document_id)
+        job.frontier.finish(visit.entry.id, "skipped", reason, detail, visit.response.status, db=db)
         return reason
 
-    def _enqueue(self, session, job: _Job, entry: CrawlUrl, inside: list[str], outside: list[str]) -> None:
+    def _enqueue(self, db, job: _Job, entry: Claim, inside: list[str], outside: list[str]) -> None:
         """Queue a page's links (canonical already) one level deeper; those out of scope are recorded as such."""
         depth = entry.depth + 1
-        job.frontier.add([(url, depth, entry.url) for url in inside], session=session)
+        job.frontier.add([(url, depth, entry.url) for url in inside], db=db)
         job.frontier.add([(url, depth, entry.url) for url in outside], status="skipped", reason="out_of_scope",
-                         session=session)
+                         db=db)
 
-    def _touch(self, session, url: str, sitemap_lastmod: str | None,
-               confirmed: bool) -> tuple[int | None, list[str]]:
-        """A 304 or an unchanged lastmod: the stored page is still right; follow the links it had.
-
-        A 304 is the server confirming our copy: it counts as fetched now, so the sitemap's
-        lastmod may spare the next requests again (``sitemap_trust_days`` runs from here)."""
-        doc = session.scalars(select(Document).where(Document.url == url)).first()
-        if doc is None:
-            return None, []
-        doc.checked_at = utcnow()
-        if confirmed:
-            doc.fetched_at = doc.checked_at
-        if sitemap_lastmod and (doc.meta or {}).get("sitemap_lastmod") != sitemap_lastmod:
-            doc.meta = {**(doc.meta or {}), "sitemap_lastmod": sitemap_lastmod}
-        return doc.id, list((doc.meta or {}).get("links", []))
-
-    def _mark_gone(self, session, url: str) -> None:
-        doc = session.scalars(select(Document).where(Document.url == url)).first()
-        if doc is not None:
-            doc.gone = True
-            doc.checked_at = utcnow()
-            self.document_ids.append(doc.id)
+    def _mark_gone(self, db, url: str) -> None:
+        document_id = mark_gone(db, url)
+        if document_id is not None:
+            self.document_ids.append(document_id)
 
     def _close_job(self, job_id: int, summary: dict) -> None:
         with self.kb.session() as session:
@@ -353,10 +341,10 @@ class Crawler:
             job.status, job.stats, job.finished_at = "done", summary, utcnow()
 
 
-def _languages_differ(visit: Visit, document: Document) -> bool:
+def _languages_differ(visit: Visit, declared: str | None, detected: str | None) -> bool:
     """True when the pages declare (or else are detected in) different languages."""
     ours = primary_subtag(visit.page.declared_lang)
-    theirs = primary_subtag((document.meta or {}).get("declared_lang"))
+    theirs = primary_subtag(declared)
     if not (ours and theirs):
-        ours, theirs = visit.detected.lang if visit.detected else None, document.lang
+        ours, theirs = visit.detected.lang if visit.detected else None, detected
     return bool(ours and theirs and ours != theirs)

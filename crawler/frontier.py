@@ -8,12 +8,12 @@ only the URLs that were in flight are fetched again, and none is lost.
 
 from __future__ import annotations
 
-import contextlib
 import functools
+from dataclasses import dataclass
 
-from sqlalchemy import bindparam, func, select, update
-from sqlalchemy.dialects.sqlite import insert
+from sqlalchemy import func, select, update
 
+from crawler.database import encoder, in_transaction
 from crawler.politeness import host_key
 from kb.models import CrawlJob, CrawlUrl, utcnow
 from kb.storage import KnowledgeBase
@@ -35,21 +35,37 @@ def find_or_start_job(kb: KnowledgeBase, seeds: list[str], options: dict, source
         return job.id, False
 
 
+URLS = CrawlUrl.__table__
+_WHEN = encoder(URLS.c.updated_at)
+_ADD = ("INSERT INTO crawl_url (job_id, url, depth, referrer, status, reason, detail, updated_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")
+_FINISH = ("UPDATE crawl_url SET status = ?, reason = ?, detail = ?, http_status = ?, document_id = ?, updated_at = ? "
+           "WHERE id = ?")
+_RELEASE = "UPDATE crawl_url SET status = 'pending', updated_at = ? WHERE id = ?"
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A URL claimed from the frontier (in flight): what a visit needs to know of its row."""
+
+    id: int
+    url: str
+    depth: int
+    referrer: str | None
+    detail: str | None
+
+
 @functools.lru_cache(maxsize=64)
-def _claim_statement(excluded: int):
+def _claim_statement(excluded: int) -> str:
     """Pick the next pending URL of a job on none of ``excluded`` hosts, and mark it in flight.
 
-    Built once per number of hosts left out (their URL prefixes are bound parameters): asked
-    for every page, building it cost more than SQLite answering it.
+    One statement per number of hosts left out (their URL prefixes are parameters); the
+    ``ix_crawl_url_claim`` index (job, status, depth, id) answers it without a sort.
     """
-    table = CrawlUrl.__table__
-    pick = (select(table.c.id).where(table.c.job_id == bindparam("claim_job"), table.c.status == "pending")
-            .order_by(table.c.depth, table.c.id).limit(1))
-    for n in range(excluded):
-        pick = pick.where(~table.c.url.like(bindparam(f"http{n}"), escape="\\"),
-                          ~table.c.url.like(bindparam(f"https{n}"), escape="\\"))
-    return (update(table).where(table.c.id == pick.scalar_subquery()).values(status="in_flight")
-            .returning(table.c.id, table.c.url, table.c.depth, table.c.referrer, table.c.detail))
+    hosts = " AND url NOT LIKE ? ESCAPE '\\' AND url NOT LIKE ? ESCAPE '\\'" * excluded
+    return ("UPDATE crawl_url SET status = 'in_flight', updated_at = ? WHERE id = (SELECT id FROM crawl_url "
+            f"WHERE job_id = ? AND status = 'pending'{hosts} ORDER BY depth, id LIMIT 1) "
+            "RETURNING id, url, depth, referrer, detail")
 
 
 class Frontier:
@@ -66,30 +82,20 @@ class Frontier:
                 ("pending", "in_flight"))).execution_options(yield_per=1000))
             return {host_key(url) for url in urls}
 
-    def add(self, urls: list[tuple], status: str = "pending", reason: str | None = None, session=None) -> int:
+    def add(self, urls: list[tuple], status: str = "pending", reason: str | None = None, db=None) -> int:
         """Add (url, depth, referrer[, detail]) rows not seen before in this job; returns how many were new.
 
-        Inside ``session`` when given, to commit them with the outcome of the page they come from.
+        In ``db``'s transaction when given, to commit them with the outcome of the page they come from.
         """
         if not urls:
             return 0
-        now = utcnow()
-        rows = [{"job_id": self.job_id, "url": row[0], "depth": row[1], "referrer": row[2], "status": status,
-                 "reason": reason, "detail": row[3] if len(row) > 3 else None, "updated_at": now} for row in urls]
+        now = _WHEN(utcnow())
+        rows = [(self.job_id, row[0], row[1], row[2], status, reason, row[3] if len(row) > 3 else None, now)
+                for row in urls]
         if status == "pending":
             self.hosts.update(host_key(row[0]) for row in urls)
-        with self._session(session) as active:  # one cached statement, executemany: no compiling per batch
-            result = active.connection().execute(insert(CrawlUrl.__table__).on_conflict_do_nothing(), rows)
-            return max(result.rowcount or 0, 0)
-
-    @contextlib.contextmanager
-    def _session(self, session):
-        """``session`` when the caller has one (to commit with its other writes), else one of our own."""
-        if session is not None:
-            yield session
-            return
-        with self.kb.session() as own:
-            yield own
+        with in_transaction(self.kb, db) as active:
+            return max(active.executemany(_ADD, rows).rowcount, 0)
 
     def requeue_in_flight(self) -> int:
         """After a kill: URLs that were being fetched go back to pending."""
@@ -98,7 +104,7 @@ class Frontier:
                                      CrawlUrl.status == "in_flight").values(status="pending"))
             return result.rowcount or 0
 
-    def claim_next(self, exclude_hosts=frozenset(), session=None) -> CrawlUrl | None:
+    def claim_next(self, exclude_hosts=frozenset(), db=None) -> Claim | None:
         """The next pending URL (shallowest first) whose host is not excluded, marked in flight.
 
         ``exclude_hosts`` holds politeness keys (``host[:port]``) that are busy or resting; when they
@@ -106,31 +112,25 @@ class Frontier:
         """
         if self.hosts <= exclude_hosts:
             return None
-        parameters = {"claim_job": self.job_id}
-        for n, key in enumerate(sorted(exclude_hosts)):
+        parameters = [_WHEN(utcnow()), self.job_id]
+        for key in sorted(exclude_hosts):
             escaped = key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            parameters[f"http{n}"], parameters[f"https{n}"] = f"http://{escaped}/%", f"https://{escaped}/%"
-        with self._session(session) as active:  # one statement: pick and mark
-            row = active.connection().execute(_claim_statement(len(exclude_hosts)), parameters).first()
-        if row is None:
-            return None
-        return CrawlUrl(id=row.id, job_id=self.job_id, url=row.url, depth=row.depth, referrer=row.referrer,
-                        detail=row.detail, status="in_flight")
+            parameters += [f"http://{escaped}/%", f"https://{escaped}/%"]
+        with in_transaction(self.kb, db) as active:  # one statement: pick and mark
+            rows = active.execute(_claim_statement(len(exclude_hosts)), parameters).fetchall()
+        return Claim(*rows[0]) if rows else None
 
-    def release(self, url_id: int, session=None) -> None:
+    def release(self, url_id: int, db=None) -> None:
         """A claimed URL goes back to pending (its host turned out to be busy)."""
-        table = CrawlUrl.__table__
-        with self._session(session) as active:
-            active.connection().execute(update(table).where(table.c.id == url_id).values(status="pending"))
+        with in_transaction(self.kb, db) as active:
+            active.execute(_RELEASE, (_WHEN(utcnow()), url_id))
 
     def finish(self, url_id: int, status: str, reason: str | None = None, detail: str | None = None,
-               http_status: int | None = None, document_id: int | None = None, session=None) -> None:
-        """Record a URL's outcome (inside ``session`` when given, to commit it with the page)."""
-        table = CrawlUrl.__table__  # Core, not the ORM's bulk update: no rows of this table live in sessions
-        with self._session(session) as active:
-            active.connection().execute(update(table).where(table.c.id == url_id).values(
-                status=status, reason=reason, detail=(detail or "")[:1000] or None, http_status=http_status,
-                document_id=document_id, updated_at=utcnow()))
+               http_status: int | None = None, document_id: int | None = None, db=None) -> None:
+        """Record a URL's outcome (in ``db``'s transaction when given, to commit it with the page)."""
+        with in_transaction(self.kb, db) as active:
+            active.execute(_FINISH, (status, reason, (detail or "")[:1000] or None, http_status, document_id,
+                                     _WHEN(utcnow()), url_id))
 
     def skip_pending(self, reason: str) -> int:
         with self.kb.session() as session:

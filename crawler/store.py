@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import re
+from typing import NamedTuple
 
-from sqlalchemy import and_, bindparam, or_, select
-
+from crawler.database import decoder, encoder
 from crawler.extract import EXTRACTOR_VERSION, Page
 from crawler.fetch import Response
 from crawler.simhash import to_hex
@@ -27,67 +27,108 @@ def content_hash(text: str) -> str:
     return hashlib.sha256(normalized.encode("utf-8")).hexdigest()
 
 
-# Built once (with bound parameters): building a statement costs more than SQLite answering it.
-OWN_OR_SAME = select(Document).where(or_(
-    Document.url == bindparam("url"), and_(Document.content_hash == bindparam("digest"), Document.gone.is_(False)))
-).order_by(Document.url != bindparam("url"), Document.id).limit(2)
+DOCUMENTS = Document.__table__
+_JSON, _WHEN, _FLAG = encoder(DOCUMENTS.c.meta), encoder(DOCUMENTS.c.fetched_at), encoder(DOCUMENTS.c.gone)
+_READ_JSON = decoder(DOCUMENTS.c.meta)
+# The columns a fetched page sets, in the order of store_page's values; kb.models stays the schema.
+_PAGE_COLUMNS = ("final_url", "title", "description", "text", "lang", "lang_confidence", "doc_type", "country",
+                 "municipality", "year", "published", "themes", "meta", "translations", "http_status",
+                 "content_type", "content_hash", "simhash", "etag", "last_modified", "extractor", "fetched_at",
+                 "checked_at", "gone", "updated_at")
+_INSERT = (f"INSERT INTO document (url, source_id, origin, also_at, created_at, {', '.join(_PAGE_COLUMNS)}) "
+           f"VALUES ({', '.join('?' * (len(_PAGE_COLUMNS) + 5))})")
+_UPDATE = (f"UPDATE document SET source_id = coalesce(source_id, ?), "
+           f"{', '.join(f'{name} = ?' for name in _PAGE_COLUMNS)} WHERE id = ?").replace(
+    "doc_type = ?", "doc_type = coalesce(?, doc_type, 'document')")
+# Both are asked for every page stored; rows sharing a text are few, as duplicates are merged.
+_OWN_OR_SAME = ("SELECT id, url, content_hash FROM document WHERE url = ? OR content_hash = ? AND gone IS 0 "
+                "ORDER BY url != ?, id LIMIT 2")
 
 
-def own_and_duplicate(session, url: str, digest: str) -> tuple[Document | None, Document | None]:
-    """The document of ``url``, and a live document with the same text at another URL, in one query.
+class Known(NamedTuple):
+    """A stored document, as far as telling a page's own document from a duplicate goes."""
 
-    Both are asked for every page stored; rows sharing a text are few, as duplicates are merged.
-    """
-    rows = session.scalars(OWN_OR_SAME, {"url": url, "digest": digest}).all()
+    id: int
+    url: str
+    content_hash: str | None
+
+
+def own_and_duplicate(db, url: str, digest: str) -> tuple[Known | None, Known | None]:
+    """The document of ``url``, and a live document with the same text at another URL, in one query."""
+    rows = [Known(*row) for row in db.execute(_OWN_OR_SAME, (url, digest, url))]
     own = rows[0] if rows and rows[0].url == url else None
     same = next((row for row in rows if row.url != url), None)
     return own, same
 
 
-def add_also_at(document: Document, url: str) -> None:
-    if url != document.url and url not in (document.also_at or []):
-        document.also_at = [*(document.also_at or []), url]
+def add_also_at(db, document_id: int, url: str) -> None:
+    """Name ``url`` as another address of the document (read afresh: an earlier page may have added one)."""
+    own_url, also_at = db.execute("SELECT url, also_at FROM document WHERE id = ?", (document_id,)).fetchone()
+    also_at = _READ_JSON(also_at) or []
+    if url != own_url and url not in also_at:
+        db.execute("UPDATE document SET also_at = ?, updated_at = ? WHERE id = ?",
+                   (_JSON([*also_at, url]), _WHEN(utcnow()), document_id))
 
 
-def _apply(document: Document, page: Page, detected: Detected, response: Response, digest: str) -> None:
-    fields = page.fields
-    document.final_url = response.final_url
-    document.title = page.title[:2000] or response.final_url
-    document.description = page.description
-    document.text = page.text
-    document.lang = detected.lang
-    document.lang_confidence = detected.confidence
-    document.doc_type = fields.get("doc_type") or document.doc_type or "document"
-    document.country = fields.get("country")
-    document.municipality = fields.get("municipality")
-    document.year = fields.get("year")
-    document.published = fields.get("published")
-    document.themes = sorted(set(fields.get("about", [])))
-    document.meta = {**page.meta, "fields": fields, "declared_lang": page.declared_lang,
-                     "redirects": response.redirects, "links": page.links[:MAX_LINKS_KEPT]}
-    document.translations = page.alternates
-    document.http_status = response.status
-    document.content_type = response.content_type
-    document.content_hash = digest
-    document.etag = response.headers.get("etag")
-    document.last_modified = response.headers.get("last-modified")
-    document.extractor = EXTRACTOR_VERSION
-    document.fetched_at = document.checked_at = utcnow()
-    document.gone = False
+def touch(db, url: str, sitemap_lastmod: str | None, confirmed: bool) -> tuple[int | None, list[str]]:
+    """The stored copy of ``url`` is still right (a 304, or a sitemap lastmod not newer): note when we
+    checked; a 304 also counts as fetched now. Returns its id and the links it had (None, [] without one)."""
+    row = db.execute("SELECT id, meta FROM document WHERE url = ?", (url,)).fetchone()
+    if row is None:
+        return None, []
+    document_id, meta = row[0], _READ_JSON(row[1]) or {}
+    now = _WHEN(utcnow())
+    changed = sitemap_lastmod and meta.get("sitemap_lastmod") != sitemap_lastmod
+    new_meta = _JSON({**meta, "sitemap_lastmod": sitemap_lastmod}) if changed else None
+    db.execute("UPDATE document SET checked_at = ?, fetched_at = coalesce(?, fetched_at), meta = coalesce(?, meta), "
+               "updated_at = ? WHERE id = ?", (now, now if confirmed else None, new_meta, now, document_id))
+    return document_id, list(meta.get("links", []))
 
 
-def store_page(session, url: str, page: Page, detected: Detected, response: Response, source_id: int | None,
+def mark_gone(db, url: str) -> int | None:
+    """The page of ``url`` answered 404 or 410: its document (if any) is marked gone; returns its id."""
+    now = _WHEN(utcnow())
+    rows = db.execute("UPDATE document SET gone = ?, checked_at = ?, updated_at = ? WHERE url = ? RETURNING id",
+                      (_FLAG(True), now, now, url)).fetchall()  # read to the end: the statement is then done
+    return rows[0][0] if rows else None
+
+
+def address_and_languages(db, document_id: int) -> tuple[str, str | None, str | None] | None:
+    """(url, declared language, detected language) of a stored document, to tell a translation from a
+    copy; None when it is no more."""
+    return db.execute("SELECT url, json_extract(meta, '$.declared_lang'), lang FROM document WHERE id = ?",
+                      (document_id,)).fetchone()
+
+
+def store_page(db, url: str, page: Page, detected: Detected, response: Response, source_id: int | None,
                fingerprint: int | None = None, sitemap_lastmod: str | None = None,
-               existing: Document | None = None, digest: str | None = None) -> Document:
-    """Insert the document of ``url``, or update ``existing`` (the one it has); duplicates are the caller's."""
-    document = existing or Document(url=url, source_id=source_id, origin="crawl")
-    if document.source_id is None:
-        document.source_id = source_id
-    _apply(document, page, detected, response, digest or content_hash(page.text))
-    document.simhash = to_hex(fingerprint) if fingerprint is not None else None
+               existing: int | None = None, digest: str | None = None) -> int:
+    """Insert the document of ``url``, or update document ``existing`` (the one it has); returns its id.
+
+    Duplicates are the caller's. An update keeps the document's source and, when the page names
+    none, its type (a curator may have set it).
+    """
+    values = _page_values(page, detected, response, digest or content_hash(page.text), fingerprint, sitemap_lastmod)
+    if existing is not None:
+        db.execute(_UPDATE, (source_id, *values, existing))
+        return existing
+    if values[6] is None:
+        values[6] = "document"
+    return db.execute(_INSERT, (url, source_id, "crawl", _JSON([]), values[-1], *values)).lastrowid
+
+
+def _page_values(page: Page, detected: Detected, response: Response, digest: str, fingerprint: int | None,
+                 sitemap_lastmod: str | None) -> list:
+    """The values of ``_PAGE_COLUMNS`` for a page just fetched, encoded as the ORM would."""
+    fields = page.fields
+    meta = {**page.meta, "fields": fields, "declared_lang": page.declared_lang,
+            "redirects": response.redirects, "links": page.links[:MAX_LINKS_KEPT]}
     if sitemap_lastmod:
-        document.meta = {**document.meta, "sitemap_lastmod": sitemap_lastmod}
-    if existing is None:
-        session.add(document)
-    session.flush()
-    return document
+        meta["sitemap_lastmod"] = sitemap_lastmod
+    now = _WHEN(utcnow())
+    return [response.final_url, page.title[:2000] or response.final_url, page.description, page.text, detected.lang,
+            detected.confidence, fields.get("doc_type") or None, fields.get("country"), fields.get("municipality"),
+            fields.get("year"), fields.get("published"), _JSON(sorted(set(fields.get("about", [])))), _JSON(meta),
+            _JSON(page.alternates), response.status, response.content_type, digest,
+            to_hex(fingerprint) if fingerprint is not None else None, response.headers.get("etag"),
+            response.headers.get("last-modified"), EXTRACTOR_VERSION, now, now, _FLAG(False), now]

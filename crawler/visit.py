@@ -16,11 +16,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit, urlunsplit
 
-from sqlalchemy import bindparam, func, select
-
+from crawler.database import connection, decoder
 from crawler.errors import SkipError
 from crawler.extract import EXTRACTOR_VERSION, Page, decode_html, extract_html, extract_pdf
 from crawler.fetch import Fetcher, Response
+from crawler.frontier import Claim
 from crawler.politeness import host_key
 from crawler.robots import RobotsCache
 from crawler.settings import CrawlSettings
@@ -30,15 +30,15 @@ from crawler.sitemaps import (SITEMAP_MARKER, Sitemap, SitemapError, candidate_s
                               parse_sitemap, unchanged_since)
 from crawler.urls import Scope
 from kb.language import Detected, detect_language
-from kb.models import CrawlUrl, Document, utcnow
+from kb.models import Document, utcnow
 from kb.storage import KnowledgeBase
 
 HTML_TYPES = {"text/html", "application/xhtml+xml", ""}
 PDF_TYPES = {"application/pdf", "application/x-pdf"}
-# Built once: asked for every page, and building a statement costs more than SQLite answering it.
-STORED_QUERY = select(Document.etag, Document.last_modified, Document.fetched_at,
-                      func.json_extract(Document.meta, "$.sitemap_lastmod")).where(
-    Document.url == bindparam("url"), Document.extractor == EXTRACTOR_VERSION, Document.gone.is_(False))
+# Asked for every page: SQL on the DBAPI connection (crawler.database says why).
+STORED_QUERY = ("SELECT etag, last_modified, fetched_at, json_extract(meta, '$.sitemap_lastmod') FROM document "
+                "WHERE url = ? AND extractor = ? AND gone IS 0")
+_READ_WHEN = decoder(Document.__table__.c.fetched_at)
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,7 @@ class Stored:
 class Visit:
     """The outcome of one visit, for the crawl loop to record."""
 
-    entry: CrawlUrl
+    entry: Claim
     key: str
     delay: float
     skip: SkipError | None = None
@@ -100,7 +100,7 @@ class Visitor:
         self.robots = robots
         self.scope = scope
 
-    def visit(self, entry: CrawlUrl) -> Visit:
+    def visit(self, entry: Claim) -> Visit:
         """The first part of a visit, holding the host: robots.txt, the request and what kind of answer it is."""
         visit = Visit(entry, host_key(entry.url), self.settings.delay)
         return _guarded(visit, self._read_sitemap if entry.detail == SITEMAP_MARKER else self._read_page)
@@ -194,9 +194,12 @@ class Visitor:
         """What we know of our copy of ``url``; None when there is none, one an older extractor made
         (fetched again in full, so every document gains what extraction learnt since), or one marked
         gone (a page that answered 404 must be asked again, or it could never come back)."""
-        with self.kb.engine.connect() as connection:  # a read on a worker: no ORM session needed
-            row = connection.execute(STORED_QUERY, {"url": url}).first()
-        return Stored(*row) if row is not None else None
+        with connection(self.kb) as db:  # a read on a worker, from the pool
+            rows = db.execute(STORED_QUERY, (url, EXTRACTOR_VERSION)).fetchall()
+        if not rows:
+            return None
+        etag, last_modified, fetched_at, sitemap_lastmod = rows[0]
+        return Stored(etag, last_modified, _READ_WHEN(fetched_at), sitemap_lastmod)
 
     def _extract(self, response: Response) -> Page:
         ctype = response.content_type
