@@ -1,0 +1,74 @@
+"""The frontier's rows, written in SQL on the loop's connection, as the rest of Casebook reads them."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from crawler.database import connection, transaction
+from crawler.frontier import Claim, Frontier, find_or_start_job
+from kb.models import CrawlUrl, utcnow
+
+
+def frontier_of(kb) -> Frontier:
+    job_id, _resumed = find_or_start_job(kb, ["http://a.test/"], {}, None)
+    return Frontier(kb, job_id)
+
+
+def rows(kb) -> dict[str, tuple]:
+    with kb.session() as session:
+        return {row.url: (row.status, row.reason, row.detail, row.http_status, row.depth, row.referrer)
+                for row in session.scalars(select(CrawlUrl))}
+
+
+def test_urls_are_added_once_per_job_and_the_count_says_how_many_were_new(kb):
+    frontier = frontier_of(kb)
+    assert frontier.add([("http://a.test/", 0, None), ("http://a.test/b", 1, "http://a.test/", "lastmod=2024")]) == 2
+    assert frontier.add([("http://a.test/b", 2, "http://a.test/x"), ("http://a.test/c", 1, "http://a.test/")]) == 1
+    assert frontier.add([("http://b.test/", 1, "http://a.test/")], status="skipped", reason="out_of_scope") == 1
+    assert rows(kb) == {"http://a.test/": ("pending", None, None, None, 0, None),
+                        "http://a.test/b": ("pending", None, "lastmod=2024", None, 1, "http://a.test/"),
+                        "http://a.test/c": ("pending", None, None, None, 1, "http://a.test/"),
+                        "http://b.test/": ("skipped", "out_of_scope", None, None, 1, "http://a.test/")}
+
+
+def test_a_claim_takes_the_shallowest_url_on_a_free_host_and_marks_it_in_flight(kb):
+    frontier = frontier_of(kb)
+    frontier.add([("http://a.test/deep", 2, None), ("http://bxc.test/", 1, None), ("http://a.test/", 0, None),
+                  ("http://b_c.test/", 1, None)])
+    before = utcnow()
+    assert frontier.claim_next() == Claim(3, "http://a.test/", 0, None, None)
+    # "_" is a LIKE wildcard: leaving host b_c out must not leave bxc out
+    assert frontier.claim_next(frozenset({"a.test", "b_c.test"})) == Claim(2, "http://bxc.test/", 1, None, None)
+    assert frontier.claim_next(frozenset({"a.test", "b_c.test"})) is None
+    assert frontier.claim_next(frozenset({"b_c.test", "bxc.test"})) == Claim(1, "http://a.test/deep", 2, None, None)
+    assert frontier.claim_next(frozenset({"a.test"})) == Claim(4, "http://b_c.test/", 1, None, None)
+    with kb.session() as session:
+        claimed = session.get(CrawlUrl, 3)
+        assert claimed.status == "in_flight" and claimed.updated_at >= before
+
+
+def test_a_released_url_is_claimed_again_and_a_finished_one_keeps_its_outcome(kb):
+    frontier = frontier_of(kb)
+    frontier.add([("http://a.test/", 0, None), ("http://a.test/b", 1, None)])
+    with connection(kb) as db, transaction(kb, db):  # one turn: release one, finish the other
+        first = frontier.claim_next(db=db)
+        frontier.release(first.id, db=db)
+        again = frontier.claim_next(db=db)
+        second = frontier.claim_next(db=db)
+        frontier.finish(second.id, "skipped", "http_404", "x" * 2000, 404, db=db)
+    assert again == first and rows(kb)["http://a.test/b"] == ("skipped", "http_404", "x" * 1000, 404, 1, None)
+    assert frontier.summary() == {"fetched": 1, "stored": 0, "skipped": {"http_404": 1}, "sitemaps": 0}
+    assert frontier.has_pending()  # the first one is in flight
+
+
+def test_a_turn_that_fails_leaves_its_claims_pending(kb):
+    frontier = frontier_of(kb)
+    frontier.add([("http://a.test/", 0, None)])
+    with connection(kb) as db:
+        try:
+            with transaction(kb, db):
+                frontier.claim_next(db=db)
+                raise KeyError("the recording failed")
+        except KeyError:
+            pass
+    assert rows(kb)["http://a.test/"][0] == "pending"
