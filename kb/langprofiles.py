@@ -18,6 +18,9 @@ import os
 import re
 import struct
 import threading
+from array import array
+from itertools import repeat
+from operator import add, mul, truediv
 
 from langdetect.detector import Detector
 from langdetect.detector_factory import PROFILES_DIRECTORY, DetectorFactory
@@ -25,10 +28,10 @@ from langdetect.lang_detect_exception import ErrorCode, LangDetectException
 from langdetect.utils.ngram import NGram
 
 PAIR = struct.Struct("<Bd")  # language index, probability
-# The n-grams a detector has met are kept dense too, up to this many (~0.6 kB each): the first met
-# are the common ones, so 4,000 spare most unfolding (bench pages: 2.0 ms language per page without
-# this cache, 1.8 with 4,000 or with 20,000, which filled 8,000 entries, 5 MB, on 2,000 pages).
-MAX_DENSE = 4_000
+# The words a factory's detectors have met keep their n-grams' pairs, up to this many: the first met
+# are the common ones.
+MAX_WORDS = 20_000
+MAX_DENSE = 100_000
 SPACES = re.compile(" {2,}")
 LATIN = re.compile("[A-z]")  # langdetect's own test, 'A' <= ch <= 'z', brackets and all
 # langdetect counts every character from U+0300 up as non-Latin: its exception for "Latin Extended
@@ -95,73 +98,101 @@ class SparseDetector(Detector):
         if latin * 2 < len(NON_LATIN.findall(self.text)):
             self.text = LATIN.sub("", self.text)
 
-    def _extract_ngrams(self):
-        """langdetect's n-grams of the text: NGram.add_char starts afresh after each space, so they
-        are those of each word in turn (with the space after it), and a word met again costs a lookup."""
-        words = self.text.translate(_NORMALIZED).split(" ")
+    def _words(self) -> list[str]:
+        """The text's normalised words, each but the last with its space: NGram.add_char starts afresh
+        after each space, so langdetect's n-grams are those of each word in turn."""
+        text = self.text.translate(_NORMALIZED)
+        if self.factory.other_scripts is not None and self.factory.other_scripts.search(text):
+            load_other_scripts(self.factory)
+        words = text.split(" ")
         words[:-1] = [word + " " for word in words[:-1]]
+        return words
+
+    def _extract_ngrams(self):
+        """langdetect's n-grams of the text (a word met again costs a lookup)."""
         known, seen, found = self.word_lang_prob_map, {}, []
-        for word in words:
+        for word in self._words():
             grams = seen.get(word)
             if grams is None:
                 grams = seen[word] = word_ngrams(word, known)
             found += grams
         return found
 
-    def _detect_block(self):
-        """langdetect's seven random walks over the text's n-grams, with its calls inlined: the same
-        random draws, and the same floating-point operations in the same order."""
-        self.cleaning_text()
-        ngrams = self._extract_ngrams()
-        if not ngrams:
-            raise LangDetectException(ErrorCode.CantDetectError, "No features in text.")
-        self.langprob = [0.0] * len(self.langlist)
-        self.random.seed(self.seed)
-        choice, vectors = self.random.choice, {}
-        for _trial in range(self.n_trial):
-            prob = self._init_probability()
-            alpha = self.alpha + self.random.gauss(0.0, 1.0) * self.ALPHA_WIDTH
-            weight = alpha / self.BASE_FREQ
-            i = 0
-            while True:
-                word = choice(ngrams)
-                dense = vectors.get(word) or vectors.setdefault(word, self._dense(word))
-                for k in range(len(prob)):  # langdetect's own loop, as fast as any rewriting of it in Python
-                    prob[k] *= weight + dense[k]
-                if i % 5 == 0:
-                    total = sum(prob)
-                    prob[:] = [p / total for p in prob]
-                    if max(prob) > self.CONV_THRESHOLD or i >= self.ITERATION_LIMIT:
-                        break
-                i += 1
-            for j in range(len(self.langprob)):
-                self.langprob[j] += prob[j] / self.n_trial
+    def _features(self) -> list[array]:
+        """The probability lists of ``_extract_ngrams``'s n-grams, in its order: what the walks draw.
 
-    def _dense(self, word: str) -> list[float]:
-        """langdetect's list of 55 probabilities for ``word``, unfolded from its pairs (and kept)."""
-        dense = self.dense.get(word)
+        A word keeps its n-grams' lists in the factory once they are all kept there: most words of a
+        page were met on earlier pages, and a lookup spares reading its n-grams again."""
+        words, dense, found = self.words, self.dense, []
+        for word in self._words():
+            vectors = words.get(word)
+            if vectors is None:
+                grams = word_ngrams(word, self.word_lang_prob_map)
+                vectors = tuple(map(self._dense, grams))
+                if len(words) < MAX_WORDS and all(map(dense.__contains__, grams)):
+                    words[word] = vectors
+            found += vectors
+        return found
+
+    def _detect_block(self):
+        """langdetect's seven random walks over the text's n-grams: the same random draws, and the
+        same floating-point operations in the same order."""
+        self.cleaning_text()
+        features = self._features()
+        if not features:
+            raise LangDetectException(ErrorCode.CantDetectError, "No features in text.")
+        self.random.seed(self.seed)
+        langprob = [0.0] * len(self.langlist)
+        for _trial in range(self.n_trial):
+            alpha = self.alpha + self.random.gauss(0.0, 1.0) * self.ALPHA_WIDTH
+            prob = self._walk(features, alpha / self.BASE_FREQ)
+            langprob = list(map(add, langprob, map(truediv, prob, repeat(self.n_trial))))
+        self.langprob = langprob
+
+    def _walk(self, features: list[array], weight: float) -> list[float]:
+        """One trial: each draw multiplies every language's probability by ``weight`` plus the drawn
+        n-gram's probability there (langdetect's loop, run by ``map``), every fifth normalises."""
+        size, getrandbits = len(features), self.random.getrandbits
+        bits = size.bit_length()  # random.choice's own draw (Random._randbelow_with_getrandbits), inlined
+        prob = self._init_probability()
+        weights = [weight] * len(prob)
+        i = 0
+        while True:
+            drawn = getrandbits(bits)
+            while drawn >= size:
+                drawn = getrandbits(bits)
+            prob = list(map(mul, prob, map(add, weights, features[drawn])))
+            if i % 5 == 0:
+                prob = list(map(truediv, prob, repeat(sum(prob))))
+                if max(prob) > self.CONV_THRESHOLD or i >= self.ITERATION_LIMIT:
+                    return prob
+            i += 1
+
+    def _dense(self, gram: str) -> array:
+        """langdetect's list of probabilities for ``gram``, unfolded from its pairs (and kept)."""
+        dense = self.dense.get(gram)
         if dense is None:
-            dense = unfold(self.word_lang_prob_map[word], len(self.langlist))
+            dense = unfold(self.word_lang_prob_map[gram], len(self.langlist))
             if len(self.dense) < MAX_DENSE:
-                self.dense[word] = dense
+                self.dense[gram] = dense
         return dense
 
     def _update_lang_prob(self, prob, word, alpha):
+        if self.factory.other_scripts is not None and NON_LATIN.search(word):
+            load_other_scripts(self.factory)
         if word not in self.word_lang_prob_map:
             return False
-        dense = self._dense(word)
-        weight = alpha / self.BASE_FREQ
-        for i in range(len(prob)):
-            prob[i] *= weight + dense[i]
+        prob[:] = map(mul, prob, map(add, repeat(alpha / self.BASE_FREQ), self._dense(word)))
         return True
 
 
-def unfold(pairs: bytes, size: int) -> list[float]:
-    """langdetect's dense list of ``size`` probabilities from an n-gram's packed pairs."""
+def unfold(pairs: bytes, size: int) -> array:
+    """langdetect's ``size`` probabilities for an n-gram, from its packed pairs, as an array of
+    doubles: 0.5 kB, a third of a list of 55 floats."""
     dense = [0.0] * size
     for index, probability in PAIR.iter_unpack(pairs):
         dense[index] = probability
-    return dense
+    return array("d", dense)
 
 
 def profile_names() -> list[str]:
@@ -182,26 +213,65 @@ def sparse_factory(names: tuple[str, ...]) -> DetectorFactory:
 @functools.lru_cache(maxsize=8)
 def _load(names: tuple[str, ...]) -> DetectorFactory:
     factory = DetectorFactory()
-    factory.seed = 0
-    pairs: dict[str, bytearray | bytes] = {}
-    for index, name in enumerate(names):
+    factory.seed, factory.names, factory.word_lang_prob_map = 0, names, {}
+    factory.words, factory.dense = {}, {}  # shared by its detectors, filled by whichever thread meets a word first
+    factory.other_scripts = _read_profiles(factory, latin=True)
+    return factory
+
+
+def _read_profiles(factory: DetectorFactory, latin: bool) -> re.Pattern | None:
+    """Adds the n-grams of the factory's profiles written in letters below U+0300 (``latin``) or the
+    others; returns a pattern matching the characters from U+0300 up that the others hold.
+
+    The profiles are read one by one, so only one file's parse is ever held, and identical pairs
+    share one bytes object."""
+    pairs: dict[str, bytearray] = {}
+    others: set[str] = set()
+    for index, name in enumerate(factory.names):
         with open(os.path.join(PROFILES_DIRECTORY, name), encoding="utf-8") as handle:
             profile = json.load(handle)
-        factory.langlist.append(profile["name"])
+        if latin:
+            factory.langlist.append(profile["name"])
         n_words = profile["n_words"]
         for word, count in profile["freq"].items():
+            if (NON_LATIN.search(word) is None) != latin:
+                if latin:
+                    others.update(NON_LATIN.findall(word))
+                continue
             found = pairs.setdefault(word, bytearray())
             if 1 <= len(word) <= 3:  # as langdetect's add_profile: longer keys stay, with no probability
                 found += PAIR.pack(index, 1.0 * count / n_words[len(word) - 1])
-    for word, found in pairs.items():
-        pairs[word] = bytes(found)
-    factory.word_lang_prob_map = pairs
-    factory.dense = {}  # shared by its detectors; filled by whichever thread meets an n-gram first
-    return factory
+        del profile
+    shared: dict[bytes, bytes] = {}
+    target = factory.word_lang_prob_map
+    for word in list(pairs):
+        found = bytes(pairs.pop(word))
+        target[word] = shared.setdefault(found, found)
+    return _character_class(others) if latin and others else None
+
+
+def _character_class(chars: set[str]) -> re.Pattern:
+    """A pattern matching any of ``chars``, written as ranges of consecutive code points."""
+    codes, ranges = sorted(map(ord, chars)), []
+    for code in codes:
+        if ranges and ranges[-1][1] == code - 1:
+            ranges[-1][1] = code
+        else:
+            ranges.append([code, code])
+    return re.compile("[" + "".join(f"{re.escape(chr(low))}-{re.escape(chr(high))}" for low, high in ranges) + "]")
+
+
+def load_other_scripts(factory: DetectorFactory) -> None:
+    """Adds the n-grams beyond Latin letters to ``factory``: on the first text holding one of their
+    characters, since most crawls never meet one (they are 70,000 of the 88,000 n-grams)."""
+    with _LOADING:
+        if factory.other_scripts is not None:
+            _read_profiles(factory, latin=False)
+            factory.other_scripts = None
 
 
 def detector(names: tuple[str, ...]) -> SparseDetector:
     factory = sparse_factory(names)
     found = SparseDetector(factory)
-    found.dense = factory.dense
+    found.factory, found.words, found.dense = factory, factory.words, factory.dense
     return found
