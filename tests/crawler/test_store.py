@@ -3,6 +3,7 @@ rows written in SQL on the DBAPI connection read back through the ORM as if it h
 
 from __future__ import annotations
 
+import hashlib
 from datetime import timedelta
 
 import pytest
@@ -50,6 +51,12 @@ def fetched_page(text: str = "The text of the page", **fields) -> tuple[Page, De
     response = Response("http://a.test/", "http://a.test/", 200,
                         {"content-type": "text/html; charset=utf-8", "etag": '"v1"'}, b"", redirects=["http://a.test"])
     return page, Detected("nl", 0.98), response
+
+
+def test_the_content_hash_ignores_case_and_every_kind_of_whitespace_run_but_not_words():
+    expected = hashlib.sha256(b"the new text of the page").hexdigest()
+    assert content_hash(" The\u00a0new \t\n text\u2003of\x1cthe PAGE\r\n") == expected
+    assert content_hash("the newtext of the page") != expected
 
 
 def test_a_pages_own_document_and_a_live_duplicate_come_from_one_query(kb):
