@@ -22,7 +22,7 @@ from typing import Callable
 
 from sqlalchemy import and_, or_, select
 
-from crawler.database import connection, transaction
+from crawler.database import transaction
 from crawler.fetch import Fetcher
 from crawler.frontier import Claim, Frontier, find_or_start_job
 from crawler.politeness import HostGate, host_key
@@ -111,9 +111,8 @@ class Crawler:
         job = _Job(frontier, scope, source_id, frontier.summary()["stored"], self._near_index(scope))
         visitor = Visitor(self.kb, self.settings, self.fetcher, self.robots, scope)
         try:
-            with ThreadPoolExecutor(self.settings.concurrency, thread_name_prefix="crawl") as pool, \
-                    connection(self.kb) as db:
-                self._loop(job, visitor, pool, db)
+            with ThreadPoolExecutor(self.settings.concurrency, thread_name_prefix="crawl") as pool:
+                self._loop(job, visitor, pool)
         finally:
             self.fetcher.close()
         summary = frontier.summary()
@@ -142,11 +141,11 @@ class Crawler:
                     index.add(int(fingerprint, 16), document_id)
         return index
 
-    def _loop(self, job: _Job, visitor: Visitor, pool: ThreadPoolExecutor, db) -> None:
+    def _loop(self, job: _Job, visitor: Visitor, pool: ThreadPoolExecutor) -> None:
         stages = _Stages()
         try:
             with ThreadPoolExecutor(EXTRACTORS, thread_name_prefix="extract") as extractors:
-                self._run_until_done(job, visitor, pool, extractors, stages, db)
+                self._run_until_done(job, visitor, pool, extractors, stages)
         finally:  # even when recording failed: free the hosts and slots other crawls share
             for future in list(stages.fetching):
                 key = host_key(stages.fetching.pop(future).url)
@@ -154,12 +153,12 @@ class Crawler:
                 self._host_done(key, self.settings.delay)
 
     def _run_until_done(self, job: _Job, visitor: Visitor, pool: ThreadPoolExecutor,
-                        extractors: ThreadPoolExecutor, stages: _Stages, db) -> None:
-        """Each turn is one transaction on ``db`` (the loop's own connection): the outcomes that came in,
-        the links they add and the next claims commit together."""
+                        extractors: ThreadPoolExecutor, stages: _Stages) -> None:
+        """Each turn is one transaction: the outcomes that came in, the links they add and the next
+        claims commit together."""
         while True:
             if not stages.busy():
-                with transaction(self.kb, db):
+                with transaction(self.kb) as db:
                     self._dispatch(job, visitor, pool, stages, db=db)
             if not stages.busy():
                 if job.stored >= self.settings.max_pages or not job.frontier.has_pending():
@@ -169,7 +168,7 @@ class Crawler:
             done, _ = wait([*stages.fetching, *stages.extracting], return_when=FIRST_COMPLETED,
                            timeout=min(max(self.gate.next_free_in(), 0.005), IDLE_WAIT))
             finished = self._advance(done, visitor, extractors, stages)
-            with transaction(self.kb, db):  # the next claims and these outcomes: one commit
+            with transaction(self.kb) as db:  # the next claims and these outcomes: one commit
                 self._dispatch(job, visitor, pool, stages, unrecorded=len(finished), db=db)
                 outcomes = [(visit.entry.url, self._record(db, job, visit)) for visit in finished]
             for url, outcome in outcomes:

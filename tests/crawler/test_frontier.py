@@ -1,10 +1,11 @@
-"""The frontier's rows, written in SQL on the loop's connection, as the rest of Casebook reads them."""
+"""The frontier's rows, written in SQL on the DBAPI connection, as the rest of Casebook reads them."""
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
-from crawler.database import connection, transaction
+from crawler.database import transaction
 from crawler.frontier import Claim, Frontier, find_or_start_job
 from kb.models import CrawlUrl, utcnow
 
@@ -50,7 +51,7 @@ def test_a_claim_takes_the_shallowest_url_on_a_free_host_and_marks_it_in_flight(
 def test_a_released_url_is_claimed_again_and_a_finished_one_keeps_its_outcome(kb):
     frontier = frontier_of(kb)
     frontier.add([("http://a.test/", 0, None), ("http://a.test/b", 1, None)])
-    with connection(kb) as db, transaction(kb, db):  # one turn: release one, finish the other
+    with transaction(kb) as db:  # one turn: release one, finish the other
         first = frontier.claim_next(db=db)
         frontier.release(first.id, db=db)
         again = frontier.claim_next(db=db)
@@ -64,11 +65,7 @@ def test_a_released_url_is_claimed_again_and_a_finished_one_keeps_its_outcome(kb
 def test_a_turn_that_fails_leaves_its_claims_pending(kb):
     frontier = frontier_of(kb)
     frontier.add([("http://a.test/", 0, None)])
-    with connection(kb) as db:
-        try:
-            with transaction(kb, db):
-                frontier.claim_next(db=db)
-                raise KeyError("the recording failed")
-        except KeyError:
-            pass
+    with pytest.raises(KeyError), transaction(kb) as db:
+        assert frontier.claim_next(db=db) is not None
+        raise KeyError("the recording failed")
     assert rows(kb)["http://a.test/"][0] == "pending"

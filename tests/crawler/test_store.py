@@ -91,7 +91,7 @@ def test_the_lookup_reads_the_url_and_content_hash_indexes_not_the_whole_table(k
 def test_a_stored_page_reads_back_through_the_orm_with_every_field_typed(kb):
     page, detected, response = fetched_page()
     before = utcnow() - timedelta(seconds=1)
-    with connection(kb) as db, transaction(kb, db):
+    with transaction(kb) as db:
         document_id = store_page(db, "http://a.test/", page, detected, response, None, fingerprint=0xABC,
                                  sitemap_lastmod="2024-05-01")
     with kb.session() as session:
@@ -121,7 +121,7 @@ def test_an_update_keeps_the_documents_source_and_its_type_when_the_page_names_n
                   also_at=["http://a.test/index.html"], created_at=utcnow() - timedelta(days=3))
         old_id, source_id, created = old.id, source.id, old.created_at
     page, detected, response = fetched_page("the new text")
-    with connection(kb) as db, transaction(kb, db):
+    with transaction(kb) as db:
         assert store_page(db, "http://a.test/", page, detected, response, None, existing=old_id) == old_id
     with kb.session() as session:
         document = session.get(Document, old_id)
@@ -133,7 +133,7 @@ def test_an_update_keeps_the_documents_source_and_its_type_when_the_page_names_n
 def test_another_address_is_added_once_and_never_the_documents_own(kb):
     with kb.session() as session:
         document_id = add(session, "http://a.test/", "text").id
-    with connection(kb) as db, transaction(kb, db):
+    with transaction(kb) as db:
         for url in ("http://a.test/copy", "http://a.test/", "http://a.test/copy", "http://a.test/print"):
             add_also_at(db, document_id, url)
     with kb.session() as session:
@@ -145,14 +145,14 @@ def test_a_not_modified_page_counts_as_fetched_and_keeps_its_links(kb):
     with kb.session() as session:
         document_id = add(session, "http://a.test/", "text", fetched_at=long_ago, checked_at=long_ago,
                           meta={"links": ["http://a.test/b"]}).id
-    with connection(kb) as db, transaction(kb, db):
+    with transaction(kb) as db:
         assert touch(db, "http://a.test/", "2024-01-01", confirmed=False) == (document_id, ["http://a.test/b"])
         assert touch(db, "http://a.test/none", None, confirmed=True) == (None, [])
     with kb.session() as session:
         document = session.get(Document, document_id)
         assert document.fetched_at == long_ago < document.checked_at  # unchanged sitemap: checked, not fetched
         assert document.meta == {"links": ["http://a.test/b"], "sitemap_lastmod": "2024-01-01"}
-    with connection(kb) as db, transaction(kb, db):
+    with transaction(kb) as db:
         touch(db, "http://a.test/", None, confirmed=True)
     with kb.session() as session:
         document = session.get(Document, document_id)
@@ -163,7 +163,7 @@ def test_a_not_modified_page_counts_as_fetched_and_keeps_its_links(kb):
 def test_a_page_answering_404_marks_its_document_gone(kb):
     with kb.session() as session:
         document_id = add(session, "http://a.test/", "text").id
-    with connection(kb) as db, transaction(kb, db):
+    with transaction(kb) as db:
         assert mark_gone(db, "http://a.test/") == document_id and mark_gone(db, "http://a.test/x") is None
     with kb.session() as session:
         assert session.get(Document, document_id).gone is True
@@ -171,14 +171,15 @@ def test_a_page_answering_404_marks_its_document_gone(kb):
 
 def test_a_failed_turn_leaves_nothing_written_and_a_busy_database_is_a_storage_error(kb):
     page, detected, response = fetched_page()
-    with connection(kb) as db:
-        with pytest.raises(RuntimeError), transaction(kb, db):
-            store_page(db, "http://a.test/", page, detected, response, None)
-            raise RuntimeError("the loop failed before its commit")
-        with kb.session() as session:
-            assert session.scalars(select(Document)).all() == []
-            add(session, "http://a.test/", "text")  # holds the write lock while the crawl's turn tries
+    with pytest.raises(RuntimeError), transaction(kb) as db:
+        store_page(db, "http://a.test/", page, detected, response, None)
+        raise RuntimeError("the loop failed before its commit")
+    with kb.session() as session:
+        assert session.scalars(select(Document)).all() == []
+        add(session, "http://a.test/", "text")  # holds the write lock while the crawl's turn tries
+        with pytest.raises(StorageError, match="busy"), transaction(kb) as db:
             db.execute("PRAGMA busy_timeout = 50")
-            with pytest.raises(StorageError, match="busy"), transaction(kb, db):
+            try:
                 store_page(db, "http://a.test/b", page, detected, response, None)
-            db.execute("PRAGMA busy_timeout = 30000")
+            finally:
+                db.execute("PRAGMA busy_timeout = 30000")
