@@ -19,7 +19,7 @@ import re
 import struct
 import threading
 from array import array
-from itertools import repeat
+from itertools import chain, repeat
 from operator import add, mul, truediv
 
 from langdetect.detector import Detector
@@ -28,10 +28,12 @@ from langdetect.lang_detect_exception import ErrorCode, LangDetectException
 from langdetect.utils.ngram import NGram
 
 PAIR = struct.Struct("<Bd")  # language index, probability
-# The words a factory's detectors have met keep their n-grams' pairs, up to this many: the first met
-# are the common ones.
+# The words a factory's detectors have met keep their n-grams' vectors, up to this many (~0.3 kB
+# each): the first met are the common ones.
 MAX_WORDS = 20_000
-MAX_DENSE = 100_000
+# An n-gram of more than four languages is unfolded into an array of all the languages (~0.5 kB,
+# kept: 5,600 n-grams at most); one of fewer is walked from its packed pairs, as fast.
+SPARSE = 4 * PAIR.size
 SPACES = re.compile(" {2,}")
 LATIN = re.compile("[A-z]")  # langdetect's own test, 'A' <= ch <= 'z', brackets and all
 # langdetect counts every character from U+0300 up as non-Latin: its exception for "Latin Extended
@@ -59,10 +61,26 @@ def word_ngrams(word: str, known) -> list[str]:
         return []
     if any(map(str.isupper, word[1:])):
         return _capitalised_word_ngrams(padded, known)
-    grams = [padded[1], padded[:2]]
-    grams += [gram for end in range(2, len(padded))
-              for gram in (padded[end], padded[end - 1:end + 1], padded[end - 2:end + 1])]
-    return [gram for gram in grams if gram in known and gram != " "]
+    return [gram for gram in _candidates(padded) if gram in known]
+
+
+def word_vectors(word: str, known) -> tuple:
+    """The vectors (``known``'s values) of ``word_ngrams``, made in C but for capitalised words."""
+    padded = " " + word
+    if len(padded) < 2 or padded[1] == " ":
+        return ()
+    if any(map(str.isupper, word[1:])):
+        return tuple(map(known.__getitem__, _capitalised_word_ngrams(padded, known)))
+    return tuple(filter(None, map(known.get, _candidates(padded))))  # a vector is never empty
+
+
+def _candidates(padded: str):
+    """The 1-, 2- and 3-grams each character of ``padded`` ends, in langdetect's order (no capitals).
+
+    The space alone, which langdetect never draws, is no profile's n-gram (_read_profiles drops it)."""
+    middle, ends = padded[1:-1], padded[2:]
+    return chain((padded[1], padded[:2]), chain.from_iterable(
+        zip(ends, map(add, middle, ends), map(add, map(add, padded[:-2], middle), ends))))
 
 
 def _capitalised_word_ngrams(padded: str, known) -> list[str]:
@@ -102,8 +120,9 @@ class SparseDetector(Detector):
         """The text's normalised words, each but the last with its space: NGram.add_char starts afresh
         after each space, so langdetect's n-grams are those of each word in turn."""
         text = self.text.translate(_NORMALIZED)
-        if self.factory.other_scripts is not None and self.factory.other_scripts.search(text):
-            load_other_scripts(self.factory)
+        unread = self.factory.other_scripts
+        if unread is not None and unread.search(text):
+            load_scripts(self.factory, set(unread.findall(text)))
         words = text.split(" ")
         words[:-1] = [word + " " for word in words[:-1]]
         return words
@@ -118,18 +137,17 @@ class SparseDetector(Detector):
             found += grams
         return found
 
-    def _features(self) -> list[array]:
-        """The probability lists of ``_extract_ngrams``'s n-grams, in its order: what the walks draw.
+    def _features(self) -> list[array | bytes]:
+        """The vectors of ``_extract_ngrams``'s n-grams, in its order: what the walks draw from.
 
-        A word keeps its n-grams' lists in the factory once they are all kept there: most words of a
-        page were met on earlier pages, and a lookup spares reading its n-grams again."""
-        words, dense, found = self.words, self.dense, []
+        A word keeps its n-grams' vectors in the factory: most words of a page were met on earlier
+        pages, and a lookup spares reading its n-grams again."""
+        words, found = self.words, []
         for word in self._words():
             vectors = words.get(word)
             if vectors is None:
-                grams = word_ngrams(word, self.word_lang_prob_map)
-                vectors = tuple(map(self._dense, grams))
-                if len(words) < MAX_WORDS and all(map(dense.__contains__, grams)):
+                vectors = word_vectors(word, self.word_lang_prob_map)
+                if len(words) < MAX_WORDS:
                     words[word] = vectors
             found += vectors
         return found
@@ -149,9 +167,11 @@ class SparseDetector(Detector):
             langprob = list(map(add, langprob, map(truediv, prob, repeat(self.n_trial))))
         self.langprob = langprob
 
-    def _walk(self, features: list[array], weight: float) -> list[float]:
-        """One trial: each draw multiplies every language's probability by ``weight`` plus the drawn
-        n-gram's probability there (langdetect's loop, run by ``map``), every fifth normalises."""
+    def _walk(self, features: list[array | bytes], weight: float) -> list[float]:
+        """One trial. Each draw multiplies every language's probability by ``weight`` plus the drawn
+        n-gram's probability there, langdetect's loop run by ``map``; for an n-gram of few languages,
+        all are multiplied by ``weight`` (``weight + 0.0``) and those few redone. Every fifth
+        draw normalises."""
         size, getrandbits = len(features), self.random.getrandbits
         bits = size.bit_length()  # random.choice's own draw (Random._randbelow_with_getrandbits), inlined
         prob = self._init_probability()
@@ -161,28 +181,29 @@ class SparseDetector(Detector):
             drawn = getrandbits(bits)
             while drawn >= size:
                 drawn = getrandbits(bits)
-            prob = list(map(mul, prob, map(add, weights, features[drawn])))
+            vector = features[drawn]
+            if type(vector) is bytes:
+                scaled = list(map(mul, prob, weights))
+                for index, probability in PAIR.iter_unpack(vector):
+                    scaled[index] = prob[index] * (weight + probability)
+                prob = scaled
+            else:
+                prob = list(map(mul, prob, map(add, weights, vector)))
             if i % 5 == 0:
                 prob = list(map(truediv, prob, repeat(sum(prob))))
                 if max(prob) > self.CONV_THRESHOLD or i >= self.ITERATION_LIMIT:
                     return prob
             i += 1
 
-    def _dense(self, gram: str) -> array:
-        """langdetect's list of probabilities for ``gram``, unfolded from its pairs (and kept)."""
-        dense = self.dense.get(gram)
-        if dense is None:
-            dense = unfold(self.word_lang_prob_map[gram], len(self.langlist))
-            if len(self.dense) < MAX_DENSE:
-                self.dense[gram] = dense
-        return dense
-
     def _update_lang_prob(self, prob, word, alpha):
-        if self.factory.other_scripts is not None and NON_LATIN.search(word):
-            load_other_scripts(self.factory)
+        if self.factory.other_scripts is not None:
+            load_scripts(self.factory, word)
         if word not in self.word_lang_prob_map:
             return False
-        prob[:] = map(mul, prob, map(add, repeat(alpha / self.BASE_FREQ), self._dense(word)))
+        vector = self.word_lang_prob_map[word]
+        if type(vector) is bytes:
+            vector = unfold(vector, len(self.langlist))
+        prob[:] = map(mul, prob, map(add, repeat(alpha / self.BASE_FREQ), vector))
         return True
 
 
@@ -214,64 +235,86 @@ def sparse_factory(names: tuple[str, ...]) -> DetectorFactory:
 def _load(names: tuple[str, ...]) -> DetectorFactory:
     factory = DetectorFactory()
     factory.seed, factory.names, factory.word_lang_prob_map = 0, names, {}
-    factory.words, factory.dense = {}, {}  # shared by its detectors, filled by whichever thread meets a word first
-    factory.other_scripts = _read_profiles(factory, latin=True)
+    factory.words = {}  # shared by its detectors, filled by whichever thread meets a word first
+    unread = _read_profiles(factory, None)
+    factory.unread, factory.other_scripts = unread, _character_class(unread)
     return factory
 
 
-def _read_profiles(factory: DetectorFactory, latin: bool) -> re.Pattern | None:
-    """Adds the n-grams of the factory's profiles written in letters below U+0300 (``latin``) or the
-    others; returns a pattern matching the characters from U+0300 up that the others hold.
+def script(char: str) -> int:
+    """The group of a character from U+0300 up whose n-grams are read together: its block of 256
+    code points (Greek, Cyrillic, Arabic, kana...), but one for the CJK ideographs and one for all
+    from U+A000 (most of it hangul, 22,000 n-grams)."""
+    block = ord(char) >> 8
+    return block if block < 0x4E else 0x4E if block < 0xA0 else 0xA0
 
-    The profiles are read one by one, so only one file's parse is ever held, and identical pairs
-    share one bytes object."""
+
+def _read_profiles(factory: DetectorFactory, scripts: set[int] | None) -> str:
+    """Adds the n-grams of the factory's profiles whose last character in code point order is of
+    ``scripts``, or, for None, those written below U+0300 only; returns, for None, the characters
+    from U+0300 up that the other n-grams hold.
+
+    An n-gram can only occur in a text holding its last character, so it is read with that
+    character's script. The profiles are read one by one, so only one file's parse is ever held,
+    and identical pairs share one bytes object."""
     pairs: dict[str, bytearray] = {}
     others: set[str] = set()
     for index, name in enumerate(factory.names):
         with open(os.path.join(PROFILES_DIRECTORY, name), encoding="utf-8") as handle:
             profile = json.load(handle)
-        if latin:
+        if scripts is None:
             factory.langlist.append(profile["name"])
         n_words = profile["n_words"]
         for word, count in profile["freq"].items():
-            if (NON_LATIN.search(word) is None) != latin:
-                if latin:
-                    others.update(NON_LATIN.findall(word))
+            last = max(word)
+            if scripts is None and last >= "\u0300":
+                others.update(NON_LATIN.findall(word))
+                continue
+            if scripts is not None and (last < "\u0300" or script(last) not in scripts):
                 continue
             found = pairs.setdefault(word, bytearray())
             if 1 <= len(word) <= 3:  # as langdetect's add_profile: longer keys stay, with no probability
                 found += PAIR.pack(index, 1.0 * count / n_words[len(word) - 1])
         del profile
+    pairs.pop(" ", None)  # langdetect never draws the space alone
     shared: dict[bytes, bytes] = {}
-    target = factory.word_lang_prob_map
+    target, size = factory.word_lang_prob_map, len(factory.names)
     for word in list(pairs):
         found = bytes(pairs.pop(word))
-        target[word] = shared.setdefault(found, found)
-    return _character_class(others) if latin and others else None
+        target[word] = shared.setdefault(found, found) if len(found) <= SPARSE else unfold(found, size)
+    return "".join(sorted(others))
 
 
-def _character_class(chars: set[str]) -> re.Pattern:
-    """A pattern matching any of ``chars``, written as ranges of consecutive code points."""
-    codes, ranges = sorted(map(ord, chars)), []
-    for code in codes:
+def _character_class(chars: str) -> re.Pattern | None:
+    """A pattern matching any of ``chars`` (sorted), written as ranges of consecutive code points."""
+    ranges: list[list[int]] = []
+    for code in map(ord, chars):
         if ranges and ranges[-1][1] == code - 1:
             ranges[-1][1] = code
         else:
             ranges.append([code, code])
-    return re.compile("[" + "".join(f"{re.escape(chr(low))}-{re.escape(chr(high))}" for low, high in ranges) + "]")
+    return re.compile("[" + "".join(f"{chr(low)}-{chr(high)}" for low, high in ranges) + "]") if ranges else None
+
+
+def load_scripts(factory: DetectorFactory, chars) -> None:
+    """Adds to ``factory`` the n-grams of the scripts of ``chars``: read on the first text holding
+    one of their characters, since most crawls meet few scripts beyond Latin letters, whose
+    n-grams are 64,000 of the 88,000."""
+    with _LOADING:
+        scripts = {script(char) for char in chars if char in factory.unread}
+        if scripts:
+            _read_profiles(factory, scripts)
+            factory.unread = "".join(char for char in factory.unread if script(char) not in scripts)
+            factory.other_scripts = _character_class(factory.unread)
 
 
 def load_other_scripts(factory: DetectorFactory) -> None:
-    """Adds the n-grams beyond Latin letters to ``factory``: on the first text holding one of their
-    characters, since most crawls never meet one (they are 70,000 of the 88,000 n-grams)."""
-    with _LOADING:
-        if factory.other_scripts is not None:
-            _read_profiles(factory, latin=False)
-            factory.other_scripts = None
+    """Adds every n-gram not read yet to ``factory``: then it holds all of langdetect's."""
+    load_scripts(factory, factory.unread)
 
 
 def detector(names: tuple[str, ...]) -> SparseDetector:
     factory = sparse_factory(names)
     found = SparseDetector(factory)
-    found.factory, found.words, found.dense = factory, factory.words, factory.dense
+    found.factory, found.words = factory, factory.words
     return found

@@ -5,7 +5,7 @@ from __future__ import annotations
 from langdetect import DetectorFactory
 from langdetect.detector_factory import PROFILES_DIRECTORY
 
-from kb.langprofiles import PAIR, detector, load_other_scripts, profile_names, sparse_factory, unfold
+from kb.langprofiles import PAIR, SPARSE, detector, load_other_scripts, profile_names, sparse_factory, unfold
 from tests.conftest import shared_data
 
 TEXTS = ("De gemeente biedt een digitaal loket aan waar inwoners attesten aanvragen.",
@@ -69,15 +69,18 @@ def test_every_langid_language_gets_exactly_langdetects_probabilities():
             [(p.lang, p.prob) for p in theirs.get_probabilities()], text
 
 
-def test_sparse_profiles_keep_only_the_languages_an_ngram_occurs_in():
+def test_an_ngram_of_few_languages_keeps_only_their_pairs_and_others_all_probabilities():
     names = tuple(profile_names())
     sparse, dense = sparse_factory(names), dense_factory()
     load_other_scripts(sparse)
     assert sparse.langlist == dense.langlist and sparse.word_lang_prob_map.keys() == dense.word_lang_prob_map.keys()
-    for word in ("de", "th", "ß", "ção"):
-        assert list(unfold(sparse.word_lang_prob_map[word], len(names))) == dense.word_lang_prob_map[word]
-    kept = sum(len(pairs) // PAIR.size for pairs in sparse.word_lang_prob_map.values())
-    assert kept < 0.1 * len(names) * len(sparse.word_lang_prob_map)  # ~2 languages an n-gram, of 55
+    for word, vector in sparse.word_lang_prob_map.items():
+        if isinstance(vector, bytes):
+            assert len(vector) <= SPARSE and list(unfold(vector, len(names))) == dense.word_lang_prob_map[word]
+        else:
+            assert sum(map(bool, vector)) > SPARSE // PAIR.size and list(vector) == dense.word_lang_prob_map[word]
+    arrays = sum(not isinstance(vector, bytes) for vector in sparse.word_lang_prob_map.values())
+    assert arrays < 0.07 * len(sparse.word_lang_prob_map)  # most n-grams occur in one to four languages of 55
 
 
 def test_threads_meeting_their_first_text_together_load_the_profiles_once():
@@ -91,3 +94,28 @@ def test_threads_meeting_their_first_text_together_load_the_profiles_once():
         factories = list(pool.map(lambda _: sparse_factory(names), range(4)))
     assert all(factory is factories[0] for factory in factories)
     assert langprofiles._load.cache_info().misses == 1
+
+
+def test_ngrams_of_other_scripts_are_read_on_the_first_text_holding_their_characters():
+    from kb import langprofiles
+
+    reference = dense_factory()
+    names = tuple(profile_names())
+    langprofiles._load.cache_clear()
+    factory = sparse_factory(names)
+    assert max(map(max, factory.word_lang_prob_map)) < "\u0300"  # Latin letters only, to begin with
+    latin = [text for text in langid_texts()[::7] if not langprofiles.NON_LATIN.search(text)]
+    greek = "Ο δήμος ανοίγει ένα ψηφιακό γραφείο για τους κατοίκους της πόλης."
+    for text in [*latin, greek, TEXTS[-2]]:
+        ours, theirs = detector(names), reference.create()
+        ours.append(text)
+        theirs.append(text)
+        assert [(p.lang, p.prob) for p in ours.get_probabilities()] == \
+            [(p.lang, p.prob) for p in theirs.get_probabilities()], text
+        if text in latin:
+            assert factory.other_scripts is not None and "δή" not in factory.word_lang_prob_map
+        if text == greek:
+            assert "δή" in factory.word_lang_prob_map and "日本" not in factory.word_lang_prob_map
+    assert "日本" in factory.word_lang_prob_map and len(latin) > 20
+    load_other_scripts(factory)
+    assert factory.other_scripts is None and factory.word_lang_prob_map.keys() == reference.word_lang_prob_map.keys()
