@@ -3,7 +3,8 @@
 Exact duplicates (same text hash at another URL) are not stored twice: the
 crawl adds the URL to the existing document's "also at" list. The page's SimHash is
 kept (``Document.simhash``, 16 hex digits) for finding near-duplicates, and
-the ``<lastmod>`` a sitemap gave it in ``meta["sitemap_lastmod"]``.
+the ``<lastmod>`` a sitemap gave it in ``meta["sitemap_lastmod"]``. Documents are
+read and written in SQL on the crawl's DBAPI connection (``crawler.database`` says why).
 """
 
 from __future__ import annotations
@@ -38,8 +39,9 @@ _PAGE_COLUMNS = ("final_url", "title", "description", "text", "lang", "lang_conf
                  "municipality", "year", "published", "themes", "meta", "translations", "http_status",
                  "content_type", "content_hash", "simhash", "etag", "last_modified", "extractor", "fetched_at",
                  "checked_at", "gone", "updated_at")
-_INSERT = (f"INSERT INTO document (url, source_id, origin, also_at, created_at, {', '.join(_PAGE_COLUMNS)}) "
-           f"VALUES ({', '.join('?' * (len(_PAGE_COLUMNS) + 5))})")
+# Every column but the id: a column added to the model must be added here (a test checks it).
+INSERTED_COLUMNS = ("url", "source_id", "origin", "also_at", "created_at", *_PAGE_COLUMNS)
+_INSERT = f"INSERT INTO document ({', '.join(INSERTED_COLUMNS)}) VALUES ({', '.join('?' * len(INSERTED_COLUMNS))})"
 _UPDATE = (f"UPDATE document SET source_id = coalesce(source_id, ?), "
            f"{', '.join(f'{name} = ?' for name in _PAGE_COLUMNS)} WHERE id = ?").replace(
     "doc_type = ?", "doc_type = coalesce(?, doc_type, 'document')")

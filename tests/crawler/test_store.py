@@ -12,7 +12,8 @@ from sqlalchemy import select
 from crawler.database import connection, transaction
 from crawler.extract import EXTRACTOR_VERSION, Page
 from crawler.fetch import Response
-from crawler.store import Known, add_also_at, content_hash, mark_gone, own_and_duplicate, store_page, touch
+from crawler.store import (INSERTED_COLUMNS, Known, add_also_at, content_hash, mark_gone, own_and_duplicate, store_page,
+                           touch)
 from kb.errors import StorageError
 from kb.language import Detected
 from kb.models import Document, Source, utcnow
@@ -110,6 +111,10 @@ def test_a_stored_page_reads_back_through_the_orm_with_every_field_typed(kb):
         # and the ORM's own queries find it by its typed columns
         assert session.scalars(select(Document.id).where(Document.gone.is_(False),
                                                          Document.fetched_at > before)).all() == [document_id]
+
+
+def test_a_new_document_is_given_every_column_of_the_model(kb):
+    assert sorted(INSERTED_COLUMNS) == sorted(column.name for column in Document.__table__.c if column.name != "id")
 
 
 def test_an_update_keeps_the_documents_source_and_its_type_when_the_page_names_none(kb):
