@@ -119,3 +119,12 @@ def test_ngrams_of_other_scripts_are_read_on_the_first_text_holding_their_charac
     assert "日本" in factory.word_lang_prob_map and len(latin) > 20
     load_other_scripts(factory)
     assert factory.other_scripts is None and factory.word_lang_prob_map.keys() == reference.word_lang_prob_map.keys()
+
+
+def test_one_ngram_updates_the_probabilities_as_langdetects_own_update_does():
+    reference = dense_factory()
+    ours, theirs = detector(tuple(profile_names())), reference.create()
+    mine, langdetects = [1.0 / 55] * 55, [1.0 / 55] * 55
+    for gram in ("e", "de", "ß", "ção", "δή", "xyz\u0300"):  # many languages, few, one, none
+        assert ours._update_lang_prob(mine, gram, 0.53) == theirs._update_lang_prob(langdetects, gram, 0.53)
+        assert mine == langdetects
