@@ -114,12 +114,16 @@ class SparseDetector(Detector):
     """
 
     def append(self, text):
-        text = NGram.normalize_vi(self.MAIL_RE.sub(" ", self.URL_RE.sub(" ", text)))
+        if "http" in text:  # neither pattern can match without it: most texts skip its scan
+            text = self.URL_RE.sub(" ", text)
+        if "@" in text:
+            text = self.MAIL_RE.sub(" ", text)
+        text = NGram.normalize_vi(text)
         self.text += SPACES.sub(" ", text[:self.max_text_length])  # a run of spaces counts as one
 
     def cleaning_text(self):
-        latin = len(LATIN.findall(self.text))
-        if latin * 2 < len(NON_LATIN.findall(self.text)):
+        non_latin = len(NON_LATIN.findall(self.text))  # mostly none: then the Latin letters need no count
+        if non_latin and len(LATIN.findall(self.text)) * 2 < non_latin:
             self.text = LATIN.sub("", self.text)
 
     def _words(self) -> list[str]:
