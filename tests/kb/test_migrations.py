@@ -22,13 +22,19 @@ def _config(connection) -> Config:
     return config
 
 
-def test_a_data_folder_of_the_first_schema_upgrades_with_its_data(tmp_path):
-    settings = load_settings(tmp_path / "data", environ={})
+def _migrated(folder, revision: str):
+    """The settings of a new data folder whose database Alembic brought to ``revision``."""
+    settings = load_settings(folder, environ={})
     settings.data_dir.mkdir()
     engine = make_engine(settings.db_path)
     with engine.begin() as connection:
-        command.upgrade(_config(connection), "0001")
+        command.upgrade(_config(connection), revision)
     engine.dispose()
+    return settings
+
+
+def test_a_data_folder_of_the_first_schema_upgrades_with_its_data(tmp_path):
+    settings = _migrated(tmp_path / "data", "0001")
     with sqlite3.connect(settings.db_path) as db:
         db.execute("insert into source (name, seeds, hosts, include, exclude, languages, tags, max_depth, max_pages,"
                    " recrawl_days, status, pages_stored, created_at) values ('Gent', '[\"https://stad.gent/\"]',"
@@ -97,12 +103,7 @@ def test_a_new_data_folder_gets_the_schema_the_migrations_build_without_alembic(
     import subprocess
     import sys
 
-    migrated = load_settings(tmp_path / "migrated", environ={})
-    migrated.data_dir.mkdir()
-    engine = make_engine(migrated.db_path)
-    with engine.begin() as connection:
-        command.upgrade(_config(connection), "head")
-    engine.dispose()
+    migrated = _migrated(tmp_path / "migrated", "head")
     created = tmp_path / "created"
     code = ("import sys; from kb.settings import load_settings; from kb.storage import open_kb; "
             f"open_kb(load_settings({str(created)!r}, environ={{}})).close(); print('alembic' in sys.modules)")
