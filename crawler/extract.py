@@ -58,7 +58,9 @@ def decode_html(body: bytes, header_charset: str | None) -> str:
 
 
 def _clean(text: str) -> str:
-    return re.sub(r"\s+", " ", text or "").strip()
+    """Whitespace runs as one space, none at the ends. str.split's whitespace is re's ``\\s``, the same
+    29 characters (tested over every code point), at a third of the regular expression's cost."""
+    return " ".join((text or "").split())
 
 
 def _is_boilerplate(tag) -> bool:
@@ -130,11 +132,32 @@ def _removed(tag) -> bool:
     return tag.parent is None
 
 
-def _main_blocks(node, tags: list[Tag]) -> list[str]:
-    for tag in _named(tags, *BLOCK_TAGS):
-        tag.insert_before("\n")
-        tag.insert_after("\n")
-    lines = (_clean(line) for line in node.get_text().split("\n"))
+_BREAK = object()  # marks the end of a block tag in _main_blocks' walk
+
+
+def _main_blocks(node) -> list[str]:
+    """The lines of ``node``'s text, each block tag (paragraph, item, heading...) on lines of its own.
+
+    What ``get_text`` gives once a newline is put before and after every block tag, read in one
+    walk instead of inserting the newlines into the tree (a sixth of a 12 kB page's extraction).
+    Iterative, so a hostile page nested ten thousand deep is no recursion.
+    """
+    kinds = node.interesting_string_types  # the strings get_text reads (not comments, scripts...)
+    kinds = kinds if isinstance(kinds, set | frozenset | tuple) else {kinds}
+    parts: list[str] = []
+    pending = list(reversed(node.contents))
+    while pending:
+        item = pending.pop()
+        if item is _BREAK:
+            parts.append("\n")
+        elif isinstance(item, Tag):
+            if item.name in BLOCK_TAGS:
+                parts.append("\n")
+                pending.append(_BREAK)
+            pending.extend(reversed(item.contents))
+        elif type(item) in kinds:
+            parts.append(item)
+    lines = (_clean(line) for line in "".join(parts).split("\n"))
     return [line for line in lines if line]
 
 
@@ -248,7 +271,7 @@ def extract_html(html: str, url: str) -> Page:
     headings = main_headings(kept)
     if headings:
         page.meta["headings"] = headings
-    page.text = "\n".join(_main_blocks(main, kept))
+    page.text = "\n".join(_main_blocks(main))
     return page
 
 

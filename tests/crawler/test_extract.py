@@ -90,3 +90,24 @@ def test_links_keep_document_order_across_tags_and_resolve_against_the_first_bas
     assert page.canonical == "http://other.test/c2"  # the last one named wins
     assert page.alternates == {"fr": "http://other.test/dir/fr.html"}
     assert page.title == "Heading"  # the first <title> is empty: the first h1 names the page
+
+
+def test_whitespace_is_what_regular_expressions_call_whitespace_in_every_code_point():
+    import re
+    import sys
+
+    from crawler.extract import _clean
+
+    spaces = "".join(chr(code) for code in range(sys.maxunicode + 1) if chr(code).isspace())
+    every = "".join(chr(code) for code in range(sys.maxunicode + 1) if re.fullmatch(r"\s", chr(code)))
+    assert spaces == every and len(spaces) == 29
+    assert _clean(f"{spaces}open{spaces}data{spaces}") == "open data"
+
+
+def test_each_block_is_a_line_of_its_own_and_deep_nesting_is_read_whole():
+    page = extract_html("<main><h1>Digitaal loket</h1><p>Aanvragen<br>van thuis</p><!-- note --><ul><li>Akte"
+                        "</li><li>Attest <b>online</b></li></ul><span>en</span> meer</main>", "http://a.test/")
+    assert page.text.split("\n") == ["Digitaal loket", "Aanvragen", "van thuis", "Akte", "Attest online", "en meer"]
+    deep = extract_html("<body>" + "<div>" * 5000 + "Diep verstopte tekst" + "</div>" * 5000 + "</body>",
+                        "http://a.test/")
+    assert deep.text == "Diep verstopte tekst"
