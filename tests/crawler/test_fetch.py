@@ -129,3 +129,33 @@ def test_a_broken_pdf_is_skipped_as_unreadable(site, crawl):
     site.page("/report.pdf", b"%PDF-1.4\nthis is not really a pdf", ctype="application/pdf")
     result = crawl([site.url + "/report.pdf"])
     assert result.summary["skipped"] == {"unreadable_pdf": 1}
+
+
+def test_a_gzip_encoded_page_is_decoded_and_stored(site, crawl, kb):
+    import gzip
+
+    html = "<html lang='nl'><body><main><h1>Digitaal loket</h1><p>" + "Aanvragen van thuis uit. " * 20 + "</p></main>"
+    site.page("/gz.html", gzip.compress(html.encode("utf-8")), headers={"Content-Encoding": "gzip"})
+    result = crawl([site.url + "/gz.html"])
+    assert result.summary["stored"] == 1
+    with kb.session() as session:
+        stored = session.scalars(select(Document).where(Document.url == site.url + "/gz.html")).one()
+    assert stored.title == "Digitaal loket" and "Aanvragen van thuis uit." in stored.text
+
+
+def test_a_gzip_bomb_page_is_cut_at_max_bytes_after_decompression(site, crawl):
+    import gzip
+    import tracemalloc
+
+    bomb = gzip.compress(b"<html><body><p>" + b"a" * (64 * 1024 * 1024) + b"</p></body></html>", 9)
+    assert len(bomb) < 200_000
+    site.page("/bomb.html", bomb, headers={"Content-Encoding": "gzip"})
+    tracemalloc.start()
+    try:
+        response = Fetcher(CrawlSettings(allow_private_hosts=True, max_bytes=1_000_000)).fetch(site.url + "/bomb.html")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert response.truncated and len(response.body) == 1_000_000
+    assert peak < 8_000_000  # 64 MB inflated would show: the body is read in chunks and cut
+    assert crawl([site.url + "/bomb.html"], max_bytes=1_000_000).summary["skipped"] == {"too_large": 1}
