@@ -32,7 +32,7 @@ from crawler.simhash import NearDuplicateIndex
 from crawler.sitemaps import SITEMAP_MARKER, lastmod_detail, lastmod_of
 from crawler.store import (Known, add_also_at, address_and_languages, mark_gone, own_and_duplicate, store_page,
                            touch)
-from crawler.urls import Scope, canonical_url, host_of
+from crawler.urls import MAX_URL_CHARS, Scope, canonical_url, host_of
 from crawler.visit import Visit, Visitor
 from kb.language import primary_subtag
 from kb.models import CrawlJob, Document, utcnow
@@ -325,9 +325,11 @@ class Crawler:
     def _enqueue(self, db, job: _Job, entry: Claim, inside: list[str], outside: list[str]) -> None:
         """Queue a page's links (canonical already) one level deeper; those out of scope are recorded as such."""
         depth = entry.depth + 1
-        job.frontier.add([(url, depth, entry.url) for url in inside], db=db)
-        job.frontier.add([(url, depth, entry.url) for url in outside], status="skipped", reason="out_of_scope",
-                         db=db)
+        job.frontier.add([(url, depth, entry.url) for url in inside if len(url) <= MAX_URL_CHARS], db=db)
+        job.frontier.add([(url[:MAX_URL_CHARS], depth, entry.url, f"{len(url)} characters") for url in inside
+                          if len(url) > MAX_URL_CHARS], status="skipped", reason="url_too_long", db=db)
+        job.frontier.add([(url[:MAX_URL_CHARS], depth, entry.url) for url in outside], status="skipped",
+                         reason="out_of_scope", db=db)
 
     def _mark_gone(self, db, url: str) -> None:
         document_id = mark_gone(db, url)

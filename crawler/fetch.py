@@ -20,7 +20,7 @@ import urllib3
 from crawler.addresses import check_url_allowed
 from crawler.errors import SkipError
 from crawler.settings import CrawlSettings
-from crawler.urls import canonical_url
+from crawler.urls import MAX_URL_CHARS, canonical_url
 
 REDIRECT_CODES = {301, 302, 303, 307, 308}
 RETRY_CODES = {429, 500, 502, 503, 504}
@@ -110,6 +110,8 @@ class Fetcher:
             status, resp_headers, body, truncated = self._get(current, headers)
             if status in REDIRECT_CODES and "location" in resp_headers:
                 target = urljoin(current, resp_headers["location"])
+                if len(target) > MAX_URL_CHARS:
+                    raise SkipError("url_too_long", f"redirect to an address of {len(target)} characters", status)
                 key = canonical_url(target)
                 if key in seen:
                     raise SkipError("redirect_loop", " -> ".join(seen + [key]), status)

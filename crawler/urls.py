@@ -15,6 +15,9 @@ TRACKING_PARAMS = frozenset({
     "gclid", "fbclid", "msclkid", "mc_cid", "mc_eid", "_ga", "yclid", "igshid",
 })
 DEFAULT_PORTS = {"http": 80, "https": 443}
+# Links longer than this are not followed (Scrapy's URLLENGTH_LIMIT): no real page needs one, and a
+# hostile page can make each a megabyte long. Recorded skipped, cut to this length.
+MAX_URL_CHARS = 2083
 
 
 def _clean_path(path: str) -> str:

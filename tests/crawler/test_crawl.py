@@ -141,3 +141,19 @@ def test_a_second_address_of_a_page_stored_by_the_crawl_counts_as_a_duplicate_no
     with kb.session() as session:
         documents = session.scalars(select(Document)).all()
     assert [(d.url, d.also_at) for d in documents] == [(site.url + "/home.html", [site.url + "/"])]
+
+
+def test_links_and_redirects_to_overlong_addresses_are_not_followed_and_say_why(site, crawl, kb):
+    long_path = "/" + "a" * 5000
+    site.page("/", page("Home", NL, [long_path, "/move", "/fine.html", "http://elsewhere.example/" + "b" * 5000]))
+    site.page("/move", "", status=302, headers={"Location": "/" + "c" * 3000})
+    site.page("/fine.html", page("Fine", EN, lang="en"))
+    result = crawl([site.url + "/"])
+    assert result.summary["stored"] == 2
+    assert result.summary["skipped"] == {"url_too_long": 2, "out_of_scope": 1}
+    assert not any(len(path) > 2083 for path in site.log)
+    with kb.session() as session:
+        rows = session.scalars(select(CrawlUrl).where(CrawlUrl.reason.in_(("url_too_long", "out_of_scope")))).all()
+    assert all(len(row.url) <= 2083 for row in rows)
+    assert {row.detail for row in rows if row.reason == "url_too_long"} == {
+        f"{len(site.url + long_path)} characters", f"redirect to an address of {len(site.url) + 3001} characters"}
