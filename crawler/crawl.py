@@ -33,7 +33,7 @@ from crawler.sitemaps import SITEMAP_MARKER, lastmod_detail, lastmod_of
 from crawler.store import (Known, add_also_at, address_and_languages, mark_gone, own_and_duplicate, store_page,
                            touch)
 from crawler.urls import MAX_URL_CHARS, Scope, canonical_url, host_of
-from crawler.visit import Visit, Visitor
+from crawler.visit import MAX_OUTLINKS, Visit, Visitor
 from kb.language import primary_subtag
 from kb.models import CrawlJob, Document, utcnow
 from kb.storage import KnowledgeBase
@@ -286,7 +286,9 @@ class Crawler:
             add_also_at(db, document_id, url)
         self.document_ids.append(document_id)
         job.stored_ids.add(document_id)
-        job.frontier.finish(entry.id, "done", None, None, visit.response.status, document_id, db=db)
+        dropped = f"{visit.links_dropped} links beyond the first {MAX_OUTLINKS} not followed" if visit.links_dropped \
+            else None
+        job.frontier.finish(entry.id, "done", None, dropped, visit.response.status, document_id, db=db)
         if visit.fingerprint is not None:
             job.near.add(visit.fingerprint, document_id)
         else:

@@ -59,6 +59,11 @@ class Stored:
         return headers
 
 
+# Links followed from one page, in page order (Heritrix's default): a link farm or an endless
+# calendar cannot put hundreds of thousands of addresses in the frontier from one page.
+MAX_OUTLINKS = 6000
+
+
 @dataclass
 class Visit:
     """The outcome of one visit, for the crawl loop to record."""
@@ -73,6 +78,7 @@ class Visit:
     requested: bool = False  # a request was sent: only then does the host rest ``delay`` after it
     deferred: bool = False  # robots.txt was read, the host rests before the page: the URL is claimed again later
     needs_extraction: bool = False  # fetched, its body still to read (Visitor.extract)
+    links_dropped: int = 0  # links of the page beyond MAX_OUTLINKS, not followed
     response: Response | None = None
     page: Page | None = None
     detected: Detected | None = None
@@ -188,7 +194,8 @@ class Visitor:
         visit.fingerprint = simhash(page.text)
         visit.digest = content_hash(page.text)
         if visit.entry.depth < self.settings.max_depth:
-            visit.inside, visit.outside = self.scope.split(page.links)
+            visit.links_dropped = max(0, len(page.links) - MAX_OUTLINKS)
+            visit.inside, visit.outside = self.scope.split(page.links[:MAX_OUTLINKS])
 
     def _stored(self, url: str) -> Stored | None:
         """What we know of our copy of ``url``; None when there is none, one an older extractor made

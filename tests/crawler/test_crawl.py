@@ -157,3 +157,16 @@ def test_links_and_redirects_to_overlong_addresses_are_not_followed_and_say_why(
     assert all(len(row.url) <= 2083 for row in rows)
     assert {row.detail for row in rows if row.reason == "url_too_long"} == {
         f"{len(site.url + long_path)} characters", f"redirect to an address of {len(site.url) + 3001} characters"}
+
+
+def test_a_page_of_endless_links_puts_only_the_first_six_thousand_in_the_frontier(site, crawl, kb):
+    site.page("/", page("Kalender", NL, [f"/dag/{n}.html" for n in range(6500)]))
+    result = crawl([site.url + "/"], max_pages=1)
+    assert result.summary["stored"] == 1
+    with kb.session() as session:
+        rows = session.scalars(select(CrawlUrl)).all()
+    # the page's links in order: its nav's "/" (itself, already known), then the 6,500 days
+    days = [row.url.rsplit("/", 1)[-1] for row in rows if "/dag/" in row.url]
+    assert len(days) == 5999 and set(days) == {f"{n}.html" for n in range(5999)}
+    root = next(row for row in rows if row.url == site.url + "/")
+    assert root.detail == "501 links beyond the first 6000 not followed" and root.reason is None
