@@ -22,9 +22,17 @@ from crawler.metadata import case_fields
 EXTRACTOR_VERSION = "casebook-extract/2"  # 2: meta["headings"]
 DROP_TAGS = ("script", "style", "noscript", "template", "svg", "nav", "header", "footer", "aside", "form",
              "iframe", "button", "select", "dialog")
+# Words of a class, id or role that name a box around the content, matched as whole words of the
+# mark ("site-header", "region-sidebar-second", "mainNavigation" split at its capital).
 BOILERPLATE = re.compile(
-    r"(^|[-_ ])(cookie|consent|banner|gdpr|nav|navbar|menu|breadcrumbs?|footer|sidebar|related|share|social|"
-    r"skip|pagination|pager|toolbar|newsletter|advert|ads|popup|modal)($|[-_ ])", re.I)
+    r"(^|[-_ ])(cookie|consent|banner|gdpr|nav|navbar|navigation|mainnav|menu|menubar|breadcrumbs?|header|"
+    r"masthead|topbar|footer|colophon|site-info|copyright|sidebar|widget-area|related|share|sharing|social|skip|"
+    r"pagination|pager|toolbar|newsletter|advert|ads|popup|modal|dialog|sr-only|screen-reader|visually-hidden|"
+    r"contentinfo|complementary|search)($|[-_ ])", re.I)  # not "widget": page builders put all content in some
+# Consent managers name their boxes with the word inside longer names (CybotCookiebotDialog,
+# onetrust-banner-sdk, tarteaucitronRoot): matched anywhere in the mark.
+CONSENT = re.compile(r"cookie|consent|gdpr|onetrust|tarteaucitron|didomi|klaro|iubenda|axeptio|borlabs", re.I)
+CAPITAL = re.compile(r"(?<=[a-z])(?=[A-Z])")
 HEADING_TAGS = ("h1", "h2", "h3")
 JSON_LD_TYPE = re.compile(r"ld\+json", re.I)
 MAX_HEADINGS = 30  # a long FAQ page must not turn its whole text into headings
@@ -64,10 +72,12 @@ def _clean(text: str) -> str:
 
 
 def _is_boilerplate(tag) -> bool:
-    if tag.attrs is None:
+    """A box around the content: navigation, header, footer, sidebar, cookie banner, dialog, hidden."""
+    if not tag.attrs:
         return False
     marks = " ".join(tag.get("class") or []) + " " + (tag.get("id") or "") + " " + (tag.get("role") or "")
-    return bool(BOILERPLATE.search(marks)) or tag.get("aria-hidden") == "true" or tag.has_attr("hidden")
+    return (bool(BOILERPLATE.search(CAPITAL.sub(" ", marks)) or CONSENT.search(marks))
+            or tag.get("aria-hidden") == "true" or tag.get("aria-modal") == "true" or tag.has_attr("hidden"))
 
 
 def _is_table_of_contents(tag) -> bool:

@@ -1,3 +1,9 @@
+"""Extraction of one HTML page: main text, headings, metadata, links, decoding."""
+
+from pathlib import Path
+
+import pytest
+
 from crawler.extract import decode_html, extract_html
 
 
@@ -111,3 +117,32 @@ def test_each_block_is_a_line_of_its_own_and_deep_nesting_is_read_whole():
     deep = extract_html("<body>" + "<div>" * 5000 + "Diep verstopte tekst" + "</div>" * 5000 + "</body>",
                         "http://a.test/")
     assert deep.text == "Diep verstopte tekst"
+
+
+CMS = Path(__file__).parent / "fixtures" / "cms"
+
+
+@pytest.mark.parametrize("name, content, boilerplate", [
+    ("wordpress-cookiebot", ["Digitaal loket", "Via het digitaal loket vraagt u uittreksels",
+                             "U meldt zich aan met uw eID of itsme."],
+     ["cookies", "Ga naar inhoud", "Wonen", "Laatste nieuws", "Kerkstraat", "Privacyverklaring"]),
+    ("drupal-onetrust", ["Guichet électronique", "Le guichet électronique permet aux citoyens",
+                         "Plus de quarante documents sont disponibles"],
+     ["cookies", "Accueil", "Liens utiles", "CPAS", "5000 Namur"]),
+])
+def test_pages_built_of_divs_lose_their_cookie_dialogs_menus_sidebars_and_footers(name, content, boilerplate):
+    """Markup in the manner of WordPress and Drupal themes, with Cookiebot, OneTrust and tarteaucitron
+    banners: no <main>, <nav> or <footer>, only classes, ids and roles say what a box is."""
+    text = extract_html((CMS / f"{name}.html").read_text(encoding="utf-8"), "https://gemeente.test/").text
+    assert all(part in text for part in content), text
+    assert not any(part in text for part in boilerplate), text
+
+
+def test_content_in_page_builder_widgets_cards_and_language_classes_is_kept():
+    html = ("<body><div class='elementor-widget elementor-widget-text-editor'><p>Het slimme-stadproject van Gent"
+            " meet de luchtkwaliteit in elke wijk.</p></div><div class='card'><div class='card-body'>Sensoren op"
+            " lantaarnpalen</div></div><div class='lang-sr'>Паметни град</div>"
+            "<div class='cookie-notice'>We use cookies</div></body>")
+    text = extract_html(html, "https://gent.test/").text
+    assert "luchtkwaliteit" in text and "Sensoren op lantaarnpalen" in text and "Паметни град" in text
+    assert "cookies" not in text
