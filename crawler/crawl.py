@@ -240,6 +240,8 @@ class Crawler:
                 self._mark_gone(db, entry.url)
             job.frontier.finish(entry.id, "skipped", visit.skip.reason, visit.skip.detail, visit.skip.status,
                                 db=db)
+            if visit.inside or visit.outside:  # a noindex page's links, a meta refresh's target
+                self._enqueue(db, job, entry, visit.inside, visit.outside)
             return visit.skip.reason
         status = visit.response.status if visit.response else None
         if visit.sitemap is not None:

@@ -19,7 +19,7 @@ from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, Tag, UnicodeDammit
 
 from crawler.metadata import case_fields
 
-EXTRACTOR_VERSION = "casebook-extract/2"  # 2: meta["headings"]
+EXTRACTOR_VERSION = "casebook-extract/3"  # 2: meta["headings"]; 3: div-built boxes, robots meta, meta refresh
 DROP_TAGS = ("script", "style", "noscript", "template", "svg", "nav", "header", "footer", "aside", "form",
              "iframe", "button", "select", "dialog")
 # Words of a class, id or role that name a box around the content, matched as whole words of the
@@ -54,6 +54,45 @@ class Page:
     alternates: dict[str, str] = field(default_factory=dict)
     meta: dict = field(default_factory=dict)
     fields: dict = field(default_factory=dict)
+    refresh: str | None = None  # where <meta http-equiv="refresh"> sends the reader (followed as a link)
+
+
+REFRESH_URL = re.compile(r"""^\s*\d*(?:\.\d*)?\s*[;,]?\s*(?:url\s*=\s*)?(['"]?)(?P<url>[^'"]+)\1""", re.I)
+
+
+def refresh_target(content: str | None, base: str) -> str | None:
+    """The address of a meta refresh ("5; url=/nl/"), absolute; None for a plain reload."""
+    found = REFRESH_URL.match(content or "")
+    target = found.group("url").strip() if found else ""
+    if not target or target[0].isdigit() and ";" not in (content or "") and "=" not in (content or ""):
+        return None  # "30": reload after 30 s, no address
+    return urljoin(base, target)
+
+
+VALUED_DIRECTIVES = ("unavailable_after", "max-snippet", "max-image-preview", "max-video-preview")
+
+
+def robots_directives(values, agent: str) -> frozenset[str]:
+    """noindex / nofollow from robots meta contents or X-Robots-Tag values ("none" is both).
+
+    A value may name a crawler ("googlebot: noindex, nofollow"): its directives, up to the next
+    name, are that crawler's only; those with no name, or naming ``agent`` (lower case), are ours.
+    """
+    found: set[str] = set()
+    for value in values:
+        current = None
+        for part in (value or "").lower().split(","):
+            name, colon, rule = part.partition(":")
+            if colon and name.strip() not in VALUED_DIRECTIVES:
+                current, part = name.strip(), rule
+            part = part.strip()
+            if current not in (None, agent):
+                continue
+            if part == "none":
+                found |= {"noindex", "nofollow"}
+            elif part in ("noindex", "nofollow"):
+                found.add(part)
+    return frozenset(found)
 
 
 def decode_html(body: bytes, header_charset: str | None) -> str:
@@ -207,7 +246,7 @@ def _json_ld(tags: list[Tag]) -> list[dict]:
 def _meta_tags(tags: list[Tag]) -> dict[str, str]:
     found: dict[str, str] = {}
     for tag in _named(tags, "meta"):
-        key = (tag.get("property") or tag.get("name") or "").strip().lower()
+        key = (tag.get("property") or tag.get("name") or tag.get("http-equiv") or "").strip().lower()
         value = tag.get("content")
         if key and isinstance(value, str) and key not in found:
             found[key] = _clean(value)[:2000]
@@ -275,6 +314,9 @@ def extract_html(html: str, url: str) -> Page:
     page = Page(title=_title(tags, meta), description=meta.get("description") or meta.get("og:description"),
                 declared_lang=(declared or meta.get("content-language") or "").strip().lower() or None,
                 canonical=canonical, links=links, alternates=alternates)
+    page.refresh = refresh_target(meta.get("refresh"), base) if "refresh" in meta else None
+    if page.refresh and page.refresh not in links:
+        page.links.insert(0, page.refresh)
     page.meta = {"meta": meta, "json_ld": json_ld} if (meta or json_ld) else {}
     page.fields = case_fields(json_ld, meta)
     main, kept = _pruned_main(soup, tags)

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from crawler.database import connection, decoder
 from crawler.errors import SkipError
-from crawler.extract import EXTRACTOR_VERSION, Page, decode_html, extract_html, extract_pdf
+from crawler.extract import EXTRACTOR_VERSION, Page, decode_html, extract_html, extract_pdf, robots_directives
 from crawler.fetch import Fetcher, Response
 from crawler.frontier import Claim
 from crawler.politeness import host_key
@@ -184,18 +184,31 @@ class Visitor:
         return _guarded(visit, self._read_body)
 
     def _read_body(self, visit: Visit) -> None:
+        """Extract the page and what to do with it. A page that asks not to be indexed (robots meta,
+        X-Robots-Tag) is skipped, and a stored copy marked gone; its links are still followed unless
+        it says nofollow. A meta refresh is followed like a redirect, nofollow or not."""
         response = visit.response
         page = self._extract(response)
+        agent, meta = self.robots.agent.lower(), page.meta.get("meta", {})
+        directives = robots_directives((meta.get("robots"), meta.get(agent), response.headers.get("x-robots-tag")),
+                                       agent)
+        links = page.links if "nofollow" not in directives else [page.refresh] if page.refresh else []
+        if visit.entry.depth < self.settings.max_depth:
+            visit.links_dropped = max(0, len(links) - MAX_OUTLINKS)
+            visit.inside, visit.outside = self.scope.split(links[:MAX_OUTLINKS])
+        if "noindex" in directives:
+            visit.gone = True
+            raise SkipError("noindex", "the page asks not to be indexed (robots meta tag or X-Robots-Tag)",
+                            response.status)
         if not page.text.strip():
+            if page.refresh:
+                raise SkipError("meta_refresh", f"refresh to {page.refresh}"[:1000], response.status)
             raise SkipError("empty", "no text found", response.status)
         visit.page = page
         visit.detected = detect_language(f"{page.title}\n{page.text}", page.declared_lang,
                                          languages=self.settings.languages)
         visit.fingerprint = simhash(page.text)
         visit.digest = content_hash(page.text)
-        if visit.entry.depth < self.settings.max_depth:
-            visit.links_dropped = max(0, len(page.links) - MAX_OUTLINKS)
-            visit.inside, visit.outside = self.scope.split(page.links[:MAX_OUTLINKS])
 
     def _stored(self, url: str) -> Stored | None:
         """What we know of our copy of ``url``; None when there is none, one an older extractor made

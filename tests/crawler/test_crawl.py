@@ -170,3 +170,43 @@ def test_a_page_of_endless_links_puts_only_the_first_six_thousand_in_the_frontie
     assert len(days) == 5999 and set(days) == {f"{n}.html" for n in range(5999)}
     root = next(row for row in rows if row.url == site.url + "/")
     assert root.detail == "501 links beyond the first 6000 not followed" and root.reason is None
+
+
+def test_pages_asking_not_to_be_indexed_are_skipped_and_nofollow_links_not_followed(site, crawl, kb):
+    site.page("/", page("Home", NL, ["/hidden.html", "/header.html", "/closed.html", "/theirs.html"]))
+    site.page("/hidden.html", page("Verborgen", NL + " verborgen", ["/below.html"]).replace(
+        "<head>", "<head><meta name='robots' content='noindex, follow'>"))
+    site.page("/below.html", page("Onder", EN, lang="en"))
+    site.page("/header.html", page("Header", NL + " kop"), headers={"X-Robots-Tag": "CasebookBot: noindex"})
+    site.page("/closed.html", page("Gesloten", NL + " gesloten", ["/never.html"]).replace(
+        "<head>", "<head><meta name='robots' content='nofollow'>"))
+    site.page("/never.html", page("Nooit", NL + " nooit"))
+    site.page("/theirs.html", page("Andermans", NL + " andermans"), headers={"X-Robots-Tag": "otherbot: noindex"})
+    result = crawl([site.url + "/"])
+    found = outcomes(kb)
+    assert found["hidden.html"] == "noindex" and found["header.html"] == "noindex"
+    assert found["below.html"] == "done" and found["closed.html"] == "done" and found["theirs.html"] == "done"
+    assert "never.html" not in found and site.count("/never.html") == 0
+    assert result.summary["skipped"] == {"noindex": 2}
+    with kb.session() as session:
+        titles = set(session.scalars(select(Document.title)))
+    assert titles == {"Home", "Onder", "Gesloten", "Andermans"}
+
+
+def test_a_page_that_becomes_noindex_is_marked_gone(site, crawl, kb):
+    site.page("/", page("Home", NL, ["/later.html"]))
+    site.page("/later.html", page("Later", NL + " later"))
+    crawl([site.url + "/"])
+    site.page("/later.html", page("Later", NL + " later").replace("<head>", "<head><meta name='robots' content='none'>"))
+    crawl([site.url + "/later.html"])
+    with kb.session() as session:
+        later = session.scalars(select(Document).where(Document.title == "Later")).one()
+    assert later.gone
+
+
+def test_a_meta_refresh_is_followed_like_a_redirect(site, crawl, kb):
+    site.page("/", "<html><head><meta http-equiv='refresh' content='0; url=/nl/'></head><body></body></html>")
+    site.page("/nl/", page("Welkom", NL))
+    result = crawl([site.url + "/"])
+    assert result.summary["stored"] == 1
+    assert outcomes(kb)[""] == "meta_refresh" and outcomes(kb)["nl/"] == "done"

@@ -146,3 +146,25 @@ def test_content_in_page_builder_widgets_cards_and_language_classes_is_kept():
     text = extract_html(html, "https://gent.test/").text
     assert "luchtkwaliteit" in text and "Sensoren op lantaarnpalen" in text and "Паметни град" in text
     assert "cookies" not in text
+
+
+@pytest.mark.parametrize("content, target", [
+    ("0; url=/nl/", "https://b.test/nl/"), ("0;URL='https://a.test/x'", "https://a.test/x"),
+    ('3;url="/fr/"', "https://b.test/fr/"), ("url=/x", "https://b.test/x"), ("5", None), ("", None), (None, None),
+])
+def test_a_meta_refresh_gives_its_address_and_a_plain_reload_none(content, target):
+    from crawler.extract import refresh_target
+
+    assert refresh_target(content, "https://b.test/p/") == target
+
+
+@pytest.mark.parametrize("values, expected", [
+    (["noindex, follow"], {"noindex"}), (["NONE"], {"noindex", "nofollow"}), (["casebookbot: nofollow"], {"nofollow"}),
+    (["googlebot: noindex, nofollow"], set()), (["noindex, googlebot: nofollow"], {"noindex"}),
+    (["max-snippet:50, nofollow"], {"nofollow"}), (["unavailable_after: 25 Jun 2010 15:00:00 PST"], set()),
+    ([None, "index, follow"], set()),
+])
+def test_robots_directives_are_ours_when_unnamed_or_naming_our_crawler(values, expected):
+    from crawler.extract import robots_directives
+
+    assert robots_directives(values, "casebookbot") == expected
