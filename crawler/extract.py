@@ -246,10 +246,15 @@ def _json_ld(tags: list[Tag]) -> list[dict]:
 def _meta_tags(tags: list[Tag]) -> dict[str, str]:
     found: dict[str, str] = {}
     for tag in _named(tags, "meta"):
-        key = (tag.get("property") or tag.get("name") or tag.get("http-equiv") or "").strip().lower()
+        key = (tag.get("property") or tag.get("name") or tag.get("http-equiv") or tag.get("itemprop")
+               or "").strip().lower()
         value = tag.get("content")
         if key and isinstance(value, str) and key not in found:
             found[key] = _clean(value)[:2000]
+    for tag in _named(tags, "time"):  # <time itemprop=datePublished> or the HTML5 draft's <time pubdate>
+        if tag.get("datetime") and (tag.has_attr("pubdate") or tag.get("itemprop") == "datePublished"):
+            found.setdefault("time:published", _clean(tag["datetime"]))
+            break
     return found
 
 

@@ -8,11 +8,18 @@ year, ``additionalType`` or ``@type`` the kind of record.
 
 from __future__ import annotations
 
+import email.utils
 import re
 
 TYPE_MAP = {"event": "event", "report": "report", "case": "case", "dataset": "document",
             "article": "document", "newsarticle": "document", "webpage": "document", "collection": "collection"}
 YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
+# Where sites state a publication date, most specific first: Open Graph / article, Dublin Core in
+# its spellings, schema.org microdata (<meta itemprop>), news sites' own names, <time pubdate>.
+PUBLISHED_META = ("article:published_time", "dcterms.issued", "dcterms.date", "dc.date.issued", "dc.date",
+                  "dcterms.created", "datepublished", "citation_publication_date", "publication_date", "pubdate",
+                  "publishdate", "publish-date", "date", "time:published")
+ISO_DATE = re.compile(r"^\s*((?:19|20)\d\d(?:-[01]\d(?:-[0-3]\d)?)?(?:[T ][0-2]\d:[0-5]\d(?::[0-5]\d)?)?)")
 
 
 def _text(value) -> str | None:
@@ -35,6 +42,20 @@ def _list(value) -> list[str]:
     if isinstance(value, list):
         return [t for v in value for t in _list(v)]
     return []
+
+
+def iso_date(value: str | None) -> str | None:
+    """``value`` as an ISO date (or date and time), from ISO text or an e-mail style date; else None
+    (a date the index cannot read would only hide the page from date filters)."""
+    if not value:
+        return None
+    found = ISO_DATE.match(value)
+    if found:
+        return found.group(1).replace(" ", "T")
+    try:
+        return email.utils.parsedate_to_datetime(value).replace(tzinfo=None).isoformat()
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
 
 
 def _place(item: dict) -> tuple[str | None, str | None]:
@@ -81,8 +102,8 @@ def case_fields(json_ld: list[dict], meta: dict[str, str]) -> dict:
                 fields[key] = value
     if "keywords" not in fields and meta.get("keywords"):
         fields["keywords"] = _list(meta["keywords"])
-    if "published" not in fields:
-        fields["published"] = meta.get("article:published_time") or meta.get("dcterms.date") or None
+    stated = (fields.get("published"), *(meta.get(key) for key in PUBLISHED_META))
+    fields["published"] = next((date for date in map(iso_date, stated) if date), None)  # the first readable
     if "country" not in fields and meta.get("geo.region"):
         fields["country"] = meta["geo.region"].split("-", 1)[0].upper()
     if "municipality" not in fields and meta.get("geo.placename"):

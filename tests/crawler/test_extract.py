@@ -168,3 +168,17 @@ def test_robots_directives_are_ours_when_unnamed_or_naming_our_crawler(values, e
     from crawler.extract import robots_directives
 
     assert robots_directives(values, "casebookbot") == expected
+
+
+@pytest.mark.parametrize("head, published", [
+    ('<meta name="DC.date" content="2021-05-04">', "2021-05-04"),
+    ('<meta itemprop="datePublished" content="2020-01-02">', "2020-01-02"),
+    ('<meta property="article:published_time" content="2022-02-02T08:00:00+01:00">', "2022-02-02T08:00:00"),
+    ('<meta name="pubdate" content="Tue, 03 Mar 2024 10:00:00 GMT">', "2024-03-03T10:00:00"),
+    ('<meta name="date" content="3 maart 2024">', "2019-09-09"),  # unreadable: the next place that says
+    ("", "2019-09-09"),
+])
+def test_the_publication_date_comes_from_the_many_places_sites_state_it(head, published):
+    html = (f"<html><head>{head}</head><body><article><p>Het digitaal loket opende in september."
+            f"<time pubdate datetime='2019-09-09'>9 september</time></p></article></body></html>")
+    assert extract_html(html, "https://a.test/").fields.get("published") == published
