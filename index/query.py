@@ -49,6 +49,13 @@ MIN_CORRECTED = 3  # letters a word needs before a "did you mean" replaces it
 MAX_REMEMBERED_CORRECTIONS = 50_000  # per index version: the "did you mean" of a word
 SORTS = ("relevance", "date")
 OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"}
+# "-word" / -"a phrase" / -(a b) at the start of a word, as search engines read it: NOT. A hyphen inside a
+# word (e-government, smart-city) or between spaces (2019 - 2024) is no operator.
+MINUS = re.compile(r'(?<![^\s(])-(?=[\w"(])')
+# A hyphenated word outside quotes and field names ("smart-city"): the index holds it as one word where
+# a page hyphenates it, as two where a page writes "smart city"; searched as either.
+MIN_PART = 3  # shorter parts are prefixes or letters (e-, co-, 5G-): the hyphenated word stays as it is
+HYPHENATED = re.compile(r'(?<![\w:"*?-])(\w+(?:-\w+)+)(?![\w:*?-])')
 NEGATED_WORDS = re.compile(r"\b(?:NOT|ANDNOT)\s+(?:\"[^\"]*\"|\([^)]*\)|\S+)")
 
 
@@ -95,8 +102,8 @@ def syntax_problems(text: str) -> list[str]:
     if depth != 0:
         problems.append("unbalanced parenthesis")
     words = text.split()
-    if words and (words[0] in OPERATORS or words[-1] in OPERATORS):
-        problems.append(f"operator {words[0] if words[0] in OPERATORS else words[-1]} without a term")
+    if words and (words[0] in OPERATORS - {"NOT"} or words[-1] in OPERATORS):  # "NOT x": every page but x's
+        problems.append(f"operator {words[-1] if words[-1] in OPERATORS else words[0]} without a term")
     if any(len(_before_wildcard(word)) < MIN_WILDCARD_PREFIX for word in words if "*" in word or "?" in word):
         problems.append(WILDCARD_PROBLEM)
     if any(field not in RANGE_FIELDS for field in RANGE.findall(text)):
@@ -156,10 +163,25 @@ def parse_query(schema, text: str, expand: bool = False):
     return parsed
 
 
+def _either(found: re.Match) -> str:
+    word = found.group(1)
+    if any(len(part) < MIN_PART for part in word.split("-")):
+        return word  # "e-government": a phrase with "e" (a stopword in some languages) is just "government"
+    return f'({word} OR "{word.replace("-", " ")}")'
+
+
+def _either_spelling(text: str) -> str:
+    """Each hyphenated word outside quotes as (the word OR "its parts as a phrase")."""
+    parts = text.split('"')
+    parts[::2] = [HYPHENATED.sub(_either, part) for part in parts[::2]]
+    return '"'.join(parts)
+
+
 def _parse(schema, text: str, expand: bool):
     if not text.replace("*", "").strip():
         # every page: Whoosh's "*" asks each of the sixteen fields for every term's postings (7 s at 50k)
         return wq.Every(), None
+    text = MINUS.sub("NOT ", text)
     problems = syntax_problems(text)
     message = None
     if problems:
@@ -168,13 +190,13 @@ def _parse(schema, text: str, expand: bool):
     if not text:
         return wq.Every(), message
     try:
-        parsed = _parser(schema).parse(text)
+        parsed = _parser(schema).parse(_either_spelling(text))
     except Exception:  # Whoosh's parser fails on a few shapes ("title: NOT AND title:"): words it is
         text = plain_words(text)
         message = f"Could not read the query as written; searched for the words: {text or '(none)'}."
         if not text:
             return wq.Every(), message
-        parsed = _parser(schema).parse(text)
+        parsed = _parser(schema).parse(_either_spelling(text))
     positive, negated = _split_negations(parsed)
     wanted = NEGATED_WORDS.sub(" ", text)
     extra = expansion_queries(default_labels() if expand else None, plain_words(wanted), concepts=expand)

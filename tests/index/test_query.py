@@ -201,3 +201,21 @@ def test_a_range_over_words_is_searched_as_plain_words(indexed, text):
 def test_a_range_of_years_still_filters(indexed):
     assert syntax_problems("year:[2015 TO 2020] loket") == []
     assert run(indexed, "year:[1900 TO 2100]").message is None
+
+
+@pytest.mark.parametrize("text", ["-Manchester", "NOT Manchester", "(-Manchester)"])
+def test_a_minus_or_a_leading_not_finds_every_page_without_the_word(indexed, text):
+    response = run(indexed, text)
+    assert response.message is None
+    assert sorted(h["title"] for h in response.hits) == ["Bürgerbeteiligung in Ulm", "Digitaal loket in Kortrijk",
+                                                         "Guichet électronique à Lyon"]
+
+
+def test_a_minus_takes_a_word_out_of_a_search_but_a_hyphen_inside_a_word_does_not(indexed):
+    assert [h["title"] for h in run(indexed, "stad -Ulm").hits] == ["Digitaal loket in Kortrijk"]
+    assert [h["title"] for h in run(indexed, "Online-Plattform").hits] == ["Bürgerbeteiligung in Ulm"]
+
+
+def test_a_hyphenated_query_word_also_finds_pages_that_write_it_apart(indexed):
+    assert [h["title"] for h in run(indexed, "open-data").hits] == ["Open data in Manchester"]
+    assert [h["title"] for h in run(indexed, "air-quality sensors").hits] == ["Open data in Manchester"]
