@@ -187,15 +187,15 @@ class Crawler:
                 finished.append(visit)
                 continue
             stages.fetching.pop(future)
-            self._host_done(visit.key, visit.rest)
+            self._host_done(visit.key, visit.rest, visit.latency)
             if visit.needs_extraction:
                 stages.extracting[extractors.submit(visitor.extract, visit)] = visit.entry
             else:
                 finished.append(visit)
         return finished
 
-    def _host_done(self, key: str, delay: float) -> None:
-        self.gate.release(key, delay)
+    def _host_done(self, key: str, delay: float, latency: float | None = None) -> None:
+        self.gate.release(key, delay, latency)
         if self.slots is not None:
             self.slots.release()
 

@@ -12,6 +12,7 @@ the sitemaps to read (those robots.txt lists, and ``/sitemap.xml``).
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit, urlunsplit
@@ -79,6 +80,7 @@ class Visit:
     deferred: bool = False  # robots.txt was read, the host rests before the page: the URL is claimed again later
     needs_extraction: bool = False  # fetched, its body still to read (Visitor.extract)
     links_dropped: int = 0  # links of the page beyond MAX_OUTLINKS, not followed
+    latency: float | None = None  # seconds the page's fetch took (the host's rest adapts to it)
     response: Response | None = None
     page: Page | None = None
     detected: Detected | None = None
@@ -161,7 +163,11 @@ class Visitor:
             visit.unchanged = True  # the sitemap says our copy is current: no request at all
             return
         visit.requested = True
-        visit.response = response = self.fetcher.fetch(url, stored.conditional_headers() if stored else {})
+        started = time.monotonic()
+        try:
+            visit.response = response = self.fetcher.fetch(url, stored.conditional_headers() if stored else {})
+        finally:  # a timeout, or retries after 5xx and 429, say the host needs room too
+            visit.latency = time.monotonic() - started
         if response.status == 304:
             visit.not_modified = True
             return

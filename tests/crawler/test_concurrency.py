@@ -154,3 +154,32 @@ def test_a_host_taken_by_another_crawl_between_claim_and_acquire_is_asked_for_ag
     worker.join(timeout=30)
     assert not worker.is_alive(), "the crawl hung after losing the host once"
     assert outcome["result"].summary["stored"] == 3
+
+
+def test_the_host_gate_rests_a_slow_host_at_least_its_smoothed_answering_time():
+    now = [100.0]
+    gate = HostGate(clock=lambda: now[0])
+    gate.try_acquire("slow:80")
+    gate.release("slow:80", 0.5, latency=3.0)
+    assert gate.next_free_in() == 3.0
+    now[0] += 3.0
+    gate.try_acquire("slow:80")
+    gate.release("slow:80", 0.5, latency=1.0)  # (3 + 1) / 2
+    assert gate.next_free_in() == 2.0
+    now[0] += 2.0
+    gate.try_acquire("fast:80")
+    gate.release("fast:80", 0.5, latency=0.1)  # never less than the delay
+    assert gate.next_free_in() == 0.5
+    now[0] += 0.5
+    gate.try_acquire("own:80")
+    gate.release("own:80", 0.0, latency=3.0)  # --delay 0: no pause at all
+    assert gate.next_free_in() == 0.0
+
+
+def test_a_slow_host_is_given_as_much_rest_as_it_takes_to_answer(sites, crawl):
+    site = slow_site(sites, pages=3, latency=0.4)
+    site.page("/robots.txt", "User-agent: *\n", ctype="text/plain")
+    crawl([site.url + "/"], delay=0.05, concurrency=4, sleep=time.sleep)
+    times = page_times(site)  # when each request arrived: answer (0.4 s) + rest (>= 0.4 s smoothed)
+    assert len(times) == 4
+    assert min(b - a for a, b in zip(times, times[1:])) >= 0.75
