@@ -34,6 +34,11 @@ BOILERPLATE = re.compile(
 CONSENT = re.compile(r"cookie|consent|gdpr|onetrust|tarteaucitron|didomi|klaro|iubenda|axeptio|borlabs", re.I)
 CAPITAL = re.compile(r"(?<=[a-z])(?=[A-Z])")
 HEADING_TAGS = ("h1", "h2", "h3")
+# Content-area names of common themes (WordPress, Drupal, Joomla, TYPO3, Bootstrap templates).
+CONTENT_AREAS = frozenset({"content", "main-content", "maincontent", "main_content", "page-content", "entry-content",
+                           "post-content", "article-content", "article-body", "node__content", "field--name-body",
+                           "region-content", "item-page", "td-post-content", "content-main"})
+CONTENT_SHARE = 0.4  # of the body's text, before boxes are taken out
 JSON_LD_TYPE = re.compile(r"ld\+json", re.I)
 MAX_HEADINGS = 30  # a long FAQ page must not turn its whole text into headings
 MAX_HEADING_CHARS = 200
@@ -149,11 +154,40 @@ def _first(tags: list[Tag], name: str) -> Tag | None:
 
 
 def _main_node(soup, tags: list[Tag]):
+    """<main>, role=main or <article> when the page marks its content; else the box its theme names
+    as the content area (``_content_area``); else <body>."""
     for name in ("main", "[role=main]", "article"):
         node = soup.select_one(name) if name.startswith("[") else _first(tags, name)
         if node is not None and len(node.get_text(" ", strip=True)) > 50:
             return node
-    return _first(tags, "body") or soup
+    body = _first(tags, "body") or soup
+    return _content_area(body, tags) or body
+
+
+def _content_area(body, tags: list[Tag]):
+    """The innermost box whose class or id is a content-area name of common themes (entry-content,
+    node__content, #content...) that still holds a good share of the page's text: boxes it leaves
+    out that no mark names (a news block, share buttons, a related-pages list) stay out of the main
+    text. A box of that name holding little (a card's or a tab's "content") is no main node."""
+    named = [tag for tag in tags if tag.name in ("div", "section") and tag.attrs and (
+        CONTENT_AREAS.intersection(tag.get("class") or ()) or (tag.get("id") or "").lower() in CONTENT_AREAS)]
+    if not named:
+        return None
+    whole = len(body.get_text(" ", strip=True)) - sum(len(box.get_text(" ", strip=True)) for box in _outer_boxes(tags))
+    sizes = [(len(tag.get_text(" ", strip=True)), n, tag) for n, tag in enumerate(named)]
+    enough = [item for item in sizes if item[0] > 50 and item[0] >= CONTENT_SHARE * whole]
+    return min(enough, key=lambda item: (item[0], item[1]))[2] if enough else None  # the innermost
+
+
+def _droppable(tag) -> bool:
+    return tag.name in DROP_TAGS or (_is_boilerplate(tag) and tag.name not in ("main", "article", "body"))
+
+
+def _outer_boxes(tags: list[Tag]) -> list[Tag]:
+    """The boxes pruning would take out, those inside another left out (their text counts once)."""
+    boxes = [tag for tag in tags if _droppable(tag)]
+    marked = set(map(id, boxes))
+    return [box for box in boxes if not any(id(parent) in marked for parent in box.parents)]
 
 
 def _pruned_main(soup, tags: list[Tag]) -> tuple[Tag, list[Tag]]:
@@ -162,8 +196,7 @@ def _pruned_main(soup, tags: list[Tag]) -> tuple[Tag, list[Tag]]:
     node = _main_node(soup, tags)
     tags = tags if node is soup else _tags(node)
     for tag in tags:  # a tag removed with its parent is skipped: what it holds is gone already
-        if not _removed(tag) and (tag.name in DROP_TAGS or (
-                _is_boilerplate(tag) and tag.name not in ("main", "article", "body"))):
+        if not _removed(tag) and _droppable(tag):
             tag.decompose()
     for tag in tags:
         if not _removed(tag) and tag.name in ("ul", "ol") and _is_table_of_contents(tag):

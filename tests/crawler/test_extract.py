@@ -125,10 +125,11 @@ CMS = Path(__file__).parent / "fixtures" / "cms"
 @pytest.mark.parametrize("name, content, boilerplate", [
     ("wordpress-cookiebot", ["Digitaal loket", "Via het digitaal loket vraagt u uittreksels",
                              "U meldt zich aan met uw eID of itsme."],
-     ["cookies", "Ga naar inhoud", "Wonen", "Laatste nieuws", "Kerkstraat", "Privacyverklaring"]),
+     ["cookies", "Ga naar inhoud", "Wonen", "Laatste nieuws", "Kerkstraat", "Privacyverklaring", "Delen",
+      "Facebook", "Geplaatst op"]),
     ("drupal-onetrust", ["Guichet électronique", "Le guichet électronique permet aux citoyens",
                          "Plus de quarante documents sont disponibles"],
-     ["cookies", "Accueil", "Liens utiles", "CPAS", "5000 Namur"]),
+     ["cookies", "Accueil", "Liens utiles", "CPAS", "5000 Namur", "Actualités", "Fermeture des bureaux"]),
 ])
 def test_pages_built_of_divs_lose_their_cookie_dialogs_menus_sidebars_and_footers(name, content, boilerplate):
     """Markup in the manner of WordPress and Drupal themes, with Cookiebot, OneTrust and tarteaucitron
@@ -182,3 +183,11 @@ def test_the_publication_date_comes_from_the_many_places_sites_state_it(head, pu
     html = (f"<html><head>{head}</head><body><article><p>Het digitaal loket opende in september."
             f"<time pubdate datetime='2019-09-09'>9 september</time></p></article></body></html>")
     assert extract_html(html, "https://a.test/").fields.get("published") == published
+
+
+def test_a_small_box_named_content_is_not_taken_for_the_main_text():
+    story = " ".join(["Het digitaal loket van de gemeente bespaart inwoners een verplaatsing."] * 6)
+    html = (f"<body><div class='wrap'><p>{story}</p><div class='tab-content'><div class='content'>Openingsuren"
+            f"</div></div><p>Meer dan veertig attesten zijn online aan te vragen.</p></div></body>")
+    text = extract_html(html, "https://a.test/").text
+    assert text.startswith("Het digitaal loket") and "Openingsuren" in text and "veertig attesten" in text
