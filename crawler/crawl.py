@@ -168,6 +168,7 @@ class Crawler:
             done, _ = wait([*stages.fetching, *stages.extracting], return_when=FIRST_COMPLETED,
                            timeout=min(max(self.gate.next_free_in(), 0.005), IDLE_WAIT))
             finished = self._advance(done, visitor, extractors, stages)
+            job.scope = visitor.scope  # a seed that moved to another host name brought that host in
             with transaction(self.kb) as db:  # the next claims and these outcomes: one commit
                 self._dispatch(job, visitor, pool, stages, unrecorded=len(finished), db=db)
                 outcomes = [(visit.entry.url, self._record(db, job, visit)) for visit in finished]
@@ -270,7 +271,7 @@ class Crawler:
     def _add_sitemaps(self, db, job: _Job, urls: list[str], referrer: str) -> None:
         """Queue sitemaps on the crawl's own hosts, at most MAX_SITEMAPS per crawl."""
         rows = [(canonical_url(url), 0, referrer, SITEMAP_MARKER) for url in urls
-                if host_of(url) in job.scope.hosts][: max(0, MAX_SITEMAPS - job.sitemaps)]
+                if job.scope.covers(host_of(url))][: max(0, MAX_SITEMAPS - job.sitemaps)]
         job.sitemaps += job.frontier.add(rows, db=db)
 
     def _record_page(self, db, job: _Job, visit: Visit) -> str:

@@ -64,10 +64,19 @@ class Scope:
         every_host = {host_of(s) for s in seeds} | {h.lower() for h in hosts}
         return cls(frozenset(every_host), tuple(include), tuple(exclude))
 
+    def covers(self, host: str) -> bool:
+        """``host`` is one of the crawl's, with or without "www." (stad.be and www.stad.be are one site)."""
+        host = host.lower()
+        return host in self.hosts or _other_www(host) in self.hosts
+
+    def with_host(self, host: str) -> "Scope":
+        """This scope with one more host: where a seed's site has moved (a redirect to another name)."""
+        return Scope(self.hosts | {host.lower()}, self.include, self.exclude)
+
     def allows(self, url: str) -> bool:
         """Same rule as the source catalogue's: a prefix covers whole path segments."""
         parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or (parts.hostname or "").lower() not in self.hosts:
+        if parts.scheme not in ("http", "https") or not self.covers(parts.hostname or ""):
             return False
         path = parts.path or "/"
         if self.include and not any(_under(path, p) for p in self.include):
@@ -81,6 +90,10 @@ class Scope:
         for url in dict.fromkeys(canonical_url(link) for link in links):
             (inside if self.allows(url) else outside).append(url)
         return inside, outside
+
+
+def _other_www(host: str) -> str:
+    return host[4:] if host.startswith("www.") else f"www.{host}"
 
 
 def _under(path: str, prefix: str) -> bool:

@@ -30,7 +30,7 @@ from crawler.simhash import simhash
 from crawler.store import content_hash
 from crawler.sitemaps import (SITEMAP_MARKER, Sitemap, SitemapError, candidate_sitemaps, lastmod_of, looks_like_sitemap,
                               parse_sitemap, unchanged_since)
-from crawler.urls import Scope
+from crawler.urls import Scope, host_of
 from kb.language import Detected, detect_language
 from kb.models import Document, utcnow
 from kb.storage import KnowledgeBase
@@ -173,6 +173,7 @@ class Visitor:
         if response.status == 304:
             visit.not_modified = True
             return
+        self._follow_moved_seed(visit, response)
         visit.gone = response.status in (404, 410)
         if response.status >= 400:
             raise SkipError(f"http_{response.status}", status=response.status)
@@ -185,6 +186,13 @@ class Visitor:
             except SitemapError:
                 pass  # some other XML: judged by its type below
         visit.needs_extraction = True
+
+    def _follow_moved_seed(self, visit: Visit, response: Response) -> None:
+        """A seed redirected to another host name (gent.be -> stad.gent, http://stad.be -> https://www.stad.be):
+        the site lives there now, so its host joins the crawl's scope (the loop takes the new scope up)."""
+        moved_to = host_of(response.final_url)
+        if visit.entry.depth == 0 and response.redirects and moved_to and not self.scope.covers(moved_to):
+            self.scope = self.scope.with_host(moved_to)
 
     def extract(self, visit: Visit) -> Visit:
         """The second part of a page's visit, once its host is free again: what the body says."""

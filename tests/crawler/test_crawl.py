@@ -210,3 +210,15 @@ def test_a_meta_refresh_is_followed_like_a_redirect(site, crawl, kb):
     result = crawl([site.url + "/"])
     assert result.summary["stored"] == 1
     assert outcomes(kb)[""] == "meta_refresh" and outcomes(kb)["nl/"] == "done"
+
+
+def test_a_seed_that_redirects_to_another_host_name_is_crawled_there(site, crawl, kb):
+    moved = site.url.replace("127.0.0.1", "localhost")  # the same server under another name
+    site.page("/", "", status=301, headers={"Location": moved + "/home.html"})
+    site.page("/home.html", page("Welkom", NL, ["/a.html"]))
+    site.page("/a.html", page("A", EN, lang="en"))
+    result = crawl([site.url + "/"])
+    assert result.summary["stored"] == 2 and "out_of_scope" not in result.summary["skipped"]
+    with kb.session() as session:
+        assert {d.title for d in session.scalars(select(Document))} == {"Welkom", "A"}
+    assert site.count("/a.html") == 1

@@ -23,3 +23,14 @@ def test_scope_keeps_to_seed_hosts_and_path_prefixes():
     assert not scope.allows("https://stad.be/cases/admin/x")
     assert not scope.allows("https://other.be/cases/one.html")
     assert not scope.allows("ftp://stad.be/cases/one.html")
+
+
+def test_a_scope_counts_a_host_with_and_without_www_as_one_site_and_takes_a_moved_host_in():
+    from crawler.urls import Scope
+
+    scope = Scope.of_seeds(["https://stad.be/"])
+    assert scope.allows("https://www.stad.be/loket") and scope.allows("http://stad.be/x")
+    assert not scope.allows("https://wwwstad.be/") and not scope.allows("https://stad.gent/")
+    moved = scope.with_host("Stad.Gent")
+    assert moved.allows("https://stad.gent/nl/loket") and moved.allows("https://www.stad.be/")
+    assert Scope.of_seeds(["https://www.stad.be/"]).allows("https://stad.be/")
