@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import Callable
 from email.utils import parsedate_to_datetime
 from urllib.parse import urljoin, urlsplit
 
@@ -87,11 +88,14 @@ class Fetcher:
                 session.close()
             self._sessions.clear()
 
-    def fetch(self, url: str, headers: dict | None = None) -> Response:
-        """GET ``url`` following redirects; raise SkipError with a reason on failure."""
+    def fetch(self, url: str, headers: dict | None = None, allowed: Callable[[str], bool] | None = None) -> Response:
+        """GET ``url`` following redirects; raise SkipError with a reason on failure.
+
+        ``allowed`` (robots.txt's rules) is asked about every address a redirect leads to,
+        before it is requested."""
         for attempt in range(self.settings.retries + 1):
             try:
-                response = self._follow(url, headers or {})
+                response = self._follow(url, headers or {}, allowed)
             except SkipError as exc:
                 if exc.reason != "timeout" or attempt == self.settings.retries:
                     raise
@@ -102,7 +106,7 @@ class Fetcher:
             self.sleep(retry_after_seconds(response.headers.get("retry-after"), min(30.0, 2.0 ** attempt)))
         raise AssertionError("unreachable")
 
-    def _follow(self, url: str, headers: dict) -> Response:
+    def _follow(self, url: str, headers: dict, allowed: Callable[[str], bool] | None = None) -> Response:
         seen = [canonical_url(url)]
         current = url
         for _hop in range(self.settings.max_redirects + 1):
@@ -115,6 +119,8 @@ class Fetcher:
                 key = canonical_url(target)
                 if key in seen:
                     raise SkipError("redirect_loop", " -> ".join(seen + [key]), status)
+                if allowed is not None and not allowed(target):
+                    raise SkipError("robots", f"redirect to {key}, which robots.txt disallows"[:1000], status)
                 seen.append(key)
                 current = target
                 continue

@@ -140,7 +140,7 @@ class Visitor:
             if not self._allowed(visit):
                 return
             visit.requested = True
-            response = self.fetcher.fetch(visit.entry.url)
+            response = self.fetcher.fetch(visit.entry.url, allowed=self.robots.allows)
         except SkipError as exc:
             raise SkipError("sitemap_missing", f"{exc.reason} {exc.detail}".strip(), exc.status) from None
         visit.response = response
@@ -167,7 +167,8 @@ class Visitor:
         visit.requested = True
         started = time.monotonic()
         try:
-            visit.response = response = self.fetcher.fetch(url, stored.conditional_headers() if stored else {})
+            visit.response = response = self.fetcher.fetch(url, stored.conditional_headers() if stored else {},
+                                                            allowed=self.robots.allows)
         finally:  # a timeout, or retries after 5xx and 429, say the host needs room too
             visit.latency = time.monotonic() - started
         if response.status == 304:

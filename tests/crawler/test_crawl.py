@@ -222,3 +222,14 @@ def test_a_seed_that_redirects_to_another_host_name_is_crawled_there(site, crawl
     with kb.session() as session:
         assert {d.title for d in session.scalars(select(Document))} == {"Welkom", "A"}
     assert site.count("/a.html") == 1
+
+
+def test_a_redirect_into_a_path_robots_txt_disallows_is_not_followed(site, crawl, kb):
+    site.page("/robots.txt", "User-agent: *\nDisallow: /private/\n", ctype="text/plain")
+    site.page("/", page("Home", NL, ["/go"]))
+    site.page("/go", "", status=302, headers={"Location": "/private/secret.html"})
+    site.page("/private/secret.html", page("Secret", NL + " geheim"))
+    result = crawl([site.url + "/"])
+    assert outcomes(kb)["go"] == "robots"
+    assert site.count("/private/secret.html") == 0
+    assert result.summary["stored"] == 1
