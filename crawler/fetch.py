@@ -119,6 +119,7 @@ class Fetcher:
                 key = canonical_url(target)
                 if key in seen:
                     raise SkipError("redirect_loop", " -> ".join(seen + [key]), status)
+                check_url_allowed(target, self.settings.allow_private_hosts)  # before its robots.txt is read
                 if allowed is not None and not allowed(target):
                     raise SkipError("robots", f"redirect to {key}, which robots.txt disallows"[:1000], status)
                 seen.append(key)

@@ -13,7 +13,8 @@ import time
 
 import click
 
-from kb.cli import as_background_work, cli, crawl_settings, crawl_sources, open_data, update_index
+from kb.cli import (as_background_work, build_index, cli, crawl_settings, crawl_sources, index_report, open_data,
+                    update_index)
 
 
 def run_due_sources(kb, cfg, limit: int | None = None, echo=click.echo) -> int:
@@ -75,9 +76,32 @@ def purge_registrations(kb) -> int:
         return purge_participants(db, kb.settings.registration_retention_days)
 
 
+def catch_up_index(kb, echo=click.echo) -> int:
+    """Index what a worker killed between a crawl's end and its index update left out (and drop what
+    the kb no longer holds); build the index when there is none yet. Returns the documents touched."""
+    from sqlalchemy import func, select
+
+    from kb.models import Document
+
+    report = index_report(kb)
+    if report is None:
+        with kb.session() as session:
+            stored = session.scalar(select(func.count()).select_from(Document).where(Document.gone.is_(False)))
+        if not stored:
+            return 0
+        echo("building the index: none was there")
+        return build_index(kb)
+    behind = report["missing_from_index"] + report["not_in_kb"]
+    if behind:
+        echo(f"indexing {len(behind)} documents an interrupted run left out")
+        update_index(kb, behind)
+    return len(behind)
+
+
 def worker_loop(kb, cfg, interval: float, limit: int | None = None, once: bool = False, echo=click.echo) -> None:
     if requeue_interrupted(kb):
         echo("requeued sources whose crawl was interrupted")
+    catch_up_index(kb, echo)
     cases_mark = None
     while True:
         crawled = run_due_sources(kb, cfg, limit, echo=echo)

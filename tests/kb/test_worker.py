@@ -139,3 +139,28 @@ def test_the_worker_indexes_a_profile_published_in_the_web_ui_and_removes_it_whe
     with kb.session() as db:  # the retired entry keeps no personal data
         entry = db.query(Document).filter_by(origin="person").one()
         assert entry.gone and "Zwanenburg" not in f"{entry.title}{entry.text}{entry.meta}"
+
+
+def test_a_worker_starting_after_a_kill_indexes_what_the_crawl_stored_but_never_indexed(kb, tmp_path):
+    import json
+
+    from index.build import check_index
+    from kb.commands.worker import catch_up_index
+    from kb.formats import import_documents
+
+    docs = [{"url": f"https://stad.test/{n}", "title": f"Loket {n}", "lang": "nl",
+             "text": f"Het digitaal loket nummer {n} opende voor inwoners."} for n in range(3)]
+    source = tmp_path / "docs.jsonl"
+    source.write_text("\n".join(json.dumps(d) for d in docs), encoding="utf-8")
+    with kb.session() as session:
+        import_documents(session, source)  # stored, as by a crawl whose worker died before indexing
+    assert catch_up_index(kb, echo=lambda _line: None) == 3  # no index at all: built
+    assert check_index(kb, kb.settings.index_dir)["missing_from_index"] == []
+    docs.append({"url": "https://stad.test/late", "title": "Laat", "lang": "nl", "text": "Een late pagina."})
+    source.write_text(json.dumps(docs[-1]), encoding="utf-8")
+    with kb.session() as session:
+        import_documents(session, source)
+    assert catch_up_index(kb, echo=lambda _line: None) == 1  # the index is there, one page behind
+    report = check_index(kb, kb.settings.index_dir)
+    assert report["missing_from_index"] == [] and report["indexed"] == 4
+    assert catch_up_index(kb, echo=lambda _line: None) == 0  # nothing left to do
