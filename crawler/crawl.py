@@ -22,6 +22,7 @@ from typing import Callable
 
 from sqlalchemy import and_, or_, select
 
+from crawler.boilerplate import RepeatedLines
 from crawler.database import transaction
 from crawler.fetch import Fetcher
 from crawler.frontier import Claim, Frontier, find_or_start_job
@@ -31,7 +32,7 @@ from crawler.settings import CrawlSettings
 from crawler.simhash import NearDuplicateIndex
 from crawler.sitemaps import SITEMAP_MARKER, lastmod_detail, lastmod_of
 from crawler.store import (Known, add_also_at, address_and_languages, mark_gone, own_and_duplicate, store_page,
-                           touch)
+                           strip_learnt_boilerplate, touch)
 from crawler.urls import MAX_URL_CHARS, Scope, canonical_url, host_of
 from crawler.visit import MAX_OUTLINKS, Visit, Visitor
 from kb.language import primary_subtag
@@ -65,6 +66,7 @@ class _Job:
     stored: int
     near: NearDuplicateIndex
     stored_ids: set[int] = field(default_factory=set)  # documents this run stored (a second address finds them)
+    repeated: RepeatedLines = field(default_factory=RepeatedLines)  # their lines, counted per host and language
     sitemaps: int = 0
     version: int = 0  # bumped whenever the frontier may have gained a URL to claim
     nothing_for: tuple | None = None  # (version, unavailable hosts) of the last claim that found nothing
@@ -115,6 +117,9 @@ class Crawler:
                 self._loop(job, visitor, pool)
         finally:
             self.fetcher.close()
+        if job.stored_ids:  # the lines its sites repeat on page after page (crawler.boilerplate)
+            with transaction(self.kb) as db:
+                strip_learnt_boilerplate(db, sorted(job.stored_ids), job.repeated)
         summary = frontier.summary()
         self._close_job(job_id, summary)
         if resumed:  # pages stored before the kill were never indexed: hand them on too
@@ -289,6 +294,8 @@ class Crawler:
             add_also_at(db, document_id, url)
         self.document_ids.append(document_id)
         job.stored_ids.add(document_id)
+        job.repeated.count(visit.key, visit.detected.lang if visit.detected else None, page.text,
+                           page.meta.get("headings", ()))
         dropped = f"{visit.links_dropped} links beyond the first {MAX_OUTLINKS} not followed" if visit.links_dropped \
             else None
         job.frontier.finish(entry.id, "done", None, dropped, visit.response.status, document_id, db=db)

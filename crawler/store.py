@@ -10,6 +10,7 @@ read and written in SQL on the crawl's DBAPI connection (``crawler.database`` sa
 from __future__ import annotations
 
 import hashlib
+from urllib.parse import urlsplit
 from typing import NamedTuple
 
 from crawler.database import decoder, encoder
@@ -137,3 +138,24 @@ def _page_values(page: Page, detected: Detected, response: Response, digest: str
             _JSON(page.alternates), response.status, response.content_type, digest,
             to_hex(fingerprint) if fingerprint is not None else None, response.headers.get("etag"),
             response.headers.get("last-modified"), EXTRACTOR_VERSION, now, now, _FLAG(False), now]
+
+
+def strip_learnt_boilerplate(db, document_ids: list[int], repeated) -> int:
+    """Take the lines a crawl learnt as its hosts' boilerplate (crawler.boilerplate) out of the documents
+    it stored; returns how many documents changed. Hashes and fingerprints stay those of the page as
+    fetched."""
+    changed = 0
+    for start in range(0, len(document_ids), 500):
+        chunk = document_ids[start:start + 500]
+        marks = ", ".join("?" * len(chunk))
+        rows = db.execute(f"SELECT id, url, lang, text, meta FROM document WHERE id IN ({marks})",
+                          chunk).fetchall()
+        for document_id, url, lang, text, meta in rows:
+            meta = _READ_JSON(meta) or {}
+            host = urlsplit(url).netloc.lower()
+            left, dropped = repeated.strip_known(host, lang, text or "", meta.get("headings", ()))
+            if dropped and left.strip():
+                meta["boilerplate_lines"] = meta.get("boilerplate_lines", 0) + dropped
+                db.execute("UPDATE document SET text = ?, meta = ? WHERE id = ?", (left, _JSON(meta), document_id))
+                changed += 1
+    return changed

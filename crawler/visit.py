@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit, urlunsplit
 
-from crawler.boilerplate import RepeatedLines
 from crawler.database import connection, decoder
 from crawler.errors import SkipError
 from crawler.extract import EXTRACTOR_VERSION, Page, decode_html, extract_html, extract_pdf, robots_directives
@@ -108,7 +107,6 @@ class Visitor:
         self.fetcher = fetcher
         self.robots = robots
         self.scope = scope
-        self.repeated = RepeatedLines()  # the crawl's hosts' boilerplate lines, learnt page by page
 
     def visit(self, entry: Claim) -> Visit:
         """The first part of a visit, holding the host: robots.txt, the request and what kind of answer it is."""
@@ -221,22 +219,11 @@ class Visitor:
             if page.refresh:
                 raise SkipError("meta_refresh", f"refresh to {page.refresh}"[:1000], response.status)
             raise SkipError("empty", "no text found", response.status)
-        # fingerprints of the text as the page has it: the pages read before a line was known as
-        # boilerplate kept it, and duplicates must still find each other
-        visit.fingerprint = simhash(page.text)
-        visit.digest = content_hash(page.text)
-        self._strip_repeated(visit.key, page)
         visit.page = page
         visit.detected = detect_language(f"{page.title}\n{page.text}", page.declared_lang,
                                          languages=self.settings.languages)
-
-    def _strip_repeated(self, host: str, page: Page) -> None:
-        """Take out the lines this host repeats on page after page (crawler.boilerplate), unless
-        nothing would be left; how many went is noted in the page's meta."""
-        text, dropped = self.repeated.strip(host, page.text, keep=page.meta.get("headings", ()))
-        if dropped and text.strip():
-            page.text = text
-            page.meta["boilerplate_lines"] = dropped
+        visit.fingerprint = simhash(page.text)
+        visit.digest = content_hash(page.text)
 
     def _stored(self, url: str) -> Stored | None:
         """What we know of our copy of ``url``; None when there is none, one an older extractor made
