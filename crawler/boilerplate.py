@@ -48,6 +48,12 @@ class RepeatedLines:
                 if count or len(self._pages) < self.max_lines:
                     self._pages[key] = count + 1
 
+    def any_known(self) -> bool:
+        """Whether some line is boilerplate by now (else the stored pages need not be read again)."""
+        with self._lock:
+            return any(count >= max(self.repeated_on, self.share * self._seen[host, lang])
+                       for (host, lang, _line), count in self._pages.items())
+
     def strip_known(self, host: str, lang: str | None, text: str, keep=()) -> tuple[str, int]:
         """``text`` without the lines known as this host's boilerplate in ``lang``, and how many went."""
         with self._lock:

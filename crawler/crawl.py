@@ -117,7 +117,7 @@ class Crawler:
                 self._loop(job, visitor, pool)
         finally:
             self.fetcher.close()
-        if job.stored_ids:  # the lines its sites repeat on page after page (crawler.boilerplate)
+        if job.stored_ids and job.repeated.any_known():  # lines repeated page after page (crawler.boilerplate)
             with transaction(self.kb) as db:
                 strip_learnt_boilerplate(db, sorted(job.stored_ids), job.repeated)
         summary = frontier.summary()

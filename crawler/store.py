@@ -145,14 +145,15 @@ def strip_learnt_boilerplate(db, document_ids: list[int], repeated) -> int:
     it stored; returns how many documents changed. Hashes and fingerprints stay those of the page as
     fetched."""
     changed = 0
-    for start in range(0, len(document_ids), 500):
-        chunk = document_ids[start:start + 500]
+    for start in range(0, len(document_ids), 100):
+        chunk = document_ids[start:start + 100]
         marks = ", ".join("?" * len(chunk))
-        rows = db.execute(f"SELECT id, url, lang, text, meta FROM document WHERE id IN ({marks})",
-                          chunk).fetchall()
-        for document_id, url, lang, text, meta in rows:
-            meta = _READ_JSON(meta) or {}
+        rows = db.execute(f"SELECT id, url, lang, text FROM document WHERE id IN ({marks})", chunk).fetchall()
+        for document_id, url, lang, text in rows:
             host = urlsplit(url).netloc.lower()
+            if not repeated.strip_known(host, lang, text or "")[1]:
+                continue  # most pages: nothing to take out, their meta need not be read
+            meta = _READ_JSON(db.execute("SELECT meta FROM document WHERE id = ?", (document_id,)).fetchone()[0]) or {}
             left, dropped = repeated.strip_known(host, lang, text or "", meta.get("headings", ()))
             if dropped and left.strip():
                 meta["boilerplate_lines"] = meta.get("boilerplate_lines", 0) + dropped

@@ -58,3 +58,12 @@ def test_a_crawled_site_stores_its_pages_without_its_contact_block_but_with_its_
     assert all("Context" in doc.text and stories[n] in doc.text for n, doc in enumerate(cases))
     assert [doc.meta.get("boilerplate_lines") for doc in cases] == [1] * 12
     assert "Alle praktijkvoorbeelden" in pages[""].text and "boilerplate_lines" not in (pages[""].meta or {})
+
+
+def test_a_crawl_without_repeated_lines_knows_none():
+    repeated = RepeatedLines(repeated_on=2, share=0.5)
+    repeated.count("a.test", "nl", "Een eerste pagina met eigen tekst")
+    repeated.count("a.test", "nl", "Een tweede pagina met eigen tekst")
+    assert not repeated.any_known()
+    repeated.count("a.test", "nl", "Een tweede pagina met eigen tekst")
+    assert repeated.any_known()
