@@ -294,8 +294,8 @@ class Crawler:
             add_also_at(db, document_id, url)
         self.document_ids.append(document_id)
         job.stored_ids.add(document_id)
-        job.repeated.count(visit.key, visit.detected.lang if visit.detected else None, page.text,
-                           page.meta.get("headings", ()))
+        job.repeated.count(host_key(key), visit.detected.lang if visit.detected else None, page.text,
+                           page.meta.get("headings", ()))  # keyed as strip_learnt_boilerplate finds it again
         dropped = f"{visit.links_dropped} links beyond the first {MAX_OUTLINKS} not followed" if visit.links_dropped \
             else None
         job.frontier.finish(entry.id, "done", None, dropped, visit.response.status, document_id, db=db)

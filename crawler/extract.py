@@ -38,7 +38,7 @@ HEADING_TAGS = ("h1", "h2", "h3")
 CONTENT_AREAS = frozenset({"content", "main-content", "maincontent", "main_content", "page-content", "entry-content",
                            "post-content", "article-content", "article-body", "node__content", "field--name-body",
                            "region-content", "item-page", "td-post-content", "content-main"})
-CONTENT_SHARE = 0.4  # of the body's text, before boxes are taken out
+CONTENT_SHARE = 0.4  # of the body's text once the recognised boxes are left out
 JSON_LD_TYPE = re.compile(r"ld\+json", re.I)
 MAX_HEADINGS = 30  # a long FAQ page must not turn its whole text into headings
 MAX_HEADING_CHARS = 200

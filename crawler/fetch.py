@@ -11,8 +11,8 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Callable
 from email.utils import parsedate_to_datetime
+from typing import Callable
 from urllib.parse import urljoin, urlsplit
 
 import requests
@@ -109,8 +109,8 @@ class Fetcher:
     def _follow(self, url: str, headers: dict, allowed: Callable[[str], bool] | None = None) -> Response:
         seen = [canonical_url(url)]
         current = url
+        check_url_allowed(current, self.settings.allow_private_hosts)  # each redirect target below, once
         for _hop in range(self.settings.max_redirects + 1):
-            check_url_allowed(current, self.settings.allow_private_hosts)
             status, resp_headers, body, truncated = self._get(current, headers)
             if status in REDIRECT_CODES and "location" in resp_headers:
                 target = urljoin(current, resp_headers["location"])
@@ -119,7 +119,7 @@ class Fetcher:
                 key = canonical_url(target)
                 if key in seen:
                     raise SkipError("redirect_loop", " -> ".join(seen + [key]), status)
-                check_url_allowed(target, self.settings.allow_private_hosts)  # before its robots.txt is read
+                check_url_allowed(target, self.settings.allow_private_hosts)  # at every hop, before its robots.txt
                 if allowed is not None and not allowed(target):
                     raise SkipError("robots", f"redirect to {key}, which robots.txt disallows"[:1000], status)
                 seen.append(key)

@@ -10,12 +10,12 @@ read and written in SQL on the crawl's DBAPI connection (``crawler.database`` sa
 from __future__ import annotations
 
 import hashlib
-from urllib.parse import urlsplit
 from typing import NamedTuple
 
 from crawler.database import decoder, encoder
 from crawler.extract import EXTRACTOR_VERSION, Page
 from crawler.fetch import Response
+from crawler.politeness import host_key
 from crawler.simhash import to_hex
 from kb.language import Detected
 from kb.models import Document, utcnow
@@ -150,7 +150,7 @@ def strip_learnt_boilerplate(db, document_ids: list[int], repeated) -> int:
         marks = ", ".join("?" * len(chunk))
         rows = db.execute(f"SELECT id, url, lang, text FROM document WHERE id IN ({marks})", chunk).fetchall()
         for document_id, url, lang, text in rows:
-            host = urlsplit(url).netloc.lower()
+            host = host_key(url)
             if not repeated.strip_known(host, lang, text or "")[1]:
                 continue  # most pages: nothing to take out, their meta need not be read
             meta = _READ_JSON(db.execute("SELECT meta FROM document WHERE id = ?", (document_id,)).fetchone()[0]) or {}

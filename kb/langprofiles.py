@@ -325,11 +325,6 @@ def load_scripts(factory: DetectorFactory, chars) -> None:
             factory.other_scripts = _character_class(factory.unread)
 
 
-def load_other_scripts(factory: DetectorFactory) -> None:
-    """Adds every n-gram not read yet to ``factory``: then it holds all of langdetect's."""
-    load_scripts(factory, factory.unread)
-
-
 def detector(names: tuple[str, ...]) -> SparseDetector:
     factory = sparse_factory(names)
     found = SparseDetector(factory)

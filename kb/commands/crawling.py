@@ -37,7 +37,8 @@ def run_crawl(kb, seeds, crawl_cfg, show_progress: bool, source_id=None):
 @click.option("--max-pages", type=click.IntRange(1), default=None,
               help="Most pages to store (default 500; a source keeps its own).")
 @click.option("--max-depth", type=click.IntRange(0), default=None, help="Most links to follow from a seed (default 5).")
-@click.option("--delay", type=click.FloatRange(0), default=None, help="Seconds between requests to one host (default 1).")
+@click.option("--delay", type=click.FloatRange(0), default=None, help="Seconds between requests to one host (default 1); a host slower to answer rests as long as it "
+                   "takes. 0: no pause at all (your own server).")
 @click.option("--concurrency", type=click.IntRange(1, 64), default=None,
               help="Hosts (or sources) crawled in parallel, one request at a time per host (default 4).")
 @click.option("--allow-private-hosts", is_flag=True, help="Allow loopback and private addresses (tests, demo).")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from langdetect import DetectorFactory
 from langdetect.detector_factory import PROFILES_DIRECTORY
 
-from kb.langprofiles import PAIR, SPARSE, detector, load_other_scripts, profile_names, sparse_factory, unfold
+from kb.langprofiles import PAIR, SPARSE, detector, load_scripts, profile_names, sparse_factory, unfold
 from tests.conftest import shared_data
 
 TEXTS = ("De gemeente biedt een digitaal loket aan waar inwoners attesten aanvragen.",
@@ -72,7 +72,7 @@ def test_every_langid_language_gets_exactly_langdetects_probabilities():
 def test_an_ngram_of_few_languages_keeps_only_their_pairs_and_others_all_probabilities():
     names = tuple(profile_names())
     sparse, dense = sparse_factory(names), dense_factory()
-    load_other_scripts(sparse)
+    load_scripts(sparse, sparse.unread)  # every n-gram not read yet: all of langdetect's
     assert sparse.langlist == dense.langlist and sparse.word_lang_prob_map.keys() == dense.word_lang_prob_map.keys()
     for word, vector in sparse.word_lang_prob_map.items():
         if isinstance(vector, bytes):
@@ -117,7 +117,7 @@ def test_ngrams_of_other_scripts_are_read_on_the_first_text_holding_their_charac
         if text == greek:
             assert "δή" in factory.word_lang_prob_map and "日本" not in factory.word_lang_prob_map
     assert "日本" in factory.word_lang_prob_map and len(latin) > 20
-    load_other_scripts(factory)
+    load_scripts(factory, factory.unread)
     assert factory.other_scripts is None and factory.word_lang_prob_map.keys() == reference.word_lang_prob_map.keys()
 
 
