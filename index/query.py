@@ -56,6 +56,10 @@ MINUS = re.compile(r'(?<![^\s(])-(?=[\w"(])')
 # a page hyphenates it, as two where a page writes "smart city"; searched as either.
 MIN_PART = 3  # shorter parts are prefixes or letters (e-, co-, 5G-): the hyphenated word stays as it is
 HYPHENATED = re.compile(r'(?<![\w:"*?-])(\w+(?:-\w+)+)(?![\w:*?-])')
+# A "?" that ends a word ("Welche Städte haben ein digitales Bürgerbüro?", "e-loket? gent") is the
+# question's punctuation, not a one-letter wildcard: read as one, the word lost its stemming and its BM25
+# score. A "?" inside a word ("organi?ation") stays a wildcard, as does "*" anywhere.
+QUESTION_MARK = re.compile(r"(?<=[\w\"')\]])[?？]+(?=[\s\"')\]]|$)")
 NEGATED_WORDS = re.compile(r"\b(?:NOT|ANDNOT)\s+(?:\"[^\"]*\"|\([^)]*\)|\S+)")
 
 
@@ -181,7 +185,7 @@ def _parse(schema, text: str, expand: bool):
     if not text.replace("*", "").strip():
         # every page: Whoosh's "*" asks each of the sixteen fields for every term's postings (7 s at 50k)
         return wq.Every(), None
-    text = MINUS.sub("NOT ", text)
+    text = MINUS.sub("NOT ", QUESTION_MARK.sub("", text))
     problems = syntax_problems(text)
     message = None
     if problems:
