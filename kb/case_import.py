@@ -5,7 +5,9 @@ geocoverage_codes, geoextent, primary/secondary sector, technology, start and
 end dates, lead organisation, status, url) is recognised by its columns or asked
 for with ``fmt="ips"``. Every rejected row is reported with its reason and the
 rest are stored; re-importing the same file updates records (matched by their
-external id) instead of duplicating them.
+external id) instead of duplicating them. Below the curator role an import only
+proposes: new cases arrive proposed and changes to existing ones wait as proposed
+edits, so a validated text never changes without a review.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kb import audit
-from kb.cases import EDITABLE, CaseError, case_snapshot, clean_case, create_case, sync_document
+from kb.accounts import role_at_least
+from kb.cases import EDITABLE, CaseError, case_snapshot, clean_case, create_case, edit_case, sync_document
 from kb.errors import InputError
 from kb.formats import read_records
 from kb.models import Case
@@ -31,11 +34,14 @@ IPS_MARKERS = {"name", "description", "geoextent"}
 class CaseImportReport:
     stored: int = 0
     updated: int = 0
+    proposed: int = 0
+    unchanged: int = 0
     rejected: list[tuple[int, str]] = field(default_factory=list)
     document_ids: list[int] = field(default_factory=list)
 
     def to_json(self) -> dict:
-        return {"stored": self.stored, "updated": self.updated,
+        return {"stored": self.stored, "updated": self.updated, "proposed": self.proposed,
+                "unchanged": self.unchanged,
                 "rejected": [{"row": row, "reason": reason} for row, reason in self.rejected]}
 
 
@@ -125,6 +131,14 @@ def _store(session, data, external, case, actor, kind, report) -> Case:
     if case is None:
         case = create_case(session, data, actor, origin="ips" if kind == "ips" else "import", external_id=external)
         report.stored += 1
+        return case
+    if not role_at_least(actor.role, "curator"):  # below curator an import only proposes, as an edit does
+        values = clean_case(data, partial=True)
+        if all(getattr(case, key) == value for key, value in values.items()):
+            report.unchanged += 1
+        else:
+            edit_case(session, case, data, actor)
+            report.proposed += 1
         return case
     values = clean_case(data)
     before = case_snapshot(case)

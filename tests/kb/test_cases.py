@@ -117,8 +117,20 @@ def test_the_ips_observatory_export_imports_with_its_fields_mapped(kb):
         assert ams.technologies == ["Artificial intelligence"] and ams.years == [2020]
         assert "Social protection" in ams.themes and ams.contact_org == "Public Employment Service Austria"
     with kb.session() as session:
-        again = import_cases(session, shared_data("cases", "ips-explorer") / "cases.json", RESEARCHER, fmt="ips")
+        again = import_cases(session, shared_data("cases", "ips-explorer") / "cases.json", CURATOR, fmt="ips")
         assert again.stored == 0 and again.updated == report.stored
+
+
+def test_a_researchers_import_proposes_edits_and_leaves_the_case_text_as_it_was(kb):
+    path = shared_data("cases", "ips-explorer") / "cases.csv"
+    with kb.session() as session:
+        first = import_cases(session, path, CURATOR, fmt="ips")
+        again = import_cases(session, shared_data("cases", "ips-explorer") / "cases.json", RESEARCHER, fmt="ips")
+        assert again.stored == again.updated == 0 and again.unchanged + again.proposed == first.stored
+        assert again.unchanged > again.proposed
+        changed = session.query(Case).filter(Case.proposed_changes.is_not(None)).all()
+        assert len(changed) == again.proposed
+        assert all(case.review_state == "validated" and case.proposed_by == "rita" for case in changed)
 
 
 def test_themes_naming_a_thesaurus_concept_are_stored_as_its_id(kb):
