@@ -265,8 +265,8 @@ def restore_collection(session: Session, collection_id: int, actor: str | None) 
 
 def _rebuild(session: Session, collection_id: int, collection: Collection | None, data: dict) -> None:
     values = audit.revive(Collection, data)
-    if collection is None:
-        session.add(Collection(**values))
+    if collection is None:  # the trail holds no share key: an unlisted collection gets a new link
+        session.add(Collection(**values, share_key=secrets.token_urlsafe(16)))
     else:
         for key, value in values.items():
             setattr(collection, key, value)

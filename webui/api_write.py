@@ -15,6 +15,7 @@ from kb.collections import (CollectionError, add_item, can_edit, can_view, colle
 from kb.errors import InputError
 from kb.models import Case, Collection, Source, User
 from kb.source_queue import DuplicateSource, register_source, source_json, sources_for_listing
+from webui.audit import readable_by
 from webui.auth import require_role
 from webui.cases import case_visible
 from webui.context import kb, settings
@@ -239,7 +240,7 @@ def restore_collection_api(collection_id: int):
 @bp.route("/audit")
 @require_role("curator")
 def audit_events():
-    """GET /api/audit?entity=collection&id=3&limit=100: audit events, newest first."""
+    """GET /api/audit?entity=collection&id=3&limit=100: the events the viewer may read, newest first."""
     entity = request.args.get("entity") or None
     if entity not in (None, *audit.AUDITED):
         abort(400, f"entity must be one of {', '.join(audit.AUDITED)}")
@@ -248,5 +249,5 @@ def audit_events():
     except ValueError:
         abort(400, "limit must be a whole number")
     with kb().session() as db:
-        events = audit.history(db, entity, request.args.get("id") or None, limit)
+        events = audit.history(db, entity, request.args.get("id") or None, limit, keep=readable_by(db, g.viewer))
         return jsonify({"events": [audit.event_json(e) for e in events]})

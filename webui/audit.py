@@ -1,13 +1,20 @@
-"""The audit trail for curators: history of a record, and the trash to restore from."""
+"""The audit trail for curators: history of a record, and the trash to restore from.
+
+Reading the trail follows the visibility of the record an event describes: a
+curator sees the events of collections they may read without a link (public
+ones and their own), never the snapshots of another curator's private or
+unlisted collection; admins see everything.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, g, render_template
 from flask_babel import gettext, lazy_gettext
 from sqlalchemy import select
 
 from kb import audit as audit_log
-from kb.models import Case, Collection, Source
+from kb.collections import can_edit
+from kb.models import AuditEvent, Case, Collection, Source
 from webui.auth import require_role
 from webui.context import kb
 
@@ -34,6 +41,24 @@ ENTITY_NAMES = {"case": lazy_gettext("case"), "collection": lazy_gettext("collec
                 "registration": lazy_gettext("registrations")}
 
 
+def readable_by(db, viewer):
+    """A predicate: may ``viewer`` read this audit event (for ``kb.audit.history``'s ``keep``)?"""
+    if viewer.at_least("admin"):
+        return None
+    decided: dict[str, bool] = {}
+
+    def keep(event: AuditEvent) -> bool:
+        if event.entity != "collection":
+            return True
+        if event.entity_id not in decided:
+            collection = db.get(Collection, int(event.entity_id)) if (event.entity_id or "").isdigit() else None
+            decided[event.entity_id] = collection is not None and (
+                can_edit(db, collection, viewer)
+                or (collection.visibility == "public" and collection.deleted_at is None))
+        return decided[event.entity_id]
+    return keep
+
+
 @bp.context_processor
 def audit_labels():
     return {"action_name": lambda action: str(ACTION_NAMES.get(action, action)),
@@ -44,7 +69,7 @@ def audit_labels():
 @require_role("curator")
 def recent():
     with kb().session() as db:
-        events = [audit_log.event_json(e) for e in audit_log.history(db, limit=200)]
+        events = [audit_log.event_json(e) for e in audit_log.history(db, limit=200, keep=readable_by(db, g.viewer))]
     return render_template("audit/history.html", events=events, title=gettext("Recent changes"))
 
 
@@ -52,7 +77,8 @@ def recent():
 @require_role("curator")
 def history(entity: str, entity_id: int):
     with kb().session() as db:
-        events = [audit_log.event_json(e) for e in audit_log.history(db, entity, entity_id)]
+        events = [audit_log.event_json(e)
+                  for e in audit_log.history(db, entity, entity_id, keep=readable_by(db, g.viewer))]
     title = gettext("History of %(record)s %(id)s", record=ENTITY_NAMES[entity], id=entity_id)
     return render_template("audit/history.html", events=events, title=title)
 
@@ -64,5 +90,6 @@ def trash():
         deleted = {name: list(db.scalars(select(model).where(model.deleted_at.is_not(None))
                                          .order_by(model.deleted_at.desc()).limit(200)))
                    for name, model in (("cases", Case), ("collections", Collection), ("sources", Source))}
+        deleted["collections"] = [c for c in deleted["collections"] if can_edit(db, c, g.viewer)]
         db.expunge_all()
     return render_template("audit/trash.html", deleted=deleted)

@@ -1,0 +1,78 @@
+"""What a red-team pass found in the web UI (issue 19): each test reproduces one defect."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+
+from kb.accounts import create_token, create_user
+from kb.models import Case
+
+ROLES = ("researcher", "curator", "admin")
+
+
+@pytest.fixture
+def app(settings, kb):
+    from webui import create_app
+
+    with kb.session() as session:
+        for role in ROLES:
+            create_user(session, role, role, f"{role}-password")
+        create_user(session, "other", "curator", "other-password")
+    app = create_app(settings, kb)
+    app.config.update(TESTING=True, WTF_CSRF_ENABLED=False)
+    return app
+
+
+@pytest.fixture
+def tokens(kb, app):
+    from kb.accounts import find_user
+
+    with kb.session() as session:
+        return {name: create_token(session, find_user(session, name)) for name in (*ROLES, "other")}
+
+
+def signed_in(app, name):
+    client = app.test_client()
+    assert client.post("/auth/login", data={"name": name, "password": f"{name}-password"}).status_code == 302
+    return client
+
+
+def upload(client, url, text: str, name: str):
+    return client.post(url, data={"file": (io.BytesIO(text.encode()), name)}, content_type="multipart/form-data")
+
+
+def bearer(token: str) -> dict:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_a_researchers_import_only_proposes_changes_to_a_validated_case(app, kb):
+    curator, researcher = signed_in(app, "curator"), signed_in(app, "researcher")
+    original = json.dumps([{"external_id": "x-1", "title": "Telraam", "summary": "Counting traffic"}])
+    assert "Stored 1" in upload(curator, "/cases/import", original, "c.json").get_data(as_text=True)
+    hostile = json.dumps([{"external_id": "x-1", "title": "Defaced", "summary": "Spam"},
+                          {"external_id": "x-2", "title": "New one", "summary": "From a researcher"}])
+    page = upload(researcher, "/cases/import", hostile, "c.json").get_data(as_text=True)
+    assert "Stored 1" in page and "updated 0" in page
+    with kb.session() as session:
+        cases = {c.external_id: c for c in session.query(Case)}
+        assert (cases["x-1"].title, cases["x-1"].review_state) == ("Telraam", "validated")
+        assert cases["x-1"].proposed_changes["title"] == "Defaced"
+        assert cases["x-2"].review_state == "proposed"
+
+
+def test_the_audit_trail_hides_other_curators_private_collections_and_every_share_key(app, tokens):
+    private = app.test_client().post("/api/collections", json={"title": "Secret plans", "visibility": "private"},
+                                     headers=bearer(tokens["curator"])).get_json()["id"]
+    unlisted = app.test_client().post("/api/collections", json={"title": "Link only", "visibility": "unlisted"},
+                                      headers=bearer(tokens["curator"])).get_json()
+    other = app.test_client().get("/api/audit?entity=collection", headers=bearer(tokens["other"])).get_json()
+    assert other["events"] == []
+    assert "Secret plans" not in signed_in(app, "other").get("/audit/").get_data(as_text=True)
+    own = app.test_client().get("/api/audit?entity=collection", headers=bearer(tokens["curator"])).get_json()
+    assert {e["entity_id"] for e in own["events"]} == {str(private), str(unlisted["id"])}
+    key = unlisted["share_url"].split("key=")[1]
+    everything = app.test_client().get("/api/audit", headers=bearer(tokens["admin"])).get_data(as_text=True)
+    assert "Secret plans" in everything and key not in everything and "share_key" not in everything
