@@ -5,11 +5,11 @@ from __future__ import annotations
 import hashlib
 import json
 
-from flask import Blueprint, abort, current_app, jsonify, render_template, request
+from flask import Blueprint, current_app, jsonify, render_template, request
 
 from kb.formats import export_record
-from kb.models import Document
 from webui.context import kb, run_search, search_request
+from webui.documents import readable_document
 from webui.openapi import openapi_document
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -52,9 +52,7 @@ def api_facets():
 @bp.route("/documents/<int:doc_id>")
 def api_document(doc_id: int):
     with kb().session() as session:
-        document = session.get(Document, doc_id)
-        if document is None:
-            abort(404, f"There is no document {doc_id}.")
+        document = readable_document(session, doc_id)
         record = export_record(document) | {"translations": document.translations or {},
                                             "description": document.description}
     body = json.dumps(record, ensure_ascii=False, sort_keys=True)

@@ -1,11 +1,17 @@
-"""Document pages: the text, the metadata, the provenance and the neighbours of one document."""
+"""Document pages: the text, the metadata, the provenance and the neighbours of one document.
+
+A case's search document follows its case's visibility: once the case is
+rejected or deleted, its document is a 404 to those who may not see the case
+(the worker takes it out of the index as well).
+"""
 
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, render_template
 from sqlalchemy import select
 
-from kb.models import Collection, CollectionItem, Document
+from kb.models import Case, Collection, CollectionItem, Document
+from webui.cases import case_visible
 from webui.context import kb, settings
 from webui.similar import similar_documents
 
@@ -29,12 +35,26 @@ def public_collections(session, doc_id: int) -> list[tuple[int, str]]:
     return [(collection_id, title) for collection_id, title in rows]
 
 
+def readable_document(session, doc_id: int) -> Document:
+    """The document, or a 404 when there is none or the viewer may not see the case it mirrors."""
+    document = session.get(Document, doc_id)
+    if document is None or not document_visible(session, document):
+        abort(404, f"There is no document {doc_id}.")
+    return document
+
+
+def document_visible(session, document: Document) -> bool:
+    if document.origin != "case":
+        return True
+    case_id = (document.meta or {}).get("case_id")
+    case = session.get(Case, case_id) if isinstance(case_id, int) else None
+    return case is not None and case_visible(case)
+
+
 @bp.route("/<int:doc_id>")
 def show(doc_id: int):
     with kb().session() as session:
-        document = session.get(Document, doc_id)
-        if document is None:
-            abort(404, f"There is no document {doc_id}.")
+        document = readable_document(session, doc_id)
         translations = sorted((code, url) for code, url in (document.translations or {}).items()
                               if code != document.lang)
         pages = known_pages(session, [url for _, url in translations])

@@ -76,3 +76,29 @@ def test_the_audit_trail_hides_other_curators_private_collections_and_every_shar
     key = unlisted["share_url"].split("key=")[1]
     everything = app.test_client().get("/api/audit", headers=bearer(tokens["admin"])).get_data(as_text=True)
     assert "Secret plans" in everything and key not in everything and "share_key" not in everything
+
+
+def new_case(client, **fields) -> int:
+    response = client.post("/cases/", data={"title": "Telraam", "summary": "Counting traffic", **fields})
+    return int(response.headers["Location"].rstrip("/").split("/")[-1])
+
+
+def case_document(kb, case_id: int) -> int:
+    with kb.session() as session:
+        return session.get(Case, case_id).document_id
+
+
+def test_the_document_of_a_rejected_or_deleted_case_is_hidden_as_its_case_is(app, kb):
+    curator = signed_in(app, "curator")
+    rejected, deleted, kept = new_case(curator), new_case(curator), new_case(curator)
+    curator.post(f"/cases/{rejected}/reject", data={"reason": "Not a local government"})
+    curator.post(f"/cases/{deleted}/delete")
+    anonymous = app.test_client()
+    for case_id in (rejected, deleted):
+        doc_id = case_document(kb, case_id)
+        assert anonymous.get(f"/api/cases/{case_id}").status_code == 404
+        assert anonymous.get(f"/documents/{doc_id}").status_code == 404
+        assert anonymous.get(f"/api/documents/{doc_id}").status_code == 404
+    assert anonymous.get(f"/documents/{case_document(kb, kept)}").status_code == 200
+    assert signed_in(app, "researcher").get(f"/api/documents/{case_document(kb, rejected)}").status_code == 200
+    assert curator.get(f"/documents/{case_document(kb, deleted)}").status_code == 200
