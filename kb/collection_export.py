@@ -16,6 +16,7 @@ from xml.sax.saxutils import escape
 from sqlalchemy.orm import Session
 
 from kb.collections import collection_json, items_of
+from kb.formats import csv_cells
 from kb.models import Case, Collection, Document
 
 EXPORT_FORMATS = {"csv": "text/csv", "json": "application/json", "ris": "application/x-research-info-systems",
@@ -47,9 +48,7 @@ def to_csv(rows: list[dict]) -> str:
     fields = ["position", "kind", "title", "url", "year", "country", "municipality", "lang", "note"]
     writer = csv.DictWriter(out, fieldnames=fields, extrasaction="ignore")
     writer.writeheader()
-    for row in rows:
-        # A leading = + - @ would run as a formula in a spreadsheet.
-        writer.writerow({k: ("'" + v if isinstance(v, str) and v[:1] in "=+-@" else v) for k, v in row.items()})
+    writer.writerows(csv_cells(row) for row in rows)
     return out.getvalue()
 
 

@@ -2,6 +2,9 @@
 
 Import reports every rejected row with its reason and stores the rest; export
 writes one record per document with its provenance and every facet field.
+``spreadsheet_safe`` is the one guard of every CSV the product writes (search,
+collection, participant and document exports): a cell a spreadsheet would run as
+a formula gets a leading apostrophe, which a CSV import here takes off again.
 """
 
 from __future__ import annotations
@@ -27,6 +30,8 @@ EXPORT_FIELDS = ("id", "url", "final_url", "title", "lang", "lang_confidence", "
                  "municipality", "themes", "year", "published", "fetched_at", "content_hash", "also_at",
                  "gone", "text")
 DOC_TYPES = {"case", "document", "event", "report", "collection"}
+# What makes a spreadsheet read a cell as a formula (OWASP's list: = + - @, tab, carriage return).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass
@@ -34,11 +39,30 @@ class ImportReport:
     stored: int = 0
     updated: int = 0
     rejected: list[tuple[int, str]] = field(default_factory=list)
-    document_ids: list[int] = field(default_factory=list)
 
     def to_json(self) -> dict:
         return {"stored": self.stored, "updated": self.updated,
                 "rejected": [{"row": r, "reason": why} for r, why in self.rejected]}
+
+
+def spreadsheet_safe(value):
+    """A CSV cell a spreadsheet shows as text; empty cells and numbers stay as they are."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def csv_cells(record: dict) -> dict:
+    """A record as the cells of one CSV row: lists joined with |, every cell spreadsheet-safe."""
+    return {key: spreadsheet_safe("|".join(map(str, value)) if isinstance(value, list) else value)
+            for key, value in record.items()}
+
+
+def _from_spreadsheet(value):
+    """Undo ``spreadsheet_safe`` on a cell read back from a CSV file."""
+    if isinstance(value, str) and value.startswith("'") and value[1:].startswith(FORMULA_STARTS):
+        return value[1:]
+    return value
 
 
 def read_records(path: Path) -> Iterator[tuple[int, dict | None, str | None]]:
@@ -55,7 +79,8 @@ def read_records(path: Path) -> Iterator[tuple[int, dict | None, str | None]]:
     except UnicodeDecodeError:
         raise InputError(f"{path.name}: not UTF-8 text") from None
     if suffix == ".csv":
-        yield from ((n, dict(row), None) for n, row in enumerate(csv.DictReader(io.StringIO(text)), start=2))
+        yield from ((n, {k: _from_spreadsheet(v) for k, v in row.items()}, None)
+                    for n, row in enumerate(csv.DictReader(io.StringIO(text)), start=2))
     elif suffix == ".json":
         try:
             data = json.loads(text)
@@ -126,7 +151,6 @@ def import_documents(session, path: Path) -> ImportReport:
             report.updated += 1
         _apply_import(document, values)
         session.flush()
-        report.document_ids.append(document.id)
     return report
 
 
@@ -166,7 +190,7 @@ def export_documents(session, out, fmt: str) -> int:
     for document in session.scalars(select(Document).order_by(Document.id).execution_options(yield_per=500)):
         record = export_record(document)
         if writer:
-            writer.writerow({k: "|".join(v) if isinstance(v, list) else v for k, v in record.items()})
+            writer.writerow(csv_cells(record))
         else:
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
         count += 1

@@ -23,6 +23,7 @@ from kb.collections import can_view, visible_collections
 from kb.errors import InputError
 from kb.events import (MODES, Event, Registration, cancel, create_event, event_zone, hash_token, participants,
                        number_items, register, time_zones, update_event)
+from kb.formats import csv_cells
 from kb.models import Collection, Document, utcnow
 from kb.people import Person
 from webui.auth import public_write, require_role
@@ -189,11 +190,6 @@ def calendar(event_id: int):
                     headers={"Content-Disposition": f'attachment; filename="event-{event_id}.ics"'})
 
 
-def _spreadsheet_safe(value):
-    """A leading = + - @ would run as a formula in a spreadsheet; anyone can register with any name."""
-    return "'" + value if isinstance(value, str) and value[:1] in "=+-@" else value
-
-
 def _participants_json(event_id: int) -> list[dict]:
     with kb().session() as db:
         _event_or_404(db, event_id)
@@ -210,7 +206,7 @@ def participants_csv(event_id: int):
     writer = csv.DictWriter(out, fieldnames=["id", "name", "email", "organisation", "attendance", "status",
                                              "registered_at"])
     writer.writeheader()
-    writer.writerows({k: _spreadsheet_safe(v) for k, v in row.items()} for row in rows)
+    writer.writerows(csv_cells(row) for row in rows)  # anyone can register with any name
     return Response(out.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="participants-{event_id}.csv"'})
 

@@ -18,7 +18,7 @@ from flask import Blueprint, Response, abort, request, url_for
 from sqlalchemy import select
 
 from index.query import MAX_PER_PAGE
-from kb.formats import EXPORT_FIELDS, export_record
+from kb.formats import EXPORT_FIELDS, csv_cells, export_record
 from kb.models import Document
 from webui.citations import to_bibtex, to_ris
 from webui.context import kb, run_search, search_request
@@ -73,8 +73,7 @@ def _csv(records: list[dict]) -> str:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=[*EXPORT_FIELDS, "description", "page"], extrasaction="ignore")
     writer.writeheader()
-    for record in records:
-        writer.writerow({k: "|".join(v) if isinstance(v, list) else v for k, v in record.items()})
+    writer.writerows(csv_cells(record) for record in records)
     return out.getvalue()
 
 

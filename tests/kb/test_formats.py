@@ -44,3 +44,20 @@ def test_export_writes_every_document_with_provenance_fields(kb, tmp_path):
         assert key in record
     assert record["country"] == "BE" and record["themes"] == ["open-data"] and record["source"] == "a.be"
     assert next(csv.DictReader(io.StringIO(out_csv.getvalue())))["url"] == "https://a.be/1"
+
+
+def test_a_csv_export_is_spreadsheet_safe_and_imports_back_to_the_same_text(kb, tmp_path):
+    from kb.formats import read_records
+    from kb.models import Document
+
+    with kb.session() as session:
+        session.add(Document(url="https://www.gent.be/a", title="=1+2", text="-5 degrees", lang="nl"))
+        session.flush()
+        out = io.StringIO()
+        export_documents(session, out, "csv")
+    row = next(csv.DictReader(io.StringIO(out.getvalue())))
+    assert (row["title"], row["text"], row["final_url"]) == ("'=1+2", "'-5 degrees", "")
+    path = tmp_path / "back.csv"
+    path.write_text(out.getvalue(), encoding="utf-8")
+    (_, record, _), = read_records(path)
+    assert (record["title"], record["text"]) == ("=1+2", "-5 degrees")

@@ -102,3 +102,31 @@ def test_the_document_of_a_rejected_or_deleted_case_is_hidden_as_its_case_is(app
     assert anonymous.get(f"/documents/{case_document(kb, kept)}").status_code == 200
     assert signed_in(app, "researcher").get(f"/api/documents/{case_document(kb, rejected)}").status_code == 200
     assert curator.get(f"/documents/{case_document(kb, deleted)}").status_code == 200
+
+
+def test_every_csv_export_neutralises_formulas_and_leaves_empty_cells_empty(app, kb, tokens):
+    import csv
+
+    from index.build import build_index
+    from kb.models import Document
+
+    with kb.session() as session:
+        document = Document(url="https://www.gent.be/x", title="=HYPERLINK(\"http://evil.example\")",
+                            text="Digitaal loket van de stad Gent", lang="nl", country="BE")
+        session.add(document)
+        session.flush()
+        doc_id = document.id
+    build_index(kb, kb.settings.index_dir)
+    search = list(csv.DictReader(io.StringIO(app.test_client().get("/export.csv?q=loket").get_data(as_text=True))))
+    assert search[0]["title"] == "'=HYPERLINK(\"http://evil.example\")" and search[0]["final_url"] == ""
+    curator = signed_in(app, "curator")
+    cid = curator.post("/api/collections", json={"title": "Set", "visibility": "public"},
+                       headers=bearer(tokens["curator"])).get_json()["id"]
+    curator.post(f"/api/collections/{cid}/items", json={"document_id": doc_id, "note": "@SUM(1)"},
+                 headers=bearer(tokens["curator"]))
+    case_id = new_case(curator, title="-2+3")
+    curator.post(f"/api/collections/{cid}/items", json={"case_id": case_id}, headers=bearer(tokens["curator"]))
+    rows = list(csv.DictReader(io.StringIO(curator.get(f"/collections/{cid}/export.csv").get_data(as_text=True))))
+    assert [(r["title"], r["note"]) for r in rows] == [("'=HYPERLINK(\"http://evil.example\")", "'@SUM(1)"),
+                                                       ("'-2+3", "")]
+    assert rows[1]["url"] == "" and rows[1]["lang"] == ""
