@@ -17,9 +17,11 @@ from urllib.parse import urljoin
 
 from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, Tag, UnicodeDammit, XMLParsedAsHTMLWarning
 
+from crawler.maintext import engine_text, main_text
 from crawler.metadata import case_fields
 
-EXTRACTOR_VERSION = "casebook-extract/3"  # 2: meta["headings"]; 3: div-built boxes, robots meta, meta refresh
+EXTRACTOR_VERSION = "casebook-extract/4"  # 2: meta["headings"]; 3: div-built boxes, robots meta, meta refresh;
+# 4: main text read by trafilatura, Casebook's rules as the second opinion (crawler.maintext)
 DROP_TAGS = ("script", "style", "noscript", "template", "svg", "nav", "header", "footer", "aside", "form",
              "iframe", "button", "select", "dialog")
 # Words of a class, id or role that name a box around the content, matched as whole words of the
@@ -122,6 +124,16 @@ def _is_boilerplate(tag) -> bool:
     marks = " ".join(tag.get("class") or []) + " " + (tag.get("id") or "") + " " + (tag.get("role") or "")
     return (bool(BOILERPLATE.search(CAPITAL.sub(" ", marks)) or CONSENT.search(marks))
             or tag.get("aria-hidden") == "true" or tag.get("aria-modal") == "true" or tag.has_attr("hidden"))
+
+
+def _is_dialog(tag) -> bool:
+    """A consent banner or a dialog a reader dismisses: never main text, whatever the text engine says.
+    Not <body>, <main> or <article>, which some consent managers mark (``class="cookies-not-set"``)."""
+    if not tag.attrs or tag.name in ("html", "body", "main", "article"):
+        return False
+    marks = " ".join(tag.get("class") or []) + " " + (tag.get("id") or "")
+    return (bool(CONSENT.search(marks)) or tag.name == "dialog" or tag.get("aria-modal") == "true"
+            or tag.get("role") in ("dialog", "alertdialog"))
 
 
 def _is_table_of_contents(tag) -> bool:
@@ -357,11 +369,12 @@ def extract_html(html: str, url: str) -> Page:
         page.links.insert(0, page.refresh)
     page.meta = {"meta": meta, "json_ld": json_ld} if (meta or json_ld) else {}
     page.fields = case_fields(json_ld, meta)
+    dialogs = {line for tag in tags if _is_dialog(tag) for line in _main_blocks(tag)}
     main, kept = _pruned_main(soup, tags)
     headings = main_headings(kept)
     if headings:
         page.meta["headings"] = headings
-    page.text = "\n".join(_main_blocks(main))
+    page.text = main_text(engine_text(html, url), "\n".join(_main_blocks(main)), dialogs)
     return page
 
 
