@@ -11,11 +11,17 @@ import secrets
 import time
 from pathlib import Path
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from kb.settings import Settings
 from kb.storage import open_kb
+
+# Request bodies: what the largest legitimate request needs, and no more (413 beyond).
+MAX_UPLOAD_BODY = 6 * 1024 * 1024  # a bulk-import file (5 MB at most) with its multipart wrapping
+MAX_BODY = 1024 * 1024  # forms and JSON documents
+MAX_PUBLIC_BODY = 64 * 1024  # what anyone may send without an account: sign-in, event sign-up
+UPLOAD_ENDPOINTS = frozenset({"sources.import_sources", "cases.import_file"})
 
 
 def _secret_key(settings: Settings) -> str:
@@ -41,17 +47,29 @@ def wants_json() -> bool:
     return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
 
 
+def limit_body() -> None:
+    """Each route's body limit: uploads, ordinary forms and JSON, and anonymous writes."""
+    view = current_app.view_functions.get(request.endpoint)
+    if request.endpoint in UPLOAD_ENDPOINTS:
+        request.max_content_length = MAX_UPLOAD_BODY
+    elif getattr(view, "required_role", None) == "anonymous":
+        request.max_content_length = MAX_PUBLIC_BODY
+    else:
+        request.max_content_length = MAX_BODY
+
+
 def create_app(settings: Settings, kb=None) -> Flask:
     """Build the Flask app for one data folder."""
     app = Flask(__name__)
     app.config.update(SECRET_KEY=_secret_key(settings), JSON_SORT_KEYS=False,
                       SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
-                      SESSION_COOKIE_SECURE=settings.secure_cookies)
+                      SESSION_COOKIE_SECURE=settings.secure_cookies, MAX_CONTENT_LENGTH=MAX_UPLOAD_BODY)
     app.extensions["casebook"] = {"settings": settings, "kb": kb or open_kb(settings)}
     from webui import api, documents, exports, search, site
     from webui.i18n import init_i18n
 
     init_i18n(app)
+    app.before_request(limit_body)  # first: the CSRF check reads the form
     app.register_blueprint(search.bp)
     app.register_blueprint(documents.bp)
     app.register_blueprint(api.bp)

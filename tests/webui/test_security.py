@@ -41,7 +41,12 @@ def signed_in(app, name):
 
 
 def upload(client, url, text: str, name: str):
-    return client.post(url, data={"file": (io.BytesIO(text.encode()), name)}, content_type="multipart/form-data")
+    from werkzeug.datastructures import FileStorage
+    from werkzeug.test import encode_multipart
+
+    # Encoded here, in memory: the test client would spool a large body to a file it never closes.
+    boundary, body = encode_multipart({"file": FileStorage(io.BytesIO(text.encode()), filename=name)})
+    return client.post(url, data=body, content_type=f"multipart/form-data; boundary={boundary}")
 
 
 def bearer(token: str) -> dict:
@@ -130,3 +135,17 @@ def test_every_csv_export_neutralises_formulas_and_leaves_empty_cells_empty(app,
     assert [(r["title"], r["note"]) for r in rows] == [("'=HYPERLINK(\"http://evil.example\")", "'@SUM(1)"),
                                                        ("'-2+3", "")]
     assert rows[1]["url"] == "" and rows[1]["lang"] == ""
+
+
+def test_request_bodies_beyond_each_routes_limit_answer_413(app, tokens):
+    anonymous = app.test_client()
+    registration = {"name": "Ann", "email": "ann@example.org", "organisation": "x" * 200_000}
+    response = anonymous.post("/api/events/1/registrations", json=registration)
+    assert response.status_code == 413 and response.get_json()["status"] == 413
+    assert anonymous.post("/auth/login", data={"name": "a", "password": "p" * 200_000}).status_code == 413
+    big = {"title": "Big", "visibility": "public", "description": "x" * 2_000_000}
+    assert anonymous.post("/api/collections", json=big, headers=bearer(tokens["curator"])).status_code == 413
+    researcher = signed_in(app, "researcher")
+    assert upload(researcher, "/cases/import", "x" * 7_000_000, "c.csv").status_code == 413
+    fine = json.dumps([{"title": "Loket", "summary": "Digitaal loket " + "x" * 1_500_000}])
+    assert upload(researcher, "/cases/import", fine, "c.json").status_code == 200
