@@ -238,6 +238,7 @@ class Crawler:
         job.version += 1
         entry = visit.entry
         self._add_sitemaps(db, job, visit.new_sitemaps, entry.url)
+        self._add_bad_urls(db, job, entry, visit.bad)
         if visit.deferred and visit.skip is None:
             job.frontier.release(entry.id, db)  # claimed again once its host has rested
             return DEFERRED
@@ -258,7 +259,9 @@ class Crawler:
             document_id, links = touch(db, entry.url, lastmod_of(entry.detail), visit.not_modified)
             job.frontier.finish(entry.id, "done", reason, detail, status, document_id, db=db)
             if entry.depth < self.settings.max_depth:
-                self._enqueue(db, job, entry, *job.scope.split(links))
+                inside, outside, bad = job.scope.split(links)
+                self._add_bad_urls(db, job, entry, bad)
+                self._enqueue(db, job, entry, inside, outside)
             return reason
         return self._record_page(db, job, visit)
 
@@ -342,6 +345,11 @@ class Crawler:
                           if len(url) > MAX_URL_CHARS], status="skipped", reason="url_too_long", db=db)
         job.frontier.add([(url[:MAX_URL_CHARS], depth, entry.url) for url in outside], status="skipped",
                          reason="out_of_scope", db=db)
+
+    def _add_bad_urls(self, db, job: _Job, entry: Claim, bad: list[tuple[str, str]]) -> None:
+        """Addresses met on the way that cannot be read: each skipped alone as ``bad_url``, with why."""
+        job.frontier.add([(url, entry.depth + 1, entry.url, detail[:1000]) for url, detail in bad], status="skipped",
+                         reason="bad_url", db=db)
 
     def _mark_gone(self, db, url: str) -> None:
         document_id = mark_gone(db, url)

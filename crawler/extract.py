@@ -13,12 +13,12 @@ import json
 import re
 import warnings
 from dataclasses import dataclass, field
-from urllib.parse import urljoin
 
 from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, Tag, UnicodeDammit, XMLParsedAsHTMLWarning
 
 from crawler.maintext import engine_text, main_text
 from crawler.metadata import case_fields
+from crawler.urls import BadUrl, printable_url, readable_link, resolve_link
 
 EXTRACTOR_VERSION = "casebook-extract/4"  # 2: meta["headings"]; 3: div-built boxes, robots meta, meta refresh;
 # 4: main text read by trafilatura, Casebook's rules as the second opinion (crawler.maintext)
@@ -62,18 +62,19 @@ class Page:
     meta: dict = field(default_factory=dict)
     fields: dict = field(default_factory=dict)
     refresh: str | None = None  # where <meta http-equiv="refresh"> sends the reader (followed as a link)
+    bad_links: list[tuple[str, str]] = field(default_factory=list)  # (link as written, why it cannot be read)
 
 
 REFRESH_URL = re.compile(r"""^\s*\d*(?:\.\d*)?\s*[;,]?\s*(?:url\s*=\s*)?(['"]?)(?P<url>[^'"]+)\1""", re.I)
 
 
 def refresh_target(content: str | None, base: str) -> str | None:
-    """The address of a meta refresh ("5; url=/nl/"), absolute; None for a plain reload."""
+    """The address of a meta refresh ("5; url=/nl/"), absolute; None for a plain reload; BadUrl if unreadable."""
     found = REFRESH_URL.match(content or "")
     target = found.group("url").strip() if found else ""
     if not target or target[0].isdigit() and ";" not in (content or "") and "=" not in (content or ""):
         return None  # "30": reload after 30 s, no address
-    return urljoin(base, target)
+    return readable_link(base, target)
 
 
 VALUED_DIRECTIVES = ("unavailable_after", "max-snippet", "max-image-preview", "max-video-preview")
@@ -303,7 +304,8 @@ def _meta_tags(tags: list[Tag]) -> dict[str, str]:
     return found
 
 
-def _links(tags: list[Tag], base: str) -> tuple[list[str], dict[str, str], str | None]:
+def _links(tags: list[Tag], base: str, bad: list) -> tuple[list[str], dict[str, str], str | None]:
+    """Links to follow, hreflang alternates and rel=canonical; a link that cannot be read goes to ``bad``, alone."""
     links, alternates, canonical = [], {}, None
     for tag in _named(tags, "a", "area", "link"):
         if tag.get("href") is None:
@@ -311,8 +313,12 @@ def _links(tags: list[Tag], base: str) -> tuple[list[str], dict[str, str], str |
         href = tag["href"].strip()
         if not href or href.startswith(("#", "javascript:", "mailto:", "tel:", "data:")):
             continue
-        absolute = urljoin(base, href)
         rel = [r.lower() for r in (tag.get("rel") or [])]
+        try:  # links are read strictly when the scope sorts them; the others here
+            absolute = resolve_link(base, href) if tag.name != "link" else readable_link(base, href)
+        except BadUrl as exc:
+            bad.append((printable_url(href), str(exc)))
+            continue
         if tag.name == "link":
             if "canonical" in rel:
                 canonical = absolute
@@ -354,17 +360,27 @@ def extract_html(html: str, url: str) -> Page:
         warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
         soup = BeautifulSoup(html, "lxml")
     tags = _tags(soup)
+    bad: list[tuple[str, str]] = []
     base_tag = next((tag for tag in _named(tags, "base") if tag.get("href") is not None), None)
-    base = urljoin(url, base_tag["href"]) if base_tag else url
+    base = url
+    if base_tag:
+        try:
+            base = readable_link(url, base_tag["href"])
+        except BadUrl as exc:
+            bad.append((printable_url(base_tag["href"]), f"<base href>: {exc}"))
     meta = _meta_tags(tags)
     json_ld = _json_ld(tags)
-    links, alternates, canonical = _links(tags, base)
+    links, alternates, canonical = _links(tags, base, bad)
     html_tag = _first(tags, "html")
     declared = (html_tag.get("lang") or html_tag.get("xml:lang")) if html_tag else None
     page = Page(title=_title(tags, meta), description=meta.get("description") or meta.get("og:description"),
                 declared_lang=(declared or meta.get("content-language") or "").strip().lower() or None,
                 canonical=canonical, links=links, alternates=alternates)
-    page.refresh = refresh_target(meta.get("refresh"), base) if "refresh" in meta else None
+    try:
+        page.refresh = refresh_target(meta.get("refresh"), base) if "refresh" in meta else None
+    except BadUrl as exc:
+        bad.append((printable_url(meta.get("refresh") or ""), f"meta refresh: {exc}"))
+    page.bad_links = bad
     if page.refresh and page.refresh not in links:
         page.links.insert(0, page.refresh)
     page.meta = {"meta": meta, "json_ld": json_ld} if (meta or json_ld) else {}

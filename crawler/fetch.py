@@ -1,7 +1,9 @@
 """Fetching one URL politely and safely.
 
 Redirects are followed by hand (up to ``max_redirects``, loops detected) so the
-address guard runs at every hop; bodies are streamed and cut at ``max_bytes``
+address guard runs at every hop, and every connection is checked again once made
+(``crawler.addresses.GuardedAdapter``) unless private hosts are allowed; a
+``Location`` that cannot be read ends the fetch as ``bad_url``; bodies are streamed and cut at ``max_bytes``
 after decompression, so neither a huge page nor a gzip bomb is read whole.
 Retries with backoff for 5xx, 429 (honouring Retry-After) and timeouts.
 """
@@ -13,15 +15,16 @@ import time
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from typing import Callable
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 import requests
 import urllib3
 
-from crawler.addresses import check_url_allowed
+from crawler.addresses import GuardedAdapter, PeerGuard, check_url_allowed
 from crawler.errors import SkipError
 from crawler.settings import CrawlSettings
-from crawler.urls import MAX_URL_CHARS, canonical_url
+from crawler.urls import MAX_URL_CHARS, canonical_url, printable_url, resolve_link
+from kb.urlcheck import BadUrl, is_public_address
 
 REDIRECT_CODES = {301, 302, 303, 307, 308}
 RETRY_CODES = {429, 500, 502, 503, 504}
@@ -62,9 +65,10 @@ def retry_after_seconds(value: str | None, default: float) -> float:
 class Fetcher:
     """A requests session with the crawler's identity, limits and guards."""
 
-    def __init__(self, settings: CrawlSettings, sleep=time.sleep):
+    def __init__(self, settings: CrawlSettings, sleep=time.sleep, is_public: Callable[[str], bool] = is_public_address):
         self.settings = settings
         self.sleep = sleep
+        self.is_public = is_public  # the address rule of both guards (kb.urlcheck's, unless a test stands in)
         self._local = threading.local()  # a requests.Session per thread: sessions are not thread-safe
         self._sessions: list[requests.Session] = []
         self._lock = threading.Lock()
@@ -77,6 +81,10 @@ class Fetcher:
             session.headers.update({"User-Agent": self.settings.user_agent, "Accept-Encoding": "gzip, deflate",
                                     "Accept": "text/html,application/xhtml+xml,application/pdf;q=0.9,*/*;q=0.5"})
             session.trust_env = False
+            if not self.settings.allow_private_hosts:
+                guarded = GuardedAdapter(PeerGuard(self.is_public))
+                session.mount("http://", guarded)
+                session.mount("https://", guarded)
             self._local.session = session
             with self._lock:
                 self._sessions.append(session)
@@ -107,19 +115,26 @@ class Fetcher:
         raise AssertionError("unreachable")
 
     def _follow(self, url: str, headers: dict, allowed: Callable[[str], bool] | None = None) -> Response:
-        seen = [canonical_url(url)]
+        try:
+            seen = [canonical_url(url)]
+        except BadUrl as exc:
+            raise SkipError("bad_url", f"{printable_url(url)[:300]}: {exc}") from None
         current = url
-        check_url_allowed(current, self.settings.allow_private_hosts)  # each redirect target below, once
+        self._check(current)  # each redirect target below, once
         for _hop in range(self.settings.max_redirects + 1):
             status, resp_headers, body, truncated = self._get(current, headers)
             if status in REDIRECT_CODES and "location" in resp_headers:
-                target = urljoin(current, resp_headers["location"])
+                location = resp_headers["location"]
+                try:
+                    target = resolve_link(current, location)
+                    key = canonical_url(target)
+                except BadUrl as exc:
+                    raise SkipError("bad_url", f"redirect to {printable_url(location)[:300]}: {exc}", status) from None
                 if len(target) > MAX_URL_CHARS:
                     raise SkipError("url_too_long", f"redirect to an address of {len(target)} characters", status)
-                key = canonical_url(target)
                 if key in seen:
                     raise SkipError("redirect_loop", " -> ".join(seen + [key]), status)
-                check_url_allowed(target, self.settings.allow_private_hosts)  # at every hop, before its robots.txt
+                self._check(target)  # at every hop, before its robots.txt
                 if allowed is not None and not allowed(target):
                     raise SkipError("robots", f"redirect to {key}, which robots.txt disallows"[:1000], status)
                 seen.append(key)
@@ -127,6 +142,9 @@ class Fetcher:
                 continue
             return Response(url, current, status, resp_headers, body, truncated, seen[1:])
         raise SkipError("too_many_redirects", f"more than {self.settings.max_redirects} redirects")
+
+    def _check(self, url: str) -> None:
+        check_url_allowed(url, self.settings.allow_private_hosts, self.is_public)
 
     def _get(self, url: str, headers: dict):
         timeout = (self.settings.connect_timeout, self.settings.read_timeout)

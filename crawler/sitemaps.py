@@ -8,7 +8,8 @@ in ``CrawlUrl.detail``) so a re-crawl can leave unchanged pages alone.
 Decompression stops at a cap, so a small gzip bomb cannot fill the
 memory; the XML parser neither resolves entities nor touches the network.
 ``<loc>`` values are resolved against the sitemap's own URL, so root-relative
-locations (as the demo site writes them) work.
+locations (as the demo site writes them) work; one that cannot be read is kept
+apart (``Sitemap.bad``), to be skipped alone as ``bad_url``.
 """
 
 from __future__ import annotations
@@ -16,9 +17,11 @@ from __future__ import annotations
 import zlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from lxml import etree
+
+from crawler.urls import BadUrl, canonical_url, printable_url, resolve_link
 
 GZIP_MAGIC = b"\x1f\x8b"
 XML_TYPES = {"text/xml", "application/xml", "application/x-gzip", "application/gzip", "application/octet-stream",
@@ -41,14 +44,31 @@ class Sitemap:
 
     is_index: bool
     entries: list[tuple[str, str | None]] = field(default_factory=list)
+    bad: list[tuple[str, str]] = field(default_factory=list)  # (<loc> as written, why it cannot be read)
 
 
-def candidate_sitemaps(site_root: str, declared: list[str]) -> list[str]:
-    """The sitemaps to read for a site: those robots.txt declares, and ``/sitemap.xml``."""
+def candidate_sitemaps(site_root: str, declared: list[str], bad: list | None = None) -> list[str]:
+    """The sitemaps to read for a site: those robots.txt declares, and ``/sitemap.xml``.
+
+    A declared address that cannot be read is left out, and added to ``bad`` (as written, and why)."""
     parts = urlsplit(site_root)
     conventional = urlunsplit((parts.scheme, parts.netloc, "/sitemap.xml", "", ""))
-    found = [urljoin(site_root, url.strip()) for url in declared if url.strip()]
+    found = []
+    for url in declared:
+        if url.strip():
+            try:
+                found.append(_readable(site_root, url.strip()))
+            except BadUrl as exc:
+                if bad is not None:
+                    bad.append((printable_url(url.strip()), f"Sitemap line of robots.txt: {exc}"))
     return list(dict.fromkeys([*found, conventional]))
+
+
+def _readable(base: str, loc: str) -> str:
+    """``loc`` made absolute; BadUrl unless it also has a canonical form (as the frontier will need)."""
+    url = resolve_link(base, loc)
+    canonical_url(url)
+    return url
 
 
 def gunzip_capped(body: bytes, cap: int) -> bytes:
@@ -104,8 +124,12 @@ def parse_sitemap(body: bytes, url: str, cap: int) -> Sitemap:
         if _local(element.tag) != wanted:
             continue
         loc = _child_text(element, "loc")
-        if loc:
-            sitemap.entries.append((urljoin(url, loc), _child_text(element, "lastmod")))
+        if not loc:
+            continue
+        try:
+            sitemap.entries.append((_readable(url, loc), _child_text(element, "lastmod")))
+        except BadUrl as exc:
+            sitemap.bad.append((printable_url(loc), str(exc)))
     return sitemap
 
 

@@ -88,6 +88,7 @@ class Visit:
     digest: str | None = None
     inside: list[str] = field(default_factory=list)  # the page's links to follow, canonical
     outside: list[str] = field(default_factory=list)  # and those out of scope
+    bad: list[tuple[str, str]] = field(default_factory=list)  # addresses met that cannot be read, and why
     sitemap: Sitemap | None = None
     new_sitemaps: list[str] = field(default_factory=list)
 
@@ -127,7 +128,7 @@ class Visitor:
         if first and rules.unavailable is None:
             parts = urlsplit(url)
             visit.new_sitemaps = candidate_sitemaps(urlunsplit((parts.scheme, parts.netloc, "/", "", "")),
-                                                    rules.sitemaps())
+                                                    rules.sitemaps(), visit.bad)
         if not rules.allows(url, self.robots.agent):
             raise SkipError("robots_unavailable" if rules.unavailable else "robots", rules.unavailable or "")
         visit.deferred = first and visit.delay > 0
@@ -149,6 +150,7 @@ class Visitor:
             visit.sitemap = parse_sitemap(response.body, response.final_url, self.settings.sitemap_max_bytes)
         except SitemapError as exc:
             raise SkipError("sitemap_unreadable", str(exc), response.status) from None
+        visit.bad += visit.sitemap.bad
 
     def _read_page(self, visit: Visit) -> None:
         url = visit.entry.url
@@ -181,6 +183,7 @@ class Visitor:
         if looks_like_sitemap(response.final_url, response.content_type, response.body):
             try:
                 visit.sitemap = parse_sitemap(response.body, response.final_url, self.settings.sitemap_max_bytes)
+                visit.bad += visit.sitemap.bad
                 return
             except SitemapError:
                 pass  # some other XML: judged by its type below
@@ -210,7 +213,8 @@ class Visitor:
         links = page.links if "nofollow" not in directives else [page.refresh] if page.refresh else []
         if visit.entry.depth < self.settings.max_depth:
             visit.links_dropped = max(0, len(links) - MAX_OUTLINKS)
-            visit.inside, visit.outside = self.scope.split(links[:MAX_OUTLINKS])
+            visit.inside, visit.outside, bad = self.scope.split(links[:MAX_OUTLINKS])
+            visit.bad += bad + (page.bad_links if "nofollow" not in directives else [])
         if "noindex" in directives:
             visit.gone = True
             raise SkipError("noindex", "the page asks not to be indexed (robots meta tag or X-Robots-Tag)",

@@ -3,23 +3,22 @@
 This module owns the schema of ``catalogue.yaml`` (bundled next to it): it loads
 the file into frozen ``CatalogueEntry`` records, raising ``CatalogueError`` on
 schema errors (a missing field, a wrong type, a duplicate key), and checks each
-entry's content with ``validate_entry``: URL syntax, every seed inside its own
-scope, known kind and country codes, two-letter language codes, and no address
-that would point a crawler at a private network. ``url_in_scope`` is the scope
-rule the crawler applies to every link; ``select_entries`` implements the
-``--only`` filter by country, kind or language.
+entry's content with ``validate_entry``: known kind and country codes,
+two-letter language codes, and for URLs, hosts and scope the rules of
+``kb.urlcheck`` (the one rulebook the crawler follows too), checked offline:
+URL syntax, no address that would point a crawler at a private network, and
+every seed inside its own scope. ``select_entries`` implements the ``--only``
+filter by country, kind or language.
 """
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
-
 import yaml
 
+from kb import urlcheck
 from kb.errors import InputError
 
 DEFAULT_PATH = Path(__file__).with_name("catalogue.yaml")
@@ -48,9 +47,6 @@ _REQUIRED = ("key", "name", "seeds", "scope", "languages", "country", "kind", "w
 _SCOPE_FIELDS = ("hosts", "include", "exclude")
 _KEY_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _LANGUAGE_RE = re.compile(r"^[a-z]{2}$")
-_HOST_RE = re.compile(r"^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$")
-_NUMERIC_LABEL_RE = re.compile(r"^(?:0x[0-9a-f]*|[0-9]+)$")
-_LOCAL_SUFFIXES = (".localhost", ".local", ".internal", ".localdomain", ".home.arpa")
 
 
 class CatalogueError(InputError, ValueError):
@@ -203,66 +199,26 @@ def validate_catalogue(entries: list[CatalogueEntry]) -> list[str]:
 
 
 def url_problem(url: str) -> str | None:
-    """Why a URL is unfit as a crawl seed, or None: http(s), a public host, no credentials."""
-    try:
-        parts = urlsplit(url)
-        parts.port  # noqa: B018 - raises ValueError on a malformed port
-    except ValueError as exc:
-        return f"malformed URL ({exc})"
-    if parts.scheme not in ("http", "https"):
-        return "scheme must be http or https"
-    if not parts.hostname:
-        return "no host"
-    if parts.username or parts.password:
-        return "credentials in URL"
-    return host_problem(parts.hostname)
+    """Why a URL is unfit as a crawl seed, or None: the rulebook's (kb.urlcheck), offline."""
+    return urlcheck.url_problem(url)
 
 
 def host_problem(host: str) -> str | None:
-    """Why a host is not a public internet host, or None."""
-    host = host.lower().strip("[]")
+    """Why a host is not a public internet host written as DNS has it, or None (kb.urlcheck, offline)."""
     try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        address = None
-    if address is not None:
-        if (address.is_private or address.is_loopback or address.is_link_local or address.is_reserved
-                or address.is_multicast or address.is_unspecified or not address.is_global):
-            return "private, loopback, link-local or reserved address"
-        return None
-    if host == "localhost" or host.endswith(_LOCAL_SUFFIXES):
-        return "local host name"
-    if not _HOST_RE.match(host):
-        return "not a valid host name"
-    if all(_NUMERIC_LABEL_RE.match(label) for label in host.split(".")):
-        return "numeric host that is not a plain IP address (e.g. 127.1)"
-    if "." not in host:
-        return "single-label host name (not public)"
-    return None
+        written = urlcheck.ascii_host(f"[{host}]" if ":" in host else host)
+    except urlcheck.BadUrl as exc:
+        return str(exc)
+    if written != host.lower().rstrip(".") and ":" not in host:
+        return f"write the host as DNS has it: {written}"
+    return urlcheck.host_problem(written)
 
 
 def url_in_scope(entry: CatalogueEntry, url: str) -> bool:
-    """True when the URL's host is in the entry's hosts and its path passes include/exclude.
-
-    A prefix matches whole path segments: ``/good-practices`` covers
-    ``/good-practices`` and ``/good-practices/x`` but not ``/good-practices-old``.
-    """
-    try:
-        parts = urlsplit(url)
-        host = (parts.hostname or "").lower()
-    except ValueError:
-        return False
-    if host not in entry.hosts:
-        return False
-    path = parts.path or "/"
-    if entry.include and not any(_under(path, prefix) for prefix in entry.include):
-        return False
-    return not any(_under(path, prefix) for prefix in entry.exclude)
-
-
-def _under(path: str, prefix: str) -> bool:
-    stem = prefix.rstrip("/")
-    return stem == "" or path == stem or path.startswith(stem + "/")
+    """True when the URL is on the entry's hosts and its path passes include/exclude: the crawler's
+    scope rule (kb.urlcheck.in_scope), so www.x and x are one site and a prefix covers whole path
+    segments: ``/good-practices`` covers ``/good-practices/x`` but not ``/good-practices-old``."""
+    return urlcheck.in_scope(url, entry.hosts, entry.include, entry.exclude)
 
 
 def select_entries(entries: list[CatalogueEntry], only: list[str] | tuple[str, ...]) -> list[CatalogueEntry]:

@@ -12,13 +12,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from urllib.parse import urlsplit
-
 from sqlalchemy import func, select
 
 from kb.errors import InputError
 from kb.models import Document, Source, utcnow
 from kb.sources.catalogue import CatalogueEntry, validate_entry
+from kb.urlcheck import parse_web_url, url_problem
 
 CATALOGUE_FIELDS = ("name", "seeds", "hosts", "include", "exclude", "languages", "country", "kind",
                     "recrawl_days", "why")
@@ -44,19 +43,9 @@ def _iso(moment: datetime | None) -> str | None:
 
 
 def seed_problem(url: str) -> str | None:
-    """Why ``url`` cannot be a seed (syntax only: addresses are checked when crawling)."""
-    try:
-        parts = urlsplit(url)
-        parts.port  # noqa: B018 - raises ValueError on a malformed port
-    except ValueError as exc:
-        return f"malformed URL ({exc})"
-    if parts.scheme not in ("http", "https"):
-        return "the URL must start with http:// or https://"
-    if not parts.hostname:
-        return "the URL has no host"
-    if parts.username or parts.password:
-        return "the URL must not carry a user name or password"
-    return None
+    """Why ``url`` cannot be a seed: kb.urlcheck's rules of syntax, scheme and credentials (addresses are
+    checked when crawling, where an admin may allow private hosts)."""
+    return url_problem(url, allow_private=True)
 
 
 def _check_prefixes(prefixes, option: str) -> list[str]:
@@ -77,7 +66,7 @@ def add_source(session, url: str, name: str | None = None, include=(), exclude=(
     for existing in session.scalars(select(Source).where(Source.deleted_at.is_(None))):
         if url in (existing.seeds or []):
             raise InputError(f"{url} is already registered as source {existing.id} ({existing.name})")
-    host = urlsplit(url).hostname.lower()
+    host = parse_web_url(url).host
     source = Source(name=name or host, seeds=[url], hosts=[host], include=_check_prefixes(include, "--include"),
                     exclude=_check_prefixes(exclude, "--exclude"), languages=[], tags=[], status="queued")
     if max_pages is not None:
