@@ -26,4 +26,5 @@ class CrawlSettings:
         "help": "Days a sitemap lastmod may spare a page its request; older copies are asked again "
                 "(a page deleted but still listed must be found gone)."})
     near_duplicate_distance: int = field(default=3, metadata={"help": "Most differing SimHash bits of a near-duplicate."})
-    languages: tuple[str, ...] = field(default=("nl", "en", "fr", "de", "es", "it", "pt"), metadata={"help": "Languages expected."})
+    languages: tuple[str, ...] = field(default=("nl", "en", "fr", "de", "es", "it", "pt"), metadata={
+        "help": "Languages preferred for a short text declaring none (kb.language); never override a longer text."})

@@ -41,7 +41,9 @@ class Settings:
     timeout: float = _setting(20.0, "Connect and read timeout of one request, in seconds.")
     allow_private_hosts: bool = _setting(False, "Allow crawling loopback and private addresses.")
     languages: tuple[str, ...] = _setting(
-        ("nl", "en", "fr", "de", "es", "it", "pt"), "Languages with their own analysis."
+        ("nl", "en", "fr", "de", "es", "it", "pt"),
+        "Languages preferred when a text too short to judge declares none and the detector hesitates; "
+        "never overrides the language a longer text is written in."
     )
     secret_key: str = _setting("", "Flask secret key; generated into the data folder when empty.")
     batch_niceness: int = _setting(
