@@ -32,6 +32,8 @@ from webui.context import kb
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 csrf = CSRFProtect()
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+SIGN_INS_PER_PAIR = 5  # failed sign-ins of one name from one address, per window
+SIGN_INS_PER_ADDRESS = 30  # failed sign-ins from one address, whatever the names, per window
 # Roles as people read them in the UI language; the codes stay in the data and the API.
 ROLE_NAMES = {"anonymous": lazy_gettext("visitor"), "researcher": lazy_gettext("researcher"),
               "curator": lazy_gettext("curator"), "admin": lazy_gettext("administrator")}
@@ -50,7 +52,11 @@ class Viewer:
 
 
 class LoginThrottle:
-    """Failed sign-ins per IP and per user name; too many in a window locks the key out."""
+    """Attempts per key (a name and address pair, an address) in a sliding window, in this process's memory.
+
+    ``reserve`` counts an attempt before it is made, so concurrent attempts
+    cannot all pass the check before any of them is counted.
+    """
 
     MAX_KEYS = 50_000
 
@@ -66,20 +72,43 @@ class LoginThrottle:
             failures.popleft()
         return failures
 
-    def retry_after(self, *keys: str) -> int:
+    def _wait(self, keys, limits) -> int:
+        waits = []
+        for key in keys:
+            failures, limit = self._recent(key), limits.get(key, self.limit)
+            if len(failures) >= limit:
+                waits.append(self.window - (self.clock() - failures[len(failures) - limit]))
+        return int(max(waits, default=0)) + (1 if waits else 0)
+
+    def retry_after(self, *keys: str, limits: dict | None = None) -> int:
         """Seconds until these keys may try again; 0 when they may now."""
         with self._lock:
-            waits = [self.window - (self.clock() - failures[0])
-                     for failures in map(self._recent, keys) if len(failures) >= self.limit]
-        return int(max(waits, default=0)) + (1 if waits else 0)
+            return self._wait(keys, limits or {})
+
+    def reserve(self, *keys: str, limits: dict | None = None) -> int:
+        """Count one attempt of every key, unless one is over its limit: then the seconds to wait."""
+        with self._lock:
+            wait = self._wait(keys, limits or {})
+            if not wait:
+                self._record(keys)
+            return wait
 
     def failed(self, *keys: str) -> None:
         with self._lock:
-            if len(self._failures) > self.MAX_KEYS:  # many names or addresses: forget the quiet ones
-                for key in [k for k in self._failures if not self._recent(k)]:
-                    del self._failures[key]
-            for key in keys:
-                self._recent(key).append(self.clock())
+            self._record(keys)
+
+    def _record(self, keys) -> None:
+        if len(self._failures) > self.MAX_KEYS:  # many names or addresses: forget the quiet ones
+            for key in [k for k in self._failures if not self._recent(k)]:
+                del self._failures[key]
+        for key in keys:
+            self._recent(key).append(self.clock())
+
+    def release(self, key: str) -> None:
+        """Take back the newest attempt of ``key`` (a sign-in that succeeded)."""
+        with self._lock:
+            if self._failures.get(key):
+                self._failures[key].pop()
 
     def succeeded(self, *keys: str) -> None:
         with self._lock:
@@ -103,7 +132,7 @@ def init_app(app) -> None:
     from webui.throttle import shared_throttle
 
     app.extensions["casebook"]["login_throttle"] = shared_throttle(app.extensions["casebook"]["settings"], "login",
-                                                                   limit=5, window=900.0)
+                                                                   limit=SIGN_INS_PER_PAIR, window=900.0)
     app.before_request(load_viewer)
     app.before_request(check_csrf)
     app.context_processor(lambda: {"viewer": g.get("viewer"), "role_at_least": role_at_least,
@@ -215,8 +244,10 @@ def login():
         name = (request.form.get("name") or "").strip()[:200]
         password = request.form.get("password") or ""
         throttle: LoginThrottle = current_app.extensions["casebook"]["login_throttle"]
-        keys = (f"ip:{request.remote_addr}", f"user:{name.lower()}")
-        wait = throttle.retry_after(*keys)
+        # A name is locked from one address only, so nobody can lock someone else out from elsewhere;
+        # an address trying many names meets its own, larger cap.
+        pair, address = f"pair:{name.lower()}|{request.remote_addr}", f"ip:{request.remote_addr}"
+        wait = throttle.reserve(pair, address, limits={pair: SIGN_INS_PER_PAIR, address: SIGN_INS_PER_ADDRESS})
         if wait:
             error, status = ngettext("Too many failed sign-ins. Try again in %(num)d minute.",
                                      "Too many failed sign-ins. Try again in %(num)d minutes.", wait // 60 + 1), 429
@@ -224,11 +255,11 @@ def login():
             with kb().session() as db:
                 user = authenticate(db, name, password)
                 found = (user.id, user.session_version) if user else None
-            if found is None:
-                throttle.failed(*keys)
+            if found is None:  # the reserved attempt stays counted
                 error, status = gettext("Wrong name or password."), 401
             else:
-                throttle.succeeded(*keys)
+                throttle.succeeded(pair)
+                throttle.release(address)
                 session.clear()
                 session["uid"], session["sv"] = found
                 return redirect(_safe_next(request.args.get("next")))

@@ -69,10 +69,7 @@ def _throttled() -> bool:
         limit = current_app.config.get("SIGNUPS_PER_ADDRESS", SIGNUPS_PER_ADDRESS)
         extensions["signup_throttle"] = shared_throttle(extensions["settings"], "signup", limit=limit, window=600.0)
     throttle, key = extensions["signup_throttle"], f"signup:{request.remote_addr}"
-    if throttle.retry_after(key):
-        return True
-    throttle.failed(key)  # counts every attempt, successful or not
-    return False
+    return throttle.reserve(key) > 0  # counts every attempt, successful or not, before it is made
 
 
 def _sign_up(event_id: int, data: dict) -> tuple[dict | None, str | None, int]:

@@ -25,7 +25,7 @@ PRUNE_EVERY = 200  # calls between removals of expired attempts of every key
 
 
 class SharedThrottle:
-    """LoginThrottle's interface (``retry_after``, ``failed``, ``succeeded``) over a SQLite file."""
+    """LoginThrottle's interface (reserve, retry_after, failed, release, succeeded) over a SQLite file."""
 
     def __init__(self, path: Path, scope: str, limit: int = 5, window: float = 900.0, clock=time.time):
         self.path, self.scope, self.limit, self.window, self.clock = Path(path), scope, limit, window, clock
@@ -55,33 +55,69 @@ class SharedThrottle:
                 self._fallback = LoginThrottle(self.limit, self.window, self.clock)
         return default
 
-    def retry_after(self, *keys: str) -> int:
-        """Seconds until these keys may try again; 0 when they may now."""
-        def ask(db):
-            now, waits = self.clock(), []
-            for key in keys:
-                times = [at for (at,) in db.execute(
-                    "SELECT at FROM attempts WHERE scope = ? AND key = ? AND at > ? ORDER BY at",
-                    (self.scope, key, now - self.window))]
-                if len(times) >= self.limit:
-                    waits.append(self.window - (now - times[len(times) - self.limit]))
-            return int(max(waits, default=0)) + (1 if waits else 0)
+    def _wait(self, db: sqlite3.Connection, keys, limits: dict) -> int:
+        now, waits = self.clock(), []
+        for key in keys:
+            limit = limits.get(key, self.limit)
+            times = [at for (at,) in db.execute(
+                "SELECT at FROM attempts WHERE scope = ? AND key = ? AND at > ? ORDER BY at",
+                (self.scope, key, now - self.window))]
+            if len(times) >= limit:
+                waits.append(self.window - (now - times[len(times) - limit]))
+        return int(max(waits, default=0)) + (1 if waits else 0)
 
-        answer = self._guarded(ask)
-        return self._fallback.retry_after(*keys) if answer is None else answer
+    def _insert(self, db: sqlite3.Connection, keys) -> None:
+        now = self.clock()
+        db.executemany("INSERT INTO attempts (scope, key, at) VALUES (?, ?, ?)",
+                       [(self.scope, key, now) for key in keys])
+        self._calls += 1
+        if self._calls % PRUNE_EVERY == 0:
+            db.execute("DELETE FROM attempts WHERE at < ?", (now - self.window,))
+
+    def retry_after(self, *keys: str, limits: dict | None = None) -> int:
+        """Seconds until these keys may try again; 0 when they may now."""
+        answer = self._guarded(lambda db: self._wait(db, keys, limits or {}))
+        return self._fallback.retry_after(*keys, limits=limits) if answer is None else answer
+
+    def reserve(self, *keys: str, limits: dict | None = None) -> int:
+        """Count one attempt of every key, unless one is over its limit: then the seconds to wait.
+
+        Check and count are one write transaction, so of many processes and
+        threads trying at once, only as many as the limit allows get through.
+        """
+        def take(db):
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                wait = self._wait(db, keys, limits or {})
+                if not wait:
+                    self._insert(db, keys)
+                db.execute("COMMIT")
+            except BaseException:
+                if db.in_transaction:
+                    db.execute("ROLLBACK")
+                raise
+            return wait
+
+        answer = self._guarded(take)
+        return self._fallback.reserve(*keys, limits=limits) if answer is None else answer
 
     def failed(self, *keys: str) -> None:
         def record(db):
-            now = self.clock()
-            db.executemany("INSERT INTO attempts (scope, key, at) VALUES (?, ?, ?)",
-                           [(self.scope, key, now) for key in keys])
-            self._calls += 1
-            if self._calls % PRUNE_EVERY == 0:
-                db.execute("DELETE FROM attempts WHERE at < ?", (now - self.window,))
+            self._insert(db, keys)
             return True
 
         if self._guarded(record) is None:
             self._fallback.failed(*keys)
+
+    def release(self, key: str) -> None:
+        """Take back the newest attempt of ``key`` (a sign-in that succeeded)."""
+        def forget_one(db):
+            db.execute("DELETE FROM attempts WHERE rowid = (SELECT rowid FROM attempts WHERE scope = ? AND key = ? "
+                       "ORDER BY at DESC LIMIT 1)", (self.scope, key))
+            return True
+
+        if self._guarded(forget_one) is None:
+            self._fallback.release(key)
 
     def succeeded(self, *keys: str) -> None:
         def forget(db):

@@ -149,3 +149,28 @@ def test_request_bodies_beyond_each_routes_limit_answer_413(app, tokens):
     assert upload(researcher, "/cases/import", "x" * 7_000_000, "c.csv").status_code == 413
     fine = json.dumps([{"title": "Loket", "summary": "Digitaal loket " + "x" * 1_500_000}])
     assert upload(researcher, "/cases/import", fine, "c.json").status_code == 200
+
+
+def test_concurrent_wrong_passwords_are_checked_no_more_often_than_the_limit(app):
+    from concurrent.futures import ThreadPoolExecutor
+
+    def attempt(_):
+        return app.test_client().post("/auth/login", data={"name": "admin", "password": "wrong"}).status_code
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        statuses = list(pool.map(attempt, range(20)))
+    assert sorted(statuses) == [401] * 5 + [429] * 15
+
+
+def test_failing_from_one_address_cannot_lock_a_name_out_elsewhere_and_each_address_has_a_cap(app):
+    def sign_in_from(address, name, password):
+        return app.test_client().post("/auth/login", data={"name": name, "password": password},
+                                      environ_base={"REMOTE_ADDR": address}).status_code
+
+    assert [sign_in_from("203.0.113.9", "admin", "wrong") for _ in range(6)] == [401] * 5 + [429]
+    assert sign_in_from("198.51.100.7", "admin", "admin-password") == 302
+    assert sign_in_from("203.0.113.9", "curator", "curator-password") == 302
+    for number in range(25):  # one address trying many names meets the address cap
+        assert sign_in_from("203.0.113.9", f"guess{number}", "wrong") == 401
+    assert sign_in_from("203.0.113.9", "researcher", "researcher-password") == 429
+    assert sign_in_from("198.51.100.7", "researcher", "researcher-password") == 302
