@@ -198,6 +198,13 @@ def event_zone(event: Event) -> str:
                 "UTC")
 
 
+class DuplicateRegistration(InputError):
+    """This email address already holds a place (or a waiting-list place) at the event."""
+
+
+ACTIVE = ("confirmed", "waitlisted")
+
+
 def validate_registration(data: dict) -> dict:
     if data.get("consent") is not True:
         raise InputError("registration needs your consent to store your name and email for this event")
@@ -226,6 +233,11 @@ def register(session: Session, event_id: int, data: dict, now: datetime | None =
         raise InputError("registration for this event is closed")
     if event.mode == "onsite" and values["attendance"] == "online" or event.mode == "online" and values["attendance"] == "onsite":
         raise InputError(f"this event is {event.mode} only")
+    taken = session.scalar(select(func.count()).where(Registration.event_id == event_id, Registration.status.in_(ACTIVE),
+                                                      func.lower(Registration.email) == values["email"].lower()))
+    if taken:  # one address, one place: otherwise one person could take every place of an event
+        raise DuplicateRegistration("this email address is already registered for this event; "
+                                    "use the link in your confirmation to change or cancel it")
     confirmed = session.scalar(select(func.count()).where(Registration.event_id == event_id,
                                                           Registration.status == "confirmed"))
     full = event.capacity is not None and confirmed >= event.capacity

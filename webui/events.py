@@ -21,8 +21,8 @@ from kb import agenda as agenda_ops
 from kb.calendar import event_ics
 from kb.collections import can_view, visible_collections
 from kb.errors import InputError
-from kb.events import (MODES, Event, Registration, cancel, create_event, event_zone, hash_token, participants,
-                       number_items, register, time_zones, update_event)
+from kb.events import (MODES, DuplicateRegistration, Event, Registration, cancel, create_event, event_zone,
+                       hash_token, number_items, participants, register, time_zones, update_event)
 from kb.formats import csv_cells
 from kb.models import Collection, Document, utcnow
 from kb.people import Person
@@ -86,6 +86,8 @@ def _sign_up(event_id: int, data: dict) -> tuple[dict | None, str | None, int]:
                       "personal_url": url_for("events.personal", token=token, _external=True)}
     except LookupError as exc:
         return None, str(exc), 404
+    except DuplicateRegistration as exc:
+        return None, str(exc), 409
     except InputError as exc:
         return None, str(exc), 422
     return result, None, 201

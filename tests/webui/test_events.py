@@ -150,3 +150,16 @@ def test_the_worker_purges_participants_of_long_past_events(kb, tmp_path):
     assert result.returncode == 0, result.stderr
     with kb.session() as db:
         assert db.query(Registration).count() == 0
+
+
+def test_one_email_address_holds_one_place_and_a_second_sign_up_is_a_409(app, event_id):
+    client = app.test_client()
+    first = signup(client, event_id, name="Ann")
+    assert first.status_code == 201
+    again = signup(client, event_id, name="Someone else", email="ANN@stad.example")
+    assert again.status_code == 409 and "already registered" in again.get_json()["message"]
+    form = client.post(f"/events/{event_id}/register", data={"name": "Ann", "email": "ann@stad.example",
+                                                             "attendance": "online", "consent": "yes"})
+    assert form.status_code == 409 and "already registered" in form.get_data(as_text=True)
+    client.post(f"/events/cancel/{first.get_json()['cancel_url'].rsplit('/', 1)[-1]}")
+    assert signup(client, event_id, name="Ann").status_code == 201  # after cancelling, a new place
