@@ -1,10 +1,13 @@
 """Per-language analysers: tokenise, lower-case, drop stopwords, stem, fold accents.
 
-Stemming uses nltk's Snowball stemmers (no data download); stopword lists come
+Every language nltk's Snowball stems (no data download) has its own analyser and
+fields: Dutch, English, French, German, Spanish, Italian, Portuguese, Danish,
+Swedish, Norwegian, Finnish, Romanian, Hungarian and Russian. Stopword lists come
 from the ``stopwordsiso`` package. Stemming runs before accent folding because
 the Snowball rules of French and German read accents. Dutch and German
 fields also index the parts of compounds (``index.compounds``). The neutral analyser
-(no stemming, no stopwords) serves other languages, names and codes.
+(no stemming, no stopwords) serves the other languages (Czech, Polish, Greek,
+Bulgarian...), names and codes: a stemmer nobody maintains would do more harm.
 """
 
 from __future__ import annotations
@@ -20,8 +23,10 @@ from index.compounds import LINKS, DecompoundFilter
 
 SNOWBALL = {"nl": "dutch", "en": "english", "fr": "french", "de": "german", "es": "spanish",
             "it": "italian", "pt": "portuguese", "da": "danish", "sv": "swedish", "fi": "finnish",
-            "no": "norwegian", "ro": "romanian", "hu": "hungarian"}
-STEMMED_LANGUAGES = ("nl", "en", "fr", "de", "es", "it", "pt")
+            "no": "norwegian", "ro": "romanian", "hu": "hungarian", "ru": "russian"}
+# One title, headings and body field each in the schema (index.schema); a page in another language
+# is indexed in the neutral fields.
+STEMMED_LANGUAGES = tuple(SNOWBALL)
 TOKEN = r"\w+(?:[-'’.]\w+)*"
 
 
@@ -69,6 +74,19 @@ CONTENT_WORDS = {
     "fr": {"force", "pièce", "sujet", "essai", "début", "haut", "bas", "rare", "rares", "gens", "mot",
            "beau", "bon", "cher", "chers", "pure", "pur", "plein", "mille", "cent"},
     "nl": {"vrij", "klaar", "weg", "erg"},
+    "da": {"god", "godt", "lav", "lille", "mand", "ny", "nyt", "stor", "store"},
+    "sv": {"bra", "dag", "dagar", "dagen", "del", "delen", "enkel", "enkla", "fin", "god", "goda", "gott", "hög",
+           "höger", "högre", "högst", "lätt", "rätt", "små", "stor", "stora", "stort", "tack"},
+    "no": {"folk", "god", "lage", "lang", "makt", "navn", "part", "punkt", "rett", "sant", "slutt", "start", "tid",
+           "verdi"},
+    "fi": {"aika", "aikaa", "ajan", "apu", "asia", "asiaa", "asian", "asiat", "avun", "hyvä", "hyvät", "hyvää",
+           "hyviä", "kukka", "oikea", "pieni", "suuri", "uusi", "uuden", "uudet", "uusia", "uutta", "vasen", "vuosi"},
+    "ro": {"bine", "bună", "mare", "nou", "noua", "nouă", "timp", "vreme", "zi"},
+    "hu": {"cikk", "nagy", "jó", "új", "újabb", "év", "évben", "éve", "évek", "éves", "évi", "évvel", "ezer"},
+    "ru": {"белый", "вечер", "вид", "вода", "война", "глаз", "год", "года", "году", "голос", "город", "дверь",
+           "дело", "день", "дом", "друг", "душа", "жена", "жизнь", "земля", "книга", "конец", "лицо", "люди",
+           "мать", "место", "мир", "мира", "народ", "нога", "ночь", "окно", "отец", "плечо", "путь", "рука",
+           "свет", "сила", "слово", "стол", "улица", "утро", "час", "часть", "время"},
 }
 
 
