@@ -33,6 +33,7 @@ from index.meaning import Meaning, meaning_query
 from index.scoring import rank
 from index.searchers import searcher_for, shared
 from index.snippets import snippets
+from index.versions import collapse, count_groups
 from index.schema import FACETS, searchable_fields, spelling_fields
 
 MAX_QUERY = 500
@@ -80,6 +81,7 @@ class SearchRequest:
     facets: tuple[str, ...] | None = None  # the facets to count; None counts all of index.schema.FACETS
     meaning: bool = True  # also find documents close in meaning (any language), where vectors exist
     reader_lang: str | None = None  # the reader's (UI) language: the query's language when it cannot be told
+    collapse: bool = True  # language versions of one page are one hit (index.versions)
 
 
 @dataclass
@@ -95,6 +97,7 @@ class SearchResponse:
     meaning: str = "off"  # "on": dense hits were fused in; "off": asked not to, or not a plain-words query;
     # "unavailable": no model or no vectors (lexical only)
     query_lang: str | None = None
+    documents: int | None = None  # the matching documents (language versions counted apart), when collapsed
 
     def to_json(self) -> dict:
         # not dataclasses.asdict: its deep copy of every hit and facet cost ~1 ms per search
@@ -280,24 +283,56 @@ def run_search(searcher: Searcher, request: SearchRequest, meaning: Meaning | No
             state = "on" if dense is not None else "unavailable"
             query_lang = meaning.query_language(searcher, request.q, request.reader_lang) if dense else None
     matched = lexical_matched | (dense.bitmap() if dense is not None else 0)
-    total = (matched if allowed is None else matched & allowed).bit_count()
+    candidates = matched if allowed is None else matched & allowed
+    documents = candidates.bit_count()
+    total = count_groups(searcher, candidates) if request.collapse else documents
     hits = []
     offset = (page - 1) * per_page
     if offset < total:
         # every order ranks with numpy over whole posting lists (index.scoring)
         order = "date" if request.sort == "date" else "recency" if request.recency else "relevance"
         pruned = prune(query, searcher.reader())
-        if dense is not None and order == "relevance":
-            page_of = meaning.rank(searcher, pruned, lexical_matched if allowed is None else lexical_matched & allowed,
-                                   dense, query_lang, offset + per_page)[offset:]
+
+        def ranked(limit: int) -> list[tuple[int, float]]:
+            if dense is not None and order == "relevance":
+                lexical = lexical_matched if allowed is None else lexical_matched & allowed
+                return meaning.rank(searcher, pruned, lexical, dense, query_lang, limit)
+            return rank(searcher, pruned, candidates, limit, order)
+
+        if request.collapse:
+            preferred = [lang for lang in (query_lang, request.reader_lang) if lang]
+            entries = _collapsed(searcher, ranked, candidates, preferred, offset + per_page, documents)
+            hits = _hits(searcher, [(e["docnum"], e["score"]) for e in entries[offset:]], query)
+            for hit, entry in zip(hits, entries[offset:]):
+                hit["versions"] = _versions(searcher, entry["others"])
         else:
-            candidates = matched if allowed is None else matched & allowed
-            page_of = rank(searcher, pruned, candidates, offset + per_page, order)[offset:]
-        hits = _hits(searcher, page_of, query)
+            hits = _hits(searcher, ranked(offset + per_page)[offset:], query)
     suggestion = suggest(searcher, request.q) if total == 0 and request.q.strip() else None
     names = tuple(n for n in (request.facets or FACETS) if n in FACETS)
     facets = facet_counts(searcher, query, filters, names, restrict_docs=date_docs, matched=matched)
-    return SearchResponse(request.q, total, page, per_page, hits, facets, message, suggestion, state, query_lang)
+    return SearchResponse(request.q, total, page, per_page, hits, facets, message, suggestion, state, query_lang,
+                          documents if request.collapse else None)
+
+
+def _collapsed(searcher, ranked, candidates: int, preferred: list[str], wanted: int, available: int) -> list[dict]:
+    """The first ``wanted`` hits with language versions collapsed: the ranking is read deeper until
+    it holds that many pages or every candidate."""
+    depth = wanted * 2 + 10
+    while True:
+        entries = collapse(searcher, ranked(depth), candidates, preferred)
+        if len(entries) >= wanted or depth >= available:
+            return entries[:wanted]
+        depth *= 4
+
+
+def _versions(searcher, docnums: list[int]) -> list[dict]:
+    """The other language versions of a hit: id, language, address, title."""
+    out = []
+    for docnum in docnums[:12]:
+        fields = searcher.stored_fields(docnum)
+        out.append({"id": fields["id"], "lang": fields.get("lang", "und"), "url": fields["url"],
+                    "title": fields.get("title", "")})
+    return sorted(out, key=lambda v: v["lang"])
 
 
 def _day(text: str | None, end: bool) -> datetime | None:

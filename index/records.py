@@ -58,6 +58,12 @@ def source_name(document: Document) -> str:
     return (urlsplit(document.final_url or document.url).hostname or "unknown").lower()
 
 
+def version_addresses(document: Document) -> str:
+    """The page's own addresses and those of its language versions (hreflang) and duplicates."""
+    urls = [document.url, document.final_url, *(document.translations or {}).values(), *(document.also_at or [])]
+    return " ".join(dict.fromkeys(u for u in urls if isinstance(u, str) and u and not any(c.isspace() for c in u)))
+
+
 def document_fields(document: Document, tagger) -> dict:
     """The Whoosh fields of one document, analysed in its own language."""
     lang = (document.lang or "").lower() or "und"
@@ -71,6 +77,7 @@ def document_fields(document: Document, tagger) -> dict:
         "country": (document.country or "").upper() or None, "municipality": document.municipality or None,
         "theme": ",".join(themes) or NO_THEME, "words": document.title or "", "year": str(document.year) if document.year else None,
         "updated": document.updated_at, "also": list(document.also_at or []),
+        "versions": version_addresses(document),
         "population": meta_facet(document, "population_band"), "org_kind": meta_facet(document, "organisation_kind"),
     }
     date = _date(document)

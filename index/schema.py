@@ -38,6 +38,8 @@ def build_schema() -> Schema:
         "theme": KEYWORD(stored=True, commas=True, vector=True, lowercase=False),
         "year": ID(stored=True, sortable=True),
         "also": STORED(),
+        # the addresses of the page's language versions and duplicates, its own among them (index.versions)
+        "versions": KEYWORD(lowercase=False, scorable=False),
         # the unstemmed words of every title: the vocabulary of "did you mean" (one field
         # to search with one automaton; nine per-language spelling fields cost up to 0.2 s)
         "words": TEXT(analyzer=neutral_analyzer(), phrase=False),

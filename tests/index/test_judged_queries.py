@@ -49,7 +49,8 @@ def _lang_of(path: str) -> str:
 def _figures(index_dir, expand: bool) -> dict[str, dict[str, float]]:
     rows: dict[str, list[tuple[float, float, float]]] = {lang: [] for lang in LANGUAGES}
     for lang, text, relevant in _judged():
-        hits = search(index_dir, SearchRequest(q=text, per_page=20, expand=expand)).hits
+        # documents, not pages: each language version is judged on its own (index.versions collapses them)
+        hits = search(index_dir, SearchRequest(q=text, per_page=20, expand=expand, collapse=False)).hits
         ranked = [urlsplit(hit["url"]).path for hit in hits]
         foreign = {p for p in relevant if _lang_of(p) != lang}
         rows[lang].append((ndcg_at(ranked, relevant), recall_at(ranked, set(relevant)), recall_at(ranked, foreign)))
