@@ -62,6 +62,14 @@ def retry_after_seconds(value: str | None, default: float) -> float:
     return min(MAX_RETRY_AFTER, max(0.0, delta))
 
 
+class ManualRedirects(requests.Session):
+    """A session that never reads a ``Location`` itself (requests does, even with ``allow_redirects=False``,
+    and raises on one it cannot parse): redirects are the Fetcher's, read by the rulebook and guarded."""
+
+    def get_redirect_target(self, resp):
+        return None
+
+
 class Fetcher:
     """A requests session with the crawler's identity, limits and guards."""
 
@@ -77,7 +85,7 @@ class Fetcher:
     def session(self) -> requests.Session:
         session = getattr(self._local, "session", None)
         if session is None:
-            session = requests.Session()
+            session = ManualRedirects()
             session.headers.update({"User-Agent": self.settings.user_agent, "Accept-Encoding": "gzip, deflate",
                                     "Accept": "text/html,application/xhtml+xml,application/pdf;q=0.9,*/*;q=0.5"})
             session.trust_env = False

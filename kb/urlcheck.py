@@ -157,11 +157,13 @@ def ascii_host(host: str) -> str:
 def _check_label(label: str) -> None:
     if not _ASCII_LABEL.match(label):
         raise BadUrl(f"{label[:64]!r} is not a host name label (letters, digits and '-', at most 63)")
-    if label.startswith("xn--"):
+    if label.startswith("xn--"):  # an A-label: Punycode that must decode to some non-ASCII text
         try:
-            label.encode("ascii").decode("idna")
+            decoded = label[4:].encode("ascii").decode("punycode")
         except UnicodeError:
-            raise BadUrl(f"{label!r} is not a valid IDNA label") from None
+            decoded = ""
+        if decoded.isascii() or not decoded.isprintable():
+            raise BadUrl(f"{label!r} is not a valid IDNA label")
 
 
 # -- public addresses ----------------------------------------------------------

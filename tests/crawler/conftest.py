@@ -69,12 +69,12 @@ def _handler(site: FixtureSite):
     return Handler
 
 
-def start_site() -> tuple[FixtureSite, ThreadingHTTPServer]:
+def start_site(host: str = "127.0.0.1") -> tuple[FixtureSite, ThreadingHTTPServer]:
     fixture = FixtureSite()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(fixture))
+    server = ThreadingHTTPServer((host, 0), _handler(fixture))
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    fixture.url = f"http://127.0.0.1:{server.server_address[1]}"
+    fixture.url = f"http://{host}:{server.server_address[1]}"
     return fixture, server
 
 
@@ -88,11 +88,11 @@ def site():
 
 @pytest.fixture
 def sites():
-    """A factory of fixture sites, each on its own port (a host of its own for politeness)."""
+    """A factory of fixture sites, each on its own port (a host of its own for politeness); any loopback address."""
     servers = []
 
-    def make() -> FixtureSite:
-        fixture, server = start_site()
+    def make(host: str = "127.0.0.1") -> FixtureSite:
+        fixture, server = start_site(host)
         servers.append(server)
         return fixture
 
