@@ -1,4 +1,4 @@
-"""Language of a text: the sample langdetect reads, the script first, the declaration only where the text is too short."""
+"""Language of a text: the sample langdetect reads, script first, the declaration only for short texts."""
 
 from __future__ import annotations
 
