@@ -54,6 +54,9 @@ class Settings:
            "missing, or with --with-worker); more than one uses gunicorn (not on Windows).")
     serve_threads: int = _setting(8, "Threads per serving process.")
     secure_cookies: bool = _setting(False, "Send the session cookie over HTTPS only (turn on behind HTTPS).")
+    embedding_model: str = _setting(
+        "auto", "Model for search by meaning across languages: auto (multilingual-e5-small, else USE), e5, use, "
+                "or none (lexical search only). Changing it rebuilds the vectors only (`kb index --vectors`).")
     registration_retention_days: int = _setting(
         90, "Days after an event ends before `kb worker` deletes its participants' data.")
 

@@ -46,7 +46,9 @@ def api_facets():
     req = search_request()
     req.per_page, req.page = 1, 1
     response = run_search(req)
-    return jsonify({"query": response.query, "total": response.total, "facets": response.facets})
+    # the facets count documents, so the total here does too (language versions apart)
+    total = response.documents if response.documents is not None else response.total
+    return jsonify({"query": response.query, "total": total, "facets": response.facets})
 
 
 @bp.route("/documents/<int:doc_id>")

@@ -6,9 +6,11 @@ from dataclasses import replace
 
 from flask import abort, current_app, request
 
+from index.embedding import embedder_or_reason
 from index.errors import IndexMissing
 from index.query import MAX_PER_PAGE, SORTS, SearchRequest, SearchResponse, plain_words, search
 from index.schema import FACETS
+from webui.i18n import ui_language
 
 UNREADABLE = "Could not read the query as written; searched for the words: {words}."
 
@@ -19,6 +21,19 @@ def kb():
 
 def settings():
     return current_app.extensions["casebook"]["settings"]
+
+
+def embedder():
+    """(the embedder for search by meaning, or None; why it is unavailable), loaded once per app."""
+    state = current_app.extensions["casebook"]
+    if "embedder" not in state:
+        state["embedder"] = embedder_or_reason(getattr(settings(), "embedding_model", "auto"))
+    return state["embedder"]
+
+
+def _switch(name: str) -> bool:
+    """An on/off parameter, on unless ``off``, ``0``, ``false`` or ``no``."""
+    return (request.args.get(name) or "").strip().lower() not in {"off", "0", "false", "no"}
 
 
 def _int_arg(name: str, default: int, low: int, high: int) -> int:
@@ -42,7 +57,8 @@ def search_request() -> SearchRequest:
         abort(400, f"parameter 'sort' must be one of {', '.join(SORTS)}")
     return SearchRequest(q=(request.args.get("q") or "")[:500], filters={k: v for k, v in filters.items() if v},
                          page=_int_arg("page", 1, 1, 1000), per_page=_int_arg("per_page", 10, 1, MAX_PER_PAGE),
-                         sort=sort)
+                         sort=sort, meaning=_switch("meaning"), collapse=_switch("collapse"),
+                         reader_lang=ui_language())
 
 
 def run_search(req: SearchRequest) -> SearchResponse:
@@ -53,8 +69,9 @@ def run_search(req: SearchRequest) -> SearchResponse:
     logged), so what a person types never becomes a 500.
     """
     index_dir = settings().index_dir
+    model = embedder()[0]
     try:
-        return search(index_dir, req)
+        return search(index_dir, req, model)
     except IndexMissing:
         abort(503, "The search index has not been built yet (run `kb index`).")
     except Exception:
@@ -62,6 +79,6 @@ def run_search(req: SearchRequest) -> SearchResponse:
         if words == req.q:
             raise
         current_app.logger.exception("search failed for %r; searching the plain words instead", req.q)
-    response = search(index_dir, replace(req, q=words))
+    response = search(index_dir, replace(req, q=words), model)
     response.query, response.message = req.q, UNREADABLE.format(words=words or "(none)")
     return response

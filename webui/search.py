@@ -21,7 +21,7 @@ from werkzeug.exceptions import ServiceUnavailable
 from index.query import WILDCARD_PROBLEM, plain_words, syntax_problems
 from index.schema import FACETS
 from kb.models import Document
-from webui.context import kb, run_search, search_request
+from webui.context import embedder, kb, run_search, search_request
 from webui.home import render_home
 from webui.i18n import facet_title, facet_value_label
 
@@ -119,7 +119,21 @@ def page_numbers(page: int, pages: int) -> list[int | None]:
 
 
 def other_languages(hits: list[dict]) -> dict[str, list[tuple[str, str]]]:
-    """Hit id -> [(language, link)] of its translations, linking to our own page when we hold it."""
+    """Hit id -> [(language, link)] of its other language versions: those the search collapsed into
+    it (index.versions), then the translations it names, linking to our own page when we hold it."""
+    collapsed = {str(hit["id"]): [(v["lang"], f"/documents/{v['id']}") for v in hit.get("versions") or []
+                                  if v["lang"] != hit.get("lang")] for hit in hits}
+    named = _named_translations(hits)
+    out = {}
+    for key in {*collapsed, *named}:
+        merged = dict(named.get(key, []))
+        merged.update(dict(collapsed.get(key, [])))
+        if merged:
+            out[key] = sorted(merged.items())
+    return out
+
+
+def _named_translations(hits: list[dict]) -> dict[str, list[tuple[str, str]]]:
     ids = [int(hit["id"]) for hit in hits if str(hit["id"]).isdigit()]
     if not ids:
         return {}
@@ -168,7 +182,7 @@ def index():
     context = dict(req=req, response=response, selected=selected, empty_index=False,
                    facets=facet_groups(response.facets, req.filters), message=user_message(req, response),
                    translations=other_languages(response.hits), pages=pages,
-                   page_numbers=page_numbers(response.page, pages))
+                   page_numbers=page_numbers(response.page, pages), meaning_problem=embedder()[1])
     if request.headers.get(FRAGMENT_HEADER):
         page = render_template("_results.html", **context)
     else:
