@@ -59,10 +59,11 @@ def _ips_years(record: dict) -> str:
 
 
 def _ips_links(value) -> list[str]:
-    """The row's URL; a bare domain gets https://, a title typed in the URL column is dropped."""
+    """The row's URLs (some rows hold several, one a line); a bare domain gets https://, a title
+    typed in the URL column is dropped."""
     text = str(value or "").strip()
     if text.startswith(("http://", "https://")):
-        return [text]
+        return [link for link in text.split() if link.startswith(("http://", "https://"))]
     if text and " " not in text and re.match(r"^[\w-]+(\.[\w-]+)+(/|$)", text):
         return ["https://" + text]
     return []

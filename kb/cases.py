@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from kb import audit
 from kb.accounts import role_at_least
 from kb.errors import InputError
+from kb.fields import CONTROL, is_web_address
 from kb.language import detect_language
 from kb.models import Case, Document, utcnow
 from kb.thesaurus import load_thesaurus
@@ -101,7 +102,9 @@ def clean_case(data: dict, partial: bool = False) -> dict:
     if "themes" in values:
         values["themes"] = concept_themes(values["themes"])
     for link in values.get("links", []):
-        if not link.startswith(("http://", "https://")):
+        if CONTROL.search(link):
+            raise CaseError(f"link {link!r} holds a line break or another control character")
+        if not is_web_address(link):
             raise CaseError(f"link {link!r} must start with http:// or https://")
     if "years" in data:
         values["years"] = _years(data["years"])

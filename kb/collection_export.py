@@ -16,7 +16,7 @@ from xml.sax.saxutils import escape
 from sqlalchemy.orm import Session
 
 from kb.collections import collection_json, items_of
-from kb.formats import csv_cells
+from kb.formats import csv_cells, escaped_url
 from kb.models import Case, Collection, Document
 
 EXPORT_FORMATS = {"csv": "text/csv", "json": "application/json", "ris": "application/x-research-info-systems",
@@ -56,7 +56,7 @@ def to_ris(collection: Collection, rows: list[dict]) -> str:
     lines = []
     for row in rows:
         lines += ["TY  - ELEC", f"TI  - {_one_line(row['title'])}"]
-        lines += [f"UR  - {row['url']}"] if row["url"] else []
+        lines += [f"UR  - {escaped_url(row['url'])}"] if row["url"] else []
         lines += [f"PY  - {row['year']}"] if row["year"] else []
         lines += [f"CY  - {_one_line(', '.join(p for p in (row['municipality'], row['country']) if p))}"] \
             if row["country"] or row["municipality"] else []
@@ -79,7 +79,8 @@ def to_bibtex(collection: Collection, rows: list[dict]) -> str:
     for row in rows:
         key = f"casebook{collection.id}_{row['position']}"
         fields = [f"  title = {{{_bib_escape(row['title'])}}}"]
-        fields += [f"  url = {{{_bib_escape(row['url'])}}}"] if row["url"] else []
+        url = escaped_url(row["url"]).replace("{", "%7B").replace("}", "%7D")
+        fields += [f"  url = {{{url}}}"] if url else []
         fields += [f"  year = {{{row['year']}}}"] if row["year"] else []
         fields += [f"  address = {{{_bib_escape(', '.join(p for p in (row['municipality'], row['country']) if p))}}}"] \
             if row["country"] or row["municipality"] else []

@@ -14,6 +14,14 @@ import re
 from kb.errors import FieldErrors
 
 DIGITS = re.compile(r"[0-9]{1,11}")
+# Line breaks, tabs and other control characters (C0, DEL, C1, Unicode line and paragraph separators):
+# inside a stored address they would break the lines of RIS files and headers built from it.
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def is_web_address(text: str) -> bool:
+    """An http(s) address with no control character in it: what every stored URL or link must be."""
+    return text.lower().startswith(("http://", "https://")) and not CONTROL.search(text)
 
 
 def whole_number(value) -> int | None:
@@ -30,6 +38,7 @@ MESSAGES = {
     "choice": "Choose one of the options offered.",
     "country": "A two-letter country code, such as BE or NL.",
     "url": "An address starting with http:// or https://.",
+    "url_control": "An address without line breaks, tabs or other control characters.",
     "urls": "Each line must be an address starting with http:// or https://: %(value)s",
     "whole_number": "A whole number, 0 or more (or empty for no limit).",
     "languages": "Two-letter language codes separated by commas, such as nl, fr: %(value)s",
@@ -92,8 +101,8 @@ class Fields:
 
     def url(self, field: str) -> str | None:
         value = self.text(field, 1000)
-        if value and not value.lower().startswith(("http://", "https://")):
-            self.fail(field, "url")
+        if value and not is_web_address(value):
+            self.fail(field, "url_control" if CONTROL.search(value) else "url")
             return None
         return value
 
@@ -102,7 +111,7 @@ class Fields:
         value = self.data.get(field)
         items = value if isinstance(value, list) else str(value or "").splitlines()
         links = [str(item).strip()[:1000] for item in items if str(item).strip()][:limit]
-        bad = [link for link in links if not link.lower().startswith(("http://", "https://"))]
+        bad = [link for link in links if not is_web_address(link)]
         if bad:
             self.fail(field, "urls", value=bad[0])
         return [link for link in links if link not in bad]

@@ -17,12 +17,12 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from sqlalchemy import select
 
 from kb.errors import InputError
-from kb.fields import whole_number
+from kb.fields import CONTROL, whole_number
 from kb.language import detect_language
 from kb.models import Document, utcnow
 
@@ -56,6 +56,14 @@ def csv_cells(record: dict) -> dict:
     """A record as the cells of one CSV row: lists joined with |, every cell spreadsheet-safe."""
     return {key: spreadsheet_safe("|".join(map(str, value)) if isinstance(value, list) else value)
             for key, value in record.items()}
+
+
+def escaped_url(url) -> str:
+    """A URL for a line-based export (RIS, BibTeX): whitespace and control characters percent-encoded.
+
+    Input refuses them; this guards what was stored before it did, so no URL can start a new record.
+    """
+    return re.sub(r"[\s\x00-\x1f\x7f-\x9f]", lambda m: quote(m.group(), safe=""), str(url or "").strip())
 
 
 def _from_spreadsheet(value):
@@ -115,6 +123,8 @@ def validate_record(record: dict) -> tuple[dict | None, str | None]:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return None, f"url {url!r} is not an http(s) URL" if url else "missing url"
+    if CONTROL.search(url):
+        return None, f"url {url!r} holds a line break or another control character"
     title = str(record.get("title") or "").strip()
     text = str(record.get("text") or "").strip()
     if not title and not text:

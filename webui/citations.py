@@ -2,13 +2,16 @@
 
 Each document becomes a web-page reference with its title, URL, year,
 language, place and themes. Values are cleaned so the files parse: RIS lines
-carry no line breaks, BibTeX values escape TeX's special characters and keep
+carry no line breaks (a URL's whitespace and control characters are
+percent-encoded), BibTeX values escape TeX's special characters and keep
 braces balanced.
 """
 
 from __future__ import annotations
 
 import re
+
+from kb.formats import escaped_url
 
 RIS_TYPES = {"report": "RPRT", "event": "CONF"}  # everything else is a web page (ELEC)
 BIB_TYPES = {"report": "techreport"}  # everything else is @misc
@@ -28,7 +31,7 @@ def ris_record(record: dict, page_url: str) -> str:
         lines.append(("PY", record["year"]))
     if record.get("published"):
         lines.append(("DA", record["published"][:10].replace("-", "/")))
-    lines += [("UR", record["url"]), ("LA", record.get("lang") or "und")]
+    lines += [("UR", escaped_url(record["url"])), ("LA", record.get("lang") or "und")]
     if record.get("country"):
         lines.append(("CY", record["country"]))
     lines += [("KW", theme) for theme in record.get("themes") or []]
@@ -52,7 +55,7 @@ def bib_escape(value) -> str:
 
 def bib_record(record: dict, page_url: str) -> str:
     fields = [("title", bib_escape(record.get("title") or record["url"])),
-              ("url", _one_line(record["url"]).replace("{", "%7B").replace("}", "%7D"))]
+              ("url", escaped_url(record["url"]).replace("{", "%7B").replace("}", "%7D"))]
     if record.get("municipality"):
         fields.append(("author", "{" + bib_escape(record["municipality"]) + "}"))
     if record.get("year"):

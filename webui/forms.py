@@ -19,6 +19,7 @@ CATALOGUED = (
     lazy_gettext("Choose one of the options offered."),
     lazy_gettext("A two-letter country code, such as BE or NL."),
     lazy_gettext("An address starting with http:// or https://."),
+    lazy_gettext("An address without line breaks, tabs or other control characters."),
     lazy_gettext("Each line must be an address starting with http:// or https://: %(value)s"),
     lazy_gettext("A whole number, 0 or more (or empty for no limit)."),
     lazy_gettext("Two-letter language codes separated by commas, such as nl, fr: %(value)s"),

@@ -174,3 +174,29 @@ def test_failing_from_one_address_cannot_lock_a_name_out_elsewhere_and_each_addr
         assert sign_in_from("203.0.113.9", f"guess{number}", "wrong") == 401
     assert sign_in_from("203.0.113.9", "researcher", "researcher-password") == 429
     assert sign_in_from("198.51.100.7", "researcher", "researcher-password") == 302
+
+
+def test_addresses_with_control_characters_are_refused_and_exports_never_break_a_record(app, kb, tokens):
+    curator = signed_in(app, "curator")
+    injected = "https://www.gent.be/\r\nER  - \r\nTY  - ELEC\r\nTI  - Injected"
+    refused = app.test_client().post("/api/cases", json={"title": "T", "summary": "S", "links": [injected]},
+                                     headers=bearer(tokens["curator"]))
+    assert refused.status_code == 422 and "control character" in refused.get_json()["message"]
+    assert curator.post("/cases/", data={"title": "T", "summary": "S", "links": "https://a.example/\tb"}).status_code == 422
+    case_id = new_case(curator)
+    with kb.session() as session:  # stored before input was checked
+        session.get(Case, case_id).links = [injected]
+    cid = curator.post("/api/collections", json={"title": "Set", "visibility": "public"},
+                       headers=bearer(tokens["curator"])).get_json()["id"]
+    curator.post(f"/api/collections/{cid}/items", json={"case_id": case_id}, headers=bearer(tokens["curator"]))
+    ris = curator.get(f"/collections/{cid}/export.ris").get_data(as_text=True)
+    assert ris.count("TY  - ") == 1 and "\nTI  - Injected" not in ris and "%0D%0AER" in ris
+    bib = curator.get(f"/collections/{cid}/export.bib").get_data(as_text=True)
+    assert "\r" not in bib and bib.count("@misc") == 1
+
+
+def test_an_events_online_link_refuses_control_characters(app, tokens):
+    event = {"title": "Workshop", "starts": "2030-09-21T09:00:00+02:00", "ends": "2030-09-21T17:00:00+02:00",
+             "mode": "online", "online_link": "https://meet.example.org/x\nLocation: evil"}
+    response = app.test_client().post("/api/events", json=event, headers=bearer(tokens["curator"]))
+    assert response.status_code == 422 and "control characters" in response.get_data(as_text=True)
