@@ -53,7 +53,6 @@ class CrawlResult:
     job_id: int
     resumed: bool
     summary: dict = field(default_factory=dict)
-    document_ids: list[int] = field(default_factory=list)
 
 
 @dataclass
@@ -100,7 +99,6 @@ class Crawler:
         self.robots = RobotsCache(self.fetcher, settings.user_agent)
         self.gate = gate or HostGate()
         self.slots = slots
-        self.document_ids: list[int] = []
 
     def run(self, seeds: list[str], scope: Scope | None = None, source_id: int | None = None) -> CrawlResult:
         seeds = list(dict.fromkeys(canonical_url(s) for s in seeds))
@@ -122,9 +120,7 @@ class Crawler:
                 strip_learnt_boilerplate(db, sorted(job.stored_ids), job.repeated)
         summary = frontier.summary()
         self._close_job(job_id, summary)
-        if resumed:  # pages stored before the kill were never indexed: hand them on too
-            self.document_ids.extend(frontier.document_ids())
-        return CrawlResult(job_id, resumed, summary, list(dict.fromkeys(self.document_ids)))
+        return CrawlResult(job_id, resumed, summary)
 
     def _near_index(self, scope: Scope) -> NearDuplicateIndex:
         """Fingerprints of the pages stored on the crawl's hosts, by this crawl or an earlier one.
@@ -244,7 +240,7 @@ class Crawler:
             return DEFERRED
         if visit.skip is not None:
             if visit.gone:
-                self._mark_gone(db, entry.url)
+                mark_gone(db, entry.url)
             job.frontier.finish(entry.id, "skipped", visit.skip.reason, visit.skip.detail, visit.skip.status,
                                 db=db)
             if visit.inside or visit.outside:  # a noindex page's links, a meta refresh's target
@@ -295,7 +291,6 @@ class Crawler:
                                  lastmod_of(entry.detail), existing=own.id if own else None, digest=visit.digest)
         if key != url:
             add_also_at(db, document_id, url)
-        self.document_ids.append(document_id)
         job.stored_ids.add(document_id)
         job.repeated.count(host_key(key), visit.detected.lang if visit.detected else None, page.text,
                            page.meta.get("headings", ()))  # keyed as strip_learnt_boilerplate finds it again
@@ -333,7 +328,6 @@ class Crawler:
 
     def _also_at(self, db, job: _Job, visit: Visit, document_id: int, reason: str, detail: str) -> str:
         add_also_at(db, document_id, visit.entry.url)
-        self.document_ids.append(document_id)
         job.frontier.finish(visit.entry.id, "skipped", reason, detail, visit.response.status, db=db)
         return reason
 
@@ -350,11 +344,6 @@ class Crawler:
         """Addresses met on the way that cannot be read: each skipped alone as ``bad_url``, with why."""
         job.frontier.add([(url, entry.depth + 1, entry.url, detail[:1000]) for url, detail in bad], status="skipped",
                          reason="bad_url", db=db)
-
-    def _mark_gone(self, db, url: str) -> None:
-        document_id = mark_gone(db, url)
-        if document_id is not None:
-            self.document_ids.append(document_id)
 
     def _close_job(self, job_id: int, summary: dict) -> None:
         with self.kb.session() as session:

@@ -138,12 +138,6 @@ class Frontier:
                                      CrawlUrl.status == "pending").values(status="skipped", reason=reason))
             return result.rowcount or 0
 
-    def document_ids(self) -> list[int]:
-        """Every document this job stored or touched, in the order of its URLs."""
-        with self.kb.session() as session:
-            return list(session.scalars(select(CrawlUrl.document_id).where(
-                CrawlUrl.job_id == self.job_id, CrawlUrl.document_id.is_not(None)).order_by(CrawlUrl.id)))
-
     def has_pending(self) -> bool:
         with self.kb.session() as session:
             return session.scalar(select(func.count()).where(CrawlUrl.job_id == self.job_id,

@@ -40,7 +40,6 @@ class SourceOutcome:
     name: str
     summary: dict = field(default_factory=dict)
     error: str | None = None
-    document_ids: list[int] = field(default_factory=list)
 
     def to_json(self) -> dict:
         return {"source": self.source_id, "name": self.name, "error": self.error, **self.summary}
@@ -82,7 +81,7 @@ def crawl_source(kb: KnowledgeBase, source_id: int, base: CrawlSettings, gate: H
         for seed in seeds:
             check_url_allowed(seed, cfg.allow_private_hosts)
         result = Crawler(kb, cfg, progress=progress, gate=gate, slots=slots).run(seeds, scope, source_id)
-        outcome.summary, outcome.document_ids = result.summary, result.document_ids
+        outcome.summary = result.summary
         outcome.error = failure_of(kb, result.job_id, result.summary)
     except SkipError as exc:
         outcome.error = f"seed refused: {exc}"

@@ -5,6 +5,10 @@ crawl adds the URL to the existing document's "also at" list. The page's SimHash
 kept (``Document.simhash``, 16 hex digits) for finding near-duplicates, and
 the ``<lastmod>`` a sitemap gave it in ``meta["sitemap_lastmod"]``. Documents are
 read and written in SQL on the crawl's DBAPI connection (``crawler.database`` says why).
+Every statement that changes what a document says stamps ``updated_at``, as the
+ORM's ``onupdate`` would: the index follows the kb by that stamp (``index.watermark``).
+Only noting when a page was checked (a 304) leaves it, so a recrawl that finds
+nothing new rewrites nothing in the index.
 """
 
 from __future__ import annotations
@@ -78,7 +82,9 @@ def add_also_at(db, document_id: int, url: str) -> None:
 
 def touch(db, url: str, sitemap_lastmod: str | None, confirmed: bool) -> tuple[int | None, list[str]]:
     """The stored copy of ``url`` is still right (a 304, or a sitemap lastmod not newer): note when we
-    checked; a 304 also counts as fetched now. Returns its id and the links it had (None, [] without one)."""
+    checked; a 304 also counts as fetched now. Returns its id and the links it had (None, [] without one).
+
+    ``updated_at`` moves only when the sitemap gave a new lastmod (``meta`` changes)."""
     row = db.execute("SELECT id, meta FROM document WHERE url = ?", (url,)).fetchone()
     if row is None:
         return None, []
@@ -87,7 +93,8 @@ def touch(db, url: str, sitemap_lastmod: str | None, confirmed: bool) -> tuple[i
     changed = sitemap_lastmod and meta.get("sitemap_lastmod") != sitemap_lastmod
     new_meta = _JSON({**meta, "sitemap_lastmod": sitemap_lastmod}) if changed else None
     db.execute("UPDATE document SET checked_at = ?, fetched_at = coalesce(?, fetched_at), meta = coalesce(?, meta), "
-               "updated_at = ? WHERE id = ?", (now, now if confirmed else None, new_meta, now, document_id))
+               "updated_at = coalesce(?, updated_at) WHERE id = ?",
+               (now, now if confirmed else None, new_meta, now if changed else None, document_id))
     return document_id, list(meta.get("links", []))
 
 
@@ -157,6 +164,7 @@ def strip_learnt_boilerplate(db, document_ids: list[int], repeated) -> int:
             left, dropped = repeated.strip_known(host, lang, text or "", meta.get("headings", ()))
             if dropped and left.strip():
                 meta["boilerplate_lines"] = meta.get("boilerplate_lines", 0) + dropped
-                db.execute("UPDATE document SET text = ?, meta = ? WHERE id = ?", (left, _JSON(meta), document_id))
+                db.execute("UPDATE document SET text = ?, meta = ?, updated_at = ? WHERE id = ?",
+                           (left, _JSON(meta), _WHEN(utcnow()), document_id))
                 changed += 1
     return changed

@@ -37,7 +37,6 @@ class CaseImportReport:
     proposed: int = 0
     unchanged: int = 0
     rejected: list[tuple[int, str]] = field(default_factory=list)
-    document_ids: list[int] = field(default_factory=list)
 
     def to_json(self) -> dict:
         return {"stored": self.stored, "updated": self.updated, "proposed": self.proposed,
@@ -117,12 +116,11 @@ def import_cases(session: Session, path: Path, actor, fmt: str = "auto") -> Case
             report.rejected.append((row, f"duplicate id {external} in this file"))
             continue
         try:
-            case = _store(session, data, external, existing.get(external), actor, kind, report)
+            _store(session, data, external, existing.get(external), actor, kind, report)
         except CaseError as exc:
             report.rejected.append((row, str(exc)))
             continue
         seen.add(external or "")
-        report.document_ids.append(case.document_id)
     return report
 
 

@@ -145,12 +145,13 @@ def index_errors(prefix: str = ""):
         raise Failure(f"{prefix}{exc}") from None
 
 
-def update_index(kb, ids) -> None:
-    """Bring the index up to date for these documents (added, changed or deleted)."""
-    from index.build import update_index as run
+def sync_index(kb):
+    """Bring the index up to date with the kb: what changed since it last looked, and what is no
+    longer there. Returns the changes (``changed`` and ``removed`` ids)."""
+    from index.build import sync_index as run
 
     with index_errors("stored, but the index was not updated: "):
-        run(kb, kb.settings.index_dir, ids)
+        return run(kb, kb.settings.index_dir)
 
 
 def build_index(kb, progress=None) -> int:

@@ -145,21 +145,18 @@ def record_consent(session: Session, person: Person, actor: str, purpose: str, g
     return publish_profile(session, person)
 
 
-def withdraw_consent(session: Session, person: Person, actor: str) -> int | None:
-    """Make a profile visible to curators only again; returns the id of the search entry removed."""
-    entry = session.scalar(select(Document.id).where(Document.url == profile_url(person.id)))
+def withdraw_consent(session: Session, person: Person, actor: str) -> None:
+    """Make a profile visible to curators only again (its search entry is retired)."""
     person.consent_at = person.consent_by = person.consent_purpose = None
     retire_profile_entry(session, person.id)
     record(session, actor, "withdraw_consent", "person", person.id, None, {"public": False})
-    return entry
 
 
 def retire_profile_entry(session: Session, person_id: int) -> None:
     """Empty a profile's search entry and mark it gone, keeping only its id and address.
 
-    The row stays (without any personal data) so that whatever indexes changed
-    documents (``kb worker``) sees it change and takes it out of the index; a
-    deleted row would leave the entry searchable until the next full rebuild.
+    The row stays (without any personal data), its change stamped, and the next
+    sync of the index (after the command, or the worker's round) takes the entry out.
     """
     document = session.scalar(select(Document).where(Document.url == profile_url(person_id)))
     if document is not None:

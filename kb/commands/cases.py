@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from kb.cli import UserError, as_background_work, cli, emit, open_data, update_index
+from kb.cli import UserError, as_background_work, cli, emit, open_data, sync_index
 from kb.commands.data import render_import
 
 
@@ -21,7 +21,7 @@ def case_group():
               help="ips: the IPS Observatory export; casebook: title, summary, country...; auto: guess per row.")
 @click.option("--validated", is_flag=True, help="Mark imported cases validated (default: proposed, for review).")
 @click.option("--by", "actor_name", default="import", show_default=True, help="Name recorded in the audit trail.")
-@click.option("--no-index", is_flag=True, help="Store without updating the search index.")
+@click.option("--no-index", is_flag=True, help="Store without updating the search index (the next `kb index` does).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.pass_context
 def case_import(ctx, file: Path, fmt: str, validated: bool, actor_name: str, no_index: bool, as_json: bool):
@@ -42,7 +42,7 @@ def case_import(ctx, file: Path, fmt: str, validated: bool, actor_name: str, no_
             report = import_cases(session, file, actor, fmt)
     except InputError as exc:
         raise UserError(str(exc)) from None
-    if not no_index and report.document_ids:
-        update_index(kb, report.document_ids)
+    if not no_index:
+        sync_index(kb)
 
     emit(report.to_json(), as_json, render_import)

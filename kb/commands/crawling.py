@@ -7,7 +7,7 @@ import sys
 import click
 
 from kb.cli import (UserError, as_background_work, check_seeds, cli, crawl, crawl_outcomes, crawl_settings,
-                    crawl_sources, emit, open_data, update_index)
+                    crawl_sources, emit, open_data, sync_index)
 
 
 def print_summary(summary: dict) -> None:
@@ -42,7 +42,8 @@ def run_crawl(kb, seeds, crawl_cfg, show_progress: bool, source_id=None):
 @click.option("--concurrency", type=click.IntRange(1, 64), default=None,
               help="Hosts (or sources) crawled in parallel, one request at a time per host (default 4).")
 @click.option("--allow-private-hosts", is_flag=True, help="Allow loopback and private addresses (tests, demo).")
-@click.option("--no-index", is_flag=True, help="Store pages without updating the search index.")
+@click.option("--no-index", is_flag=True,
+              help="Store pages without updating the search index (the next `kb index` does).")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object.")
 @click.pass_context
 def crawl_command(ctx, urls, due, source_id, max_pages, max_depth, delay, concurrency, allow_private_hosts, no_index,
@@ -67,7 +68,7 @@ def crawl_command(ctx, urls, due, source_id, max_pages, max_depth, delay, concur
     check_seeds(urls, cfg.allow_private_hosts)
     result = run_crawl(kb, list(urls), cfg, show_progress=not as_json and sys.stderr.isatty())
     if not no_index:
-        update_index(kb, result.document_ids)
+        sync_index(kb)
     emit(result.summary, as_json, print_summary)
 
 
@@ -87,7 +88,7 @@ def _crawl_sources(kb, cfg, source_id, no_index, as_json) -> None:
         return
     outcomes = _with_progress(lambda progress: crawl_sources(kb, ids, cfg, progress), most, not as_json)
     if not no_index:
-        update_index(kb, [i for outcome in outcomes for i in outcome.document_ids])
+        sync_index(kb)
     emit({"sources": [o.to_json() for o in outcomes]}, as_json, _print_source_outcomes)
     if all(o.error for o in outcomes):
         sys.exit(1)

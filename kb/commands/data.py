@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from kb.cli import UserError, as_background_work, cli, emit, open_data, update_index
+from kb.cli import UserError, as_background_work, cli, emit, open_data, sync_index
 from kb.errors import InputError
 
 
@@ -20,7 +20,7 @@ def render_import(data: dict) -> None:
 
 @cli.command(name="import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--no-index", is_flag=True, help="Store without updating the search index.")
+@click.option("--no-index", is_flag=True, help="Store without updating the search index (the next `kb index` does).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.pass_context
 def import_(ctx, file: Path, no_index: bool, as_json: bool):
@@ -40,7 +40,7 @@ def import_(ctx, file: Path, no_index: bool, as_json: bool):
     except InputError as exc:
         raise UserError(str(exc)) from None
     if not no_index:
-        update_index(kb, report.document_ids)
+        sync_index(kb)
 
     emit(report.to_json(), as_json, render_import)
 

@@ -6,7 +6,7 @@ import json
 
 import click
 
-from kb.cli import UserError, cli, emit, open_data, update_index
+from kb.cli import UserError, cli, emit, open_data, sync_index
 from kb.errors import InputError
 
 
@@ -75,8 +75,9 @@ def org_add(ctx, name, kind, country, website, description):
                                     description=description)
         db.add(organisation)
         db.flush()
-        organisation_id, document_id = organisation.id, publish_organisation(db, organisation)
-    update_index(kb, [document_id])
+        publish_organisation(db, organisation)
+        organisation_id = organisation.id
+    sync_index(kb)
     click.echo(f"added organisation {organisation_id}")
 
 
@@ -95,10 +96,10 @@ def person_consent(ctx, person_id, actor, purpose):
         if target is None:
             raise UserError(f"there is no person {person_id}")
         try:
-            document_id = record_consent(db, target, actor, purpose)
+            record_consent(db, target, actor, purpose)
         except InputError as exc:
             raise UserError(str(exc)) from None
-    update_index(kb, [document_id])
+    sync_index(kb)
     click.echo(f"consent recorded; profile {person_id} is public")
 
 
@@ -123,18 +124,15 @@ def person_export(ctx, person_id):
 @click.pass_context
 def person_erase(ctx, person_id, actor):
     """Erase a person (right to erasure): cases stay, links go, the audit keeps no personal data."""
-    from kb.models import Document
-    from kb.people import erase_person, profile_url
+    from kb.people import erase_person
 
     kb = open_data(ctx)
     with kb.session() as db:
-        entry = db.query(Document.id).filter_by(url=profile_url(person_id)).scalar()
         try:
             removed = erase_person(db, person_id, actor)
         except InputError as exc:
             raise UserError(str(exc)) from None
-    if entry is not None:
-        update_index(kb, [entry])
+    sync_index(kb)
     click.echo(f"erased person {person_id}; {removed} links removed")
 
 

@@ -7,7 +7,7 @@ import sys
 import click
 
 from kb.cli import (UserError, as_background_work, build_index, check_index, cli, emit, facet_names,
-                    index_report, open_data, search, settings_of)
+                    index_report, open_data, search, settings_of, sync_index)
 
 
 @cli.command(name="index")
@@ -18,7 +18,9 @@ from kb.cli import (UserError, as_background_work, build_index, check_index, cli
 def index_command(ctx, rebuild: bool, check: bool, as_json: bool):
     """Build the search index from the knowledge base.
 
-    Without flags, builds it when missing and otherwise brings it up to date.
+    Without flags, builds it when missing (or built by another version) and
+    otherwise brings it up to date: what changed since it last looked is
+    written again, what the knowledge base no longer holds is dropped.
     """
     kb = open_data(ctx)
     as_background_work(kb.settings)
@@ -30,8 +32,11 @@ def index_command(ctx, rebuild: bool, check: bool, as_json: bool):
         if report["missing_from_index"] or report["not_in_kb"]:
             sys.exit(1)
         return
-    report = None if rebuild else index_report(kb)
-    count = _build(kb, as_json) if report is None or report["missing_from_index"] else report["indexed"]
+    if rebuild or index_report(kb) is None:
+        count = _build(kb, as_json)
+    else:
+        sync_index(kb)
+        count = check_index(kb)["indexed"]
     emit({"indexed": count}, as_json, lambda r: click.echo(f"indexed {r['indexed']} documents"))
 
 

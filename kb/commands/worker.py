@@ -13,8 +13,7 @@ import time
 
 import click
 
-from kb.cli import (as_background_work, build_index, cli, crawl_settings, crawl_sources, index_report, open_data,
-                    update_index)
+from kb.cli import as_background_work, build_index, cli, crawl_settings, crawl_sources, open_data, sync_index
 
 
 def run_due_sources(kb, cfg, limit: int | None = None, echo=click.echo) -> int:
@@ -26,32 +25,10 @@ def run_due_sources(kb, cfg, limit: int | None = None, echo=click.echo) -> int:
     for source_id in due[:limit]:
         echo(f"crawling source {source_id}")
         outcome, = crawl_sources(kb, [source_id], cfg, actor="worker")
-        if outcome.document_ids:
-            update_index(kb, outcome.document_ids)
-        echo(f"source {source_id}: {outcome.error or f'{len(outcome.document_ids)} pages stored'}")
+        sync_index(kb)  # this source's pages are searchable before the next source is crawled
+        stored = outcome.summary.get("stored", 0)
+        echo(f"source {source_id}: {outcome.error or f'{stored} pages stored'}")
     return len(due[:limit])
-
-
-EDITED_ORIGINS = ("case", "person", "organisation")  # documents written by the web UI, which cannot index
-
-
-def index_changed_cases(kb, since):
-    """Re-index the documents the web UI changed since ``since`` (cases, profiles, organisations,
-    including entries it retired); returns the new mark."""
-    from sqlalchemy import func, select
-
-    from kb.models import Document
-
-    edited = Document.origin.in_(EDITED_ORIGINS)
-    with kb.session() as session:
-        query = select(Document.id).where(edited)
-        if since is not None:
-            query = query.where(Document.updated_at > since)
-        ids = list(session.scalars(query))
-        mark = session.scalar(select(func.max(Document.updated_at)).where(edited))
-    if ids:
-        update_index(kb, ids)
-    return mark or since
 
 
 def requeue_interrupted(kb) -> int:
@@ -77,35 +54,36 @@ def purge_registrations(kb) -> int:
 
 
 def catch_up_index(kb, echo=click.echo) -> int:
-    """Index what a worker killed between a crawl's end and its index update left out (and drop what
-    the kb no longer holds); build the index when there is none yet. Returns the documents touched."""
+    """Bring the index up to date before the first round (a worker killed after a crawl left its
+    pages stamped but not yet indexed); build it when there is none, or it was built by another
+    schema. Returns the documents written or dropped."""
     from sqlalchemy import func, select
 
+    from index.location import current_generation, is_outdated
     from kb.models import Document
 
-    report = index_report(kb)
-    if report is None:
+    generation = current_generation(kb.settings.index_dir)
+    if generation is None or is_outdated(generation):
         with kb.session() as session:
             stored = session.scalar(select(func.count()).select_from(Document).where(Document.gone.is_(False)))
         if not stored:
             return 0
-        echo("building the index: none was there")
+        echo("building the index: " + ("none was there" if generation is None else "its schema changed"))
         return build_index(kb)
-    behind = report["missing_from_index"] + report["not_in_kb"]
-    if behind:
-        echo(f"indexing {len(behind)} documents an interrupted run left out")
-        update_index(kb, behind)
-    return len(behind)
+    changes = sync_index(kb)
+    if changes:
+        echo(f"indexed {len(changes.changed)} documents changed and dropped {len(changes.removed)} "
+             "since the index last looked")
+    return len(changes.changed) + len(changes.removed)
 
 
 def worker_loop(kb, cfg, interval: float, limit: int | None = None, once: bool = False, echo=click.echo) -> None:
     if requeue_interrupted(kb):
         echo("requeued sources whose crawl was interrupted")
     catch_up_index(kb, echo)
-    cases_mark = None
     while True:
         crawled = run_due_sources(kb, cfg, limit, echo=echo)
-        cases_mark = index_changed_cases(kb, cases_mark)
+        sync_index(kb)  # what the web UI wrote (cases, profiles, organisations), or anything else
         if purged := purge_registrations(kb):
             echo(f"deleted {purged} registrations of events past the retention period")
         if once:
@@ -139,7 +117,8 @@ def start_worker_thread(kb, interval: float = 30.0) -> threading.Thread:
 def worker(ctx, once: bool, interval: float, limit: int | None, allow_private_hosts: bool):
     """Crawl sources queued from the web UI or API, and recrawl due ones.
 
-    Also indexes cases and profiles changed in the web UI and deletes participant
+    Also indexes what changed in the knowledge base (cases and profiles edited in
+    the web UI, imports run with --no-index) and deletes participant
     data of events past the retention period. Runs until interrupted
     (Ctrl+C), or one round with --once.
     """

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from index.build import build_index, check_index, update_index
+from index.build import build_index, check_index, sync_index
 from index.query import SearchRequest, search, syntax_problems
 from kb.formats import import_documents
 
@@ -96,8 +96,7 @@ def test_incremental_update_and_check_keep_index_and_kb_consistent(indexed):
     with indexed.session() as session:
         doc = session.query(Document).filter_by(url="https://a.uk/4").one()
         doc.gone = True
-        doc_id = doc.id
-    update_index(indexed, indexed.settings.index_dir, [doc_id])
+    sync_index(indexed, indexed.settings.index_dir)
     assert run(indexed, "Manchester").total == 0
     report = check_index(indexed, indexed.settings.index_dir)
     assert report["missing_from_index"] == [] and report["not_in_kb"] == []
@@ -120,9 +119,8 @@ def test_an_update_into_an_index_built_with_another_schema_asks_for_a_rebuild(in
     with indexed.session() as session:
         doc = session.query(Document).filter_by(url="https://a.be/1").one()
         doc.title = "Digitaal loket in Kortrijk en Brugge"
-        doc_id = doc.id
     with pytest.raises(IndexOutdated, match="kb index --rebuild"):
-        update_index(indexed, indexed.settings.index_dir, [doc_id])
+        sync_index(indexed, indexed.settings.index_dir)
     build_index(indexed, indexed.settings.index_dir)
     assert run(indexed, "Brugge").total == 1
 

@@ -88,18 +88,18 @@ def test_the_worker_indexes_cases_changed_in_the_web_ui_so_they_are_searchable(k
     from index.query import SearchRequest, search
     from kb.accounts import Actor
     from kb.cases import create_case, delete_case
-    from kb.commands.worker import index_changed_cases
+    from kb.cli import sync_index
 
     curator = Actor("carl", "curator")
     with kb.session() as session:
         case = create_case(session, {"title": "Burgerbegroting Gent", "summary": "Inwoners beslissen mee over de "
                                      "begroting van de stad Gent.", "country": "BE"}, curator)
-    mark = index_changed_cases(kb, None)
+    sync_index(kb)  # as the worker does every round
     hits = search(kb.settings.index_dir, SearchRequest(q="burgerbegroting")).to_json()["hits"]
     assert [(h["title"], h["type"]) for h in hits] == [("Burgerbegroting Gent", "case")]
     with kb.session() as session:
         delete_case(session, session.merge(case), curator)
-    index_changed_cases(kb, mark)
+    sync_index(kb)
     assert indexed_ids(kb.settings.index_dir) == set()
 
 
@@ -116,7 +116,7 @@ def test_a_source_left_crawling_by_a_dead_worker_is_queued_again(kb):
 
 def test_the_worker_indexes_a_profile_published_in_the_web_ui_and_removes_it_when_consent_is_withdrawn(kb):
     from index.query import SearchRequest, search
-    from kb.commands.worker import index_changed_cases
+    from kb.cli import sync_index
     from kb.models import Document
     from kb.people import Person, record_consent, withdraw_consent
 
@@ -130,11 +130,11 @@ def test_the_worker_indexes_a_profile_published_in_the_web_ui_and_removes_it_whe
         db.flush()
         person_id = person.id
         record_consent(db, person, "carl", "speaker profile")
-    mark = index_changed_cases(kb, None)
+    sync_index(kb)
     assert experts() == [("Ilse Zwanenburg", "expert")]
     with kb.session() as db:
         withdraw_consent(db, db.get(Person, person_id), "carl")
-    index_changed_cases(kb, mark)
+    sync_index(kb)
     assert experts() == []
     with kb.session() as db:  # the retired entry keeps no personal data
         entry = db.query(Document).filter_by(origin="person").one()
