@@ -43,6 +43,7 @@ MIN_LETTERS = 20
 # (a Chinese sentence of 15 characters is judged, and langdetect is right on it).
 WIDE = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 WIDE_LETTERS = 3
+LETTER_HEAD = 200
 MIN_GUESS_LETTERS = 8  # below this (or a single word) nothing is guessed, only declared
 LOW_CONFIDENCE = 0.5
 DECLARED_SHARE = 0.2  # the detector's share for the declared language that keeps it
@@ -145,7 +146,7 @@ def detect_language(text: str, declared: str | None = None, languages=None) -> D
     declared = canonical_language(declared)
     if declared and not written_in(declared, scripts):
         declared = None  # a claim the text's own letters deny
-    letters = sum(map(str.isalpha, sample)) + (WIDE_LETTERS - 1) * len(WIDE.findall(sample))
+    letters = _letters(sample)
     if letters < MIN_LETTERS:
         return _short_text(sample, scripts, declared, letters, languages)
     guesses = script_guesses(sample, scripts)
@@ -159,6 +160,16 @@ def detect_language(text: str, declared: str | None = None, languages=None) -> D
         if declared not in known_languages() and best_prob < SURE:
             return Detected(declared, LOW_CONFIDENCE)
     return Detected(best_lang, round(best_prob, 3))
+
+
+def _letters(sample: str) -> int:
+    """The letters of ``sample`` (wide ones counting WIDE_LETTERS), exactly up to MIN_LETTERS: counted in
+    its head first, which settles most texts at a tenth of the cost of counting them all."""
+    for part in (sample[:LETTER_HEAD], sample):
+        letters = sum(map(str.isalpha, part)) + (WIDE_LETTERS - 1) * len(WIDE.findall(part))
+        if letters >= MIN_LETTERS or len(part) == len(sample):
+            return letters
+    return letters
 
 
 def _short_text(sample: str, scripts: frozenset[str], declared: str | None, letters: int, languages) -> Detected:

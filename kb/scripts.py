@@ -9,6 +9,7 @@ and katakana counted as one script, kana, and the CJK ideographs as han. A langu
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections import Counter
 
@@ -50,6 +51,9 @@ for _script, _languages in _WRITTEN_IN.items():
 _NAMED = {"CJK": HAN, "HIRAGANA": KANA, "KATAKANA": KANA, "COMBINING": None, "MODIFIER": None}
 _WIDTHS = ("FULLWIDTH", "HALFWIDTH")  # "FULLWIDTH LATIN CAPITAL LETTER A": the script is the next word
 SCRIPT_SHARE = 0.25
+# Below U+0250 every letter is Latin (Basic Latin to Latin Extended-B): most European pages need no
+# count at all.
+BEYOND_LATIN = re.compile("[^\x00-\u024f]")
 KANA_SHARE = 0.1  # Japanese mixes kana with han; a Chinese text holds none
 
 
@@ -88,6 +92,8 @@ def text_scripts(text: str) -> frozenset[str]:
     """The scripts ``text`` is written in: each holding at least SCRIPT_SHARE of its letters (a Russian
     article quoting a Latin brand name is in Cyrillic; a Bengali one mostly made of English terms is in
     both). Empty for a text without letters."""
+    if not BEYOND_LATIN.search(text):
+        return frozenset({LATIN}) if any(map(str.isalpha, text)) else frozenset()
     counts = letter_scripts(text)
     total = sum(counts.values())
     return frozenset(script for script, count in counts.items() if count >= SCRIPT_SHARE * total)
