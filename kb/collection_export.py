@@ -23,10 +23,10 @@ EXPORT_FORMATS = {"csv": "text/csv", "json": "application/json", "ris": "applica
                   "bib": "application/x-bibtex"}
 
 
-def export_rows(session: Session, collection: Collection) -> list[dict]:
-    """One flat row per item: what every export format is written from."""
+def export_rows(session: Session, collection: Collection, for_curators: bool = False) -> list[dict]:
+    """One flat row per item a reader sees (every item ``for_curators``): what every export is written from."""
     rows = []
-    for item in items_of(session, collection.id):
+    for item in items_of(session, collection.id, readers=not for_curators):
         if item.document_id:
             doc = session.get(Document, item.document_id)
             row = {"kind": doc.doc_type if doc else "document", "title": doc.title if doc else "",
@@ -89,12 +89,13 @@ def to_bibtex(collection: Collection, rows: list[dict]) -> str:
     return "\n".join(entries)
 
 
-def export_collection(session: Session, collection: Collection, fmt: str) -> str:
-    rows = export_rows(session, collection)
+def export_collection(session: Session, collection: Collection, fmt: str, for_curators: bool = False) -> str:
+    rows = export_rows(session, collection, for_curators)
     if fmt == "csv":
         return to_csv(rows)
     if fmt == "json":
-        return json.dumps({**collection_json(session, collection), "items": rows}, ensure_ascii=False, indent=2)
+        return json.dumps({**collection_json(session, collection, for_curators), "items": rows}, ensure_ascii=False,
+                          indent=2)
     if fmt == "ris":
         return to_ris(collection, rows)
     if fmt == "bib":

@@ -4,7 +4,9 @@ Visibility: ``private`` (its curators and admins only), ``unlisted`` (anyone wit
 the link; never listed or in feeds), ``public``. A collection's curators are the
 users who may edit it. Every change is an audit event whose ``before`` and
 ``after`` are full snapshots (items and curators included), so a deleted
-collection can be rebuilt exactly from its history.
+collection can be rebuilt exactly from its history. A rejected or deleted case
+cannot be added, and one rejected or deleted after it was added is shown to the
+collection's curators only (marked hidden), never to its readers.
 """
 
 from __future__ import annotations
@@ -120,9 +122,22 @@ def full_snapshot(session: Session, collection: Collection) -> dict:
     return data
 
 
-def items_of(session: Session, collection_id: int) -> list[CollectionItem]:
-    return list(session.scalars(select(CollectionItem).where(CollectionItem.collection_id == collection_id)
-                                .order_by(CollectionItem.position, CollectionItem.id)))
+def items_of(session: Session, collection_id: int, readers: bool = False) -> list[CollectionItem]:
+    """The items in order; with ``readers``, only those a reader may see (no rejected or deleted case)."""
+    items = list(session.scalars(select(CollectionItem).where(CollectionItem.collection_id == collection_id)
+                                 .order_by(CollectionItem.position, CollectionItem.id)))
+    return [item for item in items if _readable(session, item.document_id, item.case_id)] if readers else items
+
+
+def _readable(session: Session, document_id: int | None, case_id: int | None) -> bool:
+    """False for a rejected or deleted case, or the search document mirroring one."""
+    if document_id is not None:
+        document = session.get(Document, document_id)
+        if document is None or document.origin != "case":
+            return True
+        case_id = (document.meta or {}).get("case_id")
+    case = session.get(Case, case_id) if isinstance(case_id, int) else None
+    return case is not None and case.deleted_at is None and case.review_state != "rejected"
 
 
 def create_collection(session: Session, data: dict, owner: User | None, actor: str | None) -> Collection:
@@ -169,6 +184,8 @@ def add_item(session: Session, collection: Collection, *, document_id: int | Non
         raise CollectionError(f"there is no document {document_id}")
     if case_id is not None and session.get(Case, case_id) is None:
         raise CollectionError(f"there is no case {case_id}")
+    if not _readable(session, document_id, case_id):
+        raise CollectionError("a rejected or deleted case cannot be added to a collection")
     for item in items_of(session, collection.id):
         if (item.document_id, item.case_id) == (document_id, case_id):
             raise CollectionError("this is already in the collection")
@@ -289,11 +306,15 @@ def visible_collections(session: Session, viewer, listed_only: bool = True) -> l
             or (not listed_only and c.visibility == "unlisted")]
 
 
-def collection_json(session: Session, collection: Collection) -> dict:
+def collection_json(session: Session, collection: Collection, for_curators: bool = False) -> dict:
+    """The collection as its readers see it; ``for_curators`` adds the hidden items, marked so."""
     items = []
     for item in items_of(session, collection.id):
+        hidden = not _readable(session, item.document_id, item.case_id)
+        if hidden and not for_curators:
+            continue
         entry = {"id": item.id, "position": item.position, "note": item.note,
-                 "document_id": item.document_id, "case_id": item.case_id}
+                 "document_id": item.document_id, "case_id": item.case_id, "hidden": hidden}
         target = session.get(Document, item.document_id) if item.document_id else session.get(Case, item.case_id)
         entry["title"] = target.title if target else None
         entry["url"] = getattr(target, "url", None) if item.document_id else None

@@ -106,7 +106,8 @@ def create_collection_api():
 def show_collection(collection_id: int):
     """A collection with its items; a private one is 404 to all but its curators and admins."""
     with kb().session() as db:
-        return jsonify(collection_json(db, _collection_for(db, collection_id)))
+        collection = _collection_for(db, collection_id)
+        return jsonify(collection_json(db, collection, for_curators=can_edit(db, collection, g.viewer)))
 
 
 @bp.route("/collections/<int:collection_id>", methods=["PATCH"])
@@ -119,7 +120,7 @@ def update_collection_api(collection_id: int):
             update_collection(db, collection, data, actor=g.viewer.name)
         except CollectionError as exc:
             abort(422, str(exc))
-        return jsonify(collection_json(db, collection))
+        return jsonify(collection_json(db, collection, for_curators=True))
 
 
 @bp.route("/collections/<int:collection_id>", methods=["DELETE"])
@@ -172,7 +173,7 @@ def reorder_collection(collection_id: int):
             reorder(db, collection, items, actor=g.viewer.name)
         except CollectionError as exc:
             abort(422, str(exc))
-        return jsonify(collection_json(db, collection))
+        return jsonify(collection_json(db, collection, for_curators=True))
 
 
 def _case_for(db, case_id: int) -> Case:
@@ -234,7 +235,7 @@ def restore_collection_api(collection_id: int):
             restored = restore_collection(db, collection_id, g.viewer.name)
         except CollectionError as exc:
             abort(409, str(exc))
-        return jsonify(collection_json(db, restored))
+        return jsonify(collection_json(db, restored, for_curators=True))
 
 
 @bp.route("/audit")

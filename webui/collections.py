@@ -104,11 +104,11 @@ def show(collection_id: int):
     print_view = request.args.get("print") == "1"
     with kb().session() as db:
         collection = _get(db, collection_id)
-        data = coll.collection_json(db, collection)
         editable = coll.can_edit(db, collection, g.viewer)
+        data = coll.collection_json(db, collection, for_curators=editable)
         curators = [db.get(User, uid) for uid in sorted(coll.curator_ids(db, collection_id))]
         curators = [(u.id, u.name) for u in curators if u]
-        rows = export_rows(db, collection)
+        rows = export_rows(db, collection, for_curators=editable)
         deleted = collection.deleted_at is not None
         db.expunge(collection)
     template = "collections/print.html" if print_view else "collections/show.html"
@@ -122,7 +122,8 @@ def export(collection_id: int, fmt: str):
     if fmt not in EXPORT_FORMATS:
         abort(404, gettext("No export as %(fmt)s; try one of %(formats)s.", fmt=fmt, formats=", ".join(EXPORT_FORMATS)))
     with kb().session() as db:
-        body = export_collection(db, _get(db, collection_id), fmt)
+        collection = _get(db, collection_id)
+        body = export_collection(db, collection, fmt, for_curators=coll.can_edit(db, collection, g.viewer))
     return Response(body, mimetype=EXPORT_FORMATS[fmt], headers={
         "Content-Disposition": f"attachment; filename=collection-{collection_id}.{fmt}"})
 

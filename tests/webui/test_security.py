@@ -200,3 +200,30 @@ def test_an_events_online_link_refuses_control_characters(app, tokens):
              "mode": "online", "online_link": "https://meet.example.org/x\nLocation: evil"}
     response = app.test_client().post("/api/events", json=event, headers=bearer(tokens["curator"]))
     assert response.status_code == 422 and "control characters" in response.get_data(as_text=True)
+
+
+def test_a_public_collection_refuses_rejected_cases_and_hides_those_rejected_or_deleted_later(app, kb, tokens):
+    curator = signed_in(app, "curator")
+    rejected, later_rejected, later_deleted, kept = (new_case(curator, title=f"Case {n}") for n in range(4))
+    curator.post(f"/cases/{rejected}/reject", data={"reason": "Not local"})
+    cid = curator.post("/api/collections", json={"title": "Set", "visibility": "public"},
+                       headers=bearer(tokens["curator"])).get_json()["id"]
+
+    def add(body):
+        return app.test_client().post(f"/api/collections/{cid}/items", json=body, headers=bearer(tokens["curator"]))
+
+    assert add({"case_id": rejected}).status_code == 422
+    assert add({"document_id": case_document(kb, rejected)}).status_code == 422
+    for case_id in (later_rejected, later_deleted, kept):
+        assert add({"case_id": case_id}).status_code == 201
+    curator.post(f"/cases/{later_rejected}/reject", data={"reason": "Duplicate"})
+    curator.post(f"/cases/{later_deleted}/delete")
+    anonymous = app.test_client()
+    assert [i["title"] for i in anonymous.get(f"/api/collections/{cid}").get_json()["items"]] == ["Case 3"]
+    page = anonymous.get(f"/collections/{cid}").get_data(as_text=True)
+    assert "Case 3" in page and "Case 1" not in page and "Case 2" not in page
+    for fmt in ("csv", "json", "ris", "bib"):
+        body = anonymous.get(f"/collections/{cid}/export.{fmt}").get_data(as_text=True)
+        assert "Case 3" in body and "Case 1" not in body and "Case 2" not in body, fmt
+    own = curator.get(f"/api/collections/{cid}").get_json()["items"]
+    assert [(i["title"], i["hidden"]) for i in own] == [("Case 1", True), ("Case 2", True), ("Case 3", False)]
