@@ -27,10 +27,11 @@ def known_pages(session, urls) -> dict[str, int]:
 
 
 def public_collections(session, doc_id: int) -> list[tuple[int, str]]:
-    """(id, title) of the public collections holding this document."""
+    """(id, title) of the public collections holding this document (not the deleted ones)."""
     rows = session.execute(
         select(Collection.id, Collection.title).join(CollectionItem, CollectionItem.collection_id == Collection.id)
-        .where(CollectionItem.document_id == doc_id, Collection.visibility == "public")
+        .where(CollectionItem.document_id == doc_id, Collection.visibility == "public",
+               Collection.deleted_at.is_(None))
         .distinct().order_by(Collection.title)).all()
     return [(collection_id, title) for collection_id, title in rows]
 

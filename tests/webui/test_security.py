@@ -227,3 +227,21 @@ def test_a_public_collection_refuses_rejected_cases_and_hides_those_rejected_or_
         assert "Case 3" in body and "Case 1" not in body and "Case 2" not in body, fmt
     own = curator.get(f"/api/collections/{cid}").get_json()["items"]
     assert [(i["title"], i["hidden"]) for i in own] == [("Case 1", True), ("Case 2", True), ("Case 3", False)]
+
+
+def test_a_deleted_public_collection_is_not_listed_on_its_documents_pages(app, kb, tokens):
+    from kb.models import Document
+
+    with kb.session() as session:
+        document = Document(url="https://www.gent.be/loket", title="Digitaal loket Gent", text="Loket")
+        session.add(document)
+        session.flush()
+        doc_id = document.id
+    for title in ("Kept set", "Deleted set"):
+        cid = app.test_client().post("/api/collections", json={"title": title, "visibility": "public"},
+                                     headers=bearer(tokens["curator"])).get_json()["id"]
+        app.test_client().post(f"/api/collections/{cid}/items", json={"document_id": doc_id},
+                               headers=bearer(tokens["curator"]))
+    app.test_client().delete(f"/api/collections/{cid}", headers=bearer(tokens["curator"]))
+    page = app.test_client().get(f"/documents/{doc_id}").get_data(as_text=True)
+    assert "Kept set" in page and "Deleted set" not in page
