@@ -1,3 +1,5 @@
+import pytest
+
 from crawler.urls import Scope, canonical_url
 
 
@@ -34,3 +36,32 @@ def test_a_scope_counts_a_host_with_and_without_www_as_one_site_and_takes_a_move
     moved = scope.with_host("Stad.Gent")
     assert moved.allows("https://stad.gent/nl/loket") and moved.allows("https://www.stad.be/")
     assert Scope.of_seeds(["https://www.stad.be/"]).allows("https://stad.be/")
+
+
+def test_the_crawl_scope_and_the_catalogue_scope_are_one_rule():
+    from kb.sources.catalogue import CatalogueEntry, url_in_scope
+
+    entry = CatalogueEntry(key="k", name="K", seeds=("https://stad.be/cases",), hosts=("stad.be",),
+                           include=("/cases",), exclude=("/cases/admin",), languages=("nl",), country="BE",
+                           kind="municipality", recrawl_days=7, why="w")
+    scope = Scope.of_seeds(entry.seeds, entry.include, entry.exclude, entry.hosts)
+    for url in ["https://www.stad.be/cases/x", "https://stad.be/cases", "https://stad.be/cases-old",
+                "https://stad.be/cases/admin/x", "https://wwwstad.be/cases", "ftp://stad.be/cases", "http://[::1"]:
+        assert url_in_scope(entry, url) == scope.allows(url), url
+
+
+def test_a_link_that_cannot_be_read_is_kept_apart_with_why_and_a_silent_rewrite_is_gone():
+    from kb.urlcheck import BadUrl
+
+    inside, outside, bad = Scope.of_seeds(["https://stad.be/"]).split(
+        ["https://stad.be/a", "http://x.be:abc/", "mailto:x@stad.be", "http://[::1", "https://stad.be/a#top"])
+    assert inside == ["https://stad.be/a"] and outside == ["mailto:x@stad.be"]
+    assert [link for link, _why in bad] == ["http://x.be:abc/", "http://[::1"]
+    with pytest.raises(BadUrl):
+        canonical_url("http://x.be:abc/")  # it was "http://x.be/": another page than the one linked
+
+
+def test_canonical_urls_are_read_as_a_browser_reads_links():
+    assert canonical_url("http:\\\\stad.be\\a\\b?q=\\") == "http://stad.be/a/b?q=%5C"
+    assert canonical_url("https://Straße.de/") == "https://xn--strae-oqa.de/"
+    assert canonical_url("http://[0:0::1]:8080/") == "http://[::1]:8080/"

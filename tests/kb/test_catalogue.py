@@ -311,3 +311,22 @@ def test_a_file_that_is_not_yaml_raises_catalogue_error(tmp_path):
     path.write_text("sources: [\n  - key: : :\n", encoding="utf-8")
     with pytest.raises(CatalogueError):
         load_catalogue(path)
+
+
+@pytest.mark.parametrize("seed", ["http://127.0.0.1:8099\\@1.1.1.1/cases", "https://example.org\\@10.0.0.1/cases",
+                                  "https://exa mple.org/cases", "https://example.org:99999/cases",
+                                  "https://[2002:7f00:1::]/cases", "https://example.org\x00/cases"])
+def test_a_seed_disguising_its_host_or_unreadable_is_reported(seed):
+    assert url_problem(seed) is not None
+    assert any("seed" in problem for problem in validate_entry(make_entry(seeds=(seed,))))
+
+
+def test_www_and_the_bare_host_are_one_site_in_the_catalogue_as_in_the_crawl():
+    entry = make_entry(seeds=("https://www.example.org/cases",))
+    assert validate_entry(entry) == []
+    assert url_in_scope(entry, "https://www.example.org/cases/ghent")
+    assert not url_in_scope(entry, "https://wwwexample.org/cases")
+
+
+def test_a_host_is_written_as_dns_has_it():
+    assert "as DNS has it" in host_problem("bürger.example.de")

@@ -152,3 +152,11 @@ def test_source_check_without_a_working_dns_says_so_in_one_line_and_exits_2(tmp_
     result = kb(tmp_path, "source", "check")
     assert result.returncode == 2
     assert "no network" in result.stderr and result.stderr.strip().count("\n") == 0
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:8099\\@1.1.1.1/", "http://gent.be\\cases", "http://gent .be/",
+                                 "http://gent.be:abc/", "http://[::1", "ftp://gent.be/", "http://user:pw@gent.be/"])
+def test_a_seed_added_by_hand_follows_the_url_rulebook(url):
+    from kb.sources.registry import seed_problem
+
+    assert seed_problem(url) is not None
