@@ -27,6 +27,7 @@ from index.errors import IndexBusy
 from index.location import FINGERPRINT, current_generation, new_generation, open_current, schema_fingerprint, switch_to
 from index.records import document_fields
 from index.tagging import Tagger
+from index.vector_sync import apply_vectors
 from index.watermark import Mark, read_mark, write_mark
 from kb.models import Document
 from kb.storage import KnowledgeBase
@@ -62,7 +63,7 @@ class Changes:
 # calls it with every live id of the new generation). It reads the changed documents
 # itself and must take the same Changes twice calmly: after a failure, they come again.
 Applier = Callable[[Path, KnowledgeBase, Changes], None]
-APPLIERS: tuple[Applier, ...] = ()
+APPLIERS: tuple[Applier, ...] = (apply_vectors,)
 
 
 def _iter_documents(kb: KnowledgeBase, ids: Iterable[int] | None = None):

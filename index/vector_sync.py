@@ -1,0 +1,80 @@
+"""Keeping a generation's passage vectors in step with the knowledge base.
+
+``apply_vectors`` is one of ``index.build``'s appliers: a rebuild and every sync
+hand it the same ``Changes`` that Whoosh gets, before Whoosh commits them and
+before the watermark moves, so a kill anywhere leaves the next sync to apply
+them again (a vector part written twice is harmless: the later one wins).
+
+The model is the ``embedding_model`` setting. Without it (not installed, an
+unsupported CPU, or "none") nothing is embedded and search stays lexical; a
+generation whose vectors another model built gets all its vectors rebuilt on the
+next sync, and nothing else.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable, Iterable
+
+from sqlalchemy import select
+
+from index.embedding import Embedder, embedder_or_reason
+from index.location import current_generation
+from index.vectors import DocumentText, load_vectors, model_of, write_all, writer_for
+from kb.models import Document
+from kb.storage import KnowledgeBase
+
+BATCH = 500
+Progress = Callable[[int], None]
+
+
+def _texts(kb: KnowledgeBase, ids: Iterable[int]) -> Iterable[DocumentText]:
+    ids = sorted(ids)
+    with kb.session() as session:
+        for start in range(0, len(ids), BATCH):
+            rows = session.execute(select(Document.id, Document.title, Document.description, Document.text)
+                                   .where(Document.id.in_(ids[start:start + BATCH]), Document.gone.is_(False))
+                                   .order_by(Document.id)).all()
+            for doc_id, title, description, text in rows:
+                yield DocumentText(doc_id, title or "", description or "", text or "")
+
+
+def _live_ids(kb: KnowledgeBase) -> set[int]:
+    with kb.session() as session:
+        return set(session.scalars(select(Document.id).where(Document.gone.is_(False))))
+
+
+def rebuild_vectors(generation: Path, kb: KnowledgeBase, embedder: Embedder, ids: Iterable[int] | None = None,
+                    reuse_from: Path | None = None, progress: Progress | None = None) -> int:
+    """Fill ``generation`` with fresh vectors for ``ids`` (None: every live document); returns the
+    passages embedded. Vectors of ``reuse_from`` (another generation) are copied where unchanged."""
+    reuse = load_vectors(reuse_from) if reuse_from is not None else None
+    texts = _texts(kb, _live_ids(kb) if ids is None else ids)
+    if progress is not None:
+        texts = _counted(texts, progress)
+    return write_all(generation, embedder, texts, reuse)
+
+
+def _counted(texts: Iterable[DocumentText], progress: Progress) -> Iterable[DocumentText]:
+    for text in texts:
+        yield text
+        progress(1)
+
+
+def apply_vectors(generation: Path, kb: KnowledgeBase, changes) -> None:
+    """The applier: embed the changed documents, drop the removed ones."""
+    embedder, _reason = embedder_or_reason(kb.settings.embedding_model)
+    if embedder is None:
+        return
+    writer = writer_for(generation, embedder)
+    if writer is None:  # a new generation, or vectors of another model: all of them, once
+        serving = current_generation(generation.parent)
+        reuse = serving if serving is not None and serving != generation else None
+        ids = changes.changed if model_of(generation) is None and reuse is not None else None
+        rebuild_vectors(generation, kb, embedder, ids, reuse)
+        return
+    for text in _texts(kb, changes.changed):
+        writer.add(text)
+    for doc_id in changes.removed | (changes.changed - set(writer.covered)):
+        writer.remove(doc_id)
+    writer.commit()
