@@ -16,6 +16,7 @@ or crawled. The crawler enforces the address again at connect time.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 import socket
@@ -128,6 +129,7 @@ def _split_port(hostport: str) -> tuple[str, int | None]:
     return host, int(port_text)
 
 
+@functools.lru_cache(maxsize=4096)  # a crawl meets the same few hosts in every link
 def ascii_host(host: str) -> str:
     """The host as DNS and the HTTP library see it: lower-case, IDNA-encoded, unbracketed; BadUrl if it is none."""
     if host.startswith("[") and host.endswith("]"):
