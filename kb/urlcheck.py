@@ -37,6 +37,7 @@ _ASCII_LABEL = re.compile(r"^[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$")
 _PORT = re.compile(r"^[0-9]{1,5}$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _TAB_OR_NEWLINE = re.compile(r"[\t\n\r]")
+_C0_OR_SPACE = "".join(map(chr, range(0x21)))
 # Characters no host may hold (the WHATWG URL standard's forbidden host code points, and whitespace).
 _FORBIDDEN_IN_HOST = re.compile(r"[\x00-\x20\x7f#%/:<>?@\[\\\]^|\s]")
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
@@ -86,8 +87,7 @@ def normalise_link(raw: str) -> str:
     """A link as a browser reads it (WHATWG URL): surrounding spaces and controls stripped, tabs and
     newlines removed, and backslashes before the query taken as slashes, so that
     ``http://127.0.0.1:8099\\@1.1.1.1/`` names the host 127.0.0.1 for every parser."""
-    text = _TAB_OR_NEWLINE.sub("", raw.strip("\x00\x01\x02\x03\x04\x05\x06\x07\x08\t\n\x0b\x0c\r\x0e\x0f\x10\x11"
-                                             "\x12\x13\x14\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f "))
+    text = _TAB_OR_NEWLINE.sub("", raw.strip(_C0_OR_SPACE))
     if "\\" not in text:
         return text
     cut = min((i for i in (text.find("?"), text.find("#")) if i >= 0), default=len(text))
