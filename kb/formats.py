@@ -87,13 +87,14 @@ def read_records(path: Path) -> Iterator[tuple[int, dict | None, str | None]]:
     except UnicodeDecodeError:
         raise InputError(f"{path.name}: not UTF-8 text") from None
     if suffix == ".csv":
-        yield from ((n, {k: _from_spreadsheet(v) for k, v in row.items()}, None)
-                    for n, row in enumerate(csv.DictReader(io.StringIO(text)), start=2))
+        yield from _csv_records(text)
     elif suffix == ".json":
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
             raise InputError(f"{path.name}: invalid JSON ({exc.msg} at line {exc.lineno})") from None
+        except RecursionError:
+            raise InputError(f"{path.name}: invalid JSON (nested too deeply)") from None
         items = data if isinstance(data, list) else data.get("documents") if isinstance(data, dict) else None
         if not isinstance(items, list):
             raise InputError(f"{path.name}: expected a list of records (or {{\"documents\": [...]}})")
@@ -108,7 +109,26 @@ def read_records(path: Path) -> Iterator[tuple[int, dict | None, str | None]]:
             except json.JSONDecodeError as exc:
                 yield n, None, f"invalid JSON: {exc.msg}"
                 continue
+            except RecursionError:
+                yield n, None, "invalid JSON: nested too deeply"
+                continue
             yield (n, item, None) if isinstance(item, dict) else (n, None, "not an object")
+
+
+def _csv_records(text: str) -> Iterator[tuple[int, dict | None, str | None]]:
+    """The rows of a CSV text (any line ending); a row the csv module cannot read is reported, not fatal."""
+    reader = csv.DictReader(io.StringIO(text, newline=None))
+    row_number = 1
+    while True:
+        row_number += 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:  # a field over the csv module's 128 KB limit, an unterminated quote...
+            yield row_number, None, f"unreadable CSV row: {exc}"
+            continue
+        yield row_number, {k: _from_spreadsheet(v) for k, v in row.items()}, None
 
 
 def _themes(value) -> list[str]:

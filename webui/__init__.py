@@ -12,7 +12,9 @@ import time
 from pathlib import Path
 
 from flask import Flask, current_app, jsonify, render_template, request
+from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
 from kb.settings import Settings
 from kb.storage import open_kb
@@ -22,6 +24,7 @@ MAX_UPLOAD_BODY = 6 * 1024 * 1024  # a bulk-import file (5 MB at most) with its 
 MAX_BODY = 1024 * 1024  # forms and JSON documents
 MAX_PUBLIC_BODY = 64 * 1024  # what anyone may send without an account: sign-in, event sign-up
 UPLOAD_ENDPOINTS = frozenset({"sources.import_sources", "cases.import_file"})
+MAX_JSON_DEPTH = 32  # the deepest legitimate body (an event with its agenda) is 4 levels
 
 
 def _secret_key(settings: Settings) -> str:
@@ -47,6 +50,37 @@ def wants_json() -> bool:
     return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
 
 
+class RecordIntegerConverter(IntegerConverter):
+    """``<int:...>`` in every route: a number SQLite can hold (below 2**63), else the route does not match (404)."""
+
+    def __init__(self, map, **kwargs):
+        super().__init__(map, **{"max": 2**63 - 1, **kwargs})
+
+
+class JSONProvider(DefaultJSONProvider):
+    """JSON bodies nested at most MAX_JSON_DEPTH deep (deeper is unreadable: 400)."""
+
+    def loads(self, s, **kwargs):
+        try:
+            data = super().loads(s, **kwargs)
+        except RecursionError:
+            raise ValueError("JSON nested too deeply") from None
+        if _depth_exceeds(data, MAX_JSON_DEPTH):
+            raise ValueError("JSON nested too deeply")
+        return data
+
+
+def _depth_exceeds(data, limit: int) -> bool:
+    level, current = 0, [data]
+    while current:
+        level += 1
+        if level > limit:
+            return True
+        current = [child for value in current if isinstance(value, (list, dict))
+                   for child in (value.values() if isinstance(value, dict) else value)]
+    return False
+
+
 def limit_body() -> None:
     """Each route's body limit: uploads, ordinary forms and JSON, and anonymous writes."""
     view = current_app.view_functions.get(request.endpoint)
@@ -61,6 +95,8 @@ def limit_body() -> None:
 def create_app(settings: Settings, kb=None) -> Flask:
     """Build the Flask app for one data folder."""
     app = Flask(__name__)
+    app.url_map.converters["int"] = RecordIntegerConverter  # before any route is added
+    app.json = JSONProvider(app)
     app.config.update(SECRET_KEY=_secret_key(settings), JSON_SORT_KEYS=False,
                       SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
                       SESSION_COOKIE_SECURE=settings.secure_cookies, MAX_CONTENT_LENGTH=MAX_UPLOAD_BODY)

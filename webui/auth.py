@@ -26,6 +26,7 @@ from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import Unauthorized
 
 from kb.accounts import ROLE_LEVEL, authenticate, logout_everywhere, role_at_least, user_for_token
+from kb.fields import CONTROL
 from kb.models import User
 from webui.context import kb
 
@@ -229,8 +230,9 @@ def public_write(view):
 
 
 def _safe_next(target: str | None) -> str:
-    """Only same-site paths: never redirect to another host after sign-in."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+    """Only same-site paths, with no control character: never another host, never a broken header."""
+    if (not target or not target.startswith("/") or target.startswith("//") or "\\" in target
+            or CONTROL.search(target)):
         return url_for("search.index")
     parts = urlsplit(target)
     return target if not parts.scheme and not parts.netloc else url_for("search.index")
