@@ -6,6 +6,7 @@ renders them as HTML or JSON.
 
 from __future__ import annotations
 
+import math
 import os
 import secrets
 import time
@@ -58,7 +59,14 @@ class RecordIntegerConverter(IntegerConverter):
 
 
 class JSONProvider(DefaultJSONProvider):
-    """JSON bodies nested at most MAX_JSON_DEPTH deep (deeper is unreadable: 400)."""
+    """JSON bodies nested at most MAX_JSON_DEPTH deep (deeper is unreadable: 400); answers in standard
+    JSON only: a number that is not finite (a score overflowing to Infinity) is written as null."""
+
+    def dumps(self, obj, **kwargs):
+        try:
+            return super().dumps(obj, allow_nan=False, **kwargs)
+        except ValueError:
+            return super().dumps(finite(obj), allow_nan=False, **kwargs)
 
     def loads(self, s, **kwargs):
         try:
@@ -68,6 +76,17 @@ class JSONProvider(DefaultJSONProvider):
         if _depth_exceeds(data, MAX_JSON_DEPTH):
             raise ValueError("JSON nested too deeply")
         return data
+
+
+def finite(data):
+    """``data`` with every float that is not finite (inf, nan) replaced by None."""
+    if isinstance(data, float):
+        return data if math.isfinite(data) else None
+    if isinstance(data, dict):
+        return {key: finite(value) for key, value in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [finite(value) for value in data]
+    return data
 
 
 def _depth_exceeds(data, limit: int) -> bool:

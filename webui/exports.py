@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from datetime import datetime, timezone
 from urllib.parse import urlencode
 from xml.etree import ElementTree as ET
 
-from flask import Blueprint, Response, abort, request, url_for
+from flask import Blueprint, Response, abort, current_app, request, url_for
 from sqlalchemy import select
 
 from index.query import MAX_PER_PAGE
@@ -85,8 +84,8 @@ def export(fmt: str):
     if fmt == "csv":
         body = _csv(records)
     elif fmt == "json":
-        body = json.dumps({"query": request.args.get("q", ""), "total": len(records), "documents": records},
-                          ensure_ascii=False, indent=1)
+        body = current_app.json.dumps({"query": request.args.get("q", ""), "total": len(records),
+                                       "documents": records}, ensure_ascii=False, indent=1)
     elif fmt == "ris":
         body = to_ris([(r, r["page"]) for r in records])
     else:

@@ -304,3 +304,15 @@ def test_a_line_break_in_the_sign_in_next_parameter_is_never_a_header(app):
                                           data={"name": "curator", "password": "curator-password"})
         assert response.status_code == 302 and response.headers["Location"] in ("/", "http://localhost/")
         assert "stolen" not in str(response.headers)
+
+
+def test_search_json_is_standard_json_even_for_an_absurd_boost(demo_app):
+    def refuse(constant):
+        raise AssertionError(f"non-standard JSON: {constant}")
+
+    for q in ("digital^" + "9" * 400, "digital^1e308 data^1e308", "digital^999999"):
+        response = demo_app.test_client().get("/api/search", query_string={"q": q})
+        assert response.status_code in (200, 400)
+        json.loads(response.get_data(as_text=True), parse_constant=refuse)
+    assert demo_app.json.dumps({"score": float("inf"), "scores": [float("nan"), 1.5]}) == \
+        '{"score": null, "scores": [null, 1.5]}'
