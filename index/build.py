@@ -27,7 +27,7 @@ from index.errors import IndexBusy
 from index.location import FINGERPRINT, current_generation, new_generation, open_current, schema_fingerprint, switch_to
 from index.records import document_fields
 from index.tagging import Tagger
-from index.vector_sync import apply_vectors
+from index.vector_sync import apply_vectors, vector_report
 from index.watermark import Mark, read_mark, write_mark
 from kb.models import Document
 from kb.storage import KnowledgeBase
@@ -258,9 +258,10 @@ def entry_ids(searcher) -> set[int]:
 
 
 def check_index(kb: KnowledgeBase, index_dir: Path) -> dict:
-    """Documents in the kb but not in the index, and the reverse."""
+    """Documents in the kb but not in the index, and the reverse; and the passage vectors' state."""
     with kb.session() as session:
         live = set(session.scalars(select(Document.id).where(Document.gone.is_(False))))
     in_index = indexed_ids(index_dir)
     return {"missing_from_index": sorted(live - in_index), "not_in_kb": sorted(in_index - live),
-            "documents": len(live), "indexed": len(in_index)}
+            "documents": len(live), "indexed": len(in_index),
+            "vectors": vector_report(kb, current_generation(index_dir), live)}

@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from index.embedding import Embedder, embedder_or_reason
 from index.location import current_generation
-from index.vectors import DocumentText, load_vectors, model_of, write_all, writer_for
+from index.vectors import DocumentText, check_vectors, load_vectors, model_of, write_all, writer_for
 from kb.models import Document
 from kb.storage import KnowledgeBase
 
@@ -78,3 +78,37 @@ def apply_vectors(generation: Path, kb: KnowledgeBase, changes) -> None:
     for doc_id in changes.removed | (changes.changed - set(writer.covered)):
         writer.remove(doc_id)
     writer.commit()
+
+
+def vector_report(kb: KnowledgeBase, generation: Path | None, live: set[int]) -> dict:
+    """What `kb index --check` and `kb check` say of search by meaning: the model configured and
+    whether it loads here, the model that built the vectors, and the live documents without any
+    (documents with no words have none, and are not missing)."""
+    embedder, reason = embedder_or_reason(kb.settings.embedding_model)
+    report = check_vectors(generation, live, embedder.name if embedder else None)
+    if report["missing_count"]:
+        empty = {t.id for t in _texts(kb, report["missing_all"]) if not t.passages()}
+        report["missing_all"] = sorted(set(report["missing_all"]) - empty)
+        report["missing_count"] = len(report["missing_all"])
+        report["missing"] = report["missing_all"][:50]
+    report.pop("missing_all", None)
+    report.update(configured=kb.settings.embedding_model, loaded=embedder.name if embedder else None,
+                  unavailable=reason)
+    return report
+
+
+def vector_problems(report: dict) -> list[str]:
+    """The report in sentences, for `kb check`: empty when search by meaning is whole."""
+    if report.get("unavailable"):
+        if (report.get("configured") or "").lower() == "none":
+            return []
+        return [f"search by meaning is unavailable, search is lexical only: {report['unavailable']}"]
+    problems = []
+    if report.get("model") and not report.get("model_current"):
+        problems.append(f"the vectors were built by {report['model']}, the model here is {report['loaded']} "
+                        "(`kb index --vectors` rebuilds them)")
+    elif not report.get("model"):
+        problems.append("the index has no passage vectors yet (`kb index --vectors` builds them)")
+    if report.get("missing_count"):
+        problems.append(f"{report['missing_count']} documents have no passage vectors (`kb index` adds them)")
+    return problems

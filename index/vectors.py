@@ -295,10 +295,10 @@ def check_vectors(generation: Path | None, live_ids: set[int], embedder_name: st
     """What ``kb index --check`` and ``kb check`` report of the vectors."""
     vectors = load_vectors(generation)
     if vectors is None:
-        return {"model": None, "documents": 0, "passages": 0, "missing": sorted(live_ids)[:50],
+        return {"model": None, "documents": 0, "passages": 0, "missing_all": sorted(live_ids),
                 "missing_count": len(live_ids), "extra_count": 0, "model_current": False}
     have = set(vectors.doc_ids.tolist())
     missing = live_ids - have
     return {"model": vectors.model, "documents": len(have), "passages": vectors.passages,
-            "missing": sorted(missing)[:50], "missing_count": len(missing), "extra_count": len(have - live_ids),
+            "missing_all": sorted(missing), "missing_count": len(missing), "extra_count": len(have - live_ids),
             "model_current": embedder_name is not None and vectors.model == embedder_name}

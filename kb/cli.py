@@ -170,6 +170,28 @@ def check_index(kb) -> dict:
         return run(kb, kb.settings.index_dir)
 
 
+def rebuild_vectors(kb, progress=None) -> int:
+    """Embed every live document again into the serving generation (after a model change)."""
+    from index.embedding import embedder_or_reason
+    from index.location import current_generation
+    from index.vector_sync import rebuild_vectors as run
+
+    embedder, reason = embedder_or_reason(kb.settings.embedding_model)
+    if embedder is None:
+        raise UserError(f"cannot build passage vectors: {reason}")
+    with index_errors():
+        generation = current_generation(kb.settings.index_dir)
+        if generation is None:
+            raise UserError("no index yet: run `kb index` (it builds the vectors too)")
+        return run(generation, kb, embedder, progress=progress)
+
+
+def vector_problems(report: dict) -> list[str]:
+    from index.vector_sync import vector_problems as run
+
+    return run(report)
+
+
 def index_report(kb) -> dict | None:
     """``check_index``'s report, or None when the index must be built (missing, or built by another schema)."""
     from index.location import current_generation, is_outdated
@@ -189,7 +211,7 @@ def index_problems(kb) -> list[str]:
         return [exc.message]
     return [f"{len(report['missing_from_index'])} documents missing from the index"] * bool(
         report["missing_from_index"]) + [f"{len(report['not_in_kb'])} index entries not in the kb"] * bool(
-        report["not_in_kb"])
+        report["not_in_kb"]) + vector_problems(report.get("vectors") or {})
 
 
 def copy_index(kb, target: Path) -> None:
@@ -214,9 +236,12 @@ def search(settings, q: str, filters: dict, page: int = 1, per_page: int = 10, s
     from index.query import SearchRequest
     from index.query import search as run
 
+    from index.embedding import embedder_or_reason
+
     with index_errors():
         return run(settings.index_dir, SearchRequest(q=q, filters=filters, page=page, per_page=per_page,
-                                                     sort=sort)).to_json()
+                                                     sort=sort), embedder_or_reason(settings.embedding_model)[0]
+                   ).to_json()
 
 
 def serve_app(kb, host: str, port: int, single: bool = False) -> None:

@@ -7,15 +7,18 @@ import sys
 import click
 
 from kb.cli import (UserError, as_background_work, build_index, check_index, cli, emit, facet_names,
-                    index_report, open_data, search, settings_of, sync_index)
+                    index_report, open_data, rebuild_vectors, search, settings_of, sync_index, vector_problems)
 
 
 @cli.command(name="index")
 @click.option("--rebuild", is_flag=True, help="Rebuild from scratch into a new folder and swap it in atomically.")
-@click.option("--check", is_flag=True, help="Report documents missing from the index and vice versa.")
+@click.option("--check", is_flag=True,
+              help="Report documents missing from the index and vice versa, and the passage vectors' state.")
+@click.option("--vectors", is_flag=True,
+              help="Rebuild the passage vectors only (after the embedding model changed); Whoosh is left as it is.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.pass_context
-def index_command(ctx, rebuild: bool, check: bool, as_json: bool):
+def index_command(ctx, rebuild: bool, check: bool, vectors: bool, as_json: bool):
     """Build the search index from the knowledge base.
 
     Without flags, builds it when missing (or built by another version) and
@@ -26,11 +29,16 @@ def index_command(ctx, rebuild: bool, check: bool, as_json: bool):
     as_background_work(kb.settings)
     if check:
         report = check_index(kb)
-        emit(report, as_json, lambda r: click.echo(
-            f"{r['documents']} documents, {r['indexed']} indexed; missing from index: "
-            f"{len(r['missing_from_index'])}; not in kb: {len(r['not_in_kb'])}"))
-        if report["missing_from_index"] or report["not_in_kb"]:
+        emit(report, as_json, _print_check)
+        if report["missing_from_index"] or report["not_in_kb"] or vector_problems(report["vectors"]):
             sys.exit(1)
+        return
+    if vectors:
+        with click.progressbar(length=check_index(kb)["documents"], label="Embedding passages", file=sys.stderr,
+                               hidden=as_json or not sys.stderr.isatty()) as bar:
+            passages = rebuild_vectors(kb, progress=bar.update)
+        emit({"passages_embedded": passages}, as_json,
+             lambda r: click.echo(f"embedded {r['passages_embedded']} passages"))
         return
     if rebuild or index_report(kb) is None:
         count = _build(kb, as_json)
@@ -38,6 +46,17 @@ def index_command(ctx, rebuild: bool, check: bool, as_json: bool):
         sync_index(kb)
         count = check_index(kb)["indexed"]
     emit({"indexed": count}, as_json, lambda r: click.echo(f"indexed {r['indexed']} documents"))
+
+
+def _print_check(report: dict) -> None:
+    click.echo(f"{report['documents']} documents, {report['indexed']} indexed; missing from index: "
+               f"{len(report['missing_from_index'])}; not in kb: {len(report['not_in_kb'])}")
+    vectors = report["vectors"]
+    if vectors.get("model"):
+        click.echo(f"passage vectors: {vectors['passages']} passages of {vectors['documents']} documents, "
+                   f"built by {vectors['model']}")
+    for problem in vector_problems(vectors):
+        click.echo(f"  {problem}")
 
 
 def _build(kb, as_json):
