@@ -1,8 +1,9 @@
 """Opening the knowledge base: the data folder, the SQLite engine, migrations.
 
-``open_kb`` creates the folder when needed, upgrades the schema to the latest
-Alembic revision (so an old data folder is migrated, never rebuilt) and hands
-back a ``KnowledgeBase`` with a session factory.
+``open_kb`` creates the folder when needed (0700, its files 0600: participants'
+personal data live here), upgrades the schema to the latest Alembic revision
+(so an old data folder is migrated, never rebuilt) and hands back a
+``KnowledgeBase`` with a session factory.
 """
 
 from __future__ import annotations
@@ -151,12 +152,23 @@ def _file_lock(path: Path | None):
         return
     import fcntl
 
+    private_file(path)
     with open(path, "a+b") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def private_file(path: Path) -> None:
+    """Create ``path`` empty and readable by its owner only (0600), unless it exists."""
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
+    except OSError as exc:
+        raise StorageError(f"cannot create {path}: {exc.strerror}") from None
 
 
 def describe_operational_error(exc: OperationalError, folder: Path) -> str:
@@ -206,12 +218,13 @@ def open_kb(settings: Settings, create: bool = True) -> KnowledgeBase:
     if not folder.exists():
         if not create:
             raise StorageError(f"no knowledge base at {folder} (run `kb crawl` or `kb import` first)")
-        try:
-            folder.mkdir(parents=True, exist_ok=True)  # another process may create it at the same moment
+        try:  # another process may create it at the same moment; only its owner may enter
+            folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         except OSError as exc:
             raise StorageError(f"cannot create data folder {folder}: {exc.strerror}") from None
     if settings.db_path.is_file() and not is_writable(folder):
         return _open_readonly(settings)
+    private_file(settings.db_path)  # SQLite gives its -wal and -shm files the database's mode
     engine = make_engine(settings.db_path)
     try:
         if head_revision() is None or stored_revision(engine) != head_revision():

@@ -17,6 +17,8 @@ import threading
 import time
 from pathlib import Path
 
+from kb.errors import StorageError
+from kb.storage import private_file
 from webui.auth import LoginThrottle
 
 LOG = logging.getLogger(__name__)
@@ -37,6 +39,10 @@ class SharedThrottle:
     def _connection(self) -> sqlite3.Connection:
         connection = getattr(self._local, "connection", None)
         if connection is None:
+            try:  # addresses and names tried: for the owner's eyes only (SQLite's -wal and -shm follow)
+                private_file(self.path)
+            except StorageError as exc:
+                raise sqlite3.OperationalError(str(exc)) from None
             connection = sqlite3.connect(self.path, timeout=5.0, isolation_level=None)  # each statement commits
             connection.execute("PRAGMA journal_mode=WAL")
             self._local.connection = connection

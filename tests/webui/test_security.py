@@ -316,3 +316,27 @@ def test_search_json_is_standard_json_even_for_an_absurd_boost(demo_app):
         json.loads(response.get_data(as_text=True), parse_constant=refuse)
     assert demo_app.json.dumps({"score": float("inf"), "scores": [float("nan"), 1.5]}) == \
         '{"score": null, "scores": [null, 1.5]}'
+
+
+def test_a_new_data_folder_and_its_files_are_for_the_owner_only(tmp_path):
+    import stat
+
+    from kb.models import Document
+    from kb.settings import load_settings
+    from kb.storage import open_kb
+
+    settings = load_settings(tmp_path / "data", environ={})
+    kb = open_kb(settings)
+    with kb.session() as session:
+        session.add(Document(url="https://www.gent.be/a", title="A", text="a"))
+    from webui import create_app
+
+    app = create_app(settings, kb)
+    app.config.update(TESTING=True)
+    app.test_client().post("/auth/login", data={"name": "nobody", "password": "wrong"})
+    assert stat.S_IMODE((tmp_path / "data").stat().st_mode) == 0o700
+    files = [path for path in (tmp_path / "data").iterdir() if path.is_file()]
+    assert {"kb.sqlite3", "kb.sqlite3-wal", "throttle.sqlite3", "secret_key"} <= {path.name for path in files}
+    assert {path.name: oct(stat.S_IMODE(path.stat().st_mode)) for path in files} == \
+        {path.name: "0o600" for path in files}
+    kb.close()
