@@ -22,7 +22,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from kb.audit import record, snapshot
 from kb.errors import InputError
 from kb.fields import Fields, whole_number
-from kb.models import Base, Collection, utcnow
+from kb.models import Base, Collection, Document, utcnow
 
 MODES = ("onsite", "online", "hybrid")
 ATTENDANCE = ("onsite", "online")
@@ -141,12 +141,27 @@ def clean_event(session: Session, data: dict) -> dict:
     agenda = data.get("agenda")
     if agenda is not None and not (isinstance(agenda, list) and all(map(_well_formed_item, agenda))):
         fields.fail("agenda", "agenda")
+    elif agenda:
+        _check_agenda_ids(session, fields, agenda)
     fields.check()
     values.update(starts=starts.isoformat(), ends=ends.isoformat(), starts_utc=_utc(starts), ends_utc=_utc(ends),
                   registration_deadline=_utc(deadline) if deadline else None)
     if agenda is not None:
         values["agenda"] = number_items(agenda)
     return values
+
+
+def _check_agenda_ids(session: Session, fields: Fields, agenda: list[dict]) -> None:
+    """The speakers and documents an agenda names must exist (the form offers only those that do)."""
+    from kb.people import Person  # kb.people imports this module
+
+    for key, model, message in (("speakers", Person, "speakers"), ("documents", Document, "documents")):
+        wanted = {n for item in agenda for n in item.get(key) or []}
+        storable = {n for n in wanted if 0 < n < 2**63}
+        found = set(session.scalars(select(model.id).where(model.id.in_(storable)))) if storable else set()
+        missing = sorted(wanted - found)
+        if missing:
+            fields.fail("agenda", message, value=", ".join(map(str, missing[:20])))
 
 
 def _well_formed_item(item) -> bool:

@@ -163,3 +163,15 @@ def test_one_email_address_holds_one_place_and_a_second_sign_up_is_a_409(app, ev
     assert form.status_code == 409 and "already registered" in form.get_data(as_text=True)
     client.post(f"/events/cancel/{first.get_json()['cancel_url'].rsplit('/', 1)[-1]}")
     assert signup(client, event_id, name="Ann").status_code == 201  # after cancelling, a new place
+
+
+def test_an_event_naming_speakers_or_documents_that_do_not_exist_is_a_422(app, tokens):
+    def create(agenda):
+        return app.test_client().post("/api/events", json={**EVENT, "agenda": agenda},
+                                      headers=bearer(tokens["curator"]))
+
+    speakers = create([{"time": "09:00", "title": "Welcome", "speakers": [424242], "documents": []}])
+    assert speakers.status_code == 422 and "speakers" in speakers.get_json()["message"]
+    documents = create([{"time": "10:00", "title": "Data", "speakers": [], "documents": [2**63 + 5, 31337]}])
+    assert documents.status_code == 422 and "31337" in documents.get_json()["message"]
+    assert create([{"time": "10:00", "title": "Data", "speakers": [], "documents": []}]).status_code == 201
