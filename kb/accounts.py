@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from kb import audit
 from kb.errors import InputError
 from kb.models import ApiToken, User, utcnow
 
@@ -23,6 +24,7 @@ ROLES = ("researcher", "curator", "admin")
 ROLE_LEVEL = {"anonymous": 0, "researcher": 1, "curator": 2, "admin": 3}
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,99}$")
 MIN_PASSWORD = 8
+OPERATOR = "operator"  # who changes accounts from the command line (the audit trail's actor)
 # Checked against when a name is unknown, so a login takes as long either way.
 _DUMMY_HASH = generate_password_hash("not a real password")
 
@@ -106,23 +108,32 @@ def user_for_token(session: Session, token: str) -> User | None:
     return user
 
 
-def disable_user(session: Session, name: str) -> User:
-    """Disable a user: sessions end (new session version) and tokens stop working."""
+def disable_user(session: Session, name: str, actor: str = OPERATOR) -> User:
+    """Disable a user: sessions end (new session version) and tokens stop working. Audited."""
     user = _existing(session, name)
+    before = _account_state(user)
     user.disabled = True
     user.session_version += 1
     for token in session.scalars(select(ApiToken).where(ApiToken.user_id == user.id)):
         token.revoked = True
+    audit.record(session, actor, "disable", "user", user.id, before, _account_state(user))
     return user
 
 
-def set_role(session: Session, name: str, role: str) -> User:
+def set_role(session: Session, name: str, role: str, actor: str = OPERATOR) -> User:
     user = _existing(session, name)
     if role not in ROLES:
         raise AccountError(f"role must be one of {', '.join(ROLES)}")
+    before = _account_state(user)
     user.role = role
     user.session_version += 1  # a changed role takes effect at the next sign-in
+    audit.record(session, actor, "set_role", "user", user.id, before, _account_state(user))
     return user
+
+
+def _account_state(user: User) -> dict:
+    """What the audit trail keeps of an account: never its password hash or tokens."""
+    return {"name": user.name, "role": user.role, "disabled": user.disabled}
 
 
 def set_password(session: Session, name: str, password: str) -> User:
@@ -134,10 +145,12 @@ def set_password(session: Session, name: str, password: str) -> User:
     return user
 
 
-def enable_user(session: Session, name: str) -> User:
-    """Enable a disabled user again (their old tokens stay revoked)."""
+def enable_user(session: Session, name: str, actor: str = OPERATOR) -> User:
+    """Enable a disabled user again (their old tokens stay revoked). Audited."""
     user = _existing(session, name)
+    before = _account_state(user)
     user.disabled = False
+    audit.record(session, actor, "enable", "user", user.id, before, _account_state(user))
     return user
 
 

@@ -274,7 +274,7 @@ def cancel(session: Session, token: str) -> tuple[Registration, Registration | N
     if registration is None:
         raise LookupError("this cancel link is not valid (any more)")
     session.execute(update(Event).where(Event.id == registration.event_id).values(signups=Event.signups))
-    was_confirmed = registration.status == "confirmed"
+    was_confirmed, before = registration.status == "confirmed", registration.status
     registration.status = "cancelled"
     promoted = None
     if was_confirmed:
@@ -284,6 +284,11 @@ def cancel(session: Session, token: str) -> tuple[Registration, Registration | N
         if promoted is not None:
             promoted.status = "confirmed"
     session.flush()
+    # No name or email: the trail is kept after the participants' data are purged.
+    record(session, None, "cancel", "registration", registration.id,
+           {"event_id": registration.event_id, "status": before},
+           {"event_id": registration.event_id, "status": "cancelled",
+            "promoted_registration": promoted.id if promoted else None})
     return registration, promoted
 
 

@@ -34,11 +34,13 @@ ACTION_NAMES = {"create": lazy_gettext("created"), "edit": lazy_gettext("edited"
                 "crawl_start": lazy_gettext("crawl started"), "crawl_done": lazy_gettext("crawled"),
                 "crawl_failed": lazy_gettext("crawl failed"), "consent": lazy_gettext("consent recorded"),
                 "withdraw_consent": lazy_gettext("consent withdrawn"), "erase": lazy_gettext("erased"),
-                "edit_agenda": lazy_gettext("agenda changed"), "purge": lazy_gettext("participant data deleted")}
+                "edit_agenda": lazy_gettext("agenda changed"), "purge": lazy_gettext("participant data deleted"),
+                "cancel": lazy_gettext("registration cancelled"), "disable": lazy_gettext("disabled"),
+                "enable": lazy_gettext("enabled"), "set_role": lazy_gettext("role changed")}
 ENTITY_NAMES = {"case": lazy_gettext("case"), "collection": lazy_gettext("collection"),
                 "source": lazy_gettext("source"), "person": lazy_gettext("person"),
                 "organisation": lazy_gettext("organisation"), "event": lazy_gettext("event"),
-                "registration": lazy_gettext("registrations")}
+                "registration": lazy_gettext("registrations"), "user": lazy_gettext("user")}
 
 
 def readable_by(db, viewer):

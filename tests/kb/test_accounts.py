@@ -86,3 +86,20 @@ def test_kb_user_role_password_and_enable(tmp_path):
     assert (listed["role"], listed["disabled"]) == ("curator", False)
     assert kb_command("user", "role", "nobody", "admin", data=data).returncode == 2
 
+
+
+def test_disabling_enabling_and_changing_a_role_are_audited_without_secrets(kb):
+    from kb.accounts import create_user, disable_user, enable_user, set_role
+    from kb.audit import history
+
+    with kb.session() as session:
+        user = create_user(session, "ann", "researcher", "ann-password")
+        disable_user(session, "ann", actor="root")
+        enable_user(session, "ann")
+        set_role(session, "ann", "curator", actor="root")
+        events = [(e.actor, e.action, e.entity_id, e.before["disabled"], e.after["disabled"], e.after["role"])
+                  for e in reversed(history(session, "user"))]
+        assert events == [("root", "disable", str(user.id), False, True, "researcher"),
+                          ("operator", "enable", str(user.id), True, False, "researcher"),
+                          ("root", "set_role", str(user.id), False, False, "curator")]
+        assert all("password_hash" not in e.after for e in history(session, "user"))

@@ -175,3 +175,15 @@ def test_an_event_naming_speakers_or_documents_that_do_not_exist_is_a_422(app, t
     documents = create([{"time": "10:00", "title": "Data", "speakers": [], "documents": [2**63 + 5, 31337]}])
     assert documents.status_code == 422 and "31337" in documents.get_json()["message"]
     assert create([{"time": "10:00", "title": "Data", "speakers": [], "documents": []}]).status_code == 201
+
+
+def test_a_cancelled_registration_is_in_the_audit_trail_without_the_participants_data(app, kb, event_id):
+    from kb.audit import history
+
+    results = [signup(app.test_client(), event_id, name=f"P{i}").get_json() for i in range(4)]
+    app.test_client().post(f"/events/cancel/{results[0]['cancel_url'].rsplit('/', 1)[-1]}")
+    with kb.session() as db:
+        events = history(db, "registration")
+        assert [(e.action, e.entity_id, e.after["status"], e.after["promoted_registration"]) for e in events] == \
+            [("cancel", str(results[0]["id"]), "cancelled", results[3]["id"])]
+        assert "p0@stad.example" not in str(events[0].before) + str(events[0].after)
