@@ -18,7 +18,8 @@ from kb.errors import InputError
 from kb.fields import whole_number
 from kb.models import Case, Document
 from webui.auth import require_role
-from webui.context import kb
+from webui.context import kb, settings
+from webui.similar import similar_documents
 from webui.sources import uploaded_file
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
@@ -80,7 +81,20 @@ def show(case_id: int):
         case = _get(db, case_id)
         db.expunge(case)
         people = people_linked_to(db, "case", case_id, public_only=not (viewer and viewer.at_least("curator")))
-    return render_template("cases/show.html", case=case, people=people)
+    return render_template("cases/show.html", case=case, people=people, like=cases_like(case))
+
+
+CASES_LIKE = 6
+
+
+def cases_like(case) -> list[dict]:
+    """"Cases like this one": the validated cases closest in meaning, in any country and language
+    (index.similar), each with its country, population band and themes so a reader can judge."""
+    if not case.document_id or case.deleted_at or case.merged_into:
+        return []
+    text = "\n\n".join(part for part in (case.summary, ", ".join(case.technologies or [])) if part)
+    return similar_documents(settings().index_dir, case.document_id, text, None, limit=CASES_LIKE,
+                             doc_type="case", same_type_only=True)
 
 
 def _form_data() -> dict:
