@@ -281,10 +281,14 @@ def sync_document(session: Session, case: Case) -> Document:
     return document
 
 
-def case_json(case: Case) -> dict:
+def case_json(case: Case, for_contributors: bool = True) -> dict:
+    """The case as the API gives it; without ``for_contributors`` (an anonymous reader) the pending,
+    unreviewed edit and the name of who proposed it are left out."""
     data = {name: getattr(case, name) for name in ("id", *EDITABLE, "also_at", "review_state", "proposed_by",
                                                    "proposed_changes", "validated_by", "reject_reason",
                                                    "merged_into", "origin", "external_id", "document_id")}
+    if not for_contributors:
+        data["proposed_changes"] = data["proposed_by"] = None
     data["validated_at"] = case.validated_at.isoformat(timespec="seconds") if case.validated_at else None
     data["deleted"] = case.deleted_at is not None
     return data

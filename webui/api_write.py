@@ -199,7 +199,7 @@ def create_case_api():
 @bp.route("/cases/<int:case_id>")
 def show_case(case_id: int):
     with kb().session() as db:
-        return jsonify(case_ops.case_json(_case_for(db, case_id)))
+        return jsonify(case_ops.case_json(_case_for(db, case_id), for_contributors=g.viewer is not None))
 
 
 @bp.route("/cases/<int:case_id>/review", methods=["POST"])

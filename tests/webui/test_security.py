@@ -340,3 +340,15 @@ def test_a_new_data_folder_and_its_files_are_for_the_owner_only(tmp_path):
     assert {path.name: oct(stat.S_IMODE(path.stat().st_mode)) for path in files} == \
         {path.name: "0o600" for path in files}
     kb.close()
+
+
+def test_a_pending_edit_of_a_validated_case_is_not_shown_to_anonymous_readers(app):
+    curator, researcher = signed_in(app, "curator"), signed_in(app, "researcher")
+    case_id = new_case(curator, title="Telraam Leuven")
+    researcher.post(f"/cases/{case_id}/edit", data={"title": "Unreviewed claim"})
+    anonymous = app.test_client()
+    data = anonymous.get(f"/api/cases/{case_id}").get_json()
+    assert data["title"] == "Telraam Leuven" and data["proposed_changes"] is None and data["proposed_by"] is None
+    assert "Unreviewed claim" not in anonymous.get(f"/cases/{case_id}").get_data(as_text=True)
+    assert "Unreviewed claim" not in anonymous.get(f"/api/cases/{case_id}").get_data(as_text=True)
+    assert researcher.get(f"/api/cases/{case_id}").get_json()["proposed_changes"]["title"] == "Unreviewed claim"
