@@ -238,10 +238,9 @@ def reorder(session: Session, collection: Collection, item_ids: list[int]) -> No
 @_audited("add_curator")
 def add_curator(session: Session, collection: Collection, name: str) -> None:
     user = session.scalar(select(User).where(User.name == name))
-    if user is None or user.disabled:
-        raise CollectionError(f"there is no active user named {name!r}")
-    if not role_at_least(user.role, "curator"):
-        raise CollectionError(f"{name} is not a curator")
+    if user is None or user.disabled or not role_at_least(user.role, "curator"):
+        # One answer for all three: the form must not tell which names exist (user enumeration).
+        raise CollectionError(f"there is no active curator named {name!r}")
     if user.id not in curator_ids(session, collection.id):
         session.add(CollectionCurator(collection_id=collection.id, user_id=user.id))
 

@@ -352,3 +352,16 @@ def test_a_pending_edit_of_a_validated_case_is_not_shown_to_anonymous_readers(ap
     assert "Unreviewed claim" not in anonymous.get(f"/cases/{case_id}").get_data(as_text=True)
     assert "Unreviewed claim" not in anonymous.get(f"/api/cases/{case_id}").get_data(as_text=True)
     assert researcher.get(f"/api/cases/{case_id}").get_json()["proposed_changes"]["title"] == "Unreviewed claim"
+
+
+def test_the_add_curator_form_does_not_tell_which_user_names_exist(app, tokens):
+    curator = signed_in(app, "curator")
+    cid = curator.post("/api/collections", json={"title": "Set", "visibility": "private"},
+                       headers=bearer(tokens["curator"])).get_json()["id"]
+
+    def answer(name):
+        page = curator.post(f"/collections/{cid}/curators", data={"name": name}, follow_redirects=True)
+        return [line for line in page.get_data(as_text=True).replace(name, "NAME").splitlines() if "NAME" in line]
+
+    assert answer("researcher") == answer("nobody-by-this-name")
+    assert any("no active curator named" in line for line in answer("nobody-by-this-name"))
