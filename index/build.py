@@ -140,8 +140,8 @@ def sync_index(kb: KnowledgeBase, index_dir: Path, appliers: tuple[Applier, ...]
                 changes, mark = changes_since(kb, searcher, read_mark(generation) or Mark.of_entries(searcher))
             if changes:
                 changes = _write_changes(writer, kb, changes)
-                for apply in appliers:
-                    apply(generation, kb, changes)
+            for apply in appliers:  # also without changes: an artifact may need work of its own (a new model)
+                apply(generation, kb, changes)
         except BaseException:
             writer.cancel()
             raise

@@ -27,6 +27,8 @@ LEXICAL_DEPTH = 100  # the lexical ranking's head that is fused with the dense h
 MIN_QUERY_LETTERS = 8  # fewer letters say nothing of their language ("smart", "e-gov")
 SENTENCE_LETTERS = 25  # a question this long is told apart among all languages (langdetect: 98.5% on sentences)
 SURE_QUERY_LANGUAGE = 0.7
+LANGUAGE_EVIDENCE = 10  # the best lexical hits whose languages tell a short query's language
+MOST = 0.67  # ... when one language holds this share of their scores
 
 
 def meaning_query(text: str) -> str | None:
@@ -43,36 +45,42 @@ class Meaning:
     embedder: Embedder
     generation: Path | None
     policy: FusionPolicy = field(default_factory=FusionPolicy)
+    _head: list = field(default_factory=list, repr=False)
+    _head_key: tuple | None = field(default=None, repr=False)
 
-    def search(self, searcher, text: str, allowed: int | None, query) -> DenseHits | None:
-        """Dense hits among the allowed documents, without those the query's ``-word``s exclude."""
-        hits = dense_search(searcher, self.generation, self.embedder, text, allowed, DENSE_LIMIT)
+    def search(self, searcher, text: str, query) -> DenseHits | None:
+        """Dense hits, without those the query's ``-word``s exclude."""
+        hits = dense_search(searcher, self.generation, self.embedder, text, DENSE_LIMIT)
         if hits is None or not len(hits.docnums) or not isinstance(query, wq.AndNot):
             return hits
         excluded = matching_docs(searcher, query.b, facet_sets(searcher))
         keep = [i for i, docnum in enumerate(hits.docnums.tolist()) if not excluded >> docnum & 1]
         return DenseHits(hits.docnums[keep], hits.scores[keep])
 
-    def query_language(self, searcher, text: str, reader_lang: str | None) -> str | None:
-        """The query's language: told from a question-length query in any language, from a few words
-        among the index's own languages; else the reader's language."""
-        present = set(facet_sets(searcher).values.get("lang", {})) - {"und"}
+    def query_language(self, searcher, text: str, reader_lang: str | None, lexical_head) -> str | None:
+        """The query's language: told from a question-length query by the detector; else the language
+        of the pages its words match (when one language holds most of the best lexical hits: "digitaal
+        loket" matches Dutch pages); else the reader's language; else None (unknown)."""
         words = meaning_query(text) or ""
-        letters = sum(ch.isalpha() for ch in words)
-        if letters >= SENTENCE_LETTERS:
+        if sum(ch.isalpha() for ch in words) >= SENTENCE_LETTERS:
             found = detect_language(words)
             if found.lang and found.confidence >= SURE_QUERY_LANGUAGE:
                 return found.lang
-        if letters >= MIN_QUERY_LETTERS and len(present) > 1:
-            found = detect_language(words, None, languages=sorted(present))
-            if found.lang in present and found.confidence >= SURE_QUERY_LANGUAGE:
-                return found.lang
+        langs = facet_sets(searcher).by_doc("lang")
+        weight: dict[str, float] = {}
+        for docnum, score in lexical_head[:LANGUAGE_EVIDENCE]:
+            lang = (langs.get(docnum) or ("und",))[0]
+            weight[lang] = weight.get(lang, 0.0) + score
+        if weight:
+            lang, best = max(weight.items(), key=lambda item: item[1])
+            if lang != "und" and best >= MOST * sum(weight.values()):
+                return lang
         return reader_lang or None
 
     def rank(self, searcher, query, lexical_candidates: int, dense: DenseHits, query_lang: str | None,
              limit: int) -> list[tuple[int, float]]:
         """The first ``limit`` of the fused ranking, then the rest of the lexical matches in their order."""
-        lexical = rank(searcher, query, lexical_candidates, max(LEXICAL_DEPTH, limit), "relevance")
+        lexical = self.lexical_head(searcher, query, lexical_candidates, max(LEXICAL_DEPTH, limit))
         langs = facet_sets(searcher).by_doc("lang")
         fused = fuse(lexical, dense, min_cosine(self.embedder.name), query_lang,
                      lambda docnum: (langs.get(docnum) or (None,))[0], self.policy)
@@ -83,3 +91,10 @@ class Meaning:
         rest = [(d, floor * 0.999) for d, _ in rank(searcher, query, lexical_candidates, limit + len(shown),
                                                      "relevance") if d not in shown]
         return (fused + rest)[:limit]
+
+    def lexical_head(self, searcher, query, candidates: int, limit: int) -> list[tuple[int, float]]:
+        """The lexical ranking's first ``limit`` (remembered: the language guess and the fusion share it)."""
+        key = (id(query), candidates, limit)
+        if self._head_key != key:
+            self._head, self._head_key = rank(searcher, query, candidates, limit, "relevance"), key
+        return self._head

@@ -29,7 +29,7 @@ from index.expansion import expansion_queries
 from index.embedding import Embedder
 from index.facets import allowed_docs, facet_counts, facet_sets, matching_docs
 from index.location import current_generation
-from index.meaning import Meaning, meaning_query
+from index.meaning import LEXICAL_DEPTH, Meaning, meaning_query
 from index.scoring import rank
 from index.searchers import searcher_for, shared
 from index.snippets import snippets
@@ -276,13 +276,18 @@ def run_search(searcher: Searcher, request: SearchRequest, meaning: Meaning | No
     # asking Whoosh for the total would run the query a second time.
     lexical_matched = matching_docs(searcher, query, sets)
     dense, state, query_lang = None, "off", None
+    pruned = prune(query, searcher.reader())
     if request.meaning and meaning_query(request.q) is not None:
         state = "unavailable"
         if meaning is not None:
-            dense = meaning.search(searcher, meaning_query(request.q), allowed, query)
+            dense = meaning.search(searcher, meaning_query(request.q), query)
             state = "on" if dense is not None else "unavailable"
-            query_lang = meaning.query_language(searcher, request.q, request.reader_lang) if dense else None
     matched = lexical_matched | (dense.bitmap() if dense is not None else 0)
+    if dense is not None:
+        lexical_allowed = lexical_matched if allowed is None else lexical_matched & allowed
+        head = meaning.lexical_head(searcher, pruned, lexical_allowed, LEXICAL_DEPTH)
+        query_lang = meaning.query_language(searcher, request.q, request.reader_lang, head)
+        dense = dense.within(allowed)
     candidates = matched if allowed is None else matched & allowed
     documents = candidates.bit_count()
     total = count_groups(searcher, candidates) if request.collapse else documents
@@ -291,7 +296,6 @@ def run_search(searcher: Searcher, request: SearchRequest, meaning: Meaning | No
     if offset < total:
         # every order ranks with numpy over whole posting lists (index.scoring)
         order = "date" if request.sort == "date" else "recency" if request.recency else "relevance"
-        pruned = prune(query, searcher.reader())
 
         def ranked(limit: int) -> list[tuple[int, float]]:
             if dense is not None and order == "relevance":
