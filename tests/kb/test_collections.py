@@ -46,7 +46,7 @@ def test_only_its_curators_and_admins_edit_a_collection_and_see_it_when_private(
         assert not can_edit(session, collection, people["cid"]) and not can_view(session, collection, people["rex"])
         add_curator(session, collection, "cid", actor="cora")
         assert can_view(session, collection, people["cid"])
-        with pytest.raises(CollectionError, match="not a curator"):
+        with pytest.raises(CollectionError, match="no active curator"):
             add_curator(session, collection, "rex", actor="cora")
 
 
