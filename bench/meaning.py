@@ -126,16 +126,21 @@ def main(argv=None) -> None:
     parser.add_argument("--model", default="auto", help="embedding model: auto, use, e5")
     parser.add_argument("--shared", help="the shared folder holding data/ (default ../shared)")
     parser.add_argument("--limit", type=int, default=0, help="questions per pair (0: all 1,190)")
+    parser.add_argument("--work", help="folder keeping the built indexes between runs (default: a new temporary one)")
     args = parser.parse_args(argv)
     data = shared_folder(args.shared)
     embedder = load_embedder(args.model)
     print(f"model: {embedder.name}")
-    work = Path(tempfile.mkdtemp(prefix="casebook-meaning-"))
+    work = Path(args.work) if args.work else Path(tempfile.mkdtemp(prefix="casebook-meaning-"))
     sets = {lang: xquad(data, lang) for lang in ("es", "el")}
     folders = {}
     for lang, (sentences, _) in sets.items():
         started = time.perf_counter()
-        folders[lang] = build_collection(work / lang, lang, sentences, embedder)
+        folder = work / f"{lang}-{embedder.name}"
+        if (folder / "VECTORS").is_file():  # built by an earlier run with --work
+            folders[lang] = folder
+            continue
+        folders[lang] = build_collection(folder, lang, sentences, embedder)
         print(f"{lang}: {len(sentences)} sentences indexed with vectors in {time.perf_counter() - started:.1f} s")
     rows = {}
     for q_lang, d_lang in PAIRS:
@@ -146,7 +151,7 @@ def main(argv=None) -> None:
         relevant = {qid: relevant_here[qid][1] for qid, _ in asked}
         pair = f"{q_lang}->{d_lang}"
         rows.setdefault("plain BM25 (SOURCE.txt)", {})[pair] = ndcg10(
-            plain_bm25(work / f"plain-{pair}", sets[d_lang][0], asked), relevant)
+            plain_bm25(Path(tempfile.mkdtemp(prefix="plain-", dir=work)), sets[d_lang][0], asked), relevant)
         for name, policy in POLICIES.items():
             rows.setdefault(name, {})[pair] = ndcg10(run(folders[d_lang], asked, embedder, policy), relevant)
     print(f"\n| nDCG@10 | {' | '.join(f'{q}->{d}' for q, d in PAIRS)} |")

@@ -264,4 +264,5 @@ def check_index(kb: KnowledgeBase, index_dir: Path) -> dict:
     in_index = indexed_ids(index_dir)
     return {"missing_from_index": sorted(live - in_index), "not_in_kb": sorted(in_index - live),
             "documents": len(live), "indexed": len(in_index),
-            "vectors": vector_report(kb, current_generation(index_dir), live)}
+            # documents missing from the index are reported once, above, not again as lacking vectors
+            "vectors": vector_report(kb, current_generation(index_dir), live & in_index)}

