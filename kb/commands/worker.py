@@ -13,7 +13,8 @@ import time
 
 import click
 
-from kb.cli import as_background_work, build_index, cli, crawl_settings, crawl_sources, open_data, sync_index
+from kb.cli import (as_background_work, build_index, cli, crawl_settings, crawl_sources, index_report, open_data,
+                    sync_index)
 
 
 def run_due_sources(kb, cfg, limit: int | None = None, echo=click.echo) -> int:
@@ -59,16 +60,14 @@ def catch_up_index(kb, echo=click.echo) -> int:
     schema. Returns the documents written or dropped."""
     from sqlalchemy import func, select
 
-    from index.location import current_generation, is_outdated
     from kb.models import Document
 
-    generation = current_generation(kb.settings.index_dir)
-    if generation is None or is_outdated(generation):
+    if index_report(kb) is None:
         with kb.session() as session:
             stored = session.scalar(select(func.count()).select_from(Document).where(Document.gone.is_(False)))
         if not stored:
             return 0
-        echo("building the index: " + ("none was there" if generation is None else "its schema changed"))
+        echo("building the index: none was there, or another version of Casebook built it")
         return build_index(kb)
     changes = sync_index(kb)
     if changes:
