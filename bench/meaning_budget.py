@@ -426,8 +426,11 @@ def main(argv=None) -> None:
     print(f"first build with embedding on {args.embed_docs} documents ...", file=sys.stderr, flush=True)
     figures["first_build"], pool = first_build(args.embed_docs)
     mix = query_set(args.queries)
-    figures["runs"] = [at_scale(n, mix, pool if args.vectors == "pool" else None, embedder, args.workers)
-                       for n in args.docs]
+    figures["runs"] = []
+    for n in args.docs:
+        figures["runs"].append(at_scale(n, mix, pool if args.vectors == "pool" else None, embedder, args.workers))
+        if args.json:  # what is measured is kept, should a later size not finish
+            args.json.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
     if not args.no_scale:
         figures.update(threads_and_scale(embedder, embedder.dim))
     figures["load_average_end"] = load_average()
