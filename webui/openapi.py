@@ -30,6 +30,14 @@ def _search_params() -> list[dict]:
         {"name": "q", "in": "query", "required": False, "description": "Words in any language; \"phrases\", AND, OR, NOT.",
          "schema": {"type": "string", "maxLength": 500}},
         *_facet_params(),
+        {"name": "meaning", "in": "query", "required": False,
+         "description": "off: only documents with the query's words; otherwise documents close in meaning, in every "
+                        "language, are found and ranked with them (plain-word queries, where the index has vectors).",
+         "schema": {"type": "string", "enum": ["on", "off"], "default": "on"}},
+        {"name": "collapse", "in": "query", "required": False,
+         "description": "off: each language version of a page is a hit of its own; otherwise one hit per page, "
+                        "in the query's or the reader's language, the others listed as versions.",
+         "schema": {"type": "string", "enum": ["on", "off"], "default": "on"}},
     ]
 
 
@@ -132,13 +140,24 @@ def openapi_document(server_url: str, app=None) -> dict:
                 "source": {"type": "string", "nullable": True}, "country": {"type": "string", "nullable": True},
                 "municipality": {"type": "string", "nullable": True}, "year": {"type": "string", "nullable": True},
                 "themes": {"type": "array", "items": {"type": "string"}}, "date": {"type": "string", "nullable": True},
-                "also_at": {"type": "array", "items": {"type": "string"}}}},
+                "also_at": {"type": "array", "items": {"type": "string"}},
+                "versions": {"type": "array", "description": "The page's other language versions, collapsed into it",
+                             "items": {"type": "object", "properties": {
+                                 "id": {"type": "string"}, "lang": {"type": "string"}, "url": {"type": "string"},
+                                 "title": {"type": "string"}}}}}},
             "SearchResponse": {"type": "object", "required": ["query", "total", "page", "per_page", "hits", "facets"],
                                "properties": {
                 "query": {"type": "string"}, "total": {"type": "integer"}, "page": {"type": "integer"},
                 "per_page": {"type": "integer"}, "hits": {"type": "array", "items": {"$ref": "#/components/schemas/Hit"}},
                 "facets": {"type": "object", "additionalProperties": counts},
-                "message": {"type": "string", "nullable": True}, "suggestion": {"type": "string", "nullable": True}}},
+                "message": {"type": "string", "nullable": True}, "suggestion": {"type": "string", "nullable": True},
+                "meaning": {"type": "string", "enum": ["on", "off", "unavailable"],
+                            "description": "on: documents close in meaning were found and ranked too; off: not asked, "
+                                           "or a query of exact syntax; unavailable: no model or no vectors here"},
+                "query_lang": {"type": "string", "nullable": True, "description": "The query's language, as told"},
+                "documents": {"type": "integer", "nullable": True,
+                              "description": "Matching documents, language versions counted apart (what the facets "
+                                             "count); total counts pages"}}},
             "Facets": {"type": "object", "required": ["query", "total", "facets"], "properties": {
                 "query": {"type": "string"}, "total": {"type": "integer"},
                 "facets": {"type": "object", "additionalProperties": counts}}},
