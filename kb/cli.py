@@ -103,17 +103,36 @@ def crawl(kb, seeds, cfg, progress=None, source_id=None):
     from crawler.crawl import Crawler
     from crawler.errors import CrawlError
 
+    from kb.models import utcnow
+
+    started = utcnow()
     try:
-        return Crawler(kb, cfg, progress=progress).run(seeds, source_id=source_id)
+        result = Crawler(kb, cfg, progress=progress).run(seeds, source_id=source_id)
     except CrawlError as exc:
         raise Failure(f"crawl failed: {exc}") from None
+    result.summary["cases"] = propose_cases(kb, started)
+    return result
 
 
 def crawl_sources(kb, source_ids, cfg, progress=None, actor: str = "crawler"):
     """Crawl registered sources side by side; one outcome each, a failed crawl recorded, not raised."""
     from crawler.schedule import crawl_sources as run
+    from kb.models import utcnow
 
-    return run(kb, source_ids, cfg, progress, actor=actor)
+    started = utcnow()
+    outcomes = run(kb, source_ids, cfg, progress, actor=actor)
+    propose_cases(kb, started)
+    return outcomes
+
+
+def propose_cases(kb, since=None) -> dict:
+    """Crawled pages describing a case (stored or changed ``since``) become proposed case records,
+    for a researcher or curator to review (kb.crawled_cases); counts of what was done."""
+    from kb.crawled_cases import propose_crawled_cases
+
+    with kb.session() as session:
+        report = propose_crawled_cases(session, since)
+    return {"proposed": len(report.proposed), "updated": len(report.updated)}
 
 
 def crawl_outcomes(kb, source_id=None, reason=None) -> dict:

@@ -63,3 +63,29 @@ def demo_kb(tmp_path_factory, demo_site):
     build_index(knowledge_base, settings.index_dir)
     yield knowledge_base, result
     knowledge_base.close()
+
+
+@pytest.fixture(scope="session")
+def demo_curated_kb(tmp_path_factory, demo_site):
+    """A knowledge base as `kb demo` leaves it: the demo site crawled as the registered source
+    "Casebook demo site" through the composition root (which proposes its cases), the cases
+    validated by the demo curator, and the index built. Returns (kb, site_url, curator)."""
+    from kb.cli import build_index, crawl_settings, crawl_sources
+    from kb.demo.curation import demo_curator, register_demo_source, validate_site_cases
+    from kb.settings import load_settings
+    from kb.storage import open_kb
+
+    folder = tmp_path_factory.mktemp("demo-curated") / "data"
+    settings = load_settings(folder, {"embedding_model": "none"}, environ={})  # lexical search is enough here
+    knowledge_base = open_kb(settings)
+    site_url = demo_site[0]
+    with knowledge_base.session() as session:
+        source_id = register_demo_source(session, site_url).id
+    outcome, = crawl_sources(knowledge_base, [source_id], crawl_settings(settings, 2000, 10, 0.0, True))
+    assert outcome.error is None, outcome.error
+    with knowledge_base.session() as session:
+        curator, _ = demo_curator(session, settings.data_dir)
+        validate_site_cases(session, site_url, curator)
+    build_index(knowledge_base)
+    yield knowledge_base, site_url, curator
+    knowledge_base.close()

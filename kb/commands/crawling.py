@@ -17,6 +17,10 @@ def print_summary(summary: dict) -> None:
         click.echo(f"sitemaps {summary['sitemaps']:>6}")
     for reason, count in summary["skipped"].items():
         click.echo(f"skipped  {count:>6}  {reason}")
+    cases = summary.get("cases") or {}
+    if cases.get("proposed") or cases.get("updated"):
+        click.echo(f"cases    {cases['proposed']:>6}  proposed from pages describing one, "
+                   f"{cases['updated']} with an edit to review")
 
 
 def run_crawl(kb, seeds, crawl_cfg, show_progress: bool, source_id=None):
@@ -86,7 +90,7 @@ def _crawl_sources(kb, cfg, source_id, no_index, as_json) -> None:
     if not ids:
         emit({"sources": []}, as_json, lambda _d: click.echo("no source is due (see `kb source list`)"))
         return
-    outcomes = _with_progress(lambda progress: crawl_sources(kb, ids, cfg, progress), most, not as_json)
+    outcomes = with_progress(lambda progress: crawl_sources(kb, ids, cfg, progress), most, not as_json)
     if not no_index:
         sync_index(kb)
     emit({"sources": [o.to_json() for o in outcomes]}, as_json, _print_source_outcomes)
@@ -94,8 +98,8 @@ def _crawl_sources(kb, cfg, source_id, no_index, as_json) -> None:
         sys.exit(1)
 
 
-def _with_progress(work, length: int, show: bool):
-    """Run ``work(progress)`` under a bar counting stored pages (the sources' crawls share it)."""
+def with_progress(work, length: int, show: bool):
+    """Run ``work(progress)`` under a bar counting stored pages (the sources' crawls share it); `kb demo` too."""
     import threading
 
     lock = threading.Lock()

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import sys
-
 import click
 
-from kb.cli import UserError, build_index, cli, crawl_settings, open_data, serve_app
+from kb.cli import (Failure, UserError, build_index, cli, crawl_settings, crawl_sources, open_data, propose_cases,
+                    serve_app)
 
 
 @cli.command()
@@ -39,8 +38,10 @@ def serve(ctx, host: str, port: int, workers: int | None, threads: int | None, w
 @click.option("--no-serve", is_flag=True, help="Crawl and index, then exit.")
 @click.pass_context
 def demo(ctx, host: str, port: int, site_port: int, no_serve: bool):
-    """Crawl the bundled demo site on 127.0.0.1, index it and serve the UI."""
-    from kb.commands.crawling import print_summary, run_crawl
+    """Crawl the bundled demo site on 127.0.0.1 as the source "Casebook demo site", validate the
+    cases it proposes as the demo curator, index it and serve the UI."""
+    from kb.commands.crawling import print_summary, with_progress
+    from kb.demo.curation import demo_curator, register_demo_source, validate_site_cases
     from kb.demo.server import start_site_server
 
     kb = open_data(ctx)
@@ -49,13 +50,24 @@ def demo(ctx, host: str, port: int, site_port: int, no_serve: bool):
     except OSError:
         server, site_url = start_site_server("127.0.0.1", 0)
     click.echo(f"Demo site served at {site_url}")
+    with kb.session() as session:
+        source_id = register_demo_source(session, site_url).id
     cfg = crawl_settings(kb.settings, 2000, 10, 0.0, True)
-    result = run_crawl(kb, [site_url], cfg, show_progress=sys.stderr.isatty())
+    outcome, = with_progress(lambda progress: crawl_sources(kb, [source_id], cfg, progress), 2000, True)
     server.shutdown()
     server.server_close()
-    print_summary(result.summary)
+    if outcome.error:
+        raise Failure(f"the demo site could not be crawled: {outcome.error}")
+    print_summary(outcome.summary)
+    propose_cases(kb)  # pages stored by an older Casebook, unchanged since, get their case too
+    with kb.session() as session:
+        curator, password = demo_curator(session, kb.settings.data_dir)
+        validated = validate_site_cases(session, site_url, curator)
+    click.echo(f"Validated {validated} cases as {curator.name}")
     count = build_index(kb)
     click.echo(f"Indexed {count} documents into {kb.settings.index_dir}")
+    click.echo(f"Sign in as the demo curator: user {curator.name}, password {password} "
+               f"(kept in {kb.settings.data_dir})")
     if not no_serve:
         click.echo(f"\n  Open http://{host}:{port}/ in your browser.\n")
         serve_app(kb, host, port)
