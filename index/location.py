@@ -72,6 +72,17 @@ def switch_to(index_dir: Path, generation: Path) -> None:
             shutil.rmtree(old, ignore_errors=True)
 
 
+def drop_older_generations(index_dir: Path) -> None:
+    """Remove the generations older than the serving one (``switch_to`` keeps the previous one for
+    readers still on it): after an erasure they hold what the serving one no longer does."""
+    serving = current_generation(index_dir)
+    if serving is None:
+        return
+    for old in index_dir.glob("gen-*"):
+        if old.name[4:].isdigit() and int(old.name[4:]) < int(serving.name[4:]):
+            shutil.rmtree(old, ignore_errors=True)
+
+
 def open_current(index_dir: Path, create: bool = False):
     """The serving Whoosh index; created empty when asked and missing."""
     generation = current_generation(index_dir)

@@ -389,9 +389,18 @@ def _corrections(reader, field_name: str, word: str) -> list[str]:
     found = []
     for raw in reader.expand_prefix(spelling, word[:1]):
         candidate = field_object.from_bytes(raw)
-        if abs(len(candidate) - len(word)) <= 1 and edit_distance(candidate, word, limit=1) <= 1:
+        if abs(len(candidate) - len(word)) <= 1 and edit_distance(candidate, word, limit=1) <= 1 \
+                and _live(reader, spelling, candidate):
             found.append((-(1 + 0.5 / (reader.frequency(field_name, candidate) or 1)), candidate))
     return [candidate for _, candidate in sorted(heapq.nlargest(2, found), key=lambda item: (-item[0], item[1]))]
+
+
+def _live(reader, field_name: str, word: str) -> bool:
+    """Whether ``word`` is in a live entry: Whoosh keeps a deleted entry's words (a page gone, a
+    profile erased) in the vocabulary until its segment is merged, and they must not be offered."""
+    if (field_name, word) not in reader:
+        return False
+    return not reader.has_deletions() or reader.postings(field_name, word).is_active()
 
 
 def _correction(searcher: Searcher, word: str) -> str | None:
@@ -401,7 +410,7 @@ def _correction(searcher: Searcher, word: str) -> str | None:
         return memo[word]
     reader = searcher.reader()
     names = [name for name in spelling_fields() if name in searcher.schema]
-    if any((searcher.schema[name].spelling_fieldname(name), word) in reader for name in names):
+    if any(_live(reader, searcher.schema[name].spelling_fieldname(name), word) for name in names):
         correction = word  # a word of the index is its own closest word (distance 0): no scan
     else:
         # prefix=1 and one edit: misspellings rarely touch the first letter, and a

@@ -93,7 +93,8 @@ def reopened(searcher):
     counted 1,002 after 30 refreshes) and the serving process grew to gigabytes."""
     index = searcher._ix
     toc = index._read_toc()
-    if not toc.segments:
+    if not toc.segments:  # every entry deleted and purged (index.build): nothing to reuse
+        searcher.close()
         return index.searcher()
     held = {leaf.segment().segment_id(): leaf for leaf, _ in searcher.reader().leaf_readers()
             if leaf.segment() is not None}

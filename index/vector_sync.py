@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from index.embedding import Embedder, embedder_or_reason
 from index.location import current_generation
-from index.vectors import DocumentText, check_vectors, load_vectors, model_of, write_all, writer_for
+from index.vectors import DocumentText, check_vectors, compact, load_vectors, model_of, write_all, writer_for
 from kb.models import Document
 from kb.storage import KnowledgeBase
 
@@ -78,6 +78,8 @@ def apply_vectors(generation: Path, kb: KnowledgeBase, changes) -> None:
     for doc_id in changes.removed | (changes.changed - set(writer.covered)):
         writer.remove(doc_id)
     writer.commit()
+    if changes.private:  # a person's profile: its vectors leave every part, not only the live set
+        compact(generation, force=True)
 
 
 def vector_report(kb: KnowledgeBase, generation: Path | None, live: set[int]) -> dict:

@@ -224,3 +224,18 @@ def test_a_sync_without_an_index_creates_one_and_a_rebuild_hands_every_live_id_t
     given = []
     build_index(kb, kb.settings.index_dir, appliers=(lambda g, k, changes: given.append(changes),))
     assert given == [Changes(changed=frozenset({first}))]  # and the sync after the swap had nothing to give
+
+
+def test_a_removed_documents_words_are_not_offered_as_did_you_mean_before_any_merge(kb):
+    """Whoosh keeps a deleted entry's words in its vocabulary until the segment is merged."""
+    add(kb, "https://stad.test/a", "Digitaal loket")
+    gone = add(kb, "https://stad.test/b", "Kattenstoet in Ieper")
+    build_index(kb, kb.settings.index_dir)
+    misspelt = SearchRequest(q="kattenstoot", meaning=False)
+    assert search(kb.settings.index_dir, misspelt).suggestion == "kattenstoet"
+    with kb.session() as session:
+        session.execute(delete(Document).where(Document.id == gone))
+    sync_index(kb, kb.settings.index_dir)
+    assert entries(kb)[1] > entries(kb)[0]  # the deleted entry is still in the segment's files
+    assert search(kb.settings.index_dir, misspelt).suggestion is None
+    assert search(kb.settings.index_dir, SearchRequest(q="kattenstoet", meaning=False)).suggestion is None

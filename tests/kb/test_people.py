@@ -94,3 +94,62 @@ def test_a_case_page_lists_its_public_people(kb):
         case_id = case.id
     html = create_app(kb.settings, kb=kb).test_client().get(f"/cases/{case_id}").get_data(as_text=True)
     assert "Public Expert" in html and "Private Person" not in html
+
+
+def _index_bytes(index_dir) -> bytes:
+    """Every byte of the index's files: each generation's Whoosh segments and passage vectors."""
+    return b"".join(path.read_bytes() for path in sorted(index_dir.rglob("*")) if path.is_file())
+
+
+def test_an_erased_name_is_in_no_file_search_reads_and_never_offered_as_did_you_mean(tmp_path):
+    """Issue 19 item 5: q=Zwanzigsteim suggested "zwanzigstein" after `kb person erase`, as Whoosh
+    keeps a deleted document's words until its segment is merged."""
+    import subprocess
+    import sys
+
+    import numpy
+
+    from index.build import sync_index
+    from index.location import current_generation
+    from index.vectors import load_vectors
+    from kb.models import Document
+    from kb.people import profile_url
+    from kb.settings import load_settings
+    from kb.storage import open_kb
+    from webui import create_app
+
+    def kb_cli(*args):
+        return subprocess.run([sys.executable, "-c", "from kb.cli import main; main()", "--data",
+                               str(tmp_path / "data"), *args], capture_output=True, text=True, timeout=300)
+
+    settings = load_settings(tmp_path / "data", environ={})
+    knowledge_base = open_kb(settings)
+    with knowledge_base.session() as db:
+        db.add_all([Document(url=f"https://stad.test/{n}", title=f"Digitaal loket {n}", lang="nl", doc_type="case",
+                             text="Inwoners vragen attesten online aan bij het digitaal loket.") for n in range(3)])
+    sync_index(knowledge_base, settings.index_dir)
+    added = kb_cli("person", "add", "Hanna Zwanzigstein", "--country", "DE", "--language", "de",
+                   "--bio", "Hanna Zwanzigstein leitet das Open-Data-Programm.", "--json")
+    person_id = json.loads(added.stdout)["id"]
+    assert kb_cli("person", "consent", str(person_id), "--by", "curator1", "--purpose", "directory").returncode == 0
+    assert kb_cli("index", "--rebuild").returncode == 0  # the generation it replaces is kept beside it
+    with knowledge_base.session() as db:
+        document_id = db.query(Document).filter_by(url=profile_url(person_id)).one().id
+    client = create_app(settings, kb=knowledge_base).test_client()
+    misspelt = {"q": "Zwanzigsteim", "meaning": "off"}  # by meaning, any query finds neighbours
+    before = client.get("/api/search", query_string=misspelt).get_json()
+    assert before["suggestion"] == "zwanzigstein"  # the name is offered while the profile is public
+    assert document_id in load_vectors(current_generation(settings.index_dir)).doc_ids.tolist()
+
+    assert kb_cli("person", "erase", str(person_id)).returncode == 0
+    answer = client.get("/api/search", query_string=misspelt).get_json()
+    assert answer["total"] == 0 and answer["suggestion"] is None
+    assert "zwanzigstein" not in client.get("/", query_string=misspelt).get_data(as_text=True).lower()
+    assert client.get("/api/search", query_string={"q": "Zwanz*", "meaning": "off"}).get_json()["total"] == 0
+    assert document_id not in load_vectors(current_generation(settings.index_dir)).doc_ids.tolist()
+    for part in settings.index_dir.rglob("part-*.npz"):  # nor in a part the live set no longer reads
+        with numpy.load(part) as data:
+            assert document_id not in data["doc_ids"].tolist()
+    assert b"zwanzigstein" not in _index_bytes(settings.index_dir).lower()  # no term or stored field anywhere
+    assert "Zwanzigstein" not in json.dumps(client.get("/api/search", query_string={"q": "Hanna"}).get_json())
+    knowledge_base.close()
