@@ -9,7 +9,11 @@ came in, the links they add and the next claims, so a crawl killed at any
 moment resumes where it stopped: only URLs that were in flight are fetched
 again. Near-duplicates (SimHash) of a page already stored on the crawl's hosts,
 by this crawl or an earlier one, are merged into it as "also at", like exact
-duplicates.
+duplicates; a merged page still leads on to the pages it links to, as does one
+answered 304 or unchanged (the links its stored copy had). Links beyond
+``max_depth`` are recorded as ``too_deep``, so the limit shows. A redirect to
+another host is queued, not followed at once: the target waits for its host's
+turn at the gate, its robots.txt and its delay.
 """
 
 from __future__ import annotations
@@ -246,6 +250,8 @@ class Crawler:
             if visit.inside or visit.outside:  # a noindex page's links, a meta refresh's target
                 self._enqueue(db, job, entry, visit.inside, visit.outside)
             return visit.skip.reason
+        if visit.redirect is not None:
+            return self._record_redirect(db, job, visit)
         status = visit.response.status if visit.response else None
         if visit.sitemap is not None:
             return self._record_sitemap(db, job, visit, status)
@@ -254,10 +260,9 @@ class Crawler:
             detail = None if visit.not_modified else f"sitemap lastmod {lastmod_of(entry.detail)}"
             document_id, links = touch(db, entry.url, lastmod_of(entry.detail), visit.not_modified)
             job.frontier.finish(entry.id, "done", reason, detail, status, document_id, db=db)
-            if entry.depth < self.settings.max_depth:
-                inside, outside, bad = job.scope.split(links)
-                self._add_bad_urls(db, job, entry, bad)
-                self._enqueue(db, job, entry, inside, outside)
+            inside, outside, bad = job.scope.split(links)  # the links its stored copy had
+            self._add_bad_urls(db, job, entry, bad)
+            self._enqueue(db, job, entry, inside, outside)
             return reason
         return self._record_page(db, job, visit)
 
@@ -266,10 +271,15 @@ class Crawler:
         job.frontier.finish(entry.id, "done", "sitemap", f"{len(sitemap.entries)} entries", status, db=db)
         if sitemap.is_index:
             self._add_sitemaps(db, job, [loc for loc, _lastmod in sitemap.entries], entry.url)
-        elif self.settings.max_depth >= 1:
+        else:  # its pages are one link from the seeds (too_deep with --max-depth 0)
             inside = [(canonical_url(loc), 1, entry.url, lastmod_detail(lastmod))
                       for loc, lastmod in sitemap.entries]
-            job.frontier.add([row for row in inside if job.scope.allows(row[0])], db=db)
+            inside = [row for row in inside if job.scope.allows(row[0])]
+            if self.settings.max_depth >= 1:
+                job.frontier.add(inside, db=db)
+            else:
+                job.frontier.add([(*row[:3], "beyond max depth 0") for row in inside], status="skipped",
+                                 reason="too_deep", db=db)
         return "sitemap"
 
     def _add_sitemaps(self, db, job: _Job, urls: list[str], referrer: str) -> None:
@@ -327,14 +337,37 @@ class Crawler:
                              f"{distance} bits from document {document_id} ({described[0]})")
 
     def _also_at(self, db, job: _Job, visit: Visit, document_id: int, reason: str, detail: str) -> str:
+        """Merge the page into the document; its links are still followed: identical language stubs
+        or tag pages each lead on to pages of their own."""
         add_also_at(db, document_id, visit.entry.url)
         job.frontier.finish(visit.entry.id, "skipped", reason, detail, visit.response.status, db=db)
+        self._enqueue(db, job, visit.entry, visit.inside, visit.outside)
         return reason
 
+    def _record_redirect(self, db, job: _Job, visit: Visit) -> str:
+        """A redirect to another host: the target joins the frontier at the same depth (a redirect is no
+        link), to be fetched in its host's turn, after that host's robots.txt and delay."""
+        entry, target = visit.entry, canonical_url(visit.redirect)
+        job.frontier.finish(entry.id, "done", "redirected", f"to {target}"[:1000], visit.response.status, db=db)
+        if entry.detail == SITEMAP_MARKER:
+            self._add_sitemaps(db, job, [target], entry.url)
+        elif entry.depth == 0 or job.scope.allows(target):  # a seed's new host joined the scope (Visitor)
+            job.frontier.add([(target, entry.depth, entry.url, entry.detail)], db=db)
+        else:
+            job.frontier.add([(target, entry.depth, entry.url)], status="skipped", reason="out_of_scope", db=db)
+        return "redirected"
+
     def _enqueue(self, db, job: _Job, entry: Claim, inside: list[str], outside: list[str]) -> None:
-        """Queue a page's links (canonical already) one level deeper; those out of scope are recorded as such."""
+        """Queue a page's links (canonical already) one level deeper; those out of scope, or beyond
+        ``max_depth``, are recorded as such."""
         depth = entry.depth + 1
-        job.frontier.add([(url, depth, entry.url) for url in inside if len(url) <= MAX_URL_CHARS], db=db)
+        fits = [url for url in inside if len(url) <= MAX_URL_CHARS]
+        if depth <= self.settings.max_depth:
+            job.frontier.add([(url, depth, entry.url) for url in fits], db=db)
+        else:
+            beyond = f"beyond max depth {self.settings.max_depth}"
+            job.frontier.add([(url, depth, entry.url, beyond) for url in fits], status="skipped", reason="too_deep",
+                             db=db)
         job.frontier.add([(url[:MAX_URL_CHARS], depth, entry.url, f"{len(url)} characters") for url in inside
                           if len(url) > MAX_URL_CHARS], status="skipped", reason="url_too_long", db=db)
         job.frontier.add([(url[:MAX_URL_CHARS], depth, entry.url) for url in outside], status="skipped",

@@ -1,7 +1,8 @@
 """Fetching one URL politely and safely.
 
 Redirects are followed by hand (up to ``max_redirects``, loops detected) so the
-address guard runs at every hop, and every connection is checked again once made
+address guard runs at every hop; a crawl's fetch stops at a redirect to another
+host (``Response.moved_to``), which waits for that host's turn at the gate, and every connection is checked again once made
 (``crawler.addresses.GuardedAdapter``) unless private hosts are allowed; a
 ``Location`` that cannot be read ends the fetch as ``bad_url``; bodies are streamed and cut at ``max_bytes``
 after decompression, so neither a huge page nor a gzip bomb is read whole.
@@ -22,6 +23,7 @@ import urllib3
 
 from crawler.addresses import GuardedAdapter, PeerGuard, check_url_allowed
 from crawler.errors import SkipError
+from crawler.politeness import host_key
 from crawler.settings import CrawlSettings
 from crawler.urls import MAX_URL_CHARS, canonical_url, printable_url, resolve_link
 from kb.urlcheck import BadUrl, is_public_address
@@ -42,6 +44,7 @@ class Response:
     body: bytes
     truncated: bool = False
     redirects: list[str] = field(default_factory=list)
+    moved_to: str | None = None  # a redirect to another host, not followed (``fetch(..., other_hosts=False)``)
 
     @property
     def content_type(self) -> str:
@@ -104,14 +107,17 @@ class Fetcher:
                 session.close()
             self._sessions.clear()
 
-    def fetch(self, url: str, headers: dict | None = None, allowed: Callable[[str], bool] | None = None) -> Response:
+    def fetch(self, url: str, headers: dict | None = None, allowed: Callable[[str], bool] | None = None,
+              other_hosts: bool = True) -> Response:
         """GET ``url`` following redirects; raise SkipError with a reason on failure.
 
         ``allowed`` (robots.txt's rules) is asked about every address a redirect leads to,
-        before it is requested."""
+        before it is requested. Without ``other_hosts``, a redirect to another host (politeness
+        key) is not followed: the answer names it in ``moved_to``, for the crawl to fetch in that
+        host's turn, after its robots.txt and its delay."""
         for attempt in range(self.settings.retries + 1):
             try:
-                response = self._follow(url, headers or {}, allowed)
+                response = self._follow(url, headers or {}, allowed, other_hosts)
             except SkipError as exc:
                 if exc.reason != "timeout" or attempt == self.settings.retries:
                     raise
@@ -122,7 +128,8 @@ class Fetcher:
             self.sleep(retry_after_seconds(response.headers.get("retry-after"), min(30.0, 2.0 ** attempt)))
         raise AssertionError("unreachable")
 
-    def _follow(self, url: str, headers: dict, allowed: Callable[[str], bool] | None = None) -> Response:
+    def _follow(self, url: str, headers: dict, allowed: Callable[[str], bool] | None = None,
+                other_hosts: bool = True) -> Response:
         try:
             seen = [canonical_url(url)]
         except BadUrl as exc:
@@ -143,6 +150,8 @@ class Fetcher:
                 if key in seen:
                     raise SkipError("redirect_loop", " -> ".join(seen + [key]), status)
                 self._check(target)  # at every hop, before its robots.txt
+                if not other_hosts and host_key(key) != host_key(seen[0]):
+                    return Response(url, current, status, resp_headers, body, truncated, seen[1:], moved_to=target)
                 if allowed is not None and not allowed(target):
                     raise SkipError("robots", f"redirect to {key}, which robots.txt disallows"[:1000], status)
                 seen.append(key)

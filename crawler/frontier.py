@@ -39,6 +39,11 @@ URLS = CrawlUrl.__table__
 _WHEN = encoder(URLS.c.updated_at)
 _ADD = ("INSERT INTO crawl_url (job_id, url, depth, referrer, status, reason, detail, updated_at) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")
+# A URL first met beyond max_depth and then within it (by another host's page, or a sitemap, crawled
+# out of breadth-first order): it is to be fetched after all.
+_ADD_PENDING = _ADD.replace("DO NOTHING", "(job_id, url) DO UPDATE SET status = 'pending', reason = NULL, "
+                            "detail = excluded.detail, depth = excluded.depth, referrer = excluded.referrer, "
+                            "updated_at = excluded.updated_at WHERE crawl_url.reason = 'too_deep'")
 _FINISH = ("UPDATE crawl_url SET status = ?, reason = ?, detail = ?, http_status = ?, document_id = ?, updated_at = ? "
            "WHERE id = ?")
 _RELEASE = "UPDATE crawl_url SET status = 'pending', updated_at = ? WHERE id = ?"
@@ -95,7 +100,7 @@ class Frontier:
         if status == "pending":
             self.hosts.update(host_key(row[0]) for row in urls)
         with in_transaction(self.kb, db) as active:
-            return max(active.executemany(_ADD, rows).rowcount, 0)
+            return max(active.executemany(_ADD_PENDING if status == "pending" else _ADD, rows).rowcount, 0)
 
     def requeue_in_flight(self) -> int:
         """After a kill: URLs that were being fetched go back to pending."""

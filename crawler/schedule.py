@@ -60,13 +60,15 @@ def _plan(kb: KnowledgeBase, source_id: int, base: CrawlSettings,
 
 
 def failure_of(kb: KnowledgeBase, job_id: int, summary: dict) -> str | None:
-    """The error of a crawl that kept nothing at all, naming what became of its seeds; None otherwise."""
+    """The error of a crawl that kept nothing at all, naming what became of its seeds (and of the
+    addresses on other hosts they redirect to); None otherwise."""
     skipped = summary.get("skipped", {})
     if summary.get("stored") or KEPT_WITHOUT_STORING.intersection(skipped):
         return None
     with kb.session() as session:
         seeds = session.execute(select(CrawlUrl.url, CrawlUrl.reason, CrawlUrl.detail).where(
-            CrawlUrl.job_id == job_id, CrawlUrl.depth == 0, CrawlUrl.referrer.is_(None))).all()
+            CrawlUrl.job_id == job_id, CrawlUrl.depth == 0, CrawlUrl.reason.not_like("sitemap%"))
+            .order_by(CrawlUrl.id)).all()
     told = "; ".join(f"{url}: {reason}" + (f" ({detail})" if detail else "") for url, reason, detail in seeds)
     return f"no page stored: {told or 'no seed was visited'}"[:2000]
 

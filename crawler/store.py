@@ -24,7 +24,9 @@ from crawler.simhash import to_hex
 from kb.language import Detected
 from kb.models import Document, utcnow
 
-MAX_LINKS_KEPT = 1000  # outgoing links kept so a 304 on recrawl still leads to the pages below
+# Outgoing links kept, as many as a fetch follows (crawler.visit.MAX_OUTLINKS): a page answering 304 on a
+# re-crawl still leads on to every page below it.
+MAX_LINKS_KEPT = 6000
 
 
 def content_hash(text: str) -> str:

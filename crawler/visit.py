@@ -5,8 +5,9 @@ workers only share the network and a read of the stored validators; the work a
 page costs (extraction, language, SimHash, content hash, canonical links) is
 done here, off the loop that writes. It ends as a ``Visit``: a skip with its reason, a page (extracted, its language and
 SimHash known), a sitemap (its entries), "not modified" (a 304), "unchanged"
-(not fetched at all: its sitemap ``<lastmod>`` is not newer than our copy), or "deferred"
-(robots.txt was fetched and the host must rest first). The first visit to a site also names
+(not fetched at all: its sitemap ``<lastmod>`` is not newer than our copy), "deferred"
+(robots.txt was fetched and the host must rest first), or "redirected" to another host (whose
+turn at the gate, robots.txt and delay the target then waits for, as a URL of the frontier). The first visit to a site also names
 the sitemaps to read (those robots.txt lists, and ``/sitemap.xml``).
 """
 
@@ -26,7 +27,7 @@ from crawler.politeness import host_key
 from crawler.robots import RobotsCache
 from crawler.settings import CrawlSettings
 from crawler.simhash import simhash
-from crawler.store import content_hash
+from crawler.store import MAX_LINKS_KEPT, content_hash
 from crawler.sitemaps import (SITEMAP_MARKER, Sitemap, SitemapError, candidate_sitemaps, lastmod_of, looks_like_sitemap,
                               parse_sitemap, unchanged_since)
 from crawler.urls import Scope, host_of
@@ -61,8 +62,9 @@ class Stored:
 
 
 # Links followed from one page, in page order (Heritrix's default): a link farm or an endless
-# calendar cannot put hundreds of thousands of addresses in the frontier from one page.
-MAX_OUTLINKS = 6000
+# calendar cannot put hundreds of thousands of addresses in the frontier from one page. The stored
+# copy keeps as many, for a 304 to lead on to.
+MAX_OUTLINKS = MAX_LINKS_KEPT
 
 
 @dataclass
@@ -91,6 +93,7 @@ class Visit:
     bad: list[tuple[str, str]] = field(default_factory=list)  # addresses met that cannot be read, and why
     sitemap: Sitemap | None = None
     new_sitemaps: list[str] = field(default_factory=list)
+    redirect: str | None = None  # a redirect to another host: the target, fetched in that host's turn
 
     @property
     def rest(self) -> float:
@@ -139,10 +142,13 @@ class Visitor:
             if not self._allowed(visit):
                 return
             visit.requested = True
-            response = self.fetcher.fetch(visit.entry.url, allowed=self.robots.allows)
+            response = self.fetcher.fetch(visit.entry.url, allowed=self.robots.allows, other_hosts=False)
         except SkipError as exc:
             raise SkipError("sitemap_missing", f"{exc.reason} {exc.detail}".strip(), exc.status) from None
         visit.response = response
+        if response.moved_to:
+            visit.redirect = response.moved_to
+            return
         if response.status >= 400 or response.truncated:
             reason = "too large" if response.truncated else f"http {response.status}"
             raise SkipError("sitemap_missing", reason, response.status)
@@ -168,13 +174,15 @@ class Visitor:
         started = time.monotonic()
         try:
             visit.response = response = self.fetcher.fetch(url, stored.conditional_headers() if stored else {},
-                                                            allowed=self.robots.allows)
+                                                            allowed=self.robots.allows, other_hosts=False)
         finally:  # a timeout, or retries after 5xx and 429, say the host needs room too
             visit.latency = time.monotonic() - started
         if response.status == 304:
             visit.not_modified = True
             return
-        self._follow_moved_seed(visit, response)
+        if response.moved_to:
+            self._moved_to_another_host(visit, response.moved_to)
+            return
         visit.gone = response.status in (404, 410)
         if response.status >= 400:
             raise SkipError(f"http_{response.status}", status=response.status)
@@ -189,11 +197,14 @@ class Visitor:
                 pass  # some other XML: judged by its type below
         visit.needs_extraction = True
 
-    def _follow_moved_seed(self, visit: Visit, response: Response) -> None:
-        """A seed redirected to another host name (gent.be -> stad.gent, http://stad.be -> https://www.stad.be):
-        the site lives there now, so its host joins the crawl's scope (the loop takes the new scope up)."""
-        moved_to = host_of(response.final_url)
-        if visit.entry.depth == 0 and response.redirects and moved_to and not self.scope.covers(moved_to):
+    def _moved_to_another_host(self, visit: Visit, target: str) -> None:
+        """A redirect to another host: the target is fetched in that host's turn (the loop queues it).
+
+        A seed redirected to another host name (gent.be -> stad.gent): the site lives there now, so
+        its host joins the crawl's scope (the loop takes the new scope up)."""
+        visit.redirect = target
+        moved_to = host_of(target)
+        if visit.entry.depth == 0 and moved_to and not self.scope.covers(moved_to):
             self.scope = self.scope.with_host(moved_to)
 
     def extract(self, visit: Visit) -> Visit:
@@ -210,11 +221,12 @@ class Visitor:
         agent, meta = self.robots.agent.lower(), page.meta.get("meta", {})
         directives = robots_directives((meta.get("robots"), meta.get(agent), response.headers.get("x-robots-tag")),
                                        agent)
-        links = page.links if "nofollow" not in directives else [page.refresh] if page.refresh else []
-        if visit.entry.depth < self.settings.max_depth:
-            visit.links_dropped = max(0, len(links) - MAX_OUTLINKS)
-            visit.inside, visit.outside, bad = self.scope.split(links[:MAX_OUTLINKS])
-            visit.bad += bad + (page.bad_links if "nofollow" not in directives else [])
+        if "nofollow" in directives:
+            page.links, page.bad_links = [page.refresh] if page.refresh else [], []  # kept as followed (a 304's)
+        # Beyond --max-depth too: the crawl loop records those links as too_deep, so the limit shows.
+        visit.links_dropped = max(0, len(page.links) - MAX_OUTLINKS)
+        visit.inside, visit.outside, bad = self.scope.split(page.links[:MAX_OUTLINKS])
+        visit.bad += bad + page.bad_links
         if "noindex" in directives:
             visit.gone = True
             raise SkipError("noindex", "the page asks not to be indexed (robots meta tag or X-Robots-Tag)",

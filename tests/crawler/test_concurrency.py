@@ -183,3 +183,30 @@ def test_a_slow_host_is_given_as_much_rest_as_it_takes_to_answer(sites, crawl):
     times = page_times(site)  # when each request arrived: answer (0.4 s) + rest (>= 0.4 s smoothed)
     assert len(times) == 4
     assert min(b - a for a, b in zip(times, times[1:])) >= 0.75
+
+
+def test_a_redirect_to_another_host_waits_for_that_hosts_robots_txt_and_delay(sites, crawl, kb):
+    from sqlalchemy import select
+
+    from kb.models import CrawlUrl
+
+    first, second = sites(), sites()  # two ports: two hosts at the gate
+    second.page("/robots.txt", "User-agent: *\nDisallow: /private/\nCrawl-delay: 0.4\n", ctype="text/plain")
+    moves = {f"/go{n}": f"/p{n}.html" for n in range(3)} | {"/hide": "/private/x.html"}
+    first.page("/", html("home", list(moves)))
+    for path, target in moves.items():
+        first.page(path, "", status=302, headers={"Location": second.url + target})
+        second.page(target, html(f"moved {target}"))
+    seeds = [first.url + "/"]
+    result = crawl(seeds, scope=Scope.of_seeds([*seeds, second.url + "/"]), concurrency=4, sleep=time.sleep)
+    assert result.summary["stored"] == 1 + 3
+    assert result.summary["skipped"] == {"redirected": 4, "robots": 1}
+    assert second.count("/private/x.html") == 0
+    paths = [path for _at, path in second.times]
+    assert paths[0] == "/robots.txt" and sorted(paths[1:]) == ["/p0.html", "/p1.html", "/p2.html", "/sitemap.xml"]
+    times = [at for at, _path in second.times]
+    assert min(b - a for a, b in zip(times, times[1:])) >= 0.39  # robots.txt included
+    with kb.session() as session:
+        moved = session.scalars(select(CrawlUrl).where(CrawlUrl.url == first.url + "/go0")).one()
+    assert (moved.status, moved.reason, moved.detail, moved.http_status) == (
+        "done", "redirected", f"to {second.url}/p0.html", 302)

@@ -224,6 +224,21 @@ def test_a_seed_that_redirects_to_another_host_name_is_crawled_there(site, crawl
     assert site.count("/a.html") == 1
 
 
+def test_a_source_whose_seed_redirects_to_a_host_that_fails_says_what_became_of_both(site, kb):
+    from crawler.schedule import crawl_source
+    from crawler.settings import CrawlSettings
+    from kb.sources.registry import add_source
+
+    site.page("/", "", status=301, headers={"Location": "http://casebook-test.invalid/home.html"})
+    with kb.session() as session:
+        source_id = add_source(session, site.url + "/").id
+    outcome = crawl_source(kb, source_id, CrawlSettings(delay=0.0, allow_private_hosts=True, retries=0))
+    assert outcome.summary["skipped"] == {"redirected": 1, "robots_unavailable": 1}
+    assert outcome.error == (f"no page stored: {site.url}/: redirected (to http://casebook-test.invalid/home.html); "
+                             "http://casebook-test.invalid/home.html: robots_unavailable (robots.txt unreachable "
+                             "(dns_error))")
+
+
 def test_a_redirect_into_a_path_robots_txt_disallows_is_not_followed(site, crawl, kb):
     site.page("/robots.txt", "User-agent: *\nDisallow: /private/\n", ctype="text/plain")
     site.page("/", page("Home", NL, ["/go"]))

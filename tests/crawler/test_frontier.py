@@ -69,3 +69,14 @@ def test_a_turn_that_fails_leaves_its_claims_pending(kb):
         assert frontier.claim_next(db=db) is not None
         raise KeyError("the recording failed")
     assert rows(kb)["http://a.test/"][0] == "pending"
+
+
+def test_a_url_first_met_too_deep_is_fetched_after_all_when_met_again_within_the_depth_limit(kb):
+    frontier = frontier_of(kb)
+    frontier.add([("http://a.test/x", 3, "http://a.test/b", "beyond max depth 2")], status="skipped",
+                 reason="too_deep")
+    assert frontier.add([("http://a.test/x", 4, "http://a.test/c")], status="skipped", reason="too_deep") == 0
+    assert frontier.add([("http://a.test/x", 1, "http://a.test/")]) == 1
+    assert frontier.add([("http://a.test/x", 2, "http://a.test/d")]) == 0  # pending already: left as it is
+    assert rows(kb)["http://a.test/x"] == ("pending", None, None, None, 1, "http://a.test/")
+    assert frontier.claim_next().url == "http://a.test/x"
