@@ -58,13 +58,19 @@ def test_a_redirect_to_loopback_is_refused_and_never_requested(kb, monkeypatch):
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Redirecting)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    real_check = crawler.addresses.check_url_allowed
+    real_check, real_peer_check = crawler.addresses.check_url_allowed, crawler.addresses.PeerGuard.check
 
-    def public_seed_host(url, allow_private):  # stand-in for a public host: 127.0.0.1 only, never localhost
+    def public_seed_host(url, allow_private, *rules):  # stand-in for a public host: 127.0.0.1 only, never localhost
         if url.startswith(f"http://127.0.0.1:{server.server_port}/"):
             return None
-        return real_check(url, allow_private)
+        return real_check(url, allow_private, *rules)
 
+    def public_seed_peer(guard, sock, host):  # the same stand-in where each connection's peer is checked
+        if sock.getpeername()[:2] == ("127.0.0.1", server.server_port):
+            return None
+        return real_peer_check(guard, sock, host)
+
+    monkeypatch.setattr(crawler.addresses.PeerGuard, "check", public_seed_peer)
     monkeypatch.setattr(crawler.fetch, "check_url_allowed", public_seed_host)
     monkeypatch.setattr(crawler.addresses, "check_url_allowed", public_seed_host)
     monkeypatch.setattr(crawler.schedule, "check_url_allowed", public_seed_host)
