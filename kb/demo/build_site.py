@@ -352,11 +352,13 @@ def build_case(content: Content, out: Output, case: dict) -> None:
     main = render_case_main(content, case, (slug, lang) in printed)
     out.add(meta.path, render_page(content, meta, main, related_cases(content, case)), lastmod_of(content, case))
     if (slug, lang) in printed:
-        # The print version repeats the text without navigation, canonical link or noindex,
-        # so that the crawler has to notice the near-duplicate by its content.
+        # The print version repeats the text without navigation, canonical link or noindex, and
+        # says what it is in one more line of its own: a near-duplicate, not an exact copy, that
+        # the crawler has to notice by its content.
         print_meta = Meta(path=case_url(slug, lang + "-print"), lang=lang, title=case["title"],
                           description=meta.description, canonical=False, og_type="article")
-        main = render_case_main(content, case, False)
+        label = f'<p class="printed">{esc(content.ui[lang]["print"])}</p>\n</article>'
+        main = render_case_main(content, case, False).removesuffix("</article>") + label
         out.add(print_meta.path, render_page(content, print_meta, main, [], nav=False))
 
 

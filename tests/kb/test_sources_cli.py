@@ -135,6 +135,17 @@ def test_crawl_report_lists_the_latest_outcome_of_each_url_with_its_reason(tmp_p
     assert [item["outcome"] for item in only["urls"]] == ["robots"]
 
 
+def test_links_beyond_max_depth_are_counted_as_too_deep_in_the_summary_and_the_report(tmp_path, demo_site):
+    url, _log = demo_site
+    crawled = kb(tmp_path, "crawl", url, "--max-depth", "1", "--allow-private-hosts", "--delay", "0", "--no-index")
+    assert crawled.returncode == 0, crawled.stderr
+    [count] = [int(line.split()[1]) for line in crawled.stdout.splitlines() if line.endswith(" too_deep")]
+    assert count > 0
+    report = json.loads(kb(tmp_path, "crawl-report", "--reason", "too_deep", "--json").stdout)
+    assert report["counts"] == {"too_deep": count} and len(report["urls"]) == count
+    assert all(item["detail"] == "beyond max depth 1" for item in report["urls"])
+
+
 def test_source_check_says_which_seeds_answer_and_why_not(tmp_path, demo_site):
     url, _log = demo_site
     kb(tmp_path, "source", "add", url)
