@@ -348,7 +348,12 @@ class Crawler:
         """A redirect to another host: the target joins the frontier at the same depth (a redirect is no
         link), to be fetched in its host's turn, after that host's robots.txt and delay."""
         entry, target = visit.entry, canonical_url(visit.redirect)
-        job.frontier.finish(entry.id, "done", "redirected", f"to {target}"[:1000], visit.response.status, db=db)
+        status, most = visit.response.status, self.settings.max_redirects
+        if job.frontier.redirects_into(entry, most, db) >= most:  # hosts sending a crawl round and round
+            job.frontier.finish(entry.id, "skipped", "too_many_redirects", f"more than {most} redirects, across hosts",
+                                status, db=db)
+            return "too_many_redirects"
+        job.frontier.finish(entry.id, "done", "redirected", f"to {target}"[:1000], status, db=db)
         if entry.detail == SITEMAP_MARKER:
             self._add_sitemaps(db, job, [target], entry.url)
         elif entry.depth == 0 or job.scope.allows(target):  # a seed's new host joined the scope (Visitor)

@@ -137,6 +137,20 @@ class Frontier:
             active.execute(_FINISH, (status, reason, (detail or "")[:1000] or None, http_status, document_id,
                                      _WHEN(utcnow()), url_id))
 
+    def redirects_into(self, claim: Claim, limit: int, db=None) -> int:
+        """How many redirects to other hosts led, one after another, to the claimed URL (up to ``limit``):
+        each was recorded as ``redirected`` by the row its referrer names."""
+        hops, url, referrer = 0, claim.url, claim.referrer
+        with in_transaction(self.kb, db) as active:
+            while referrer is not None and hops < limit:
+                row = active.execute("SELECT referrer FROM crawl_url WHERE job_id = ? AND url = ? AND "
+                                     "reason = 'redirected' AND detail = ?",
+                                     (self.job_id, referrer, f"to {url}"[:1000])).fetchone()
+                if row is None:
+                    break
+                hops, url, referrer = hops + 1, referrer, row[0]
+        return hops
+
     def skip_pending(self, reason: str) -> int:
         with self.kb.session() as session:
             result = session.execute(update(CrawlUrl).where(CrawlUrl.job_id == self.job_id,

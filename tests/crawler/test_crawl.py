@@ -239,6 +239,21 @@ def test_a_source_whose_seed_redirects_to_a_host_that_fails_says_what_became_of_
                              "(dns_error))")
 
 
+def test_hosts_redirecting_to_each_other_round_and_round_stop_after_max_redirects(sites, crawl, kb):
+    from crawler.urls import Scope
+
+    ping, pong = sites(), sites()
+    ping.page("/", page("Home", NL, ["/r0"]))
+    for n in range(10):
+        here, there = (ping, pong) if n % 2 == 0 else (pong, ping)
+        here.page(f"/r{n}", "", status=302, headers={"Location": f"{there.url}/r{n + 1}"})
+    seeds = [ping.url + "/", pong.url + "/"]
+    result = crawl(seeds[:1], scope=Scope.of_seeds(seeds), max_redirects=3)
+    assert result.summary["skipped"] == {"redirected": 3, "too_many_redirects": 1}
+    assert [pong.count("/r3"), ping.count("/r4")] == [1, 0]
+    assert outcomes(kb)["r3"] == "too_many_redirects"
+
+
 def test_a_redirect_into_a_path_robots_txt_disallows_is_not_followed(site, crawl, kb):
     site.page("/robots.txt", "User-agent: *\nDisallow: /private/\n", ctype="text/plain")
     site.page("/", page("Home", NL, ["/go"]))
