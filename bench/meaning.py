@@ -39,12 +39,11 @@ POLICIES = {
     "lexical only": None,
     "dense only": FusionPolicy(method="dense"),
     "equal RRF": FusionPolicy(method="rrf"),
-    "weighted 0.3 dense, all lexical": FusionPolicy(dense_weight=0.3, other_language_lexical=1.0),
-    "weighted 0.5 dense, all lexical": FusionPolicy(dense_weight=0.5, other_language_lexical=1.0),
-    "weighted 0.7 dense, all lexical": FusionPolicy(dense_weight=0.7, other_language_lexical=1.0),
-    "weighted 0.5, other-language lexical x0.2": FusionPolicy(dense_weight=0.5, other_language_lexical=0.2),
-    "weighted 0.5, same-language lexical only": FusionPolicy(dense_weight=0.5, other_language_lexical=0.0),
-    "weighted 0.6, other-language lexical x0.2": FusionPolicy(dense_weight=0.6, other_language_lexical=0.2),
+    "weighted 0.3, all lexical": FusionPolicy(dense_weight=0.3, other_language_lexical=1.0),
+    "weighted 0.5, all lexical": FusionPolicy(dense_weight=0.5, other_language_lexical=1.0),
+    "weighted 0.3, other-language words x0.2 (default)": FusionPolicy(),
+    "weighted 0.5, other-language words x0.2": FusionPolicy(dense_weight=0.5),
+    "weighted 0.7, other-language words x0.2": FusionPolicy(dense_weight=0.7),
 }
 
 

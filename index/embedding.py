@@ -26,6 +26,7 @@ from index.errors import SearchError
 AUTO = "auto"
 NONE = "none"
 QUERY_CHARS = 1000  # a query is a question, not a document
+QUERIES_KEPT = 512  # query vectors remembered per process
 
 
 class EmbedderMissing(SearchError):
@@ -158,6 +159,31 @@ _LOADED: dict[str, Embedder] = {}
 _LOAD_LOCK = threading.Lock()
 
 
+class RememberedQueries:
+    """An embedder that remembers its last queries' vectors: a reader turning pages, clicking facets
+    or sorting asks the same query again, and a query costs e5 some 30 ms of CPU."""
+
+    def __init__(self, embedder: Embedder, size: int = QUERIES_KEPT):
+        self._embedder, self._size = embedder, size
+        self._kept: dict[str, np.ndarray] = {}
+        self._lock = threading.Lock()
+        self.name, self.dim = embedder.name, embedder.dim
+
+    def passages(self, texts: list[str]) -> np.ndarray:
+        return self._embedder.passages(texts)
+
+    def query(self, text: str) -> np.ndarray:
+        with self._lock:
+            found = self._kept.get(text)
+        if found is None:
+            found = self._embedder.query(text)
+            with self._lock:
+                if len(self._kept) >= self._size:
+                    self._kept.pop(next(iter(self._kept)))
+                self._kept[text] = found
+        return found
+
+
 def load_embedder(choice: str = AUTO) -> Embedder:
     """The embedder ``choice`` names ("auto", one of MODELS), loaded once per process.
 
@@ -176,7 +202,7 @@ def load_embedder(choice: str = AUTO) -> Embedder:
                 return _LOADED[name]
             try:
                 _pin_threads()
-                _LOADED[name] = MODELS[name].make()
+                _LOADED[name] = RememberedQueries(MODELS[name].make())
                 return _LOADED[name]
             except EmbedderMissing as exc:
                 reasons.append(str(exc))

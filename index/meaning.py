@@ -46,10 +46,12 @@ class Meaning:
     generation: Path | None
     policy: FusionPolicy = field(default_factory=FusionPolicy)
     _head: list = field(default_factory=list, repr=False)
+    _words: str = field(default="", repr=False)
     _head_key: tuple | None = field(default=None, repr=False)
 
     def search(self, searcher, text: str, query) -> DenseHits | None:
         """Dense hits, without those the query's ``-word``s exclude."""
+        self._words = text
         hits = dense_search(searcher, self.generation, self.embedder, text, DENSE_LIMIT)
         if hits is None or not len(hits.docnums) or not isinstance(query, wq.AndNot):
             return hits
@@ -83,7 +85,8 @@ class Meaning:
         lexical = self.lexical_head(searcher, query, lexical_candidates, max(LEXICAL_DEPTH, limit))
         langs = facet_sets(searcher).by_doc("lang")
         fused = fuse(lexical, dense, min_cosine(self.embedder.name), query_lang,
-                     lambda docnum: (langs.get(docnum) or (None,))[0], self.policy)
+                     lambda docnum: (langs.get(docnum) or (None,))[0], self.policy,
+                     self._plain_scores(searcher, lexical_candidates, max(LEXICAL_DEPTH, limit)))
         if len(fused) >= limit or len(lexical) < max(LEXICAL_DEPTH, limit):
             return fused[:limit]
         shown = {docnum for docnum, _ in fused}
@@ -91,6 +94,13 @@ class Meaning:
         rest = [(d, floor * 0.999) for d, _ in rank(searcher, query, lexical_candidates, limit + len(shown),
                                                      "relevance") if d not in shown]
         return (fused + rest)[:limit]
+
+    def _plain_scores(self, searcher, candidates: int, limit: int) -> dict[int, float]:
+        """The documents' lexical scores for the query's own words, without thesaurus labels."""
+        from index.query import parse_query, prune  # index.query builds on this module
+
+        plain = prune(parse_query(searcher.schema, self._words, expand=False)[0], searcher.reader())
+        return dict(rank(searcher, plain, candidates, limit, "relevance"))
 
     def lexical_head(self, searcher, query, candidates: int, limit: int) -> list[tuple[int, float]]:
         """The lexical ranking's first ``limit`` (remembered: the language guess and the fusion share it)."""
