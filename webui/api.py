@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, jsonify, render_template, request
 
 from kb.formats import export_record
-from webui.context import kb, run_search, search_request
+from webui.context import kb, run_search, search_request, source_label
 from webui.documents import readable_document
 from webui.openapi import openapi_document
 
@@ -38,7 +39,10 @@ def openapi():
 @bp.route("/search")
 def api_search():
     """GET /api/search?q=&lang=&page=&per_page=: the same JSON as `kb search --json`."""
-    return jsonify(run_search(search_request()).to_json())
+    data = run_search(search_request()).to_json()
+    for hit in data["hits"]:
+        hit["source_name"] = source_label(hit.get("source"))
+    return jsonify(data)
 
 
 @bp.route("/facets")
@@ -56,7 +60,9 @@ def api_document(doc_id: int):
     with kb().session() as session:
         document = readable_document(session, doc_id)
         record = export_record(document) | {"translations": document.translations or {},
-                                            "description": document.description}
+                                            "description": document.description,
+                                            "source_name": source_label(urlsplit(document.final_url or document.url)
+                                                                        .hostname, document.source_id)}
     body = json.dumps(record, ensure_ascii=False, sort_keys=True)
     response = jsonify(record)
     response.set_etag(hashlib.sha256(body.encode("utf-8")).hexdigest()[:32])

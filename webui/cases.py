@@ -8,30 +8,41 @@ Every change goes through ``kb.cases`` and is audited.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+import csv
+import io
+from urllib.parse import urlencode
+
+from flask import Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext, lazy_gettext, ngettext
 from sqlalchemy import select
 
 from kb import cases as case_ops
 from kb.case_import import import_cases
+from kb.case_listing import CASE_FACETS, browse_cases
+from kb.case_listing import SORTS as CASE_SORTS
 from kb.errors import InputError
 from kb.fields import whole_number
-from kb.models import Case, Document
+from kb.formats import csv_cells
+from kb.models import Case, Document, utcnow
 from webui.auth import require_role
 from webui.context import kb, settings
+from webui.i18n import facet_title, facet_value_label
+from webui.search import FACET_FILTER_FROM, FACET_VISIBLE, FacetGroup, FacetValue, toggle_url
 from webui.similar import similar_documents
 from webui.sources import uploaded_file
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 FORM_FIELDS = (*case_ops.EDITABLE,)
 PAGE_SIZE = 50
+MAX_EXPORT = 10_000
 REVIEW_STATE_NAMES = {"proposed": lazy_gettext("proposed"), "validated": lazy_gettext("validated"),
                       "rejected": lazy_gettext("rejected")}
 
 
 @bp.context_processor
 def case_labels():
-    return {"review_state_name": lambda state: str(REVIEW_STATE_NAMES.get(state, state))}
+    return {"review_state_name": lambda state: str(REVIEW_STATE_NAMES.get(state, state)),
+            "case_facet_label": case_facet_label, "case_facet_title": case_facet_title}
 
 
 def case_visible(case: Case) -> bool:
@@ -50,26 +61,104 @@ def _get(db, case_id: int) -> Case:
     return case
 
 
+STATUS_NAMES = {"ongoing": lazy_gettext("ongoing"), "completed": lazy_gettext("completed"),
+                "pilot": lazy_gettext("pilot"), "unknown": lazy_gettext("unknown")}
+CASE_FACET_TITLES = {"status": lazy_gettext("Project status"), "state": lazy_gettext("Review")}
+SORT_NAMES = {"updated": lazy_gettext("recently changed"), "title": lazy_gettext("title"),
+              "country": lazy_gettext("country and place"), "year": lazy_gettext("year, newest first")}
+EXPORT_COLUMNS = ("id", "title", "summary", "municipality", "country", "nuts", "population_band", "level", "themes",
+                  "technologies", "years", "status", "programme", "contact_org", "links", "review_state",
+                  "validated_by", "validated_at", "page")
+
+
+def case_facet_label(name: str, value: str) -> str:
+    if name == "status":
+        return str(STATUS_NAMES.get(value, value))
+    if name == "state":
+        return str(REVIEW_STATE_NAMES.get(value, value))
+    return facet_value_label(name, value)
+
+
+def case_facet_title(name: str) -> str:
+    return str(CASE_FACET_TITLES.get(name) or facet_title(name))
+
+
+def _browse_request() -> tuple[dict, str, str, int]:
+    """The filters, words, sort and page of a browse, from the URL (values of unknown facets ignored)."""
+    filters = {name: [v for v in request.args.getlist(name) if v][:20] for name in CASE_FACETS}
+    if g.viewer is None and "rejected" in filters["state"]:
+        filters["state"].remove("rejected")
+    sort = request.args.get("sort") if request.args.get("sort") in CASE_SORTS else "updated"
+    page = whole_number(request.args.get("page") or "1") or 1
+    return {k: v for k, v in filters.items() if v}, (request.args.get("q") or "").strip()[:200], sort, min(page, 10_000)
+
+
+def _visible_states() -> tuple[str, ...]:
+    return case_ops.REVIEW_STATES if g.viewer is not None else ("validated", "proposed")
+
+
+def _case_facet_groups(counts: dict, filters: dict) -> list[FacetGroup]:
+    groups = []
+    for name in CASE_FACETS:
+        chosen = filters.get(name, [])
+        values = dict(counts.get(name, {}))
+        for value in chosen:
+            values.setdefault(value, 0)
+        if not values:
+            continue
+        items = [FacetValue(v, case_facet_label(name, v), c, v in chosen, toggle_url(name, v))
+                 for v, c in values.items()]
+        if name == "year":  # years read best in order, newest first
+            items.sort(key=lambda item: item.value, reverse=True)
+        else:
+            items.sort(key=lambda item: (not item.active, -item.count, item.label.lower()))
+        groups.append(FacetGroup(name, case_facet_title(name), items[:FACET_VISIBLE], items[FACET_VISIBLE:],
+                                 len(items) > FACET_FILTER_FROM))
+    return groups
+
+
 @bp.route("/")
 def list_cases():
-    state = request.args.get("state") or "validated"
-    if state not in case_ops.REVIEW_STATES or (state == "rejected" and g.viewer is None):
-        state = "validated"
-    try:
-        page = max(1, min(10_000, int(request.args.get("page") or 1)))
-    except ValueError:
-        page = 1
+    """Cases with the facets of search (country, population, theme, year, status, review), sorted and
+    exportable; every state in the URL, so it works without JavaScript."""
+    filters, q, sort, page = _browse_request()
     with kb().session() as db:
-        query = (select(Case).where(Case.deleted_at.is_(None), Case.merged_into.is_(None),
-                                    Case.review_state == state)
-                 .order_by(Case.updated_at.desc()).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1))
-        rows = list(db.scalars(query))
+        listing = browse_cases(db, filters, _visible_states(), q, sort, page, PAGE_SIZE)
         pending = (list(db.scalars(select(Case.id).where(Case.proposed_changes.is_not(None),
                                                          Case.deleted_at.is_(None))))
                    if g.viewer is not None else [])
         db.expunge_all()
-    return render_template("cases/list.html", cases=rows[:PAGE_SIZE], more=len(rows) > PAGE_SIZE, page=page,
-                           state=state, states=case_ops.REVIEW_STATES, pending=pending)
+    selected = [(name, value, case_facet_label(name, value)) for name, values in filters.items() for value in values]
+    pages = max(1, (listing.total + PAGE_SIZE - 1) // PAGE_SIZE)
+    return render_template("cases/list.html", listing=listing, cases=listing.cases, page=page, pages=pages,
+                           facets=_case_facet_groups(listing.facets, filters), selected=selected, q=q, sort=sort,
+                           sorts=SORT_NAMES, filters=filters, pending=pending,
+                           reviewing_state=filters.get("state") == ["proposed"],
+                           clear_url="?" + urlencode([(k, v) for k, v in request.args.items(multi=True)
+                                                      if k not in CASE_FACETS and k != "page"]),
+                           export_query=urlencode([(k, v) for k, v in request.args.items(multi=True)
+                                                   if k not in ("page", "lang_ui")]))
+
+
+@bp.route("/export.<fmt>")
+def export(fmt: str):
+    """Every case of a browse (its filters, words and sort) as CSV or JSON."""
+    if fmt not in ("csv", "json"):
+        abort(404, gettext("There is no export format %(fmt)s; use csv or json.", fmt=fmt))
+    filters, q, sort, _ = _browse_request()
+    with kb().session() as db:
+        listing = browse_cases(db, filters, _visible_states(), q, sort, 1, MAX_EXPORT)
+        records = [case_ops.case_json(case, for_contributors=g.viewer is not None)
+                   | {"page": url_for("cases.show", case_id=case.id, _external=True)} for case in listing.cases]
+    headers = {"Content-Disposition": f'attachment; filename="casebook-cases-{utcnow():%Y%m%d}.{fmt}"'}
+    if fmt == "json":
+        body = current_app.json.dumps({"total": listing.total, "cases": records}, ensure_ascii=False, indent=1)
+        return Response(body, content_type="application/json", headers=headers)
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=EXPORT_COLUMNS, extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows(csv_cells(record) for record in records)
+    return Response(out.getvalue(), content_type="text/csv; charset=utf-8", headers=headers)
 
 
 @bp.route("/<int:case_id>")
@@ -81,7 +170,20 @@ def show(case_id: int):
         case = _get(db, case_id)
         db.expunge(case)
         people = people_linked_to(db, "case", case_id, public_only=not (viewer and viewer.at_least("curator")))
-    return render_template("cases/show.html", case=case, people=people, like=cases_like(case))
+        versions = language_versions(db, case)
+    return render_template("cases/show.html", case=case, people=people, like=cases_like(case), versions=versions)
+
+
+def language_versions(db, case: Case) -> list[tuple[int, str]]:
+    """(document id, language) of the stored pages the case links to: the page it was drafted from
+    and that page's other language versions (kb.crawled_cases), in the order of its links."""
+    links = list(case.links or [])
+    if not links:
+        return []
+    rows = db.execute(select(Document.id, Document.lang, Document.url)
+                      .where(Document.url.in_(links), Document.origin != "case", Document.gone.is_(False))).all()
+    by_url = {url: (doc_id, lang or "und") for doc_id, lang, url in rows}
+    return [by_url[link] for link in links if link in by_url]
 
 
 CASES_LIKE = 6
@@ -93,8 +195,10 @@ def cases_like(case) -> list[dict]:
     if not case.document_id or case.deleted_at or case.merged_into:
         return []
     text = "\n\n".join(part for part in (case.summary, ", ".join(case.technologies or [])) if part)
-    return similar_documents(settings().index_dir, case.document_id, text, None, limit=CASES_LIKE,
-                             doc_type="case", same_type_only=True)
+    found = similar_documents(settings().index_dir, case.document_id, text, None, limit=CASES_LIKE * 4,
+                              doc_type="case", exclude_urls=set(case.links or []), same_type_only=True)
+    # case records only: crawled pages typed "case" are the pages cases are drafted from (kb.crawled_cases)
+    return [item for item in found if str(item.get("url", "")).startswith("casebook:case/")][:CASES_LIKE]
 
 
 def _form_data() -> dict:

@@ -70,7 +70,7 @@ def bib_record(record: dict, page_url: str) -> str:
     fields.append(("note", bib_escape(f"Casebook: {page_url}")))
     kind = BIB_TYPES.get(record.get("type"), "misc")
     if kind == "techreport":
-        fields.append(("institution", bib_escape(record.get("source") or "unknown")))
+        fields.append(("institution", bib_escape(record.get("source_name") or record.get("source") or "unknown")))
     body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields)
     return f"@{kind}{{casebook{record['id']},\n{body}\n}}\n"
 

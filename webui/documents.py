@@ -7,12 +7,14 @@ rejected or deleted, its document is a 404 to those who may not see the case
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Blueprint, abort, current_app, render_template
 from sqlalchemy import select
 
 from kb.models import Case, Collection, CollectionItem, Document
 from webui.cases import case_visible
-from webui.context import kb, settings
+from webui.context import kb, settings, source_label
 from webui.similar import similar_documents
 
 bp = Blueprint("documents", __name__, url_prefix="/documents")
@@ -63,5 +65,7 @@ def show(doc_id: int):
         session.expunge(document)
     similar = similar_documents(settings().index_dir, doc_id, document.text or "", document.lang,
                                 doc_type=document.doc_type, exclude_urls={url for _, url in translations})
+    source = source_label(urlsplit(document.final_url or document.url).hostname, document.source_id)
     return render_template("document.html", doc=document, translations=translations, pages=pages, similar=similar,
+                           source=source,
                            collections=collections, link_collections="collections.show" in current_app.view_functions)

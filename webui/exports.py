@@ -20,7 +20,7 @@ from index.query import MAX_PER_PAGE
 from kb.formats import EXPORT_FIELDS, csv_cells, export_record
 from kb.models import Document
 from webui.citations import to_bibtex, to_ris
-from webui.context import kb, run_search, search_request
+from webui.context import kb, run_search, search_request, source_label
 
 bp = Blueprint("exports", __name__)
 
@@ -60,8 +60,10 @@ def matching_documents(limit: int = MAX_EXPORT) -> list[Document]:
 
 
 def full_record(document: Document) -> dict:
-    return export_record(document) | {"description": document.description,
-                                      "page": url_for("documents.show", doc_id=document.id, _external=True)}
+    record = export_record(document)
+    return record | {"description": document.description, "source_name": source_label(record["source"] or None,
+                                                                                       document.source_id),
+                     "page": url_for("documents.show", doc_id=document.id, _external=True)}
 
 
 def _filename(fmt: str) -> str:
@@ -70,7 +72,7 @@ def _filename(fmt: str) -> str:
 
 def _csv(records: list[dict]) -> str:
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=[*EXPORT_FIELDS, "description", "page"], extrasaction="ignore")
+    writer = csv.DictWriter(out, fieldnames=[*EXPORT_FIELDS, "source_name", "description", "page"], extrasaction="ignore")
     writer.writeheader()
     writer.writerows(csv_cells(record) for record in records)
     return out.getvalue()

@@ -130,6 +130,10 @@ def facet_value_label(facet: str, value: str) -> str:
         return _capitalised(type_name(value))
     if facet == "org_kind":
         return str(ORG_KIND_NAMES.get(value, value))
+    if facet == "source":
+        from webui.context import source_label  # context reads the UI language from here
+
+        return source_label(value)
     return value
 
 
