@@ -28,7 +28,9 @@ from tests.conftest import shared_data
 
 QUESTIONS = 400
 # Floors pinned a little below the figures measured (see the commit message and README).
-SAME_LANGUAGE_RATIO = 1.05  # es->es over plain BM25; the issue's target is 1.15 (not reached: README)
+# Measured on the first 200 questions (bench.meaning): es->es 0.834 against plain BM25's 0.785 (1.06x),
+# es->el 0.697, el->es 0.754 (lexical alone: 0.181, 0.213). The issue's 1.15x is not reached (README).
+SAME_LANGUAGE_RATIO = 1.03  # es->es over plain BM25
 CROSS_LANGUAGE_FLOOR = 0.65  # es->el and el->es
 
 
