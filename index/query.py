@@ -25,6 +25,7 @@ from whoosh.support.levenshtein import distance as edit_distance
 
 from index import bitmaps
 from index.concepts import default_labels
+from index.cost import affordable
 from index.expansion import expansion_queries
 from index.embedding import Embedder
 from index.facets import allowed_docs, facet_counts, facet_sets, matching_docs
@@ -50,6 +51,9 @@ RANGE_PROBLEM = "ranges work on year: and date: only"
 MAX_BOOST = 100.0
 BOOST = re.compile(r"\^(\S*)")
 BOOST_PROBLEM = f"a boost (^) must be a number from 0 to {MAX_BOOST:.0f}"
+# 100 two-letter prefixes held a thread for 7-9 s (index.cost): past the budget, the words are searched
+COST_PROBLEM = "its wildcards match too many words"
+EXPANDING = re.compile(r"\w[*?]|[*?]\w")
 PARSES_KEPT = 2048  # parsed queries remembered per process
 _PARSES: dict[tuple, tuple] = {}
 MAX_PER_PAGE = 100
@@ -133,6 +137,12 @@ def syntax_problems(text: str) -> list[str]:
     return problems
 
 
+def expands(text: str) -> bool:
+    """Whether a query asks for words by pattern (a wildcard, a range): the requests the server rate-limits."""
+    text = QUESTION_MARK.sub("", text)
+    return bool(EXPANDING.search(text) or RANGE.search(text))
+
+
 def _sane_boost(value: str) -> bool:
     number = re.match(r"[0-9]*\.?[0-9]+", value)
     return bool(number) and float(number.group()) <= MAX_BOOST
@@ -169,11 +179,13 @@ def _split_negations(query):
     return query, None
 
 
-def parse_query(schema, text: str, expand: bool = False):
+def parse_query(schema, text: str, expand: bool = False, searcher: Searcher | None = None):
     """(query, message): the parsed query, and a message when the syntax was repaired.
 
     With ``expand`` the query also searches the labels of the thesaurus concepts
-    it names; the parts of Dutch and German compounds are always added.
+    it names; the parts of Dutch and German compounds are always added. Given the
+    ``searcher`` it will run on, a query whose wildcards expand past the budget of
+    ``index.cost`` is searched as plain words, with a message.
 
     Parsing a query for sixteen language fields took a third of a search's time; the
     same query comes back with every facet clicked and every page turned, so the
@@ -187,6 +199,10 @@ def parse_query(schema, text: str, expand: bool = False):
         if len(_PARSES) >= PARSES_KEPT:
             _PARSES.clear()
         _PARSES[key] = parsed
+    if searcher is not None and not affordable(searcher, parsed[0], (text, expand)):
+        words = plain_words(text)
+        message = f"Could not read the query as written ({COST_PROBLEM}); searched for the words: {words or '(none)'}."
+        return parse_query(schema, words, expand)[0], message
     return parsed
 
 
@@ -274,7 +290,7 @@ def prune(query, reader):
 def run_search(searcher: Searcher, request: SearchRequest, meaning: Meaning | None = None) -> SearchResponse:
     """Run one search on an open searcher; with ``meaning`` (an embedder and the generation's
     vectors), documents close in meaning are found and ranked beside the lexical matches."""
-    query, message = parse_query(searcher.schema, request.q, expand=request.expand)
+    query, message = parse_query(searcher.schema, request.q, expand=request.expand, searcher=searcher)
     filters = {k: v for k, v in request.filters.items() if k in FACETS and v}
     dates, date_problem = date_range(request.date_from, request.date_to)
     if date_problem:

@@ -125,6 +125,9 @@ def create_app(settings: Settings, kb=None) -> Flask:
 
     init_i18n(app)
     app.before_request(limit_body)  # first: the CSRF check reads the form
+    from webui.rate_limit import limit_expensive
+
+    app.before_request(limit_expensive)
     app.register_blueprint(search.bp)
     app.register_blueprint(documents.bp)
     app.register_blueprint(api.bp)

@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from werkzeug.exceptions import ServiceUnavailable
 
-from index.query import WILDCARD_PROBLEM, plain_words, syntax_problems
+from index.query import COST_PROBLEM, WILDCARD_PROBLEM, plain_words, syntax_problems
 from index.schema import FACETS
 from kb.models import Document
 from webui.context import embedder, kb, run_search, search_request
@@ -157,6 +157,8 @@ def user_message(req, response) -> str | None:
         words = plain_words(req.q) or gettext("(none)")
         if problems == [WILDCARD_PROBLEM]:
             return gettext("A wildcard (* or ?) needs at least two letters before it; searched for the words: %(words)s.", words=words)  # noqa: E501 (one line: tests read the msgid)
+        if not problems and COST_PROBLEM in response.message:
+            return gettext("Your wildcards (* or ?) match too many words to search them all; searched for the words: %(words)s.", words=words)  # noqa: E501
         return gettext("Could not read the query as written; searched for the words: %(words)s.", words=words)
     return response.message
 

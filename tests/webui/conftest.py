@@ -31,6 +31,9 @@ def demo_app(demo_kb):
     knowledge_base, _ = demo_kb
     app = create_app(knowledge_base.settings, kb=knowledge_base)
     app.config["TESTING"] = True
+    # every test module exports and searches by pattern from 127.0.0.1 within the same minute;
+    # the limit itself is tested in test_rate_limit.py
+    app.config["EXPENSIVE_PER_MINUTE"] = 100_000
     return app
 
 
