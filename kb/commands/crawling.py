@@ -10,13 +10,19 @@ from kb.cli import (UserError, as_background_work, check_seeds, cli, crawl, craw
                     crawl_sources, emit, open_data, sync_index)
 
 
+# Skips a user ends by asking for more: the summary says how.
+LIMIT_HINTS = {"too_deep": "links beyond --max-depth: raise it to follow them",
+               "max_pages": "left when --max-pages was reached: raise it to fetch them"}
+
+
 def print_summary(summary: dict) -> None:
     click.echo(f"fetched  {summary['fetched']:>6}")
     click.echo(f"stored   {summary['stored']:>6}")
     if summary.get("sitemaps"):
         click.echo(f"sitemaps {summary['sitemaps']:>6}")
     for reason, count in summary["skipped"].items():
-        click.echo(f"skipped  {count:>6}  {reason}")
+        hint = f"  ({LIMIT_HINTS[reason]})" if reason in LIMIT_HINTS else ""
+        click.echo(f"skipped  {count:>6}  {reason}{hint}")
     cases = summary.get("cases") or {}
     if cases.get("proposed") or cases.get("updated"):
         click.echo(f"cases    {cases['proposed']:>6}  proposed from pages describing one, "

@@ -139,7 +139,8 @@ def test_links_beyond_max_depth_are_counted_as_too_deep_in_the_summary_and_the_r
     url, _log = demo_site
     crawled = kb(tmp_path, "crawl", url, "--max-depth", "1", "--allow-private-hosts", "--delay", "0", "--no-index")
     assert crawled.returncode == 0, crawled.stderr
-    [count] = [int(line.split()[1]) for line in crawled.stdout.splitlines() if line.endswith(" too_deep")]
+    [count] = [int(line.split()[1]) for line in crawled.stdout.splitlines()
+               if line.endswith(" too_deep  (links beyond --max-depth: raise it to follow them)")]
     assert count > 0
     report = json.loads(kb(tmp_path, "crawl-report", "--reason", "too_deep", "--json").stdout)
     assert report["counts"] == {"too_deep": count} and len(report["urls"]) == count
