@@ -59,6 +59,9 @@ class Settings:
                 "or none (lexical search only). Changing it rebuilds the vectors only (`kb index --vectors`).")
     registration_retention_days: int = _setting(
         90, "Days after an event ends before `kb worker` deletes its participants' data.")
+    trusted_proxies: int = _setting(
+        0, "Reverse proxies in front of `kb serve` whose X-Forwarded-For and X-Forwarded-Proto are believed: "
+           "the client's address then comes from them (rate limits, sign-in throttling). 0: none.")
 
     @property
     def db_path(self) -> Path:

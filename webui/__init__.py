@@ -120,6 +120,11 @@ def create_app(settings: Settings, kb=None) -> Flask:
                       SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
                       SESSION_COOKIE_SECURE=settings.secure_cookies, MAX_CONTENT_LENGTH=MAX_UPLOAD_BODY)
     app.extensions["casebook"] = {"settings": settings, "kb": kb or open_kb(settings)}
+    proxies = getattr(settings, "trusted_proxies", 0)
+    if proxies:  # behind a reverse proxy every request comes from it: the client is in X-Forwarded-For
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
     from webui import api, documents, exports, search, site
     from webui.i18n import init_i18n
 

@@ -69,3 +69,19 @@ def test_a_query_past_the_cost_budget_is_searched_as_words_with_a_message_in_the
     page = app.test_client().get("/", query_string={"q": "ab*", "lang_ui": lang, "meaning": "off"})
     assert page.status_code == 200
     assert expected in page.get_data(as_text=True)
+
+
+def test_behind_a_trusted_proxy_each_client_is_limited_by_its_own_address_and_otherwise_the_header_is_ignored(kb):
+    from dataclasses import replace
+
+    from webui import create_app
+
+    build_index(kb, kb.settings.index_dir)
+    for proxies, separate in ((1, True), (0, False)):
+        app = create_app(replace(kb.settings, trusted_proxies=proxies), kb=kb)
+        app.config.update(TESTING=True, EXPENSIVE_PER_MINUTE=LIMIT)
+        client = app.test_client()
+        answers = [client.get("/export.json", headers={"X-Forwarded-For": f"198.51.100.{n}"},
+                              environ_base={"REMOTE_ADDR": f"10.0.0.{proxies}"}).status_code
+                   for n in range(LIMIT + 2)]
+        assert answers == [200] * (LIMIT + 2) if separate else answers == [200] * LIMIT + [429, 429]
