@@ -9,6 +9,14 @@ connections and Whoosh searchers, never shared across a fork), each with
 its own per-index-version caches (``index.searchers.shared``).
 
 One worker stays on waitress, which also runs where gunicorn cannot (Windows).
+
+Slow and idle connections: waitress reads requests in its event loop and hands a
+thread only a whole request, so a slow client costs a socket, not a thread; its
+default of 100 connections, though, let 110 slowloris connections lock everyone
+out, so it accepts CONNECTION_LIMIT here (polled, not select()ed, past 1,024
+descriptors) and closes a connection idle for CHANNEL_TIMEOUT seconds. Gunicorn's
+gthread workers read a request in a thread, so each slow client holds one:
+bench/slowloris.py measures both, and README says how to serve behind a proxy.
 """
 
 from __future__ import annotations
@@ -17,6 +25,8 @@ import os
 from dataclasses import dataclass
 
 DEFAULT_THREADS = 8
+CONNECTION_LIMIT = 2000  # open connections waitress keeps; beyond, new ones wait in the listen backlog
+CHANNEL_TIMEOUT = 30  # seconds a connection may stay silent (waitress: 120)
 MAX_DEFAULT_WORKERS = 4
 
 
@@ -64,6 +74,19 @@ def _gunicorn_app(make_app, options: ServeOptions):
     return CasebookGunicorn()
 
 
+def _allow_descriptors(wanted: int) -> None:
+    """Raise this process's limit of open files towards ``wanted`` (each connection is one), within
+    the hard limit; where there is no such limit (Windows), nothing."""
+    try:
+        import resource
+    except ImportError:
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+    if soft != resource.RLIM_INFINITY and soft < target:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+
+
 def serve(make_app, options: ServeOptions = ServeOptions()) -> None:
     """Serve the WSGI app ``make_app()`` builds until interrupted.
 
@@ -75,8 +98,10 @@ def serve(make_app, options: ServeOptions = ServeOptions()) -> None:
         import waitress
 
         try:
+            _allow_descriptors(CONNECTION_LIMIT + 100)
             waitress.serve(make_app(), host=options.host, port=options.port, threads=options.threads,
-                           ident="Casebook", _quiet=True)
+                           ident="Casebook", _quiet=True, connection_limit=CONNECTION_LIMIT,
+                           channel_timeout=CHANNEL_TIMEOUT, asyncore_use_poll=True)
         except OSError as exc:
             raise ServeError(f"cannot listen on {options.host}:{options.port}: {exc.strerror}") from None
         return
