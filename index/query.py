@@ -54,6 +54,9 @@ BOOST_PROBLEM = f"a boost (^) must be a number from 0 to {MAX_BOOST:.0f}"
 # 100 two-letter prefixes held a thread for 7-9 s (index.cost): past the budget, the words are searched
 COST_PROBLEM = "its wildcards match too many words"
 EXPANDING = re.compile(r"\w[*?]|[*?]\w")
+# each wildcard is parsed into 48 field queries before any is counted: 100 of them cost a second
+# to parse alone, so past this many the budget is spent without asking the index
+MAX_WILDCARDS = 10
 PARSES_KEPT = 2048  # parsed queries remembered per process
 _PARSES: dict[tuple, tuple] = {}
 MAX_PER_PAGE = 100
@@ -137,6 +140,10 @@ def syntax_problems(text: str) -> list[str]:
     return problems
 
 
+def _wildcards(text: str) -> int:
+    return sum(1 for word in QUESTION_MARK.sub("", text).split() if EXPANDING.search(word))
+
+
 def expands(text: str) -> bool:
     """Whether a query asks for words by pattern (a wildcard, a range): the requests the server rate-limits."""
     text = QUESTION_MARK.sub("", text)
@@ -185,13 +192,23 @@ def parse_query(schema, text: str, expand: bool = False, searcher: Searcher | No
     With ``expand`` the query also searches the labels of the thesaurus concepts
     it names; the parts of Dutch and German compounds are always added. Given the
     ``searcher`` it will run on, a query whose wildcards expand past the budget of
-    ``index.cost`` is searched as plain words, with a message.
+    ``index.cost``, or holding more than MAX_WILDCARDS of them, is searched as plain
+    words, with a message.
 
     Parsing a query for sixteen language fields took a third of a search's time; the
     same query comes back with every facet clicked and every page turned, so the
     parses are remembered (per set of field names; nothing here mutates a query).
     """
     text = text.strip()[:MAX_QUERY]
+    if searcher is not None and (_wildcards(text) > MAX_WILDCARDS
+                                 or not affordable(searcher, _remembered(schema, text, expand)[0], (text, expand))):
+        words = plain_words(text)
+        message = f"Could not read the query as written ({COST_PROBLEM}); searched for the words: {words or '(none)'}."
+        return _remembered(schema, words, expand)[0], message
+    return _remembered(schema, text, expand)
+
+
+def _remembered(schema, text: str, expand: bool):
     key = (tuple(schema.names()), text, expand)
     parsed = _PARSES.get(key)
     if parsed is None:
@@ -199,10 +216,6 @@ def parse_query(schema, text: str, expand: bool = False, searcher: Searcher | No
         if len(_PARSES) >= PARSES_KEPT:
             _PARSES.clear()
         _PARSES[key] = parsed
-    if searcher is not None and not affordable(searcher, parsed[0], (text, expand)):
-        words = plain_words(text)
-        message = f"Could not read the query as written ({COST_PROBLEM}); searched for the words: {words or '(none)'}."
-        return parse_query(schema, words, expand)[0], message
     return parsed
 
 

@@ -45,3 +45,14 @@ def test_counting_a_querys_expansions_stops_at_the_budget(tmp_path):
         assert by_postings.over and by_postings.postings == 31 and by_postings.terms == 31
         narrow = expansion_cost(searcher.reader(), parse_query(searcher.schema, "ab01*")[0])
         assert not narrow.over and narrow.terms == 100 and narrow.postings == 100
+
+
+def test_a_query_of_more_wildcards_than_allowed_is_searched_as_words_even_when_each_matches_few(tmp_path):
+    from index.query import MAX_WILDCARDS
+
+    path = build(tmp_path / "small", [{"title": "Digitaal loket", "lang": "nl", "text": "Inwoners vragen attesten."}])
+    text = " ".join(["loket*"] * (MAX_WILDCARDS + 1))
+    response = ask(path, text, meaning=False)
+    assert response.message.startswith(f"Could not read the query as written ({COST_PROBLEM})")
+    assert response.total == 1  # "loket", as a word
+    assert ask(path, " ".join(["loket*"] * MAX_WILDCARDS), meaning=False).message is None
