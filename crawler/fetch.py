@@ -2,7 +2,8 @@
 
 Redirects are followed by hand (up to ``max_redirects``, loops detected) so the
 address guard runs at every hop; a crawl's fetch stops at a redirect to another
-host (``Response.moved_to``), which waits for that host's turn at the gate, and every connection is checked again once made
+host (``Response.moved_to``), which waits for that host's turn at the gate. Every
+connection is checked again once made
 (``crawler.addresses.GuardedAdapter``) unless private hosts are allowed; a
 ``Location`` that cannot be read ends the fetch as ``bad_url``; bodies are streamed and cut at ``max_bytes``
 after decompression, so neither a huge page nor a gzip bomb is read whole.

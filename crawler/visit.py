@@ -6,9 +6,10 @@ page costs (extraction, language, SimHash, content hash, canonical links) is
 done here, off the loop that writes. It ends as a ``Visit``: a skip with its reason, a page (extracted, its language and
 SimHash known), a sitemap (its entries), "not modified" (a 304), "unchanged"
 (not fetched at all: its sitemap ``<lastmod>`` is not newer than our copy), "deferred"
-(robots.txt was fetched and the host must rest first), or "redirected" to another host (whose
-turn at the gate, robots.txt and delay the target then waits for, as a URL of the frontier). The first visit to a site also names
-the sitemaps to read (those robots.txt lists, and ``/sitemap.xml``).
+(robots.txt was fetched and the host must rest first), or "redirected" to another host (the
+target joins the frontier and waits for that host's turn at the gate, robots.txt and delay).
+The first visit to a site also names the sitemaps to read (those robots.txt lists, and
+``/sitemap.xml``).
 """
 
 from __future__ import annotations
