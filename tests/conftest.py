@@ -8,6 +8,11 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+# Embedding every document a test writes with multilingual-e5 costs seconds per hundred documents
+# (the fault tests' 3,000 documents: minutes per build), so tests and the `kb` processes they start
+# search lexically unless they test search by meaning, which asks for the model itself
+# (tests/index/test_meaning*.py, demo_kb).
+os.environ.setdefault("KB_EMBEDDING_MODEL", "none")
 
 
 def shared_data(*parts: str) -> Path:
@@ -23,7 +28,7 @@ def shared_data(*parts: str) -> Path:
 def settings(tmp_path):
     from kb.settings import load_settings
 
-    return load_settings(tmp_path / "data", environ={})
+    return load_settings(tmp_path / "data", {"embedding_model": "none"}, environ={})
 
 
 @pytest.fixture
@@ -56,7 +61,8 @@ def demo_kb(tmp_path_factory, demo_site):
     from kb.settings import load_settings
     from kb.storage import open_kb
 
-    settings = load_settings(tmp_path_factory.mktemp("demo") / "data", environ={})
+    # the demo with its passage vectors: the judged set is measured with and without them
+    settings = load_settings(tmp_path_factory.mktemp("demo") / "data", {"embedding_model": "auto"}, environ={})
     knowledge_base = open_kb(settings)
     cfg = CrawlSettings(delay=0.0, max_pages=2000, max_depth=10, allow_private_hosts=True)
     result = Crawler(knowledge_base, cfg).run([demo_site[0]])

@@ -53,6 +53,17 @@ def embedder():
 
 
 @pytest.fixture
+def kb(tmp_path):
+    """A knowledge base that embeds its documents with the default model (tests/conftest.py's does not)."""
+    from kb.settings import load_settings
+    from kb.storage import open_kb
+
+    knowledge_base = open_kb(load_settings(tmp_path / "data", {"embedding_model": "auto"}, environ={}))
+    yield knowledge_base
+    knowledge_base.close()
+
+
+@pytest.fixture
 def indexed(kb, tmp_path, embedder):
     source = tmp_path / "docs.jsonl"
     source.write_text("\n".join(json.dumps(d) for d in DOCS), encoding="utf-8")
