@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 from kb.models import AuditEvent
 from kb.people import Person, PersonLink, erase_person, export_person, link_person, record_consent
@@ -118,9 +119,10 @@ def test_an_erased_name_is_in_no_file_search_reads_and_never_offered_as_did_you_
     from kb.storage import open_kb
     from webui import create_app
 
-    def kb_cli(*args):
+    def kb_cli(*args):  # with passage vectors (tests/conftest.py turns them off by default): they must go too
         return subprocess.run([sys.executable, "-c", "from kb.cli import main; main()", "--data",
-                               str(tmp_path / "data"), *args], capture_output=True, text=True, timeout=300)
+                               str(tmp_path / "data"), *args], capture_output=True, text=True, timeout=300,
+                              env={**os.environ, "KB_EMBEDDING_MODEL": "auto"})
 
     settings = load_settings(tmp_path / "data", environ={})
     knowledge_base = open_kb(settings)
