@@ -20,6 +20,7 @@ from whoosh import query as wq
 from whoosh.searching import Searcher
 
 from index.searchers import shared
+from index.whoosh_internals import pattern_prefix, pattern_regex, pattern_words
 
 # "co*" matched 927 words (5,039 postings) of 2,000 documents in 0.37 s; "digit*" 6 words. At
 # 50,000 documents a two-letter prefix passes the budget, a word's stem does not.
@@ -61,12 +62,12 @@ def _expansions(segment, leaf) -> Iterator[int]:
         return
     if not isinstance(leaf, wq.PatternQuery):  # a fuzzy term, a range
         field = segment.schema[leaf.fieldname]
-        for raw in leaf._btexts(segment):
+        for raw in pattern_words(leaf, segment):
             yield segment.doc_frequency(leaf.fieldname, field.from_bytes(raw))
         return
     is_prefix = isinstance(leaf, wq.Prefix)
-    prefix = leaf.text if is_prefix else leaf._find_prefix(leaf.text)
-    pattern = None if is_prefix else re.compile(leaf._get_pattern())
+    prefix = leaf.text if is_prefix else pattern_prefix(leaf)
+    pattern = None if is_prefix else re.compile(pattern_regex(leaf))
     from_bytes = segment.schema[leaf.fieldname].from_bytes
     for raw, info in segment.iter_prefix(leaf.fieldname, prefix):
         if pattern is None or pattern.match(from_bytes(raw)):

@@ -23,6 +23,7 @@ from index import bitmaps
 from index.budget import BudgetCache
 from index.postings import postings
 from index.schema import FACETS
+from index.whoosh_internals import pattern_words
 
 FACET_LIMIT = 200
 HIDDEN = {"", "_none"}  # index/records.NO_THEME: a placeholder, not a value to show
@@ -172,7 +173,7 @@ def matching_docs(searcher, query, sets: FacetSets) -> int:
             return bitmaps.EMPTY
         if isinstance(q, wq.MultiTerm):  # a prefix, wildcard or fuzzy term: the union of its words
             field = q.field()
-            words = [reader.schema[field].from_bytes(word) for word in q._btexts(reader) if word]
+            words = [reader.schema[field].from_bytes(word) for word in pattern_words(q, reader) if word]
             return reduce(lambda a, b: a | b, (cache.get(("term", field, word), lambda w=word: _postings(reader, field, w))
                                                for word in words), bitmaps.EMPTY)
         key = _leaf_key(q)

@@ -16,10 +16,10 @@ only grow, so their count is part of the key).
 from __future__ import annotations
 
 import numpy as np
-from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.matching import FilterMatcher
 
 from index.budget import BudgetCache
+from index.whoosh_internals import block_postings
 
 
 CACHE_BYTES = 64 * 1024 * 1024  # decoded posting lists kept per process
@@ -51,16 +51,11 @@ def _decoded(reader, fieldname: str, text) -> tuple[np.ndarray, np.ndarray]:
     if isinstance(matcher, FilterMatcher):
         deleted = reader.deleted_docs_set
         matcher = matcher.child
-    ids: list = []
-    weights: list = []
-    if isinstance(matcher, W3LeafMatcher):
-        while matcher.is_active():
-            matcher._read_ids()
-            matcher._read_weights()
-            ids.extend(matcher._ids)
-            weights.extend(matcher._weights)
-            matcher._next_block()
+    found = block_postings(matcher)
+    if found is not None:
+        ids, weights = found
     else:  # another codec: Whoosh's calls, posting by posting
+        ids, weights = [], []
         while matcher.is_active():
             ids.append(matcher.id())
             weights.append(matcher.weight())

@@ -25,13 +25,13 @@ from bisect import bisect_left
 
 import numpy as np
 from whoosh import query as wq
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.scoring import BM25F
 from whoosh.util.numeric import byte_to_length
 
 from index.bitmaps import all_below, to_array
 from index.facets import known_docs
 from index.postings import postings
+from index.whoosh_internals import field_b, length_bytes, pattern_words
 
 _LENGTH_OF_BYTE = np.array([byte_to_length(b) or 0 for b in range(256)], dtype=np.float64)
 
@@ -86,13 +86,8 @@ def _field_lengths(searcher, segment_searcher, fieldname: str) -> np.ndarray:
 
 def _read_lengths(reader, fieldname: str) -> np.ndarray:
     count = reader.doc_count_all()
-    raw = np.zeros(count, dtype=np.uint8)
-    try:
-        column = reader._perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
-        if column is not None:
-            stored = min(column._count, count)
-            raw[:stored] = np.frombuffer(column._dbfile.get(column._basepos, stored), dtype=np.uint8)
-    except AttributeError:  # another codec: ask document by document (same numbers, slower)
+    raw = length_bytes(reader, fieldname, count)
+    if raw is None:  # another codec: ask document by document (same numbers, slower)
         return np.array([reader.doc_field_length(doc, fieldname, 1) or 0 for doc in range(count)],
                         dtype=np.float64)
     return _LENGTH_OF_BYTE[raw]
@@ -110,7 +105,7 @@ def _term(searcher, query: wq.Term, within=None):
     except ValueError:
         return _empty()
     fieldname = query.fieldname
-    b = weighting._field_B.get(fieldname, weighting.B)
+    b = field_b(weighting, fieldname)
     k1 = weighting.K1
     idf = searcher.idf(fieldname, text)
     average = searcher.avg_field_length(fieldname) or 1
@@ -185,7 +180,7 @@ def _words_of_pattern(searcher, query, size: int, within=None):
     term (the pattern's boost left out, as Whoosh does); several are an OR of their terms
     with the boost. (Past 1,024 words Whoosh's OR would give every match the same score;
     here they keep their term scores.)"""
-    words = [word for word in query._btexts(searcher.reader()) if word]
+    words = [word for word in pattern_words(query, searcher.reader()) if word]
     if not words:
         return _empty()
     fieldname = query.field()

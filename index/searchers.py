@@ -21,6 +21,7 @@ from whoosh.reading import MultiReader, SegmentReader
 from whoosh.searching import Searcher
 
 from index.location import current_generation, open_current
+from index.whoosh_internals import index_of, latest_toc
 
 _LOCAL = threading.local()
 _SHARED_LOCK = threading.Lock()
@@ -32,7 +33,8 @@ KEPT_FOLDERS = 8
 
 def _version(searcher) -> tuple:
     """The index folder and TOC generation a searcher reads: what a shared value depends on."""
-    return getattr(searcher._ix.storage, "folder", id(searcher._ix)), searcher.reader().generation()
+    index = index_of(searcher)
+    return getattr(index.storage, "folder", id(index)), searcher.reader().generation()
 
 
 class _Held(dict):
@@ -91,8 +93,8 @@ def reopened(searcher):
     segments to the new one, so after a merge the merged-away segments stayed in:
     every refresh made documents count twice (a test index of 301 documents
     counted 1,002 after 30 refreshes) and the serving process grew to gigabytes."""
-    index = searcher._ix
-    toc = index._read_toc()
+    index = index_of(searcher)
+    toc = latest_toc(index)
     if not toc.segments:  # every entry deleted and purged (index.build): nothing to reuse
         searcher.close()
         return index.searcher()

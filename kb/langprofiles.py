@@ -27,10 +27,11 @@ from array import array
 from itertools import chain, repeat
 from operator import add, mul, truediv
 
-from langdetect.detector import Detector
 from langdetect.detector_factory import PROFILES_DIRECTORY, DetectorFactory
 from langdetect.lang_detect_exception import ErrorCode, LangDetectException
 from langdetect.utils.ngram import NGram
+
+from kb.langdetect_internals import DetectorHooks
 
 PAIR = struct.Struct("<Bd")  # language index, probability
 # The words a factory's detectors have met keep their n-grams' vectors, up to this many (~0.3 kB
@@ -103,14 +104,15 @@ def _capitalised_word_ngrams(padded: str, known) -> list[str]:
     return found
 
 
-class SparseDetector(Detector):
+class SparseDetector(DetectorHooks):
     """langdetect's detector over compact profiles (``word_lang_prob_map`` values are packed pairs
     or arrays of doubles).
 
-    Reading the text (``append``, ``cleaning_text``, ``_extract_ngrams``) is rewritten with regular
+    Reading the text (``append``, ``cleaning_text``, ``extract_ngrams``) is rewritten with regular
     expressions, C iterators and caches of normalised characters and of words: langdetect's
     per-character Python calls cost as much as its seven trials. The n-grams drawn are the same,
-    in the same order, so the random walk, and every probability, stays langdetect's own.
+    in the same order, so the random walk, and every probability, stays langdetect's own. The steps
+    replaced are langdetect's private ones, reached through kb.langdetect_internals' hooks.
     """
 
     def append(self, text):
@@ -137,7 +139,7 @@ class SparseDetector(Detector):
         words[:-1] = [word + " " for word in words[:-1]]
         return words
 
-    def _extract_ngrams(self):
+    def extract_ngrams(self):
         """langdetect's n-grams of the text (a word met again costs a lookup)."""
         known, seen, found = self.word_lang_prob_map, {}, []
         for word in self._words():
@@ -148,7 +150,7 @@ class SparseDetector(Detector):
         return found
 
     def _features(self) -> list[array | bytes]:
-        """The vectors of ``_extract_ngrams``'s n-grams, in its order: what the walks draw from.
+        """The vectors of ``extract_ngrams``'s n-grams, in its order: what the walks draw from.
 
         A word keeps its n-grams' vectors in the factory: most words of a page were met on earlier
         pages, and a lookup spares reading its n-grams again."""
@@ -162,7 +164,7 @@ class SparseDetector(Detector):
             found += vectors
         return found
 
-    def _detect_block(self):
+    def detect_block(self):
         """langdetect's seven random walks over the text's n-grams: the same random draws, and the
         same floating-point operations in the same order."""
         self.cleaning_text()
@@ -184,7 +186,7 @@ class SparseDetector(Detector):
         draw normalises."""
         size, getrandbits = len(features), self.random.getrandbits
         bits = size.bit_length()  # random.choice's own draw (Random._randbelow_with_getrandbits), inlined
-        prob = self._init_probability()
+        prob = self.initial_probability()
         weights = [weight] * len(prob)
         i = 0
         while True:
@@ -205,7 +207,7 @@ class SparseDetector(Detector):
                     return prob
             i += 1
 
-    def _update_lang_prob(self, prob, word, alpha):
+    def update_lang_prob(self, prob, word, alpha):
         if self.factory.other_scripts is not None:
             load_scripts(self.factory, word)
         if word not in self.word_lang_prob_map:

@@ -1,8 +1,11 @@
-"""The import rules of STYLE.md, checked by reading every module's imports with ast."""
+"""The import rules of STYLE.md, and that only the two adapters reach into Whoosh and langdetect, checked with ast."""
 
 from __future__ import annotations
 
 import ast
+import functools
+import importlib.util
+import warnings
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -64,3 +67,145 @@ def test_the_composition_root_imports_the_other_packages_only_inside_functions()
 def test_the_command_modules_reach_the_other_packages_only_through_the_composition_root():
     for path in (ROOT / "kb" / "commands").rglob("*.py"):
         assert imported_packages(path) & {"crawler", "index", "webui"} == set(), path
+
+
+# Library internals: only the adapters name the private parts of Whoosh and langdetect.
+LIBRARIES = ("whoosh", "langdetect")
+ADAPTERS = {Path("index", "whoosh_internals.py"), Path("kb", "langdetect_internals.py")}
+SCANNED = (*PACKAGES, "bench")
+
+
+@functools.cache
+def library_private_names(library: str) -> frozenset[str]:
+    """Every single-underscore name the installed ``library`` defines or uses as an attribute."""
+    spec = importlib.util.find_spec(library)
+    names = set()
+    for path in Path(spec.origin).parent.rglob("*.py"):
+        with warnings.catch_warnings():  # Whoosh's own source holds invalid escapes ("\g<1>")
+            warnings.simplefilter("ignore", SyntaxWarning)
+            warnings.simplefilter("ignore", DeprecationWarning)
+            tree = ast.parse(path.read_text(encoding="utf-8", errors="replace"))
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                names.add(node.name)
+            elif isinstance(node, ast.Attribute):
+                names.add(node.attr)
+            elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                names.add(node.id)
+    return frozenset(name for name in names if name.startswith("_") and not name.startswith("__"))
+
+
+def _is_library(module: str | None) -> bool:
+    return bool(module) and module.split(".")[0] in LIBRARIES
+
+
+def private_touches(source: str, private: frozenset[str]) -> list[str]:
+    """Where ``source`` touches a private name of the libraries: importing one, reading one off an
+    object (``searcher._ix``, ``getattr(m, "_ids")``), or, in a class derived from a library class,
+    overriding or calling one on ``self``. ``self._x`` in a class of our own is ours, not theirs."""
+    tree = ast.parse(source)
+    found, from_library = [], set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.level == 0 and _is_library(node.module):
+            for alias in node.names:
+                from_library.add(alias.asname or alias.name)
+                if alias.name.startswith("_"):
+                    found.append(f"line {node.lineno}: imports {alias.name} from {node.module}")
+        elif isinstance(node, ast.Import):
+            from_library.update((alias.asname or alias.name).split(".")[0]
+                                for alias in node.names if _is_library(alias.name))
+    derived = set()  # classes of the module derived from a library class, directly or through another
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ClassDef) and any(
+                isinstance(root := _root(base), ast.Name) and root.id in from_library | derived for base in node.bases):
+            derived.add(node.name)
+
+    def visit(node, in_derived: bool) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.ClassDef):
+                visit(child, child.name in derived)
+                continue
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)) and in_derived and child.name in private:
+                found.append(f"line {child.lineno}: overrides {child.name}")
+            elif isinstance(child, ast.Attribute) and child.attr in private:
+                owner = child.value
+                on_self = isinstance(owner, ast.Name) and owner.id in ("self", "cls")
+                if in_derived or not on_self:
+                    found.append(f"line {child.lineno}: {ast.unparse(child)}")
+            elif (isinstance(child, ast.Call) and isinstance(child.func, ast.Name)
+                  and child.func.id in ("getattr", "hasattr", "setattr", "delattr")
+                  and any(isinstance(arg, ast.Constant) and arg.value in private for arg in child.args[1:2])):
+                found.append(f"line {child.lineno}: {ast.unparse(child)}")
+            visit(child, in_derived)
+
+    visit(tree, False)
+    return found
+
+
+def _root(expression):
+    while isinstance(expression, (ast.Attribute, ast.Subscript, ast.Call)):
+        expression = expression.value if not isinstance(expression, ast.Call) else expression.func
+    return expression
+
+
+def private_library_touches(skip=ADAPTERS) -> dict[str, list[str]]:
+    private = library_private_names("whoosh") | library_private_names("langdetect")
+    touches = {}
+    for package in SCANNED:
+        for path in sorted((ROOT / package).rglob("*.py")):
+            relative = path.relative_to(ROOT)
+            if relative not in skip:
+                found = private_touches(path.read_text(encoding="utf-8"), private)
+                if found:
+                    touches[str(relative)] = found
+    return touches
+
+
+def test_only_the_adapters_touch_private_parts_of_whoosh_and_langdetect():
+    assert private_library_touches() == {}
+
+
+def test_the_adapters_are_where_the_private_parts_are_touched():
+    touches = private_library_touches(skip=set())
+    assert set(touches) == {str(adapter) for adapter in ADAPTERS}
+    assert len(touches["index/whoosh_internals.py"]) >= 15 and len(touches["kb/langdetect_internals.py"]) >= 4
+
+
+def test_the_private_name_check_catches_each_way_of_reaching_in():
+    private = library_private_names("whoosh") | library_private_names("langdetect")
+    assert {"_btexts", "_ix", "_read_toc", "_field_B", "_detect_block", "_init_probability"} <= private
+    planted = '''
+from whoosh.codec.whoosh3 import _lenfield
+from langdetect.detector import Detector as Base
+import whoosh.searching
+
+
+def version(searcher, matcher):
+    ids = getattr(matcher, "_ids")
+    return searcher._ix.storage, ids
+
+
+class Faster(Base):
+    def _detect_block(self):
+        return self._init_probability()
+
+
+class Fastest(Faster):
+    def _extract_ngrams(self):
+        return []
+
+
+class Wrapped(whoosh.searching.Searcher):
+    def toc(self):
+        return self._ix._read_toc()
+
+
+class Ours:
+    def __init__(self, row):
+        self._lock = None
+        self._read_toc = row._asdict()
+'''
+    found = private_touches(planted, private)
+    assert [line.split(":")[0] for line in found] == [
+        "line 2", "line 8", "line 9", "line 13", "line 14", "line 18", "line 24", "line 24"], found
+    assert any("imports _lenfield" in line for line in found) and any("searcher._ix" in line for line in found)

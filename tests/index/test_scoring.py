@@ -14,6 +14,7 @@ from index.postings import postings
 from index.query import parse_query, prune
 from index.records import document_fields
 from index.scoring import rank, scores
+from index.whoosh_internals import pattern_words
 
 from .helpers import build, documents
 
@@ -126,7 +127,7 @@ def test_every_page_scores_as_whoosh_scores_it(searcher):
 @pytest.mark.parametrize("pattern", [wq.Prefix("body_en", "sens", boost=1.5), wq.Wildcard("body_en", "p*k"),
                                      wq.FuzzyTerm("body_en", "parkk", boost=2.0), wq.Prefix("title_en", "stree")])
 def test_a_pattern_scores_as_the_or_of_its_words_and_matches_what_whoosh_matches(searcher, pattern):
-    words = [word for word in pattern._btexts(searcher.reader()) if word]
+    words = [word for word in pattern_words(pattern, searcher.reader()) if word]
     assert words
     as_terms = [wq.Term(pattern.field(), word) for word in words]
     reference = whoosh_scores(searcher, as_terms[0] if len(words) == 1 else wq.Or(as_terms, boost=pattern.boost))
