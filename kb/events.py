@@ -236,6 +236,11 @@ def validate_registration(data: dict) -> dict:
             "attendance": attendance}
 
 
+def registration_open(event: Event, now: datetime) -> bool:
+    """Whether a sign-up is taken at ``now`` (UTC): neither the deadline nor the end has passed."""
+    return not (event.registration_deadline and now > event.registration_deadline or now > event.ends_utc)
+
+
 def register(session: Session, event_id: int, data: dict, now: datetime | None = None) -> tuple[Registration, str]:
     """Sign up for an event; returns (registration, cancel token). Call inside one transaction."""
     values = validate_registration(data)
@@ -244,7 +249,7 @@ def register(session: Session, event_id: int, data: dict, now: datetime | None =
     if session.execute(update(Event).where(Event.id == event_id).values(signups=Event.signups + 1)).rowcount != 1:
         raise LookupError(f"there is no event {event_id}")
     event = session.get(Event, event_id)
-    if event.registration_deadline and now > event.registration_deadline or now > event.ends_utc:
+    if not registration_open(event, now):
         raise InputError("registration for this event is closed")
     if event.mode == "onsite" and values["attendance"] == "online" or event.mode == "online" and values["attendance"] == "onsite":
         raise InputError(f"this event is {event.mode} only")

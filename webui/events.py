@@ -16,13 +16,15 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, abort, current_app, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import format_date, gettext, lazy_gettext
+from sqlalchemy import func
 
 from kb import agenda as agenda_ops
 from kb.calendar import event_ics
 from kb.collections import can_view, visible_collections
 from kb.errors import InputError
 from kb.events import (MODES, DuplicateRegistration, Event, Registration, cancel, create_event, event_zone,
-                       hash_token, number_items, participants, register, time_zones, update_event)
+                       hash_token, number_items, participants, register, registration_open, time_zones,
+                       update_event)
 from kb.formats import csv_cells
 from kb.models import Collection, Document, utcnow
 from kb.people import Person
@@ -95,9 +97,21 @@ def _sign_up(event_id: int, data: dict) -> tuple[dict | None, str | None, int]:
 
 @bp.route("/events")
 def index():
+    now = utcnow()
     with kb().session() as db:
-        events = [event_json(e) for e in db.query(Event).order_by(Event.starts_utc.desc()).all()]
-    return render_template("events/index.html", events=events)
+        rows = db.query(Event).order_by(Event.starts_utc).all()
+        upcoming = [{**event_json(e), "open": registration_open(e, now)} for e in rows if e.ends_utc >= now]
+        past = [event_json(e) for e in reversed(rows) if e.ends_utc < now]
+    return render_template("events/index.html", upcoming=upcoming, past=past, mode_names=MODE_NAMES)
+
+
+def _places(db, event: Event) -> dict:
+    """How registration stands: open or not, places left (None: no limit) and who waits."""
+    counts = dict(db.query(Registration.status, func.count()).filter(Registration.event_id == event.id)
+                  .group_by(Registration.status).all())
+    confirmed, waiting = counts.get("confirmed", 0), counts.get("waitlisted", 0)
+    left = None if event.capacity is None else max(event.capacity - confirmed, 0)
+    return {"open": registration_open(event, utcnow()), "left": left, "waiting": waiting}
 
 
 def _agenda_view(db, event: Event) -> list[dict]:
@@ -132,8 +146,8 @@ def _show_page(event_id: int, status: int = 200, **extra):
     with kb().session() as db:
         event = _event_or_404(db, event_id)
         data = event_json(event, with_link=_is_organiser())
-        agenda, collection = _agenda_view(db, event), _linked_collection(db, event)
-    return render_template("events/show.html", event=data, agenda=agenda, collection=collection,
+        agenda, collection, places = _agenda_view(db, event), _linked_collection(db, event), _places(db, event)
+    return render_template("events/show.html", event=data, agenda=agenda, collection=collection, places=places,
                            honeypot=HONEYPOT, mode_names=MODE_NAMES, **extra), status
 
 

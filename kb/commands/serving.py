@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import click
 
 from kb.cli import (Failure, UserError, build_index, cli, crawl_settings, crawl_sources, open_data, propose_cases,
@@ -39,9 +41,11 @@ def serve(ctx, host: str, port: int, workers: int | None, threads: int | None, w
 @click.pass_context
 def demo(ctx, host: str, port: int, site_port: int, no_serve: bool):
     """Crawl the bundled demo site on 127.0.0.1 as the source "Casebook demo site", validate the
-    cases it proposes as the demo curator, index it and serve the UI."""
+    cases it proposes as the demo curator, add the workshop series with its collections, index it
+    and serve the UI."""
     from kb.commands.crawling import print_summary, with_progress
     from kb.demo.curation import demo_curator, register_demo_source, validate_site_cases
+    from kb.demo.events import add_demo_events
     from kb.demo.server import start_site_server
 
     kb = open_data(ctx)
@@ -64,6 +68,9 @@ def demo(ctx, host: str, port: int, site_port: int, no_serve: bool):
         curator, password = demo_curator(session, kb.settings.data_dir)
         validated = validate_site_cases(session, site_url, curator)
     click.echo(f"Validated {validated} cases as {curator.name}")
+    with kb.session() as session:
+        events = add_demo_events(session, site_url, curator, date.today())
+    click.echo(f"Workshops: {len(events.events)} events, each with its collection ({len(events.created)} new)")
     count = build_index(kb)
     click.echo(f"Indexed {count} documents into {kb.settings.index_dir}")
     click.echo(f"Sign in as the demo curator: user {curator.name}, password {password} "
