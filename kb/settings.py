@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kb.errors import InputError
+from kb.urlcheck import RefusedUrl, parse_web_url
 
 DEFAULT_DATA_DIR = "./kb-data"
 
@@ -59,6 +60,13 @@ class Settings:
                 "or none (lexical search only). Changing it rebuilds the vectors only (`kb index --vectors`).")
     registration_retention_days: int = _setting(
         90, "Days after an event ends before `kb worker` deletes its participants' data.")
+    base_url: str = _setting(
+        "", "Public address of the web UI, such as https://casebook.example.org: every absolute link (calendar "
+            "files, share and cancel links, feeds, exports, sitemap) starts with it. Empty: links use the request's "
+            "host only if allowed_hosts holds it (or it is a loopback name when that list is empty), else localhost.")
+    allowed_hosts: tuple[str, ...] = _setting(
+        (), "Host names `kb serve` answers to (comma-separated; .example.org allows its subdomains; the port is not "
+            "compared). A request naming another host in its Host header gets 400. Empty: any host.")
     trusted_proxies: int = _setting(
         0, "Reverse proxies in front of `kb serve` whose X-Forwarded-For and X-Forwarded-Proto are believed: "
            "the client's address then comes from them (rate limits, sign-in throttling). 0: none.")
@@ -119,4 +127,18 @@ def load_settings(data_dir: str | Path | None = None, overrides: dict | None = N
         raise InputError(f"unknown setting(s) in kb.toml: {', '.join(sorted(unknown))}")
     coerced = {name: _coerce(name, raw, kinds[name]) for name, raw in values.items()}
     coerced["data_dir"] = folder
+    if coerced.get("base_url"):
+        coerced["base_url"] = _checked_base_url(coerced["base_url"])
     return Settings(**coerced)
+
+
+def _checked_base_url(raw: str) -> str:
+    """``base_url`` without its final slash, if it is an http(s) address of a host with no query or fragment."""
+    text = raw.strip().rstrip("/")
+    try:
+        address = parse_web_url(text)
+    except RefusedUrl as exc:
+        raise InputError(f"setting 'base_url': {raw!r} is not a web address ({exc})") from None
+    if address.has_credentials or address.query or "#" in text:
+        raise InputError(f"setting 'base_url': {raw!r} must be scheme://host[:port][/path], nothing more")
+    return text

@@ -127,6 +127,9 @@ def create_app(settings: Settings, kb=None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
     from webui import api, documents, exports, search, site
     from webui.i18n import init_i18n
+    from webui.links import init_links
+
+    init_links(app, settings)
 
     init_i18n(app)
     app.before_request(limit_body)  # first: the CSRF check reads the form

@@ -11,6 +11,7 @@ from flask import Blueprint, current_app, jsonify, render_template, request
 from kb.formats import export_record
 from webui.context import kb, run_search, search_request, source_label
 from webui.documents import readable_document
+from webui.links import site_root
 from webui.openapi import openapi_document
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -27,13 +28,13 @@ def cors(response):
 @bp.route("/")
 def api_home():
     """A browsable description of the API, generated from the OpenAPI document."""
-    spec = openapi_document(request.url_root.rstrip("/"), current_app)
+    spec = openapi_document(site_root(), current_app)
     return render_template("api.html", spec=spec)
 
 
 @bp.route("/openapi.json")
 def openapi():
-    return jsonify(openapi_document(request.url_root.rstrip("/"), current_app))
+    return jsonify(openapi_document(site_root(), current_app))
 
 
 @bp.route("/search")

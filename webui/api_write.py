@@ -6,7 +6,7 @@ Refused input answers 422 with a JSON message, never a 500.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, g, jsonify, request, url_for
+from flask import Blueprint, abort, g, jsonify, request
 
 from kb import cases as case_ops
 from kb import audit
@@ -19,6 +19,7 @@ from webui.audit import readable_by
 from webui.auth import require_role
 from webui.cases import case_visible
 from webui.context import kb, settings
+from webui.links import absolute_url
 
 bp = Blueprint("api_write", __name__, url_prefix="/api")
 
@@ -97,8 +98,7 @@ def create_collection_api():
             abort(422, str(exc))
         body = {"id": collection.id, "visibility": collection.visibility}
         if collection.visibility == "unlisted":  # the creator gets the link that opens it
-            body["share_url"] = url_for("collections.show", collection_id=collection.id, key=collection.share_key,
-                                        _external=True)
+            body["share_url"] = absolute_url("collections.show", collection_id=collection.id, key=collection.share_key)
         return jsonify(body), 201
 
 

@@ -27,6 +27,7 @@ from kb.models import Case, Document, utcnow
 from webui.auth import require_role
 from webui.context import kb, settings
 from webui.i18n import facet_title, facet_value_label
+from webui.links import absolute_url
 from webui.search import FACET_FILTER_FROM, FACET_VISIBLE, FacetGroup, FacetValue, toggle_url
 from webui.similar import similar_documents
 from webui.sources import uploaded_file
@@ -149,7 +150,7 @@ def export(fmt: str):
     with kb().session() as db:
         listing = browse_cases(db, filters, _visible_states(), q, sort, 1, MAX_EXPORT)
         records = [case_ops.case_json(case, for_contributors=g.viewer is not None)
-                   | {"page": url_for("cases.show", case_id=case.id, _external=True)} for case in listing.cases]
+                   | {"page": absolute_url("cases.show", case_id=case.id)} for case in listing.cases]
     headers = {"Content-Disposition": f'attachment; filename="casebook-cases-{utcnow():%Y%m%d}.{fmt}"'}
     if fmt == "json":
         body = current_app.json.dumps({"total": listing.total, "cases": records}, ensure_ascii=False, indent=1)

@@ -17,6 +17,7 @@ from kb.models import Collection, User
 from webui.auth import require_role
 from webui.context import kb
 from webui.events import MODE_NAMES
+from webui.links import absolute_url
 
 bp = Blueprint("collections", __name__, url_prefix="/collections")
 FORM_FIELDS = ("title", "description", "visibility", "event_name", "event_start", "event_end", "event_place",
@@ -132,8 +133,8 @@ def export(collection_id: int, fmt: str):
 def feed():
     with kb().session() as db:
         rows = [c for c in coll.visible_collections(db, None)][:50]
-        body = atom_feed(rows, url_for("collections.feed", _external=True),
-                         lambda c: url_for("collections.show", collection_id=c.id, _external=True))
+        body = atom_feed(rows, absolute_url("collections.feed"),
+                         lambda c: absolute_url("collections.show", collection_id=c.id))
     return Response(body, mimetype="application/atom+xml")
 
 

@@ -31,6 +31,7 @@ from kb.people import Person
 from webui.auth import public_write, require_role
 from webui.context import kb
 from webui.forms import form_values, save_or_show
+from webui.links import absolute_url, link_host
 from webui.throttle import shared_throttle
 
 bp = Blueprint("events", __name__)
@@ -84,8 +85,8 @@ def _sign_up(event_id: int, data: dict) -> tuple[dict | None, str | None, int]:
         with kb().session() as db:
             registration, token = register(db, event_id, data)
             result = {"id": registration.id, "status": registration.status, "event_id": event_id,
-                      "cancel_url": url_for("events.cancel_page", token=token, _external=True),
-                      "personal_url": url_for("events.personal", token=token, _external=True)}
+                      "cancel_url": absolute_url("events.cancel_page", token=token),
+                      "personal_url": absolute_url("events.personal", token=token)}
     except LookupError as exc:
         return None, str(exc), 404
     except DuplicateRegistration as exc:
@@ -197,8 +198,7 @@ def cancel_page(token: str):
 def calendar(event_id: int):
     with kb().session() as db:
         event = _event_or_404(db, event_id)
-        body = event_ics(event, url_for("events.show", event_id=event_id, _external=True), utcnow(),
-                         host=request.host.split(":")[0] or "casebook")
+        body = event_ics(event, absolute_url("events.show", event_id=event_id), utcnow(), host=link_host())
     return Response(body, mimetype="text/calendar",
                     headers={"Content-Disposition": f'attachment; filename="event-{event_id}.ics"'})
 

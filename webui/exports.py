@@ -21,6 +21,7 @@ from kb.formats import EXPORT_FIELDS, csv_cells, export_record
 from kb.models import Document
 from webui.citations import to_bibtex, to_ris
 from webui.context import kb, run_search, search_request, source_label
+from webui.links import absolute_request_url, absolute_url
 
 bp = Blueprint("exports", __name__)
 
@@ -63,7 +64,7 @@ def full_record(document: Document) -> dict:
     record = export_record(document)
     return record | {"description": document.description, "source_name": source_label(record["source"] or None,
                                                                                        document.source_id),
-                     "page": url_for("documents.show", doc_id=document.id, _external=True)}
+                     "page": absolute_url("documents.show", doc_id=document.id)}
 
 
 def _filename(fmt: str) -> str:
@@ -112,16 +113,16 @@ def atom_feed(documents: list[Document], title: str) -> bytes:
     ET.register_namespace("", ATOM)
     feed = ET.Element(f"{{{ATOM}}}feed")
     _text(feed, "title", title)
-    _text(feed, "id", request.url)
+    _text(feed, "id", absolute_request_url())
     _text(feed, "updated", _iso(max((d.created_at for d in documents), default=None)))
-    ET.SubElement(feed, f"{{{ATOM}}}link", rel="self", href=request.url)
+    ET.SubElement(feed, f"{{{ATOM}}}link", rel="self", href=absolute_request_url())
     ET.SubElement(feed, f"{{{ATOM}}}link", rel="alternate", type="text/html",
-                  href=url_for("search.index", _external=True) + "?" + request.query_string.decode("latin-1"))
+                  href=absolute_url("search.index") + "?" + request.query_string.decode("latin-1"))
     author = ET.SubElement(feed, f"{{{ATOM}}}author")
     _text(author, "name", "Casebook")
     for document in documents:
         entry = ET.SubElement(feed, f"{{{ATOM}}}entry")
-        page = url_for("documents.show", doc_id=document.id, _external=True)
+        page = absolute_url("documents.show", doc_id=document.id)
         _text(entry, "id", page)
         _text(entry, "title", document.title or document.url)
         _text(entry, "updated", _iso(document.updated_at or document.created_at))

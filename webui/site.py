@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from xml.etree import ElementTree as ET
 
-from flask import Blueprint, Response, url_for
+from flask import Blueprint, Response
 from sqlalchemy import select
 
 from kb.models import Document
 from webui.context import kb
+from webui.links import absolute_url
 
 bp = Blueprint("site", __name__)
 
@@ -25,7 +26,7 @@ MAX_URLS = 50_000  # the sitemap protocol's limit for one file
 def robots():
     lines = ["User-agent: *", "Allow: /$", "Allow: /documents/", "Allow: /api/$", "Disallow: /?",
              "Disallow: /export.", "Disallow: /feed.atom", "Disallow: /api/search", "Disallow: /api/facets",
-             f"Sitemap: {url_for('site.sitemap', _external=True)}", ""]
+             f"Sitemap: {absolute_url('site.sitemap')}", ""]
     return Response("\n".join(lines), content_type="text/plain; charset=utf-8")
 
 
@@ -40,12 +41,12 @@ def sitemap():
         if modified:
             ET.SubElement(url, f"{{{SITEMAP}}}lastmod").text = modified.date().isoformat()
 
-    add(url_for("search.index", _external=True))
-    add(url_for("api.api_home", _external=True))
+    add(absolute_url("search.index"))
+    add(absolute_url("api.api_home"))
     with kb().session() as session:
         rows = session.execute(select(Document.id, Document.updated_at).where(Document.gone.is_(False))
                                .order_by(Document.id).limit(MAX_URLS - 2)).all()
     for doc_id, updated in rows:
-        add(url_for("documents.show", doc_id=doc_id, _external=True), updated)
+        add(absolute_url("documents.show", doc_id=doc_id), updated)
     return Response(ET.tostring(urlset, encoding="utf-8", xml_declaration=True),
                     content_type="application/xml; charset=utf-8")
