@@ -91,7 +91,7 @@ def build_sites(pages: int, hosts: int, pool: dict) -> tuple[list[ThreadingHTTPS
 
     for n in range(pages):
         routes[n % hosts][f"/p{n}.html"] = ("text/html; charset=utf-8", page_body(n, pages, pool, rng, base_of))
-    for h, base in enumerate(bases):
+    for h in range(len(bases)):
         mine = [n for n in range(pages) if n % hosts == h]
         routes[h]["/"] = ("text/html", f"<html><body><main><h1>Home</h1><a href='/p{mine[0]}.html'>start</a>"
                                        f"</main></body></html>".encode())

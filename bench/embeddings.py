@@ -496,7 +496,7 @@ def package_facts(distribution: str) -> dict:
 def print_xquad(rows: dict) -> None:
     pairs = ["es>es", "es>el", "el>es", "es>es+el"]
     base = rows["bm25 plain"]["es>es"][0]
-    print(f"\nxquad-r-dev: nDCG@10 / recall@10 (es>es+el: es and el sentences in one corpus, 2 relevant)")
+    print("\nxquad-r-dev: nDCG@10 / recall@10 (es>es+el: es and el sentences in one corpus, 2 relevant)")
     print(f"{'system':44}" + "".join(f"{p:>16}" for p in pairs) + f"{'es>es vs plain':>16}")
     for system, figures in rows.items():
         cells = "".join(f"{figures[p][0]:>9.3f} {figures[p][1]:.2f}" if p in figures else f"{'-':>16}" for p in pairs)

@@ -136,10 +136,15 @@ def propose_cases(kb, since=None) -> dict:
 
 
 def crawl_outcomes(kb, source_id=None, reason=None) -> dict:
-    """The latest outcome of every URL crawled, with counts by outcome."""
+    """The latest outcome of every URL crawled, with counts by outcome; ``reason`` must be one the
+    crawler registers (crawler.reasons), or the user is told the valid ones."""
+    from crawler.reasons import UnknownReason
     from crawler.report import count_outcomes, latest_outcomes
 
-    report = latest_outcomes(kb, source_id, reason)
+    try:
+        report = latest_outcomes(kb, source_id, reason)
+    except UnknownReason as exc:
+        raise UserError(f"--reason: {exc}") from None
     return {"counts": count_outcomes(report), "urls": report}
 
 
@@ -309,7 +314,9 @@ def cli(ctx: click.Context, data: Path | None) -> None:
 
 
 # The command modules attach their commands to `cli` when imported.
-from kb.commands import audit, cases, crawling, data, maintenance, people  # noqa: E402,F401
+# (kb.commands.data under another name: its own would shadow the ``data`` parameters above.)
+from kb.commands import audit, cases, crawling, maintenance, people  # noqa: E402,F401
+from kb.commands import data as data_commands  # noqa: E402,F401
 from kb.commands import searching, serving, sources, users, worker  # noqa: E402,F401
 
 

@@ -63,8 +63,10 @@ def test_pages_merged_as_duplicates_or_near_duplicates_still_lead_to_the_pages_t
 
 def conditional(site) -> None:
     """Every page answers 304 to the ETag it gave, as a static server does."""
-    for path, (status, headers, body) in list(site.routes.items()):
-        def answer(handler, headers=headers, body=body, tag=f'"{abs(hash(body))}"'):
+    for path, (_status, headers, body) in list(site.routes.items()):
+        tag = f'"{abs(hash(body))}"'
+
+        def answer(handler, headers=headers, body=body, tag=tag):
             if handler.headers.get("If-None-Match") == tag:
                 return 304, {"ETag": tag}, b""
             return 200, {**headers, "ETag": tag}, body

@@ -18,7 +18,7 @@ def test_every_facet_value_is_a_link_carrying_its_filter(web):
     html = html_of(web, "/?q=smart")
     links = re.findall(r'<a href="([^"]*)" data-facet="(\w+)" data-value="([^"]*)"', html)
     assert len(links) >= 20
-    for href, facet, value in links:
+    for href, facet, _value in links:
         assert href.startswith("?q=smart&amp;")
         assert f"{facet}=" in unescape(href)
 

@@ -5,7 +5,6 @@ Revises: 0003
 Create Date: 2026-11-27 05:47:02.572403
 """
 from alembic import op
-import sqlalchemy as sa
 
 
 revision = '0004'
