@@ -174,3 +174,18 @@ def test_base_url_and_allowed_hosts_come_from_kb_toml_and_the_environment(tmp_pa
                 "https://user@x.example"):
         with pytest.raises(InputError, match="base_url"):
             load_settings(folder, environ={"KB_BASE_URL": bad})
+
+
+def test_no_view_builds_an_absolute_link_from_the_request_itself():
+    """Every absolute link goes through webui.links: a new feed or calendar view cannot bring the defect back."""
+    from pathlib import Path
+
+    import webui
+
+    folder = Path(webui.__file__).parent
+    request_host = re.compile(r"_external\s*=\s*True|request\.(host|host_url|url_root|url|base_url|root_url)\b")
+    offenders = [f"{path.relative_to(folder)}:{number}: {line.strip()}"
+                 for path in [*folder.glob("*.py"), *folder.glob("templates/**/*.html")] if path.name != "links.py"
+                 for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+                 if request_host.search(line)]
+    assert not offenders, "build absolute links with webui.links.absolute_url / site_root:\n" + "\n".join(offenders)
