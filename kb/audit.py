@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from kb.models import AuditEvent
 
 # The kinds of record the trail holds events of (what `kb audit --entity` and /api/audit filter by).
-AUDITED = ("case", "collection", "source", "person", "organisation", "event", "registration", "user")
+AUDITED = ("case", "collection", "source", "person", "organisation", "event", "registration", "user", "call")
 # Columns holding secrets: a collection's unlisted link, hashes of tokens and passwords.
 SECRET_COLUMNS = frozenset({"share_key", "cancel_hash", "token_hash", "password_hash"})
 

@@ -36,3 +36,7 @@ def event_ics(event, url: str, now: datetime, host: str = "casebook") -> str:
         lines.append(f"LOCATION:{_escape(event.place)}")
     lines += ["END:VEVENT", "END:VCALENDAR"]
     return "\r\n".join(_fold(line) for line in lines) + "\r\n"
+
+
+# The same rules for the knowledge base's other calendar files (kb.call_feeds).
+escape_text, fold_line, utc_stamp = _escape, _fold, _stamp

@@ -57,6 +57,9 @@ MESSAGES = {
     "documents": "Document numbers separated by commas; these do not exist: %(value)s",
     "purpose": "Say what the profile is published for.",
     "consent_date": "A date, not in the future, such as 2030-03-01.",
+    "network": "Choose a network or programme from the list.",
+    "countries": "Two-letter country codes separated by commas, such as BE, NL: %(value)s",
+    "opens_after_deadline": "The opening date is after the deadline.",
 }
 COUNTRY = re.compile(r"[A-Za-z]{2}")
 LANGUAGE = re.compile(r"[a-z]{2}")

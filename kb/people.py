@@ -20,13 +20,14 @@ from kb.fields import Fields, whole_number
 from kb.models import Base, Document, utcnow
 from kb.thesaurus import load_thesaurus
 
-ORG_KINDS = ("municipality", "region", "agency", "network", "company", "university", "other")
+ORG_KINDS = ("municipality", "region", "agency", "network", "programme", "company", "university", "other")
+NETWORK_KINDS = ("network", "programme")  # organisations others join: kb.networks gives them members and cases
 RELATIONS = ("author_of", "contact_for", "speaker_at", "member_of")
 ENTITIES = ("case", "document", "collection", "event")
 
 
 class Organisation(Base):
-    """A municipality, agency, network, company or university."""
+    """A municipality, agency, network, programme, company or university."""
 
     __tablename__ = "organisation"
 
@@ -36,6 +37,8 @@ class Organisation(Base):
     country: Mapped[str | None] = mapped_column(String(8))
     website: Mapped[str | None] = mapped_column(String(500))
     description: Mapped[str | None] = mapped_column(Text)
+    join_info: Mapped[str | None] = mapped_column(Text)  # a network's or programme's: who may join, and how
+    join_url: Mapped[str | None] = mapped_column(String(1000))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
@@ -107,16 +110,21 @@ def organisation_url(organisation_id: int) -> str:
 
 
 def publish_organisation(session: Session, organisation: Organisation) -> int:
-    """Organisations are not personal data: their profiles are searchable (type organisation) at once."""
+    """Organisations are not personal data: their profiles are searchable at once, networks and
+    programmes as type network (with who may join), the others as type organisation."""
     document = session.query(Document).filter_by(url=organisation_url(organisation.id)).one_or_none()
     if document is None:
         document = Document(url=organisation_url(organisation.id), origin="organisation")
         session.add(document)
+    network = organisation.kind in NETWORK_KINDS
     document.title = organisation.name
-    document.text = "\n".join(filter(None, [organisation.name, organisation.kind, organisation.description]))
-    document.doc_type, document.country = "organisation", organisation.country
+    document.text = "\n".join(filter(None, [organisation.name, organisation.kind, organisation.description,
+                                             organisation.join_info if network else None]))
+    document.doc_type, document.country = "network" if network else "organisation", organisation.country
     document.lang, document.lang_confidence = "und", None
     document.meta = {"organisation_kind": organisation.kind, "website": organisation.website}
+    if network:
+        document.meta["page_path"] = f"/networks/{organisation.id}"
     document.fetched_at = document.checked_at = utcnow()
     session.flush()
     return document.id
@@ -227,7 +235,8 @@ def save_organisation(session: Session, data: dict, actor: str, organisation: Or
     fields = Fields(data)
     values = {"name": fields.text("name", 300, required=True), "kind": fields.choice("kind", ORG_KINDS, "other"),
               "country": fields.country("country"), "website": fields.url("website"),
-              "description": fields.text("description", 5000)}
+              "description": fields.text("description", 5000), "join_info": fields.text("join_info", 5000),
+              "join_url": fields.url("join_url")}
     fields.check()
     before = snapshot(organisation) if organisation else None
     organisation = _store(session, organisation or Organisation(), values)

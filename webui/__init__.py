@@ -146,10 +146,12 @@ def create_app(settings: Settings, kb=None) -> Flask:
     auth.init_app(app)
     for area in (api_write, sources, cases, collections, audit):
         app.register_blueprint(area.bp)
-    from webui import events, people
+    from webui import calls, events, networks, people
 
     app.register_blueprint(events.bp)
     app.register_blueprint(people.bp)
+    app.register_blueprint(networks.bp)
+    app.register_blueprint(calls.bp)
 
     @app.errorhandler(HTTPException)
     def handle_http_error(exc: HTTPException):

@@ -36,11 +36,13 @@ ACTION_NAMES = {"create": lazy_gettext("created"), "edit": lazy_gettext("edited"
                 "withdraw_consent": lazy_gettext("consent withdrawn"), "erase": lazy_gettext("erased"),
                 "edit_agenda": lazy_gettext("agenda changed"), "purge": lazy_gettext("participant data deleted"),
                 "cancel": lazy_gettext("registration cancelled"), "disable": lazy_gettext("disabled"),
-                "enable": lazy_gettext("enabled"), "set_role": lazy_gettext("role changed")}
+                "enable": lazy_gettext("enabled"), "set_role": lazy_gettext("role changed"),
+                "link": lazy_gettext("links changed"), "close": lazy_gettext("closed")}
 ENTITY_NAMES = {"case": lazy_gettext("case"), "collection": lazy_gettext("collection"),
                 "source": lazy_gettext("source"), "person": lazy_gettext("person"),
                 "organisation": lazy_gettext("organisation"), "event": lazy_gettext("event"),
-                "registration": lazy_gettext("registrations"), "user": lazy_gettext("user")}
+                "registration": lazy_gettext("registrations"), "user": lazy_gettext("user"),
+                "call": lazy_gettext("call")}
 
 
 def readable_by(db, viewer):
@@ -75,7 +77,7 @@ def recent():
     return render_template("audit/history.html", events=events, title=gettext("Recent changes"))
 
 
-@bp.route("/<any(case, collection, source):entity>/<int:entity_id>")
+@bp.route("/<any(case, collection, source, call, organisation):entity>/<int:entity_id>")
 @require_role("curator")
 def history(entity: str, entity_id: int):
     with kb().session() as db:

@@ -38,6 +38,9 @@ CATALOGUED = (
     lazy_gettext("Document numbers separated by commas; these do not exist: %(value)s"),
     lazy_gettext("Say what the profile is published for."),
     lazy_gettext("A date, not in the future, such as 2030-03-01."),
+    lazy_gettext("Choose a network or programme from the list."),
+    lazy_gettext("Two-letter country codes separated by commas, such as BE, NL: %(value)s"),
+    lazy_gettext("The opening date is after the deadline."),
 )
 
 

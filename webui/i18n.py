@@ -26,10 +26,12 @@ COOKIE_MAX_AGE = 365 * 24 * 3600
 # Values of the `type` facet, marked for translation here because they come from data.
 DOC_TYPES = {"case": lazy_gettext("case"), "document": lazy_gettext("document"), "event": lazy_gettext("event"),
              "report": lazy_gettext("report"), "collection": lazy_gettext("collection"),
-             "expert": lazy_gettext("expert"), "organisation": lazy_gettext("organisation")}
+             "expert": lazy_gettext("expert"), "organisation": lazy_gettext("organisation"),
+             "network": lazy_gettext("network or programme"), "call": lazy_gettext("call")}
 # Kinds of organisation (kb.people.ORG_KINDS): the org_kind facet and the organisation forms.
 ORG_KIND_NAMES = {"municipality": lazy_gettext("Municipality"), "region": lazy_gettext("Region"),
                   "agency": lazy_gettext("Agency"), "network": lazy_gettext("Network"),
+                  "programme": lazy_gettext("Programme"),
                   "company": lazy_gettext("Company"), "university": lazy_gettext("University or research"),
                   "other": lazy_gettext("Other")}
 FACET_TITLES = {"type": lazy_gettext("Type"), "lang": lazy_gettext("Language"), "country": lazy_gettext("Country"),

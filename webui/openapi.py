@@ -92,6 +92,88 @@ def discovered_paths(app, documented) -> dict:
     return paths
 
 
+def _networks_and_calls() -> tuple[dict, dict]:
+    """(paths, schemas) of networks, programmes and calls."""
+    ref = {"$ref": "#/components/schemas/Call"}
+    status = {"name": "status", "in": "query", "required": False, "description": "Only calls of this status, "
+              "derived from the dates at the moment of asking (compared in UTC).",
+              "schema": {"type": "string", "enum": ["upcoming", "open", "closed"]}}
+    network = {"name": "network", "in": "query", "required": False, "description": "Only this network's calls.",
+               "schema": {"type": "integer"}}
+    refused = {"description": "Refused fields: a message per field",
+               "content": {"application/json": {"schema": {"$ref": "#/components/schemas/FieldErrors"}}}}
+    body = {"required": True, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CallInput"}}}}
+    feed = {"parameters": [status, network]}
+    paths = {
+        "/api/networks": {"get": {"summary": "Networks and programmes, by name", "operationId": "networks",
+                                  "tags": ["networks"], "responses": {"200": {"description": "Every network and "
+                                  "programme", "content": {"application/json": {"schema": {"type": "array", "items": {
+                                      "$ref": "#/components/schemas/Network"}}}}}}}},
+        "/api/calls": {
+            "get": {"summary": "Calls, ordered by deadline", "operationId": "calls", "tags": ["calls"], **feed,
+                    "responses": {"200": {"description": "Calls", "content": {"application/json": {"schema": {
+                        "type": "array", "items": ref}}}}, "400": _ERROR}},
+            "post": {"summary": "Add a call (curators)", "operationId": "create_call", "tags": ["calls"],
+                     "security": [{"bearer": []}], "requestBody": body,
+                     "responses": {"201": _json("Created", "The new call's id and status"),
+                                   "401": {**_ERROR, "description": "No API token"},
+                                   "403": {**_ERROR, "description": "The token's user is not a curator"},
+                                   "422": refused}}},
+        "/api/calls/{id}": {
+            "get": {"summary": "One call", "operationId": "call", "tags": ["calls"],
+                    "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+                    "responses": {"200": {"description": "The call", "content": {"application/json": {"schema": ref}}},
+                                  "404": _ERROR}},
+            "put": {"summary": "Replace a call's fields (curators)", "operationId": "update_call", "tags": ["calls"],
+                    "security": [{"bearer": []}], "requestBody": body,
+                    "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+                    "responses": {"200": {"description": "The call", "content": {"application/json": {"schema": ref}}},
+                                  "401": _ERROR, "403": _ERROR, "404": _ERROR, "422": refused}}},
+        "/calls.atom": {"get": {"summary": "An Atom feed of calls", "operationId": "calls_feed", "tags": ["calls"],
+                                **feed, "responses": {"200": {"description": "Atom 1.0", "content": {
+                                    "application/atom+xml": {"schema": {"type": "string"}}}}}}},
+        "/calls.ics": {"get": {"summary": "An iCalendar feed of call deadlines", "operationId": "calls_calendar",
+                               "tags": ["calls"], **feed, "responses": {"200": {"description": "iCalendar (RFC 5545)",
+                               "content": {"text/calendar": {"schema": {"type": "string"}}}}}}},
+    }
+    named = {"type": "object", "properties": {"id": {"type": "integer"}, "name": {"type": "string"}}}
+    nullable_text = {"type": "string", "nullable": True}
+    schemas = {
+        "Network": {"type": "object", "required": ["id", "name", "kind", "members", "cases", "join_url"], "properties": {
+            "id": {"type": "integer"}, "name": {"type": "string"}, "kind": {"type": "string",
+                                                                            "enum": ["network", "programme"]},
+            "members": {"type": "array", "items": named, "description": "Member organisations"},
+            "cases": {"type": "array", "items": {"type": "object", "properties": {
+                "id": {"type": "integer"}, "title": {"type": "string"}}}, "description": "Cases from the network"},
+            "join_url": nullable_text, "who_may_join": nullable_text, "website": nullable_text,
+            "country": nullable_text}},
+        "Call": {"type": "object", "required": ["id", "title", "network", "deadline", "status", "url"], "properties": {
+            "id": {"type": "integer"}, "title": {"type": "string"},
+            "network": {**named, "properties": {**named["properties"], "kind": {"type": "string"}}},
+            "deadline": {"type": "string", "description": "ISO 8601 with the offset it was given with"},
+            "deadline_utc": {"type": "string"}, "zone": {"type": "string", "description": "IANA time zone"},
+            "opens": nullable_text, "status": {"type": "string", "enum": ["upcoming", "open", "closed"]},
+            "url": nullable_text, "eligibility": nullable_text,
+            "countries": {"type": "array", "items": {"type": "string"}, "description": "Empty: any country"},
+            "themes": {"type": "array", "items": {"type": "string"}}, "description": {"type": "string"},
+            "example": {"type": "boolean", "description": "Made up to show the feature, not a real call"}}},
+        "CallInput": {"type": "object", "required": ["title", "network_id", "deadline"], "properties": {
+            "title": {"type": "string", "maxLength": 500}, "network_id": {"type": "integer"},
+            "deadline": {"type": "string", "description": "ISO 8601 with an offset (2030-03-31T17:00:00+02:00), or "
+                                                          "a local time with zone"},
+            "opens": {"type": "string"}, "zone": {"type": "string", "description": "IANA name, such as Europe/Brussels"},
+            "eligibility": {"type": "string"}, "countries": {"type": "array", "items": {"type": "string"}},
+            "themes": {"type": "array", "items": {"type": "string"}}, "url": {"type": "string"},
+            "description": {"type": "string"}, "example": {"type": "boolean"}}},
+        "Created": {"type": "object", "properties": {"id": {"type": "integer"}, "status": {"type": "string"}}},
+        "FieldErrors": {"type": "object", "required": ["status", "message", "fields"], "properties": {
+            "status": {"type": "integer"}, "message": {"type": "string"},
+            "fields": {"type": "object", "additionalProperties": {"type": "string"},
+                       "description": "Field name -> what is wrong with it"}}},
+    }
+    return paths, schemas
+
+
 def openapi_document(server_url: str, app=None) -> dict:
     counts = {"type": "object", "additionalProperties": {"type": "integer"}}
     spec = {
@@ -178,6 +260,9 @@ def openapi_document(server_url: str, app=None) -> dict:
                 "gone": {"type": "boolean"}, "text": {"type": "string"}}},
         }},
     }
+    paths, schemas = _networks_and_calls()
+    spec["paths"].update(paths)
+    spec["components"]["schemas"].update(schemas)
     if app is not None:
         spec["paths"].update(discovered_paths(app, spec["paths"]))
     return spec

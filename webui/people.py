@@ -13,7 +13,8 @@ from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template
 from flask_babel import gettext
 
 from kb.events import Event
-from kb.people import (ORG_KINDS, Organisation, Person, PersonLink, record_consent, save_organisation, save_person,
+from kb.networks import networks_of
+from kb.people import (NETWORK_KINDS, ORG_KINDS, Organisation, Person, PersonLink, record_consent, save_organisation, save_person,
                        withdraw_consent)
 from kb.thesaurus import load_thesaurus
 from webui.auth import require_role
@@ -23,7 +24,7 @@ from webui.i18n import ORG_KIND_NAMES, ui_language
 
 bp = Blueprint("people", __name__)
 PERSON_FIELDS = ("name", "organisation_id", "role_title", "country", "languages", "expertise", "bio", "links")
-ORGANISATION_FIELDS = ("name", "kind", "country", "website", "description")
+ORGANISATION_FIELDS = ("name", "kind", "country", "website", "description", "join_info", "join_url")
 
 
 def _may_see(person: Person) -> bool:
@@ -188,12 +189,15 @@ def _organisation_or_404(db, organisation_id: int) -> Organisation:
 def show_organisation(organisation_id: int):
     with kb().session() as db:
         organisation = _organisation_or_404(db, organisation_id)
+        if organisation.kind in NETWORK_KINDS:  # a network's own page shows its members, cases and calls
+            return redirect(url_for("networks.show", network_id=organisation_id))
         people = [p for p in db.query(Person).filter_by(organisation_id=organisation_id).order_by(Person.name)
                   if _may_see(p)]
         members = [(p.id, p.name, p.role_title) for p in people]
+        networks = [(n.id, n.name) for n in networks_of(db, "members", organisation_id)]
         db.expunge(organisation)
     return render_template("people/organisation.html", organisation=organisation, members=members,
-                           kind_names=ORG_KIND_NAMES)
+                           kind_names=ORG_KIND_NAMES, networks=networks)
 
 
 def _organisation_form(organisation: Organisation | None, values: dict, errors: dict, status: int = 200):

@@ -54,6 +54,15 @@ def purge_registrations(kb) -> int:
         return purge_participants(db, kb.settings.registration_retention_days)
 
 
+def refresh_calls(kb) -> dict[str, int]:
+    """Calls past their deadline are closed (audited) and calls whose opening date came are open;
+    their search entries follow. Returns how many changed, by new status."""
+    from kb.calls import refresh_statuses
+
+    with kb.session() as db:
+        return refresh_statuses(db)
+
+
 def catch_up_index(kb, echo=click.echo) -> int:
     """Bring the index up to date before the first round (a worker killed after a crawl left its
     pages stamped but not yet indexed); build it when there is none, or it was built by another
@@ -82,6 +91,8 @@ def worker_loop(kb, cfg, interval: float, limit: int | None = None, once: bool =
     catch_up_index(kb, echo)
     while True:
         crawled = run_due_sources(kb, cfg, limit, echo=echo)
+        for status, count in sorted(refresh_calls(kb).items()):
+            echo(f"{count} calls now {status}")
         sync_index(kb)  # what the web UI wrote (cases, profiles, organisations), or anything else
         if purged := purge_registrations(kb):
             echo(f"deleted {purged} registrations of events past the retention period")
@@ -117,8 +128,8 @@ def worker(ctx, once: bool, interval: float, limit: int | None, allow_private_ho
     """Crawl sources queued from the web UI or API, and recrawl due ones.
 
     Also indexes what changed in the knowledge base (cases and profiles edited in
-    the web UI, imports run with --no-index) and deletes participant
-    data of events past the retention period. Runs until interrupted
+    the web UI, imports run with --no-index), closes calls past their deadline and deletes
+    participant data of events past the retention period. Runs until interrupted
     (Ctrl+C), or one round with --once.
     """
     kb = open_data(ctx)

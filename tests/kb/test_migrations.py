@@ -9,7 +9,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 
-from kb import events, people  # noqa: F401  (their tables belong to the metadata)
+from kb import calls, events, networks, people  # noqa: F401  (their tables belong to the metadata)
 from kb.models import Base
 from kb.settings import load_settings
 from kb.storage import MIGRATIONS, make_engine, open_kb
