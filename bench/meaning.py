@@ -39,11 +39,12 @@ POLICIES = {
     "lexical only": None,
     "dense only": FusionPolicy(method="dense"),
     "equal RRF": FusionPolicy(method="rrf"),
-    "weighted 0.3, all lexical": FusionPolicy(dense_weight=0.3, other_language_lexical=1.0),
-    "weighted 0.5, all lexical": FusionPolicy(dense_weight=0.5, other_language_lexical=1.0),
-    "weighted 0.3, other-language words x0.2 (default)": FusionPolicy(),
-    "weighted 0.5, other-language words x0.2": FusionPolicy(dense_weight=0.5),
-    "weighted 0.7, other-language words x0.2": FusionPolicy(dense_weight=0.7),
+    "one weight 0.3, other-language words x0.2 (stop 15)": FusionPolicy(0.3, 0.3, 0.2),
+    "one weight 0.3, all lexical": FusionPolicy(0.3, 0.3, 1.0),
+    "keywords 0.2, questions 0.5, other-language words x0.5": FusionPolicy(0.2, 0.5, 0.5),
+    "keywords 0.2, questions 0.7, other-language words x0.5 (default)": FusionPolicy(),
+    "keywords 0.2, questions 0.7, all lexical": FusionPolicy(0.2, 0.7, 1.0),
+    "keywords 0.2, questions 0.8, other-language words x0.5": FusionPolicy(0.2, 0.8, 0.5),
 }
 
 

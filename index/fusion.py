@@ -19,15 +19,25 @@ import numpy as np
 
 from index.dense import DenseHits
 
-# The dense share of the fused score. XQuAD-R wants more (es->es nDCG@10 0.846 at 0.3, 0.858 at 0.5), the
-# judged demo set less (its thesaurus carries it: 0.624 at 0.3, 0.596 at 0.5, lexical alone 0.651).
-DENSE_WEIGHT = 0.3
-OTHER_LANGUAGE_LEXICAL = 0.2  # the share a document in another language keeps of its score for the query's words
+# The dense share of the fused score, for a few keywords and for a question. Measured per query length,
+# questions want more at every length (XQuAD-R es->es, nDCG@10 at 0.3 / 0.7: 3-4 words 0.699 / 0.778,
+# 8-10 words 0.857 / 0.882; all 1,177 questions 0.838 / 0.865); keywords want less (the judged demo
+# set's keyword queries, nl/en/fr/de: 0.601/0.631/0.635/0.687 at 0.3, 0.615/0.642/0.653/0.704 at 0.2,
+# lexical alone 0.650/0.656/0.668/0.708). Keywords keep 0.2, not less: a translation found by meaning
+# alone must still come before pages that share a word or two with the query in its own language.
+DENSE_WEIGHT = 0.2
+QUESTION_DENSE_WEIGHT = 0.7
+# The share a document in another language keeps of its score for the query's words. Names and
+# acronyms do travel ("IRISbox", "Decidim": judged set at 0.2 / 0.5 / 1.0, keywords: nl 0.591 / 0.615 /
+# 0.626), but across languages a shared number or name alone says little (XQuAD-R es->el at dense
+# weight 0.3: 0.691 / 0.504 / 0.349); at a question's weight it hardly matters (0.708 / 0.706 / 0.698).
+OTHER_LANGUAGE_LEXICAL = 0.5
 
 
 @dataclass(frozen=True)
 class FusionPolicy:
     dense_weight: float = DENSE_WEIGHT
+    question_weight: float = QUESTION_DENSE_WEIGHT
     other_language_lexical: float = OTHER_LANGUAGE_LEXICAL
     # "weighted"; or, kept for the ablation (bench/meaning.py): "rrf" (equal reciprocal rank fusion,
     # k=60) and "dense" (the dense ranking alone, lexical matches after it)
@@ -61,14 +71,15 @@ def _rrf(lexical: list[tuple[int, float]], dense: DenseHits | None, k: int = 60)
 
 def fuse(lexical: list[tuple[int, float]], dense: DenseHits | None, floor: float,
          query_lang: str | None, lang_of, policy: FusionPolicy = FusionPolicy(),
-         plain: dict[int, float] | None = None) -> list[tuple[int, float]]:
+         plain: dict[int, float] | None = None, question: bool = False) -> list[tuple[int, float]]:
     """(document number, fused score), best first; ties in document order.
 
     ``lexical``: the lexical ranking's head; ``lang_of(docnum)``: a document's language;
     ``query_lang``: the query's language, None when unknown (lexical then counts in full);
     ``plain``: the documents' scores for the query's own words, without the thesaurus labels it
     was expanded with. A document in another language keeps its score for the labels in full (a
-    concept named in its language is a real match) and a share of its score for the query's words."""
+    concept named in its language is a real match) and a share of its score for the query's words.
+    ``question``: the query is a question (index.meaning.is_question), which meaning weighs more."""
     if policy.method == "rrf":
         return _ordered(_rrf(lexical, dense))
     if policy.method == "dense":
@@ -78,7 +89,7 @@ def fuse(lexical: list[tuple[int, float]], dense: DenseHits | None, floor: float
     top = max((score for _, score in lexical), default=0.0) or 1.0
     lex = {docnum: score / top for docnum, score in lexical}
     den = _normalised_dense(dense, floor)
-    w = policy.dense_weight if den else 0.0
+    w = (policy.question_weight if question else policy.dense_weight) if den else 0.0
     fused = {}
     for docnum in lex.keys() | den.keys():
         lexical_part = lex.get(docnum, 0.0)

@@ -30,7 +30,7 @@ from index.expansion import expansion_queries
 from index.embedding import Embedder
 from index.facets import allowed_docs, facet_counts, facet_sets, matching_docs
 from index.location import current_generation
-from index.meaning import LEXICAL_DEPTH, Meaning, meaning_query
+from index.meaning import Meaning, meaning_query
 from index.scoring import rank
 from index.searchers import searcher_for, shared
 from index.snippets import snippets
@@ -326,8 +326,9 @@ def run_search(searcher: Searcher, request: SearchRequest, meaning: Meaning | No
     matched = lexical_matched | (dense.bitmap() if dense is not None else 0)
     if dense is not None:
         lexical_allowed = lexical_matched if allowed is None else lexical_matched & allowed
-        head = meaning.lexical_head(searcher, pruned, lexical_allowed, LEXICAL_DEPTH)
-        query_lang = meaning.query_language(searcher, request.q, request.reader_lang, head)
+        plain = prune(parse_query(searcher.schema, meaning_query(request.q), expand=False)[0],
+                      searcher.reader()) if request.expand else None
+        query_lang = meaning.prepare(searcher, pruned, plain, lexical_allowed, request.q, request.reader_lang)
         dense = dense.within(allowed)
     candidates = matched if allowed is None else matched & allowed
     documents = candidates.bit_count()
@@ -341,7 +342,7 @@ def run_search(searcher: Searcher, request: SearchRequest, meaning: Meaning | No
         def ranked(limit: int) -> list[tuple[int, float]]:
             if dense is not None and order == "relevance":
                 lexical = lexical_matched if allowed is None else lexical_matched & allowed
-                return meaning.rank(searcher, pruned, lexical, dense, query_lang, limit)
+                return meaning.rank(searcher, pruned, lexical, dense, limit)
             return rank(searcher, pruned, candidates, limit, order)
 
         if request.collapse:
