@@ -81,6 +81,7 @@ def demo_curated_kb(tmp_path_factory, demo_site):
     from kb.cli import build_index, crawl_settings, crawl_sources
     from kb.demo.curation import demo_curator, register_demo_source, validate_site_cases
     from kb.demo.events import add_demo_events
+    from kb.demo.networks import add_demo_networks
     from kb.settings import load_settings
     from kb.storage import open_kb
 
@@ -96,6 +97,7 @@ def demo_curated_kb(tmp_path_factory, demo_site):
         curator, _ = demo_curator(session, settings.data_dir)
         validate_site_cases(session, site_url, curator)
         add_demo_events(session, site_url, curator, date.today())
+        add_demo_networks(session, curator, date.today())
     build_index(knowledge_base)
     yield knowledge_base, site_url, curator
     knowledge_base.close()

@@ -46,6 +46,7 @@ def demo(ctx, host: str, port: int, site_port: int, no_serve: bool):
     from kb.commands.crawling import print_summary, with_progress
     from kb.demo.curation import demo_curator, register_demo_source, validate_site_cases
     from kb.demo.events import add_demo_events
+    from kb.demo.networks import add_demo_networks
     from kb.demo.server import start_site_server
 
     kb = open_data(ctx)
@@ -71,6 +72,10 @@ def demo(ctx, host: str, port: int, site_port: int, no_serve: bool):
     with kb.session() as session:
         events = add_demo_events(session, site_url, curator, date.today())
     click.echo(f"Workshops: {len(events.events)} events, each with its collection ({len(events.created)} new)")
+    with kb.session() as session:
+        networks = add_demo_networks(session, curator, date.today())
+    click.echo(f"Networks and programmes: {len(networks.networks)}, linked to {networks.links} members and cases; "
+               f"{len(networks.calls)} example calls")
     count = build_index(kb)
     click.echo(f"Indexed {count} documents into {kb.settings.index_dir}")
     click.echo(f"Sign in as the demo curator: user {curator.name}, password {password} "
