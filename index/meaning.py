@@ -27,6 +27,7 @@ from index.facets import facet_sets, matching_docs
 from index.fusion import FusionPolicy, fuse
 from index.scoring import rank
 from index.searchers import shared
+from index.terms import document_frequency
 from kb.language import script_guesses
 from kb.scripts import text_scripts
 
@@ -83,14 +84,14 @@ def vocabulary_language(searcher, words: str, reader_lang: str | None) -> str | 
     language gets a prior. A detector of letter n-grams cannot tell three words apart ("citizens
     measure air quality" reads as French to langdetect, at 0.99999); the pages can. None when most
     of the words are on no page (a query in a language the index does not hold)."""
-    schema, reader = searcher.schema, searcher.reader()
+    schema = searcher.schema
     tokens = [token.text for token in schema["words"].analyzer(words)]
     langs = [lang for lang in sorted(languages_present(searcher)) if f"body_{lang}" in schema]
     sizes = {lang: facet_sets(searcher).selected("lang", [lang]).bit_count() for lang in langs}
     table: dict[str, list[int]] = {}
     for lang in langs:
         analyzer = schema[f"body_{lang}"].analyzer
-        table[lang] = [max((reader.doc_frequency(f"{part}_{lang}", term.text)
+        table[lang] = [max((document_frequency(searcher, f"{part}_{lang}", term.text)
                             for term in analyzer(token) for part in ("title", "body")), default=sizes[lang])
                        for token in tokens]
     known = [i for i in range(len(tokens)) if any(table[lang][i] for lang in langs)]

@@ -34,6 +34,7 @@ from index.meaning import Meaning, meaning_query
 from index.scoring import rank
 from index.searchers import searcher_for, shared
 from index.snippets import snippets
+from index.terms import document_frequency
 from index.versions import collapse, count_groups
 from index.schema import FACETS, searchable_fields, spelling_fields
 
@@ -282,22 +283,28 @@ def _hits(searcher, page: list[tuple[int, float]], query) -> list[dict]:
     return [_hit(score, fields, text) for (_, score), fields, text in zip(page, stored, texts)]
 
 
-def prune(query, reader):
+def prune(query, searcher):
     """``query`` without the terms and phrases the index does not hold (each word is asked of
     sixteen language fields, most of which never saw it), so the matcher tree stays small."""
-    if isinstance(query, wq.Term):
-        return query if (query.fieldname, query.text) in reader else wq.NullQuery
-    if isinstance(query, wq.Phrase):
-        return query if all((query.fieldname, w) in reader for w in query.words) else wq.NullQuery
-    if isinstance(query, (wq.Or, wq.DisjunctionMax, wq.And)):
-        subs = [prune(sub, reader) for sub in query.subqueries]
-        kept = [sub for sub in subs if sub is not wq.NullQuery]
-        if not kept or (isinstance(query, wq.And) and len(kept) < len(subs)):
-            return wq.NullQuery
-        pruned = copy.copy(query)
-        pruned.subqueries = kept
-        return pruned
-    return query
+    def held(field_name: str, text) -> bool:
+        return document_frequency(searcher, field_name, text) > 0
+
+    def walk(q):
+        if isinstance(q, wq.Term):
+            return q if held(q.fieldname, q.text) else wq.NullQuery
+        if isinstance(q, wq.Phrase):
+            return q if all(held(q.fieldname, w) for w in q.words) else wq.NullQuery
+        if isinstance(q, (wq.Or, wq.DisjunctionMax, wq.And)):
+            subs = [walk(sub) for sub in q.subqueries]
+            kept = [sub for sub in subs if sub is not wq.NullQuery]
+            if not kept or (isinstance(q, wq.And) and len(kept) < len(subs)):
+                return wq.NullQuery
+            pruned = copy.copy(q)
+            pruned.subqueries = kept
+            return pruned
+        return q
+
+    return walk(query)
 
 
 def run_search(searcher: Searcher, request: SearchRequest, meaning: Meaning | None = None) -> SearchResponse:
@@ -317,7 +324,7 @@ def run_search(searcher: Searcher, request: SearchRequest, meaning: Meaning | No
     # asking Whoosh for the total would run the query a second time.
     lexical_matched = matching_docs(searcher, query, sets)
     dense, state, query_lang = None, "off", None
-    pruned = prune(query, searcher.reader())
+    pruned = prune(query, searcher)
     if request.meaning and meaning_query(request.q) is not None:
         state = "unavailable"
         if meaning is not None:
@@ -327,7 +334,8 @@ def run_search(searcher: Searcher, request: SearchRequest, meaning: Meaning | No
     if dense is not None:
         lexical_allowed = lexical_matched if allowed is None else lexical_matched & allowed
         plain = prune(parse_query(searcher.schema, meaning_query(request.q), expand=False)[0],
-                      searcher.reader()) if request.expand else None
+                      searcher) if request.expand else None
+        plain = None if plain == pruned else plain  # the thesaurus named no concept: one ranking serves
         query_lang = meaning.prepare(searcher, pruned, plain, lexical_allowed, request.q, request.reader_lang)
         dense = dense.within(allowed)
     candidates = matched if allowed is None else matched & allowed

@@ -29,7 +29,8 @@ ROWS = [
     {"lang": "en", "title": "Parking sensors", "text": "Smart parking sensors count free places in the city centre."},
 ]
 MORE = [
-    {"lang": "en", "title": "Traffic data", "text": "Traffic counts and parking data published every hour as open data."},
+    {"lang": "en", "title": "Traffic data",
+     "text": "Traffic counts and parking data published every hour as open data."},
     {"lang": "en", "title": "Sensors", "text": "Air quality sensors in schools; the data is open."},
     {"lang": "nl", "title": "Open data", "text": "De gemeente publiceert open data over parkeren en verkeer."},
     {"lang": "en", "title": "Parking sensors", "text": "Smart parking sensors count free places in the city centre."},
@@ -71,7 +72,7 @@ def test_the_fixture_has_several_segments_and_a_deleted_document(searcher):
 
 @pytest.mark.parametrize("text", QUERIES)
 def test_every_match_scores_what_whoosh_scores(searcher, text):
-    query = prune(parse_query(searcher.schema, text)[0], searcher.reader())
+    query = prune(parse_query(searcher.schema, text)[0], searcher)
     expected = whoosh_scores(searcher, query)
     assert expected, text  # the query matches something, or the comparison proves nothing
     got, matched = scores(searcher, query)
@@ -83,7 +84,7 @@ def test_every_match_scores_what_whoosh_scores(searcher, text):
 
 @pytest.mark.parametrize("text", QUERIES)
 def test_the_best_pages_come_in_whoosh_order_with_ties_by_document_number(searcher, text):
-    query = prune(parse_query(searcher.schema, text)[0], searcher.reader())
+    query = prune(parse_query(searcher.schema, text)[0], searcher)
     expected = searcher.search(query, limit=3, optimize=False)
     live = from_ids(searcher.reader().all_doc_ids())
     ranked = rank(searcher, query, from_ids(whoosh_scores(searcher, query)) & live, 3)
@@ -92,7 +93,7 @@ def test_the_best_pages_come_in_whoosh_order_with_ties_by_document_number(search
 
 
 def test_identical_pages_tie_and_keep_document_order(searcher):
-    query = prune(parse_query(searcher.schema, "free places")[0], searcher.reader())
+    query = prune(parse_query(searcher.schema, "free places")[0], searcher)
     ranked = rank(searcher, query, from_ids(whoosh_scores(searcher, query)), 10)
     assert len(ranked) == 3  # the same page three times, one of them in the second segment
     assert len({score for _, score in ranked}) == 1
@@ -100,7 +101,7 @@ def test_identical_pages_tie_and_keep_document_order(searcher):
 
 
 def test_only_the_candidates_are_ranked(searcher):
-    query = prune(parse_query(searcher.schema, "parking")[0], searcher.reader())
+    query = prune(parse_query(searcher.schema, "parking")[0], searcher)
     every = whoosh_scores(searcher, query)
     chosen = sorted(every)[1:3]
     assert [doc for doc, _ in rank(searcher, query, from_ids(chosen), 10)] == \
