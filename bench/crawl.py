@@ -9,10 +9,11 @@ from memory by a threading HTTP server on 127.0.0.1. For each host count the
 pages are spread over that many servers (one port each: a host of its own for
 politeness), then `kb crawl` runs in a subprocess with delay 0 and no indexing;
 its wall time, pages stored per second, CPU time per page and peak resident
-memory (from wait4) are reported; on a shared machine CPU time is the steadier figure. One request at a time per host means one host is crawled
-sequentially; several hosts show what --concurrency gives. Scrapy crawls the
-same sites with the same concurrency when it is importable (it is not a dependency). Results go to stdout and
-bench/results/crawl.json.
+memory (from wait4) are reported; on a shared machine CPU time is the steadier
+figure. One request at a time per host means one host is crawled sequentially;
+several hosts show what --concurrency gives. Scrapy crawls the same sites with
+the same concurrency when it is importable (it is not a dependency). Results go
+to stdout and bench/results/crawl.json.
 """
 
 from __future__ import annotations
@@ -243,7 +244,8 @@ def main() -> None:
     parser.add_argument("--hosts", type=int, nargs="+", default=[1, 4])
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--repeat", type=int, default=1,
-                        help="Crawls per host count; the one with the median CPU per page is reported (shared machines).")
+                        help="Crawls per host count; the one with the median CPU per page is reported "
+                             "(shared machines).")
     parser.add_argument("--profile", action="store_true",
                         help="Instead: one crawl in process under cProfile, every thread (first --hosts value).")
     args = parser.parse_args()

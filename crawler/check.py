@@ -1,9 +1,9 @@
 """Checking sources before a crawl: is each seed reachable, and does robots.txt let us in?
 
 For every seed: the address guard (which resolves the host), robots.txt (read
-by the crawler's own ``RobotsCache``, once per site), then the seed page itself, each answered with a short reason. When every host fails
-to resolve, the machine is offline, which ``all_offline`` tells apart from a
-source that is gone.
+by the crawler's own ``RobotsCache``, once per site), then the seed page itself,
+each answered with a short reason. When every host fails to resolve, the machine
+is offline, which ``all_offline`` tells apart from a source that is gone.
 """
 
 from __future__ import annotations

@@ -174,7 +174,8 @@ def matching_docs(searcher, query, sets: FacetSets) -> int:
         if isinstance(q, wq.MultiTerm):  # a prefix, wildcard or fuzzy term: the union of its words
             field = q.field()
             words = [reader.schema[field].from_bytes(word) for word in pattern_words(q, reader) if word]
-            return reduce(lambda a, b: a | b, (cache.get(("term", field, word), lambda w=word: _postings(reader, field, w))
+            return reduce(lambda a, b: a | b, (cache.get(("term", field, word),
+                                                         lambda w=word: _postings(reader, field, w))
                                                for word in words), bitmaps.EMPTY)
         key = _leaf_key(q)
         return leaf(q) if key is None else cache.get(key, lambda: leaf(q))

@@ -44,9 +44,11 @@ def test_lines_of_fewer_than_four_words_are_labels_and_stay():
 
 
 def test_a_crawled_site_stores_its_pages_without_its_contact_block_but_with_its_headings(site, crawl, kb):
-    stories = [f"Verhaal {n}: de gemeente {n} opende een digitaal loket voor attesten en uittreksels." for n in range(12)]
+    stories = [f"Verhaal {n}: de gemeente {n} opende een digitaal loket voor attesten en uittreksels."
+               for n in range(12)]
     site.page("/", "<html lang='nl'><body><main><h1>Overzicht</h1><p>Alle praktijkvoorbeelden van digitale "
-              "dienstverlening.</p>" + "".join(f"<a href='/p{n}.html'>{n}</a>" for n in range(12)) + "</main></body></html>")
+              "dienstverlening.</p>" + "".join(f"<a href='/p{n}.html'>{n}</a>" for n in range(12))
+              + "</main></body></html>")
     for n, story in enumerate(stories):
         site.page(f"/p{n}.html", f"<html lang='nl'><body><main><h1>Geval {n}</h1><p>{story}</p><h2>Context</h2>"
                                  f"<p>Contact: Stadhuis, Markt 1, 9000 Gent, loket@gent.test</p></main></body></html>")

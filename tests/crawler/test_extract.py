@@ -60,7 +60,8 @@ def test_headings_of_the_main_content_are_kept_in_order_without_those_of_navigat
 
 def test_headings_that_are_links_to_other_pages_are_not_this_pages_headings():
     html = """<html><body><main><h1>All cases</h1><h3><a href="/a">Digital desk in Gent</a></h3><p>Gent.</p>
-    <h3> <a href="/b">Open data</a> <a href="/c">in Lyon</a> </h3><h2>About <a href="/d">our city</a></h2></main></body></html>"""
+    <h3> <a href="/b">Open data</a> <a href="/c">in Lyon</a> </h3><h2>About <a href="/d">our city</a></h2>
+    </main></body></html>"""
     assert extract_html(html, "https://stad.be/cases").meta["headings"] == ["All cases", "About our city"]
 
 

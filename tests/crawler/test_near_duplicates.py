@@ -141,7 +141,8 @@ def unchanged_since_first_answer(body: str):
 
 def test_a_recrawl_merges_a_near_duplicate_into_a_page_that_answered_304(site, crawl, kb):
     site.routes["/"] = unchanged_since_first_answer(
-        html("Digital desk", ARTICLE + "</p><p>Last updated: May 2024", extra="<a href='/print.html'>Print version</a>"))
+        html("Digital desk", ARTICLE + "</p><p>Last updated: May 2024",
+             extra="<a href='/print.html'>Print version</a>"))
     site.routes["/print.html"] = unchanged_since_first_answer(html("Digital desk", ARTICLE))
     first = crawl([site.url + "/"])
     second = crawl([site.url + "/"])

@@ -18,7 +18,8 @@ TEXT = ("De gemeente biedt een digitaal loket aan waar inwoners van thuis uit at
 
 
 def html(n: int) -> str:
-    return f"<html lang='nl'><head><title>Pagina {n}</title></head><body><main><p>{TEXT.format(n=n)}</p></main></body></html>"
+    return (f"<html lang='nl'><head><title>Pagina {n}</title></head>"
+            f"<body><main><p>{TEXT.format(n=n)}</p></main></body></html>")
 
 
 def urlset(*entries) -> str:

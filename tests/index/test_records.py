@@ -65,7 +65,8 @@ def test_population_and_organisation_kind_are_counted_and_filter(tmp_path):
         {"lang": "en", "type": "case", "title": "Digital desk in a village", "meta": {"population_band": "<10k"}},
         {"lang": "en", "type": "case", "title": "Digital desk in a town", "meta": {"population_band": "10k-50k"}},
         {"lang": "en", "type": "case", "title": "Digital desk in a small town", "meta": {"population_band": "10k-50k"}},
-        {"lang": "und", "type": "organisation", "title": "Digital desk agency", "meta": {"organisation_kind": "agency"}},
+        {"lang": "und", "type": "organisation", "title": "Digital desk agency",
+         "meta": {"organisation_kind": "agency"}},
         {"lang": "en", "type": "expert", "title": "A digital desk expert", "meta": {"organisation_kind": "university"}},
     ])
     response = ask(path, "digital desk")

@@ -16,7 +16,8 @@ def test_the_snippet_marks_a_compound_found_by_its_part_and_escapes_markup(tmp_p
 
 
 def test_the_snippet_is_cut_around_a_match_far_into_the_page(tmp_path):
-    path = build(tmp_path, [{"lang": "en", "title": "Report", "text": f"{'filler ' * 400} the tramway opened {'filler ' * 50}"}])
+    path = build(tmp_path, [{"lang": "en", "title": "Report",
+                             "text": f"{'filler ' * 400} the tramway opened {'filler ' * 50}"}])
     snippet = ask(path, "tramway").hits[0]["snippet"]
     assert "<mark" in snippet and "tramway" in snippet and len(snippet) < 400
 

@@ -22,7 +22,8 @@ def test_a_label_in_the_text_gives_its_top_level_theme():
 
 
 def test_a_narrow_concept_gives_the_themes_above_it():
-    found = themes(title="Un guichet unique à Lyon", text="La métropole ouvre un guichet pour les démarches.", lang="fr")
+    found = themes(title="Un guichet unique à Lyon", text="La métropole ouvre un guichet pour les démarches.",
+                   lang="fr")
     assert "digital-services" in found
 
 

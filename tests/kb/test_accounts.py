@@ -77,9 +77,11 @@ def test_kb_user_errors_are_one_line_with_exit_code_2(tmp_path):
 
 def test_kb_user_role_password_and_enable(tmp_path):
     data = tmp_path / "data"
-    kb_command("user", "add", "eva", "--role", "researcher", "--password-stdin", data=data, input_text="first password\n")
+    kb_command("user", "add", "eva", "--role", "researcher", "--password-stdin", data=data,
+               input_text="first password\n")
     assert kb_command("user", "role", "eva", "curator", data=data).returncode == 0
-    assert kb_command("user", "password", "eva", "--password-stdin", data=data, input_text="second password\n").returncode == 0
+    assert kb_command("user", "password", "eva", "--password-stdin", data=data,
+                      input_text="second password\n").returncode == 0
     kb_command("user", "disable", "eva", data=data)
     assert kb_command("user", "enable", "eva", data=data).returncode == 0
     listed = json.loads(kb_command("user", "list", "--json", data=data).stdout)[0]

@@ -96,7 +96,8 @@ def test_a_soft_deleted_collection_is_restored_with_its_items(kb, people):
         assert full_snapshot(session, restore_collection(session, collection.id, "cora")) == original
 
 
-@pytest.mark.parametrize("dates", [{"event_start": "next week"}, {"event_start": "2027-03-11", "event_end": "2027-03-10"}])
+@pytest.mark.parametrize("dates", [{"event_start": "next week"},
+                                   {"event_start": "2027-03-11", "event_end": "2027-03-10"}])
 def test_event_dates_must_be_dates_in_order(kb, people, dates):
     with kb.session() as session, pytest.raises(CollectionError):
         create_collection(session, {"title": "Workshop", **dates}, people["cora"], "cora")

@@ -73,7 +73,8 @@ def test_an_agenda_item_must_fall_on_a_day_of_the_event(kb):
         assert agenda.save_item(db, one_day, {"time": "09:00", "title": "Only day"}, "curator1")["day"] == "2030-09-21"
 
 
-@pytest.mark.parametrize("item", [{"time": 9, "title": "Opening"}, {"time": "09:00", "title": "Panel", "speakers": "Jane"},
+@pytest.mark.parametrize("item", [{"time": 9, "title": "Opening"},
+                                  {"time": "09:00", "title": "Panel", "speakers": "Jane"},
                                   {"time": "09:00", "title": "Panel", "speakers": [{"id": 1}]}, {"title": None},
                                   "09:00 Opening"])
 def test_an_agenda_sent_whole_must_have_the_shape_pages_read(kb, item):

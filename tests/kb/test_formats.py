@@ -40,7 +40,8 @@ def test_export_writes_every_document_with_provenance_fields(kb, tmp_path):
         record = json.loads(out.getvalue())
         out_csv = io.StringIO()
         export_documents(session, out_csv, "csv")
-    for key in ("id", "url", "title", "lang", "type", "source", "fetched_at", "content_hash", "text", "country", "themes"):
+    for key in ("id", "url", "title", "lang", "type", "source", "fetched_at", "content_hash", "text", "country",
+                "themes"):
         assert key in record
     assert record["country"] == "BE" and record["themes"] == ["open-data"] and record["source"] == "a.be"
     assert next(csv.DictReader(io.StringIO(out_csv.getvalue())))["url"] == "https://a.be/1"

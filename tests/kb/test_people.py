@@ -56,7 +56,8 @@ def test_a_public_profile_is_searchable_as_an_expert_and_erasure_removes_it(tmp_
     person_id = json.loads(added.stdout)["id"]
     assert kb_cli("index").returncode == 0
     assert json.loads(kb_cli("search", "Anna", "--json").stdout)["total"] == 0  # not public yet
-    assert kb_cli("person", "consent", str(person_id), "--by", "curator1", "--purpose", "expert directory").returncode == 0
+    assert kb_cli("person", "consent", str(person_id), "--by", "curator1",
+                  "--purpose", "expert directory").returncode == 0
     found = json.loads(kb_cli("search", "Anna", "--json").stdout)
     assert found["total"] == 1 and found["hits"][0]["type"] == "expert"
     assert kb_cli("person", "erase", str(person_id)).returncode == 0

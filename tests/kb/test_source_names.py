@@ -18,8 +18,10 @@ def test_a_host_is_named_by_the_source_that_holds_it_and_an_unknown_host_stays_a
 
 def test_a_page_is_named_by_its_own_source_and_a_shared_host_by_every_source_on_it(kb):
     with kb.session() as session:
-        first = Source(name="Flanders: digital", seeds=["https://www.vlaanderen.be/digitaal"], hosts=["www.vlaanderen.be"])
-        second = Source(name="Flanders: cities", seeds=["https://www.vlaanderen.be/steden"], hosts=["www.vlaanderen.be"])
+        first = Source(name="Flanders: digital", seeds=["https://www.vlaanderen.be/digitaal"],
+                       hosts=["www.vlaanderen.be"])
+        second = Source(name="Flanders: cities", seeds=["https://www.vlaanderen.be/steden"],
+                        hosts=["www.vlaanderen.be"])
         session.add_all([first, second])
         session.flush()
         names = source_names(session)

@@ -88,7 +88,8 @@ def test_axe_finds_no_serious_violation_on_what_a_curator_sees(chromium, live_ur
     assert not problems, "\n".join(problems)
 
 
-def test_axe_finds_no_serious_violation_on_a_public_collection_page(chromium, live_url, axe_script, demo_kb, curator_login):
+def test_axe_finds_no_serious_violation_on_a_public_collection_page(chromium, live_url, axe_script, demo_kb,
+                                                                    curator_login):
     from kb.models import Collection
 
     knowledge_base, _ = demo_kb

@@ -110,7 +110,8 @@ def conforms(value, schema: dict, spec: dict, where: str = "$") -> list[str]:
     if value is None:
         return [] if schema.get("nullable") or not schema.get("type") else [f"{where} is null"]
     kind = schema.get("type")
-    if kind and (not isinstance(value, JSON_TYPES[kind]) or (kind in ("integer", "number") and isinstance(value, bool))):
+    if kind and (not isinstance(value, JSON_TYPES[kind])
+                 or (kind in ("integer", "number") and isinstance(value, bool))):
         return [f"{where} is {type(value).__name__}, not {kind}"]
     problems = []
     if kind == "object":
@@ -147,4 +148,5 @@ def test_cors_preflight_for_the_api_is_allowed(web):
     response = web.open("/api/search", method="OPTIONS", headers={"Origin": "https://example.org",
                                                                    "Access-Control-Request-Method": "GET"})
     assert response.status_code == 200
-    assert response.headers["Access-Control-Allow-Origin"] == "*" and "GET" in response.headers["Access-Control-Allow-Methods"]
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    assert "GET" in response.headers["Access-Control-Allow-Methods"]

@@ -161,7 +161,8 @@ def test_cases_through_the_api_are_proposed_then_reviewed(app, tokens):
     assert client.get(url).get_json()["review_state"] == "proposed"
     assert client.post(url + "/review", json={"decision": "validate"},
                        headers=bearer(tokens["researcher"])).status_code == 403
-    assert client.post(url + "/review", json={"decision": "reject"}, headers=bearer(tokens["curator"])).status_code == 422
+    assert client.post(url + "/review", json={"decision": "reject"},
+                       headers=bearer(tokens["curator"])).status_code == 422
     reviewed = client.post(url + "/review", json={"decision": "validate"}, headers=bearer(tokens["curator"]))
     assert reviewed.get_json()["validated_by"] == "curator"
     assert client.get(url).get_json()["title"] == "Telraam"
@@ -169,7 +170,8 @@ def test_cases_through_the_api_are_proposed_then_reviewed(app, tokens):
                        headers=bearer(tokens["researcher"])).status_code == 422
     rejected = client.post("/api/cases", json={"title": "Spam", "summary": "x"}, headers=bearer(tokens["researcher"]))
     spam = f"/api/cases/{rejected.get_json()['id']}"
-    client.post(spam + "/review", json={"decision": "reject", "reason": "not a case"}, headers=bearer(tokens["curator"]))
+    client.post(spam + "/review", json={"decision": "reject", "reason": "not a case"},
+                headers=bearer(tokens["curator"]))
     assert client.get(spam).status_code == 404
     assert client.get(spam, headers=bearer(tokens["researcher"])).get_json()["reject_reason"] == "not a case"
 
@@ -180,7 +182,8 @@ def test_collection_items_are_reordered_and_lists_hide_private_ones(app, tokens,
     with kb.session() as session:
         session.add_all([Document(url=f"https://example.org/{n}", title=f"Doc {n}") for n in range(3)])
     client, curator = app.test_client(), bearer(tokens["curator"])
-    cid = client.post("/api/collections", json={"title": "Ordered", "visibility": "public"}, headers=curator).get_json()["id"]
+    cid = client.post("/api/collections", json={"title": "Ordered", "visibility": "public"},
+                      headers=curator).get_json()["id"]
     client.post("/api/collections", json={"title": "Hidden", "visibility": "private"}, headers=curator)
     items = [client.post(f"/api/collections/{cid}/items", json={"document_id": d}, headers=curator).get_json()["id"]
              for d in (1, 2, 3)]
@@ -193,7 +196,8 @@ def test_collection_items_are_reordered_and_lists_hide_private_ones(app, tokens,
 
 def test_a_deleted_collection_is_restored_through_the_api_and_its_history_is_readable(app, tokens):
     client, curator = app.test_client(), bearer(tokens["curator"])
-    cid = client.post("/api/collections", json={"title": "Back", "visibility": "public"}, headers=curator).get_json()["id"]
+    cid = client.post("/api/collections", json={"title": "Back", "visibility": "public"},
+                      headers=curator).get_json()["id"]
     client.delete(f"/api/collections/{cid}", headers=curator)
     assert client.post(f"/api/collections/{cid}/restore", headers=bearer(tokens["curator2"])).status_code == 404
     assert client.post(f"/api/collections/{cid}/restore", headers=curator).get_json()["title"] == "Back"
@@ -207,7 +211,8 @@ def test_a_deleted_collection_is_restored_through_the_api_and_its_history_is_rea
 
 def test_researchers_list_sources_with_their_status(app, tokens):
     client = app.test_client()
-    client.post("/api/sources", json={"url": "https://example.org/list", "name": "L"}, headers=bearer(tokens["researcher"]))
+    client.post("/api/sources", json={"url": "https://example.org/list", "name": "L"},
+                headers=bearer(tokens["researcher"]))
     listed = client.get("/api/sources", headers=bearer(tokens["researcher"])).get_json()["sources"]
     assert [(s["name"], s["status"], s["pages_stored"]) for s in listed] == [("L", "queued", 0)]
     assert client.get("/api/sources").status_code == 401

@@ -91,7 +91,8 @@ def test_a_case_page_shows_its_curator_and_date(client):
 def test_search_hits_facets_document_pages_and_exports_name_the_source(client):
     html = client.get("/?q=antwerpen").get_data(as_text=True)
     assert re.search(r'<span class="source" data-source="127.0.0.1">Casebook demo site</span>', html)
-    assert re.search(r'data-facet="source" data-value="127.0.0.1"[^>]*>.*?<span class="label">Casebook demo site<', html)
+    assert re.search(r'data-facet="source" data-value="127.0.0.1"[^>]*>.*?'
+                     r'<span class="label">Casebook demo site<', html)
     filtered = client.get("/?q=antwerpen&source=127.0.0.1").get_data(as_text=True)  # the filter URL stays the host
     assert 'data-chip="source=127.0.0.1"' in filtered and "Casebook demo site" in filtered
     hit = client.get("/api/search", query_string={"q": "antwerpen", "type": "document"}).get_json()["hits"][0]

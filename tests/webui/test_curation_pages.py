@@ -188,7 +188,8 @@ def test_the_add_to_collection_partial_posts_a_document_or_a_case(app, kb):
         from flask import g
 
         g.viewer = None
-        anonymous = render_template_string('{% with doc_id=7 %}{% include "collections/_add_button.html" %}{% endwith %}')
+        anonymous = render_template_string(
+            '{% with doc_id=7 %}{% include "collections/_add_button.html" %}{% endwith %}')
     assert "form" not in anonymous
 
 
@@ -203,8 +204,8 @@ def test_a_rejected_case_is_hidden_from_readers_but_not_from_contributors(app):
 
 def test_a_curator_validates_several_proposed_cases_at_once(app, kb):
     researcher, curator = signed_in(app, "researcher"), signed_in(app, "curator")
-    ids = [int(researcher.post("/cases/", data={"title": f"Case {n}", "summary": "x"}).headers["Location"].split("/")[-1])
-           for n in range(3)]
+    ids = [int(researcher.post("/cases/", data={"title": f"Case {n}", "summary": "x"})
+               .headers["Location"].split("/")[-1]) for n in range(3)]
     page = curator.get("/cases/?state=proposed").get_data(as_text=True)
     assert all(f'name="case_id" value="{i}"' in page for i in ids)
     assert researcher.post("/cases/validate", data={"case_id": ids}).status_code == 403

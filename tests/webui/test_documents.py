@@ -90,12 +90,14 @@ def test_a_curator_sees_add_to_collection_and_case_buttons_on_results_and_docume
     app = create_app(knowledge_base.settings, kb=knowledge_base)
     app.config.update(TESTING=True, WTF_CSRF_ENABLED=False)
     curator = app.test_client()
-    assert curator.post("/auth/login", data={"name": "webui-curator", "password": "webui-curator-password"}).status_code == 302
+    assert curator.post("/auth/login", data={"name": "webui-curator",
+                                             "password": "webui-curator-password"}).status_code == 302
     curator.post("/collections/", data={"title": "Webui shortlist", "visibility": "private"})
     doc_id = first_hit("Smart Flanders", lang="nl")["id"]
     results = curator.get("/?q=Smart+Flanders&lang=nl").get_data(as_text=True)
     assert results.count('class="add-to-collection"') == results.count("data-result") >= 1
     page = curator.get(f"/documents/{doc_id}").get_data(as_text=True)
     assert 'class="add-to-collection"' in page and 'class="case-from-document"' in page
-    for html in (web.get("/?q=Smart+Flanders&lang=nl").get_data(as_text=True), web.get(f"/documents/{doc_id}").get_data(as_text=True)):
+    for html in (web.get("/?q=Smart+Flanders&lang=nl").get_data(as_text=True),
+                 web.get(f"/documents/{doc_id}").get_data(as_text=True)):
         assert "add-to-collection" not in html and "case-from-document" not in html

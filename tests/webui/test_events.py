@@ -146,7 +146,8 @@ def test_the_worker_purges_participants_of_long_past_events(kb, tmp_path):
         register(db, past.id, {"name": "Old", "email": "old@stad.example", "attendance": "online", "consent": True},
                  now=past.starts_utc - timedelta(days=1))
     result = subprocess.run([sys.executable, "-c", "from kb.cli import main; main()", "--data",
-                             str(kb.settings.data_dir), "worker", "--once"], capture_output=True, text=True, timeout=120)
+                             str(kb.settings.data_dir), "worker", "--once"],
+                            capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     with kb.session() as db:
         assert db.query(Registration).count() == 0

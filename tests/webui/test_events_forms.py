@@ -73,7 +73,8 @@ def test_an_invalid_event_form_says_what_is_wrong_beside_each_field(app, kb):
     assert field_error(html, "mode") == "Choose one of the options offered."
     assert field_error(html, "collection_id") == "Choose a collection from the list."
     assert 'value="meet.example.org"' in html  # what was typed stays
-    times = curator.post("/events", data={**EVENT, "ends": "2030-09-20T09:00", "registration_deadline": "2031-01-01T00:00"})
+    times = curator.post("/events", data={**EVENT, "ends": "2030-09-20T09:00",
+                                          "registration_deadline": "2031-01-01T00:00"})
     assert field_error(times.get_data(as_text=True), "ends") == "The end is before the start."
     late = curator.post("/events", data={**EVENT, "registration_deadline": "2031-01-01T00:00"}).get_data(as_text=True)
     assert "after the end" in field_error(late, "registration_deadline")

@@ -26,7 +26,7 @@ HOSTILE = f"""<!doctype html><html lang="en"><head>
 <p>Open data sensors text &lt;script&gt;window.__pwned='body'&lt;/script&gt; and
 &lt;img src=x onerror="window.__pwned='img'"&gt; shown as text. <a href="javascript:window.__pwned='link'">link</a></p>
 <p>More words about open data sensors so that the language is clear and the page has enough text.</p>
-</main></body></html>""".encode()
+</main></body></html>""".encode()  # noqa: E501 (hostile markup as a page sends it)
 
 
 class Site(BaseHTTPRequestHandler):

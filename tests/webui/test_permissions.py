@@ -67,7 +67,8 @@ def test_no_write_route_accepts_a_write_from_a_role_below_its_level(app, kb, tok
         lower = [role for role in ("anonymous", *ROLES) if ROLE_LEVEL[role] < needed]
         for role in lower:
             attempts = [app.test_client().open(url, method=method, data={}, json=None)] if role == "anonymous" else [
-                app.test_client().open(url, method=method, json={}, headers={"Authorization": f"Bearer {tokens[role]}"}),
+                app.test_client().open(url, method=method, json={},
+                                       headers={"Authorization": f"Bearer {tokens[role]}"}),
                 sessions[role].open(url, method=method, data={}),
             ]
             for response in attempts:

@@ -55,7 +55,8 @@ def test_chips_and_facets_show_names_in_the_ui_language(web):
 
 def test_results_carry_data_result_badge_type_source_and_language(web):
     html = html_of(web, "/?q=gemeentehuis&lang=nl")
-    results = re.findall(r'<li class="hit" data-result data-id="(\d+)">(.*?)</li>\s*(?=<li class="hit"|</ol>)', html, re.S)
+    results = re.findall(r'<li class="hit" data-result data-id="(\d+)">(.*?)</li>\s*(?=<li class="hit"|</ol>)', html,
+                         re.S)
     assert results
     for _, body in results:
         assert '<h3 lang="nl">' in body and 'class="badge"' in body and "127.0.0.1" in body

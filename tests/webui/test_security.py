@@ -182,7 +182,8 @@ def test_addresses_with_control_characters_are_refused_and_exports_never_break_a
     refused = app.test_client().post("/api/cases", json={"title": "T", "summary": "S", "links": [injected]},
                                      headers=bearer(tokens["curator"]))
     assert refused.status_code == 422 and "control character" in refused.get_json()["message"]
-    assert curator.post("/cases/", data={"title": "T", "summary": "S", "links": "https://a.example/\tb"}).status_code == 422
+    assert curator.post("/cases/", data={"title": "T", "summary": "S",
+                                         "links": "https://a.example/\tb"}).status_code == 422
     case_id = new_case(curator)
     with kb.session() as session:  # stored before input was checked
         session.get(Case, case_id).links = [injected]
@@ -260,7 +261,8 @@ def test_record_numbers_beyond_what_sqlite_holds_are_404_on_every_anonymous_page
             path = path.replace(f"<int:{name}>", str(too_big))
         response = client.get(path)
         # 405 where the same path has a route for another method (werkzeug checks the method first)
-        assert response.status_code in (401, 404, 405) or (response.status_code == 302 and "login" in response.location), path
+        assert response.status_code in (401, 404, 405) or (
+            response.status_code == 302 and "login" in response.location), path
         checked += 1
     assert checked >= 12
     assert client.get(f"/api/cases/{too_big - 1}").status_code == 404
