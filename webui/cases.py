@@ -164,6 +164,7 @@ def export(fmt: str):
 
 @bp.route("/<int:case_id>")
 def show(case_id: int):
+    from kb.case_organisations import organisations_of
     from kb.networks import networks_of
     from kb.people import people_linked_to
 
@@ -174,8 +175,9 @@ def show(case_id: int):
         people = people_linked_to(db, "case", case_id, public_only=not (viewer and viewer.at_least("curator")))
         versions = language_versions(db, case)
         networks = [(n.id, n.name, n.kind) for n in networks_of(db, "cases", case_id)]
+        organisations = [(name, o.id if o else None) for name, o in organisations_of(db, case)]
     return render_template("cases/show.html", case=case, people=people, like=cases_like(case), versions=versions,
-                           networks=networks)
+                           networks=networks, organisations=organisations)
 
 
 def language_versions(db, case: Case) -> list[tuple[int, str]]:

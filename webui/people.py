@@ -12,7 +12,10 @@ from datetime import date, datetime
 from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext
 
+from kb.case_organisations import cases_of
+from kb.cases import is_live
 from kb.events import Event
+from kb.models import Case
 from kb.networks import networks_of
 from kb.people import (NETWORK_KINDS, ORG_KINDS, Organisation, Person, PersonLink, record_consent, save_organisation, save_person,
                        withdraw_consent)
@@ -68,7 +71,11 @@ def show(person_id: int):
         consent = {"by": person.consent_by, "at": person.consent_at, "purpose": person.consent_purpose}
         event_ids = [link["entity_id"] for link in data["linked"] if link["entity"] == "event"]
         events = [(e.id, e.title) for e in db.query(Event).filter(Event.id.in_(event_ids)).order_by(Event.starts_utc)]
-    return render_template("people/show.html", person=data, consent=consent, events=events)
+        case_ids = [link["entity_id"] for link in data["linked"]
+                    if link["entity"] == "case" and link["relation"] == "contact_for"]
+        cases = [(c.id, c.title) for c in db.query(Case).filter(Case.id.in_(case_ids)).order_by(Case.title)
+                 if is_live(c) and c.review_state == "validated"]
+    return render_template("people/show.html", person=data, consent=consent, events=events, cases=cases)
 
 
 @bp.route("/api/people/<int:person_id>")
@@ -195,9 +202,10 @@ def show_organisation(organisation_id: int):
                   if _may_see(p)]
         members = [(p.id, p.name, p.role_title) for p in people]
         networks = [(n.id, n.name) for n in networks_of(db, "members", organisation_id)]
+        cases = [(c.id, c.title, c.municipality, c.country) for c in cases_of(db, organisation)]
         db.expunge(organisation)
     return render_template("people/organisation.html", organisation=organisation, members=members,
-                           kind_names=ORG_KIND_NAMES, networks=networks)
+                           kind_names=ORG_KIND_NAMES, networks=networks, cases=cases)
 
 
 def _organisation_form(organisation: Organisation | None, values: dict, errors: dict, status: int = 200):

@@ -41,12 +41,13 @@ def serve(ctx, host: str, port: int, workers: int | None, threads: int | None, w
 @click.pass_context
 def demo(ctx, host: str, port: int, site_port: int, no_serve: bool):
     """Crawl the bundled demo site on 127.0.0.1 as the source "Casebook demo site", validate the
-    cases it proposes as the demo curator, add the workshop series with its collections, index it
-    and serve the UI."""
+    cases it proposes as the demo curator, add organisations, example experts and the workshop series
+    with its collections, index it and serve the UI."""
     from kb.commands.crawling import print_summary, with_progress
     from kb.demo.curation import demo_curator, register_demo_source, validate_site_cases
     from kb.demo.events import add_demo_events
     from kb.demo.networks import add_demo_networks
+    from kb.demo.people import add_demo_people
     from kb.demo.server import start_site_server
 
     kb = open_data(ctx)
@@ -70,7 +71,10 @@ def demo(ctx, host: str, port: int, site_port: int, no_serve: bool):
         validated = validate_site_cases(session, site_url, curator)
     click.echo(f"Validated {validated} cases as {curator.name}")
     with kb.session() as session:
-        events = add_demo_events(session, site_url, curator, date.today())
+        people = add_demo_people(session, curator)
+        events = add_demo_events(session, curator, date.today(), people.experts)
+    click.echo(f"Profiles: {len(people.organisations)} organisations named by their cases, "
+               f"{len(people.experts)} example experts")
     click.echo(f"Workshops: {len(events.events)} events, each with its collection ({len(events.created)} new)")
     with kb.session() as session:
         networks = add_demo_networks(session, curator, date.today())

@@ -21,7 +21,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import yaml
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kb import agenda as agenda_ops
@@ -29,7 +29,8 @@ from kb.accounts import Actor
 from kb.collections import add_item, create_collection, update_collection
 from kb.errors import InputError
 from kb.events import Event, create_event, update_event
-from kb.models import Case, Collection, Document, User
+from kb.demo.curation import DEMO_SOURCE_KEY
+from kb.models import Case, Collection, Document, Source, User
 
 RECORDS = Path(__file__).resolve().parent / "records" / "workshops.yaml"
 CONTENT = Path(__file__).resolve().parent / "content"
@@ -50,14 +51,18 @@ class DemoEvents:
 
 @dataclass
 class Lookup:
-    """Cases by the slug of their page, pages by path, speakers by key, in one knowledge base."""
+    """Cases by the slug of their page, pages by path, speakers by key: the demo source's, whichever
+    address (port) the demo site had when it was crawled."""
 
     session: Session
-    site_url: str
     speakers: dict[str, int]
 
+    def _pages(self, pattern: str):
+        source = select(Source.id).where(Source.key == DEMO_SOURCE_KEY).scalar_subquery()
+        return select(Document).where(Document.source_id == source, Document.url.like(pattern, escape="\\"))
+
     def case(self, slug: str) -> Case:
-        pages = select(Document.id).where(Document.url.like(f"{self.site_url}/cases/{slug}/%"))
+        pages = self._pages(f"%/cases/{_escaped(slug)}/%").with_only_columns(Document.id)
         case = self.session.scalar(select(Case).where(Case.from_document_id.in_(pages), Case.deleted_at.is_(None))
                                    .order_by(Case.id).limit(1))
         if case is None:
@@ -65,12 +70,10 @@ class Lookup:
         return case
 
     def page(self, path: str) -> Document:
-        url = self.site_url + path
-        document = self.session.scalar(select(Document).where(or_(Document.url == url, Document.final_url == url))
-                                       .order_by(Document.id).limit(1))
+        document = self.session.scalar(self._pages(f"%://%{_escaped(path)}").order_by(Document.id).limit(1))
         if document is None:  # merged as a duplicate of another page: that page holds it in also_at
-            document = next((d for d in self.session.scalars(select(Document).where(Document.also_at.is_not(None)))
-                             if url in (d.also_at or [])), None)
+            document = next((d for d in self.session.scalars(self._pages("%"))
+                             if any(url.endswith(path) for url in d.also_at or [])), None)
         if document is None:
             raise DemoContentError(f"the demo site has no page {path!r}")
         return document
@@ -86,6 +89,10 @@ class Lookup:
         if key not in self.speakers:
             raise DemoContentError(f"the demo has no expert {key!r}")
         return self.speakers[key]
+
+
+def _escaped(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def load_records(path: Path = RECORDS) -> dict:
@@ -159,12 +166,12 @@ def _add_agenda(session: Session, event: Event, spec: dict, lookup: Lookup, cura
         agenda_ops.save_item(session, event, data, curator.name)
 
 
-def add_demo_events(session: Session, site_url: str, curator: Actor, today: date,
+def add_demo_events(session: Session, curator: Actor, today: date,
                     speakers: dict[str, int] | None = None, records: dict | None = None) -> DemoEvents:
     """Add the workshop series and the upcoming example as ``curator``; ``speakers`` maps the
     experts' keys of the records to profile ids (without it, agendas name no speakers)."""
     records = records or load_records()
-    lookup, report = Lookup(session, site_url.rstrip("/"), speakers or {}), DemoEvents()
+    lookup, report = Lookup(session, speakers or {}), DemoEvents()
     for spec in event_specs(today, records):
         collection = _collection(session, spec, lookup, curator)
         data = _event_data(spec, collection.id)

@@ -17,7 +17,7 @@ LATER = {"open-data-2022": "open data", "digital-twins-2023": "digital twins",
 
 def events_by_key(session, site_url, curator):
     """The demo's events by key, as the demo added them (adding again adds nothing)."""
-    report = add_demo_events(session, site_url, curator, date.today())
+    report = add_demo_events(session, curator, date.today())
     assert report.created == []
     return {key: session.get(Event, event_id) for key, event_id in report.events.items()}
 
@@ -91,7 +91,7 @@ def test_building_the_demo_again_adds_nothing_twice_and_moves_only_the_example_t
         before = {e.id: e.starts for e in session.query(Event)}
         counts = (session.query(Event).count(), session.query(Collection).count(),
                   session.query(CollectionItem).count())
-        report = add_demo_events(session, site_url, curator, later)
+        report = add_demo_events(session, curator, later)
         moved = session.get(Event, report.events["example-upcoming-workshop"])
         assert report.created == [] and moved.starts[:10] == (later + timedelta(days=30)).isoformat()
         assert all(item["day"] == moved.starts[:10] for item in moved.agenda)
@@ -100,7 +100,7 @@ def test_building_the_demo_again_adds_nothing_twice_and_moves_only_the_example_t
             {key: value for key, value in before.items() if key != moved.id}
         assert (session.query(Event).count(), session.query(Collection).count(),
                 session.query(CollectionItem).count()) == counts
-        add_demo_events(session, site_url, curator, date.today())  # as the other tests expect it
+        add_demo_events(session, curator, date.today())  # as the other tests expect it
 
 
 def test_the_example_is_dated_relative_to_the_day_given():
