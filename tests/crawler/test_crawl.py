@@ -115,10 +115,14 @@ def test_recrawl_sends_conditional_requests_and_keeps_unchanged_pages(site, craw
 
 
 def test_a_skip_without_a_request_costs_the_host_no_rest():
-    from crawler.visit import Visit
+    from crawler.frontier import Claim
+    from crawler.urls import Scope
+    from crawler.visit import Trip
 
-    skipped, fetched = Visit(None, "h", 2.0), Visit(None, "h", 2.0, requested=True)
-    assert (skipped.rest, fetched.rest) == (0.0, 2.0)
+    claim = Claim(1, "http://h.example/", 0, None, None)
+    skipped, fetched = Trip(claim, Scope.of_seeds([claim.url]), 2.0), Trip(claim, Scope.of_seeds([claim.url]), 2.0,
+                                                                          requested=True)
+    assert (skipped.turn().rest, fetched.turn().rest) == (0.0, 2.0)
 
 
 def test_a_stored_page_keeps_the_headings_of_its_main_content_for_the_index(site, crawl, kb):
