@@ -20,10 +20,11 @@ from sqlalchemy.orm import Session
 from kb import audit
 from kb.accounts import role_at_least
 from kb.errors import InputError
-from kb.fields import CONTROL, is_web_address
+from kb.fields import CONTROL
 from kb.language import detect_language
 from kb.models import Case, Document, utcnow
 from kb.thesaurus import load_thesaurus
+from kb.urlcheck import is_web_address
 
 REVIEW_STATES = ("proposed", "validated", "rejected")
 TEXT_FIELDS = {"title": 500, "summary": 20000, "municipality": 200, "country": 2, "nuts": 10,

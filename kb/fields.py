@@ -12,16 +12,12 @@ from __future__ import annotations
 import re
 
 from kb.errors import FieldErrors
+from kb.urlcheck import is_web_address
 
 DIGITS = re.compile(r"[0-9]{1,11}")
 # Line breaks, tabs and other control characters (C0, DEL, C1, Unicode line and paragraph separators):
 # inside a stored address they would break the lines of RIS files and headers built from it.
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-
-
-def is_web_address(text: str) -> bool:
-    """An http(s) address with no control character in it: what every stored URL or link must be."""
-    return text.lower().startswith(("http://", "https://")) and not CONTROL.search(text)
 
 
 def whole_number(value) -> int | None:

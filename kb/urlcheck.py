@@ -36,6 +36,7 @@ _NUMERIC_HOST = re.compile(r"^(0x[0-9a-f]*|[0-9]+)(\.(0x[0-9a-f]*|[0-9]*))*\.?$"
 _ASCII_LABEL = re.compile(r"^[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$")
 _PORT = re.compile(r"^[0-9]{1,5}$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_STORED_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")  # kb.fields.CONTROL: none in a stored link
 _TAB_OR_NEWLINE = re.compile(r"[\t\n\r]")
 _C0_OR_SPACE = "".join(map(chr, range(0x21)))
 # Characters no host may hold (the WHATWG URL standard's forbidden host code points, and whitespace).
@@ -241,6 +242,20 @@ def check_url(url: str, allow_private: bool = False, resolve: Resolver | None = 
         if problem:
             raise RefusedUrl(problem)
     return address
+
+
+def is_web_address(text: str) -> bool:
+    """Whether ``text`` may be stored as a link (a case's links, an event's online link, a document's URL):
+    an http(s) URL read strictly, without credentials, and with no control character, C1 and line
+    separators included. Offline: names are not resolved and private hosts are not refused here,
+    since a stored link is shown, never fetched."""
+    if _STORED_CONTROL.search(text):
+        return False
+    try:
+        check_url(text, allow_private=True, resolve=None)
+    except RefusedUrl:
+        return False
+    return True
 
 
 def url_problem(url: str, allow_private: bool = False, resolve: Resolver | None = None) -> str | None:

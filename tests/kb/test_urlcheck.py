@@ -114,3 +114,32 @@ def test_one_scope_rule_counts_www_and_bare_host_as_one_site_and_prefixes_by_who
     assert not in_scope("https://stad.be/cases-old", ["stad.be"], include=["/cases"])
     assert not in_scope("https://stad.be/cases/admin/x", ["stad.be"], include=["/cases"], exclude=["/cases/admin"])
     assert not in_scope("ftp://stad.be/cases", ["stad.be"]) and not in_scope("http://[::1", ["stad.be"])
+
+
+@pytest.mark.parametrize("link", [
+    "https://www.gent.be/loket", "HTTP://Example.org/a b?x=1#top", "http://localhost:5000/x", "http://[::1]/",
+    "http://bücher.de/", "https://10.0.0.1/intranet",
+])
+def test_a_stored_link_that_was_valid_stays_valid_and_no_name_is_resolved(link, monkeypatch):
+    from kb import fields, urlcheck
+
+    def no_lookups(*args, **kwargs):
+        raise AssertionError("a stored link is judged offline")
+
+    monkeypatch.setattr(urlcheck.socket, "getaddrinfo", no_lookups)
+    assert fields.is_web_address is urlcheck.is_web_address  # the one rulebook, not a fifth check
+    assert urlcheck.is_web_address(link)
+
+
+@pytest.mark.parametrize("link", [
+    "http://127.0.0.1:8099\\@1.1.1.1/", "http://evil.example\\.gent.be/", "http://user:pw@www.gent.be/",
+    "http://www.gent.be:99999/", "http://", "https:///x", "http://exa mple.org/", "http://[::1/",
+    "http://www.gent.be/\u2028x", "http://www.gent.be/\x85x", "javascript:alert(1)", "ftp://www.gent.be/",
+])
+def test_a_stored_link_the_crawler_could_not_read_alike_is_refused(link):
+    from kb.fields import Fields
+    from kb.urlcheck import is_web_address
+
+    assert not is_web_address(link)
+    fields = Fields({"url": link, "links": [link]})
+    assert fields.url("url") is None and fields.urls("links") == []
