@@ -129,7 +129,21 @@ def load_settings(data_dir: str | Path | None = None, overrides: dict | None = N
     coerced["data_dir"] = folder
     if coerced.get("base_url"):
         coerced["base_url"] = _checked_base_url(coerced["base_url"])
+    if "embedding_model" in coerced:
+        coerced["embedding_model"] = _checked_model(coerced["embedding_model"])
     return Settings(**coerced)
+
+
+# The choices of ``embedding_model`` (index.embedding's models, kept equal by tests/index/test_meaning.py):
+# a misspelt one is refused when the settings load, not found out as "search by meaning is not available".
+EMBEDDING_MODELS = ("auto", "e5", "use", "none")
+
+
+def _checked_model(raw: str) -> str:
+    choice = str(raw).strip().lower() or "auto"
+    if choice not in EMBEDDING_MODELS:
+        raise InputError(f"setting 'embedding_model': {raw!r} is not one of {', '.join(EMBEDDING_MODELS)}")
+    return choice
 
 
 def _checked_base_url(raw: str) -> str:

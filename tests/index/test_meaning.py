@@ -200,3 +200,14 @@ def test_a_model_change_rebuilds_the_vectors_and_leaves_whoosh_alone(indexed, em
     assert current_generation(indexed.settings.index_dir) == generation
     assert load_vectors(generation).model == other.name
     assert vector_problems(check_index(switched, switched.settings.index_dir)["vectors"]) == []
+
+
+def test_a_misspelt_model_is_refused_when_the_settings_load_and_the_choices_match_the_models(tmp_path):
+    from index.embedding import AUTO, MODELS, NONE
+    from kb.errors import InputError
+    from kb.settings import EMBEDDING_MODELS, load_settings
+
+    assert set(EMBEDDING_MODELS) == {AUTO, NONE, *MODELS}
+    with pytest.raises(InputError, match="embedding_model.*'e6' is not one of auto, e5, use, none"):
+        load_settings(tmp_path / "data", {"embedding_model": "e6"}, environ={})
+    assert load_settings(tmp_path / "data", {"embedding_model": " USE "}, environ={}).embedding_model == "use"
