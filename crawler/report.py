@@ -2,7 +2,8 @@
 
 One row per URL, from the most recent crawl job that saw it (optionally only
 the jobs of one source): stored, or the reason it was not (``robots``,
-``http_404``, ``near_duplicate``...), with the detail and HTTP status kept.
+``http_404``, ``near_duplicate``..., registered in crawler.reasons), with the
+detail and HTTP status kept.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from collections import Counter
 
 from sqlalchemy import func, select
 
+from crawler.reasons import check_reason
 from kb.models import CrawlJob, CrawlUrl
 from kb.storage import KnowledgeBase
 
@@ -22,7 +24,10 @@ def outcome_of(status: str, reason: str | None) -> str:
 
 
 def latest_outcomes(kb: KnowledgeBase, source_id: int | None = None, reason: str | None = None) -> list[dict]:
-    """The newest outcome per URL, sorted by URL; ``reason`` keeps one outcome (``stored`` too)."""
+    """The newest outcome per URL, sorted by URL; ``reason`` keeps one outcome (``stored`` too), and is
+    UnknownReason when no URL could ever have it (crawler.reasons)."""
+    if reason is not None:
+        check_reason(reason)
     latest = select(func.max(CrawlUrl.id)).join(CrawlJob, CrawlJob.id == CrawlUrl.job_id).group_by(CrawlUrl.url)
     if source_id is not None:
         latest = latest.where(CrawlJob.source_id == source_id)

@@ -129,7 +129,8 @@ def _print_source_outcomes(data: dict) -> None:
 
 @cli.command(name="crawl-report")
 @click.option("--source", "source_id", type=int, default=None, help="Only URLs met by crawls of this source.")
-@click.option("--reason", default=None, help="Only this outcome (stored, robots, http_404, near_duplicate...).")
+@click.option("--reason", default=None,
+              help="Only this outcome (stored, robots, http_404, near_duplicate...; README lists them all).")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON object with counts and one item per URL.")
 @click.pass_context
 def crawl_report(ctx, source_id, reason, as_json):

@@ -135,6 +135,15 @@ def test_crawl_report_lists_the_latest_outcome_of_each_url_with_its_reason(tmp_p
     assert [item["outcome"] for item in only["urls"]] == ["robots"]
 
 
+def test_crawl_report_refuses_an_unknown_reason_and_names_the_valid_ones(tmp_path):
+    kb(tmp_path, "source", "add", "https://www.gent.be/cases")
+    result = kb(tmp_path, "crawl-report", "--reason", "robot")
+    assert result.returncode == 2 and result.stdout == ""
+    assert "unknown outcome 'robot' (did you mean robots" in result.stderr
+    assert "near_duplicate" in result.stderr and "http_404" in result.stderr and "Traceback" not in result.stderr
+    assert kb(tmp_path, "crawl-report", "--reason", "http_503", "--json").returncode == 0
+
+
 def test_links_beyond_max_depth_are_counted_as_too_deep_in_the_summary_and_the_report(tmp_path, demo_site):
     url, _log = demo_site
     crawled = kb(tmp_path, "crawl", url, "--max-depth", "1", "--allow-private-hosts", "--delay", "0", "--no-index")
