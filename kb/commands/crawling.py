@@ -8,6 +8,9 @@ import click
 
 from kb.cli import (UserError, as_background_work, check_seeds, cli, crawl, crawl_outcomes, crawl_settings,
                     crawl_sources, emit, open_data, sync_index)
+from kb.settings import Settings
+
+DEFAULTS = Settings()  # the flags' defaults are the settings' (kb.toml and KB_* may change them)
 
 
 # Skips a user ends by asking for more: the summary says how.
@@ -45,10 +48,14 @@ def run_crawl(kb, seeds, crawl_cfg, show_progress: bool, source_id=None):
 @click.option("--due", is_flag=True, help="Crawl the registered sources that are due (the default without URLS).")
 @click.option("--source", "source_id", type=int, default=None, help="Crawl this registered source now.")
 @click.option("--max-pages", type=click.IntRange(1), default=None,
-              help="Most pages to store (default 500; a source keeps its own).")
-@click.option("--max-depth", type=click.IntRange(0), default=None, help="Most links to follow from a seed (default 5).")
-@click.option("--delay", type=click.FloatRange(0), default=None, help="Seconds between requests to one host (default 1); a host slower to answer rests as long as it "
-                   "takes. 0: no pause at all (your own server).")
+              help=f"Most pages to store (default: the max_pages setting, {DEFAULTS.max_pages}; a source keeps its "
+                   "own).")
+@click.option("--max-depth", type=click.IntRange(0), default=None,
+              help=f"Most links to follow from a seed (default: the max_depth setting, {DEFAULTS.max_depth}).")
+@click.option("--delay", type=click.FloatRange(0), default=None,
+              help=f"Seconds between requests to one host (default: the crawl_delay setting, "
+                   f"{DEFAULTS.crawl_delay:g}); a host slower to answer rests as long as it takes. 0: no pause at "
+                   "all (your own server).")
 @click.option("--concurrency", type=click.IntRange(1, 64), default=None,
               help="Hosts (or sources) crawled in parallel, one request at a time per host (default 4).")
 @click.option("--allow-private-hosts", is_flag=True, help="Allow loopback and private addresses (tests, demo).")
