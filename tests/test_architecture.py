@@ -70,6 +70,35 @@ def test_the_command_modules_reach_the_other_packages_only_through_the_compositi
 
 
 # Library internals: only the adapters name the private parts of Whoosh and langdetect.
+# The crawler's rooms: workers visit and say what came of it, one loop records. Nothing a worker runs
+# may write to the knowledge base, and the loop writes only through the recorder.
+CRAWLER_ROOMS = {
+    Path("crawler", "visit.py"): {"crawler.record", "crawler.crawl"},
+    Path("crawler", "outcomes.py"): {"crawler.record", "crawler.crawl", "crawler.visit", "crawler.store",
+                                     "crawler.database", "sqlalchemy"},
+    Path("crawler", "crawl.py"): {"crawler.store"},
+    Path("crawler", "reasons.py"): {"crawler.crawl", "crawler.record", "crawler.visit", "kb", "sqlalchemy"},
+}
+
+
+def imported_modules(path: Path) -> set[str]:
+    """Every module ``path`` imports, with each of its parents (``a.b.c`` gives ``a``, ``a.b``, ``a.b.c``)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.add(node.module)
+    return {".".join(name.split(".")[:n]) for name in names for n in range(1, name.count(".") + 2)}
+
+
+def test_crawl_workers_never_record_and_the_loop_records_only_through_the_recorder():
+    broken = {str(path): sorted(imported_modules(ROOT / path) & forbidden) for path, forbidden in CRAWLER_ROOMS.items()}
+    assert {path: names for path, names in broken.items() if names} == {}
+    assert "crawler.record" in imported_modules(ROOT / "crawler" / "crawl.py")  # the rule is about a real room
+
+
 LIBRARIES = ("whoosh", "langdetect")
 ADAPTERS = {Path("index", "whoosh_internals.py"), Path("kb", "langdetect_internals.py")}
 SCANNED = (*PACKAGES, "bench")
