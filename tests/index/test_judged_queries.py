@@ -37,18 +37,19 @@ FLOORS = {  # lang: (nDCG@10, recall@20)
 }
 
 
-# With the passage vectors fused in (multilingual-e5-small, dense weight 0.3), measured:
-#        nDCG@10   recall@20   cross-language recall@20      (lexical with thesaurus: nDCG@10
-#   nl   0.559     0.569       0.505                          .624 / .646 / .646 / .686)
-#   en   0.615     0.684       0.542
-#   fr   0.604     0.589       0.491
-#   de   0.667     0.673       0.597
+# With the passage vectors fused in (multilingual-e5-small; keywords at dense weight 0.2, the query's
+# language told by the pages using its words), measured (stop 15's fusion at 0.3 in brackets):
+#        nDCG@10        recall@20      cross-language recall@20      (lexical with thesaurus: nDCG@10
+#   nl   0.591 (.559)   0.623 (.569)   0.548 (.505)                   .624 / .646 / .646 / .686)
+#   en   0.629 (.615)   0.674 (.684)   0.527 (.542)
+#   fr   0.631 (.604)   0.598 (.589)   0.501 (.491)
+#   de   0.676 (.667)   0.690 (.673)   0.624 (.597)
 # The thesaurus was written for this corpus and its queries name its concepts; meaning costs it
-# 0.02-0.07 nDCG@10 here while it lifts XQuAD-R (tests/index/test_meaning_gate.py). The gap is guarded.
+# 0.01-0.03 nDCG@10 here while it lifts XQuAD-R (tests/index/test_meaning_gate.py). The gap is guarded.
 MEANING_FLOORS = {  # lang: (nDCG@10, recall@20)
-    "nl": (0.50, 0.51), "en": (0.56, 0.62), "fr": (0.55, 0.53), "de": (0.61, 0.61),
+    "nl": (0.56, 0.59), "en": (0.60, 0.64), "fr": (0.60, 0.56), "de": (0.64, 0.66),
 }
-MEANING_MAX_LOSS = 0.08  # mean nDCG@10 below the lexical ranking's, at most
+MEANING_MAX_LOSS = 0.04  # mean nDCG@10 below the lexical ranking's, at most
 
 
 def _judged():
