@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 
+# RFC 5545 text holds no control character but the tab; a vertical tab, NEL or line separator would
+# also end a line for readers that split lines as Python's str.splitlines does, starting a forged property.
+NOT_IN_TEXT = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+
+
 def _escape(text: str) -> str:
-    return (text or "").replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\r", "").replace("\n", "\\n")
+    text = NOT_IN_TEXT.sub(" ", (text or "").replace("\r\n", "\n").replace("\r", ""))
+    return text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
 
 
 def _fold(line: str) -> str:

@@ -16,7 +16,7 @@ from xml.sax.saxutils import escape
 from sqlalchemy.orm import Session
 
 from kb.collections import collection_json, items_of
-from kb.formats import csv_cells, escaped_url
+from kb.formats import csv_cells, escaped_url, xml_safe
 from kb.models import Case, Collection, Document
 
 EXPORT_FORMATS = {"csv": "text/csv", "json": "application/json", "ris": "application/x-research-info-systems",
@@ -107,13 +107,17 @@ def _stamp(moment: datetime) -> str:
     return moment.replace(tzinfo=timezone.utc).isoformat(timespec="seconds")
 
 
+def _xml(text) -> str:
+    return escape(xml_safe(text))
+
+
 def atom_feed(collections: list[Collection], feed_url: str, page_url) -> str:
     """An Atom feed of collections, newest change first; ``page_url(c)`` is a collection's page."""
     updated = max((c.updated_at for c in collections), default=datetime(2026, 1, 1))
     entries = "".join(
-        f"<entry><title>{escape(c.title)}</title><id>{escape(page_url(c))}</id>"
-        f"<link href=\"{escape(page_url(c))}\"/><updated>{_stamp(c.updated_at)}</updated>"
-        f"<summary>{escape(c.description or '')}</summary></entry>" for c in collections)
+        f"<entry><title>{_xml(c.title)}</title><id>{_xml(page_url(c))}</id>"
+        f"<link href=\"{_xml(page_url(c))}\"/><updated>{_stamp(c.updated_at)}</updated>"
+        f"<summary>{_xml(c.description or '')}</summary></entry>" for c in collections)
     return ("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">"
-            f"<title>Casebook collections</title><id>{escape(feed_url)}</id>"
-            f"<link rel=\"self\" href=\"{escape(feed_url)}\"/><updated>{_stamp(updated)}</updated>{entries}</feed>\n")
+            f"<title>Casebook collections</title><id>{_xml(feed_url)}</id>"
+            f"<link rel=\"self\" href=\"{_xml(feed_url)}\"/><updated>{_stamp(updated)}</updated>{entries}</feed>\n")

@@ -4,7 +4,8 @@ Import reports every rejected row with its reason and stores the rest; export
 writes one record per document with its provenance and every facet field.
 ``spreadsheet_safe`` is the one guard of every CSV the product writes (search,
 collection, participant and document exports): a cell a spreadsheet would run as
-a formula gets a leading apostrophe, which a CSV import here takes off again.
+a formula gets a leading apostrophe, which a CSV import here takes off again;
+``xml_safe`` the one guard of every feed (a crawled title may hold a form feed).
 """
 
 from __future__ import annotations
@@ -64,6 +65,15 @@ def escaped_url(url) -> str:
     Input refuses them; this guards what was stored before it did, so no URL can start a new record.
     """
     return re.sub(r"[\s\x00-\x1f\x7f-\x9f]", lambda m: quote(m.group(), safe=""), str(url or "").strip())
+
+
+# What XML 1.0 cannot hold at all, escaped or not: one such character makes a whole feed unreadable.
+NOT_IN_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_safe(text) -> str:
+    """``text`` without the characters XML cannot hold (every feed's titles, summaries and links)."""
+    return NOT_IN_XML.sub("", str(text or ""))
 
 
 def _from_spreadsheet(value):

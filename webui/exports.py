@@ -17,7 +17,7 @@ from flask import Blueprint, Response, abort, current_app, request, url_for
 from sqlalchemy import select
 
 from index.query import MAX_PER_PAGE
-from kb.formats import EXPORT_FIELDS, csv_cells, export_record
+from kb.formats import EXPORT_FIELDS, csv_cells, export_record, xml_safe
 from kb.models import Document
 from webui.citations import to_bibtex, to_ris
 from webui.context import kb, run_search, search_request, source_label
@@ -103,8 +103,8 @@ def _iso(moment: datetime | None) -> str:
 
 
 def _text(parent, tag: str, text: str, **attrs) -> ET.Element:
-    element = ET.SubElement(parent, f"{{{ATOM}}}{tag}", attrs)
-    element.text = text
+    element = ET.SubElement(parent, f"{{{ATOM}}}{tag}", {name: xml_safe(value) for name, value in attrs.items()})
+    element.text = xml_safe(text)
     return element
 
 
@@ -115,9 +115,9 @@ def atom_feed(documents: list[Document], title: str) -> bytes:
     _text(feed, "title", title)
     _text(feed, "id", absolute_request_url())
     _text(feed, "updated", _iso(max((d.created_at for d in documents), default=None)))
-    ET.SubElement(feed, f"{{{ATOM}}}link", rel="self", href=absolute_request_url())
+    ET.SubElement(feed, f"{{{ATOM}}}link", rel="self", href=xml_safe(absolute_request_url()))
     ET.SubElement(feed, f"{{{ATOM}}}link", rel="alternate", type="text/html",
-                  href=absolute_url("search.index") + "?" + request.query_string.decode("latin-1"))
+                  href=xml_safe(absolute_url("search.index") + "?" + request.query_string.decode("latin-1")))
     author = ET.SubElement(feed, f"{{{ATOM}}}author")
     _text(author, "name", "Casebook")
     for document in documents:
@@ -128,9 +128,9 @@ def atom_feed(documents: list[Document], title: str) -> bytes:
         _text(entry, "updated", _iso(document.updated_at or document.created_at))
         _text(entry, "published", _iso(document.created_at))
         ET.SubElement(entry, f"{{{ATOM}}}link", rel="alternate", type="text/html", href=page)
-        ET.SubElement(entry, f"{{{ATOM}}}link", rel="related", href=document.url)
+        ET.SubElement(entry, f"{{{ATOM}}}link", rel="related", href=xml_safe(document.url))
         for theme in document.themes or []:
-            ET.SubElement(entry, f"{{{ATOM}}}category", term=theme)
+            ET.SubElement(entry, f"{{{ATOM}}}category", term=xml_safe(theme))
         summary = _text(entry, "summary", document.description or (document.text or "")[:400])
         if document.lang and document.lang != "und":
             summary.set("{http://www.w3.org/XML/1998/namespace}lang", document.lang)

@@ -367,3 +367,36 @@ def test_the_add_curator_form_does_not_tell_which_user_names_exist(app, tokens):
 
     assert answer("researcher") == answer("nobody-by-this-name")
     assert any("no active curator named" in line for line in answer("nobody-by-this-name"))
+
+
+def test_feeds_stay_readable_xml_whatever_control_characters_a_title_holds(app, kb, tokens):
+    from xml.etree import ElementTree as ET
+
+    from index.build import build_index
+    from kb.models import Document
+
+    with kb.session() as session:  # a crawled page may carry a form feed or an escape into its title
+        session.add(Document(url="https://www.gent.be/loket", title="Digitaal\x0cloket\x1b[31m", lang="nl",
+                             text="Digitaal loket van de stad Gent", description="Loket\x08online", themes=["e\x01gov"]))
+    build_index(kb, kb.settings.index_dir)
+    client = app.test_client()
+    client.post("/api/collections", json={"title": "Set\x0bof\x1bthings", "description": "a\x0cb",
+                                          "visibility": "public"}, headers=bearer(tokens["curator"]))
+    search = ET.fromstring(client.get("/feed.atom?q=loket").get_data())
+    collections = ET.fromstring(client.get("/collections/feed.atom").get_data())
+    titles = [e.text for feed in (search, collections) for e in feed.iter("{http://www.w3.org/2005/Atom}title")]
+    assert "Digitaalloket[31m" in titles and "Setofthings" in titles
+
+
+def test_an_events_text_cannot_add_lines_to_its_calendar_file(app, tokens):
+    event = {"title": "Open data\u2028ATTENDEE:mailto:a@evil.example", "mode": "onsite", "capacity": 30,
+             "starts": "2030-09-21T09:00:00+02:00", "ends": "2030-09-21T17:00:00+02:00",
+             "place": "Gent\x85X-INJECTED:1", "description": "Day one\x0bURL:http://evil.example/\r\nDay two"}
+    answer = app.test_client().post("/api/events", json=event, headers=bearer(tokens["curator"]))
+    assert answer.status_code == 201
+    text = app.test_client().get(f"/events/{answer.get_json()['id']}.ics").get_data(as_text=True)
+    lines = text.replace("\r\n ", "").split("\r\n")
+    assert text.replace("\r\n ", "").splitlines() == lines[:-1]  # no reader finds a line break but CRLF
+    assert [line.split(":")[0] for line in lines if line.startswith(("ATTENDEE", "X-INJECTED", "URL"))] == ["URL"]
+    assert "SUMMARY:Open data ATTENDEE:mailto:a@evil.example" in lines
+    assert "DESCRIPTION:Day one URL:http://evil.example/\\nDay two" in lines
