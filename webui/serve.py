@@ -1,4 +1,4 @@
-"""Serving the app on a production WSGI server: waitress in one process, or gunicorn's workers.
+"""Serving the app on a production WSGI server: waitress in one process, or gunicorn's processes.
 
 Searching is CPU-bound Python, and one Python process runs Python on one core
 at a time however many threads it has, so a single process tops out at one
@@ -15,8 +15,10 @@ thread only a whole request, so a slow client costs a socket, not a thread; its
 default of 100 connections, though, let 110 slowloris connections lock everyone
 out, so it accepts CONNECTION_LIMIT here (polled, not select()ed, past 1,024
 descriptors) and closes a connection idle for CHANNEL_TIMEOUT seconds. Gunicorn's
-gthread workers read a request in a thread, so each slow client holds one:
-bench/slowloris.py measures both, and README says how to serve behind a proxy.
+own threaded workers read a request in a thread, so each slow client held one
+(200 slow connections failed two probes in three); so each gunicorn process
+serves with waitress too (``WaitressWorker``): gunicorn forks, watches and
+restarts, waitress buffers. bench/slowloris.py measures both setups.
 """
 
 from __future__ import annotations
@@ -53,6 +55,38 @@ class ServeOptions:
     threads: int = DEFAULT_THREADS  # per process
 
 
+def _waitress_options(threads: int) -> dict:
+    """Waitress' settings in every process: many connections, polled, the silent ones closed soon."""
+    return {"threads": threads, "ident": "Casebook", "connection_limit": CONNECTION_LIMIT,
+            "channel_timeout": CHANNEL_TIMEOUT, "asyncore_use_poll": True}
+
+
+def _waitress_worker():
+    """A gunicorn worker class that serves with waitress on the sockets gunicorn listens on.
+
+    Gunicorn keeps what it is good at (forking, restarting a dead worker, graceful stops and
+    reloads); waitress reads each request whole in its event loop before a thread sees it, so a
+    slow or idle client holds a socket, never a thread, in every process."""
+    from gunicorn.workers.base import Worker
+    from waitress import wasyncore
+    from waitress.server import create_server
+
+    class WaitressWorker(Worker):
+        def run(self):
+            sockets = {}
+            server = create_server(self.wsgi, map=sockets, sockets=[listener.sock for listener in self.sockets],
+                                   **_waitress_options(self.cfg.threads))
+            try:
+                while self.alive and self.ppid == os.getppid():
+                    self.notify()  # the arbiter's heartbeat: this loop never waits for a request to finish
+                    wasyncore.loop(timeout=1.0, map=sockets, use_poll=True, count=1)
+            finally:
+                server.task_dispatcher.shutdown(timeout=self.cfg.graceful_timeout)
+                wasyncore.close_all(sockets)
+
+    return WaitressWorker
+
+
 def _gunicorn_app(make_app, options: ServeOptions):
     try:
         from gunicorn.app.base import BaseApplication
@@ -62,7 +96,7 @@ def _gunicorn_app(make_app, options: ServeOptions):
     class CasebookGunicorn(BaseApplication):
         def load_config(self):
             settings = {"bind": f"{options.host}:{options.port}", "workers": options.workers,
-                        "worker_class": "gthread", "threads": options.threads, "proc_name": "casebook",
+                        "worker_class": _waitress_worker(), "threads": options.threads, "proc_name": "casebook",
                         "accesslog": None, "errorlog": "-", "loglevel": "warning",
                         "timeout": 120, "graceful_timeout": 20, "keepalive": 5}
             for key, value in settings.items():
@@ -99,10 +133,10 @@ def serve(make_app, options: ServeOptions = ServeOptions()) -> None:
 
         try:
             _allow_descriptors(CONNECTION_LIMIT + 100)
-            waitress.serve(make_app(), host=options.host, port=options.port, threads=options.threads,
-                           ident="Casebook", _quiet=True, connection_limit=CONNECTION_LIMIT,
-                           channel_timeout=CHANNEL_TIMEOUT, asyncore_use_poll=True)
+            waitress.serve(make_app(), host=options.host, port=options.port, _quiet=True,
+                           **_waitress_options(options.threads))
         except OSError as exc:
             raise ServeError(f"cannot listen on {options.host}:{options.port}: {exc.strerror}") from None
         return
+    _allow_descriptors(CONNECTION_LIMIT + 100)  # inherited by every worker process
     _gunicorn_app(make_app, options).run()

@@ -20,8 +20,8 @@ from kb.cli import (Failure, UserError, build_index, cli, crawl_settings, crawl_
 @click.option("--with-worker", is_flag=True, help="Also run `kb worker` in the background (crawl queued sources).")
 @click.pass_context
 def serve(ctx, host: str, port: int, workers: int | None, threads: int | None, with_worker: bool):
-    """Serve the web UI and JSON API on a production WSGI server (waitress;
-    gunicorn with several --workers), never a debug server."""
+    """Serve the web UI and JSON API on a production WSGI server, never a debug server: waitress,
+    in this process or in each of gunicorn's --workers (slow clients hold a socket, not a thread)."""
     kb = open_data(ctx, serve_workers=workers, serve_threads=threads)
     if with_worker and kb.settings.serve_workers > 1:
         raise UserError("--with-worker needs a single serving process: run `kb worker` beside `kb serve` instead")
