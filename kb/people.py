@@ -17,6 +17,7 @@ from kb.audit import record, snapshot
 from kb.errors import InputError
 from kb.events import Event
 from kb.fields import Fields, whole_number
+from kb.language import detect_language
 from kb.models import Base, Document, utcnow
 from kb.thesaurus import load_thesaurus
 
@@ -122,6 +123,9 @@ def publish_organisation(session: Session, organisation: Organisation) -> int:
                                              organisation.join_info if network else None]))
     document.doc_type, document.country = "network" if network else "organisation", organisation.country
     document.lang, document.lang_confidence = "und", None
+    if network:  # described in words: analysed (stemmed) in their language, so "cities" finds "city"
+        detected = detect_language(document.text)
+        document.lang, document.lang_confidence = detected.lang or "und", detected.confidence or None
     document.meta = {"organisation_kind": organisation.kind, "website": organisation.website}
     if network:
         document.meta["page_path"] = f"/networks/{organisation.id}"

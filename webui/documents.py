@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, current_app, render_template
+from flask import Blueprint, abort, current_app, redirect, render_template
 from sqlalchemy import select
 
 from kb.models import Case, Collection, CollectionItem, Document
@@ -54,10 +54,17 @@ def document_visible(session, document: Document) -> bool:
     return case is not None and case_visible(case)
 
 
+# Search entries of records that have a page of their own: a hit leads to that page.
+OWN_PAGES = ("network", "call")
+
+
 @bp.route("/<int:doc_id>")
 def show(doc_id: int):
     with kb().session() as session:
         document = readable_document(session, doc_id)
+        page = (document.meta or {}).get("page_path")
+        if document.doc_type in OWN_PAGES and isinstance(page, str) and page.startswith("/") and "//" not in page:
+            return redirect(page)
         translations = sorted((code, url) for code, url in (document.translations or {}).items()
                               if code != document.lang)
         pages = known_pages(session, [url for _, url in translations])
