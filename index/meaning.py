@@ -47,6 +47,7 @@ QUESTION_WORDS = frozenset("""
 QUESTION_LENGTH = 8  # words: a query this long is a sentence, asked or not
 LEXICAL_DEPTH = 100  # the lexical ranking's head that is fused with the dense hits
 READER_PRIOR = 4.0  # the reader's language is this much likelier a priori than another
+UNSEEN = 0.1  # the pages counted for a word that none of a language's pages use (additive smoothing)
 SENTENCE_LETTERS = 25  # a query this long is told apart among all languages (langdetect: 98.5% on sentences)
 SURE_QUERY_LANGUAGE = 0.7  # the detector's share for its best language that makes it the query's
 
@@ -99,7 +100,7 @@ def vocabulary_language(searcher, words: str, reader_lang: str | None) -> str | 
         return None
     best, best_score = None, -math.inf
     for lang in langs:
-        score = sum(math.log((min(table[lang][i], sizes[lang]) + 0.5) / (sizes[lang] + 1.0)) for i in known)
+        score = sum(math.log((min(table[lang][i], sizes[lang]) + UNSEEN) / (sizes[lang] + 1.0)) for i in known)
         score += math.log(READER_PRIOR) if lang == reader_lang else 0.0
         if score > best_score:
             best, best_score = lang, score

@@ -211,3 +211,37 @@ def test_a_misspelt_model_is_refused_when_the_settings_load_and_the_choices_matc
     with pytest.raises(InputError, match="embedding_model.*'e6' is not one of auto, e5, use, none"):
         load_settings(tmp_path / "data", {"embedding_model": "e6"}, environ={})
     assert load_settings(tmp_path / "data", {"embedding_model": " USE "}, environ={}).embedding_model == "use"
+
+
+def test_questions_are_told_from_keywords_in_the_ui_languages_and_in_greek():
+    from index.meaning import is_question
+
+    for question in ("Welche Städte haben ein digitales Bürgerbüro?", "¿Qué ciudades tienen un registro",
+                     "wie heeft een digitaal loket", "Quelles villes ont un budget participatif",
+                     "Ποιες πόλεις έχουν ψηφιακό δημαρχείο;", "city that lets residents request documents from home"):
+        assert is_question(question), question
+    for keywords in ("digitaal loket", "participatory budgeting", "Open-Data-Portal", "smart city Gent 2022", ""):
+        assert not is_question(keywords), keywords
+
+
+def test_quotes_and_brackets_keep_keywords_exact_but_are_prose_in_a_question():
+    from index.meaning import meaning_query
+
+    assert meaning_query('"digital twin"') is None and meaning_query("(open OR linked) data") is None
+    assert meaning_query('Which city built a "digital twin" of its port?') == "Which city built a digital twin of its port"
+    assert meaning_query("Who runs the ASL (sign language) desk?") == "Who runs the ASL sign language desk"
+    assert meaning_query("title:budget") is None and meaning_query("budget*") is None
+
+
+def test_a_short_query_s_language_is_told_by_the_pages_that_use_its_words(indexed):
+    from index.meaning import query_language
+    from index.searchers import searcher_for
+
+    searcher = searcher_for(indexed.settings.index_dir)
+    # langdetect reads the first as French and the second as Afrikaans or German; the pages here cannot
+    assert query_language(searcher, "sensors measure air pollution", "nl") == "en"
+    assert query_language(searcher, "inwoners vragen attesten aan bij de gemeente", None) == "nl"
+    assert query_language(searcher, "budget participatif", "de") == "fr"
+    # words no page uses: the reader's language; a sentence in a language no page is in: the detector's
+    assert query_language(searcher, "xylofoon", "de") == "de"
+    assert query_language(searcher, "¿Qué ciudades publican la calidad del aire como datos abiertos?", None) == "es"
