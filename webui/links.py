@@ -1,7 +1,8 @@
 """Absolute links: where every link the app writes out whole gets its scheme, host and port.
 
 Calendar files, share and cancel links, feeds, exports, the sitemap and the API
-description carry links that leave the page, so they cannot be relative. A
+description carry links that leave the page, so they cannot be relative; nor
+are the redirects Werkzeug writes itself (a missing final slash). A
 request's Host header is the client's to choose, and a link built on it would
 send readers (of a cached feed, a forwarded cancel link) wherever a forger said.
 So a link starts with the ``base_url`` setting; without it, with the request's
@@ -28,6 +29,7 @@ def init_links(app: Flask, settings) -> None:
     app.extensions["casebook"]["link_hosts"] = allowed or LOOPBACK_HOSTS
     app.extensions["casebook"]["base_url"] = (getattr(settings, "base_url", "") or "").rstrip("/")
     app.jinja_env.globals["absolute_url"] = absolute_url
+    app.after_request(rebase_redirect)
     if allowed:
         app.before_request_funcs.setdefault(None, []).insert(0, refuse_unknown_host)
 
@@ -36,6 +38,14 @@ def refuse_unknown_host() -> None:
     """400 for a request whose Host header names no allowed host (the error page has no absolute link)."""
     if not host_is_trusted(request.host, current_app.extensions["casebook"]["allowed_hosts"]):
         abort(400, "This server does not answer to that host name.")
+
+
+def rebase_redirect(response):
+    """A redirect Werkzeug wrote on the request's own host (``/api`` -> ``/api/``) starts at ``site_root()``."""
+    location, own_root = response.headers.get("Location", ""), request.url_root
+    if location.startswith(own_root):
+        response.headers["Location"] = f"{site_root()}/{location[len(own_root):]}"
+    return response
 
 
 def site_root() -> str:

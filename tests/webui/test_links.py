@@ -2,8 +2,8 @@
 
 Every kind of link the app writes out whole is collected from an app asked with
 ``Host: evil.example``: calendar files, share links, cancel and personal links
-(and the sign-up redirect to one), both Atom feeds, the exports, the sitemap,
-robots.txt and the OpenAPI description.
+(and the sign-up redirect to one), redirects to a final slash, both Atom feeds,
+the exports, the sitemap, robots.txt and the OpenAPI description.
 """
 
 from __future__ import annotations
@@ -110,7 +110,11 @@ def site_links(client, world, headers):
             + re.findall(r"Sitemap: (\S+)", robots) + [server["url"] for server in openapi["servers"]])
 
 
-KINDS = {"calendar file": calendar_links, "share link": share_links, "cancel and personal links": sign_up_links,
+def redirect_links(client, world, headers):
+    return [client.get(path, headers=headers).headers["Location"] for path in ("/api", "/collections", "/audit")]
+
+
+KINDS = {"calendar file": calendar_links, "redirects to a final slash": redirect_links, "share link": share_links, "cancel and personal links": sign_up_links,
          "feeds": feed_links, "exports": export_links, "sitemap, robots.txt and OpenAPI": site_links}
 
 
