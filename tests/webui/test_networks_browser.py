@@ -1,0 +1,119 @@
+"""What a civil servant does in Chromium: open a case, follow its network, subscribe to its calls;
+and axe-core on the network, calls and call pages (as `kb demo` builds them)."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from xml.etree import ElementTree as ET
+
+import pytest
+
+from tests.webui.test_accessibility import WIDTHS, serious_violations
+
+pytestmark = pytest.mark.browser
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+@pytest.fixture(scope="module")
+def demo_live_url(demo_curated_kb):
+    """`kb serve` on a free port, on the data folder `kb demo` leaves (networks and calls included)."""
+    knowledge_base, _, _ = demo_curated_kb
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    kb_command = Path(sys.executable).with_name("kb")
+    command = [str(kb_command)] if kb_command.exists() else [sys.executable, "-m", "kb.cli"]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KB_")} | {"KB_EMBEDDING_MODEL": "none"}
+    process = subprocess.Popen([*command, "--data", str(knowledge_base.settings.data_dir), "serve", "--host",
+                                "127.0.0.1", "--port", str(port), "--workers", "1"],
+                               env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    url, deadline = f"http://127.0.0.1:{port}", time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(url + "/robots.txt", timeout=2):
+                break
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                pytest.fail(f"kb serve did not start:\n{process.stdout.read().decode('utf-8', 'replace')}")
+            time.sleep(0.2)
+    yield url
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+    process.stdout.close()
+
+
+def case_id_of(demo_curated_kb, title_start: str) -> int:
+    from kb.models import Case
+
+    knowledge_base, _, _ = demo_curated_kb
+    with knowledge_base.session() as session:
+        return session.query(Case).filter(Case.title.startswith(title_start)).order_by(Case.id).first().id
+
+
+def test_a_civil_servant_opens_a_case_follows_its_network_and_subscribes_to_its_calls(chromium, demo_live_url,
+                                                                                     demo_curated_kb):
+    context = chromium.new_context(base_url=demo_live_url, locale="en-GB", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    try:
+        page.goto(f"/cases/{case_id_of(demo_curated_kb, 'Smart Flanders: helping')}")
+        networks = page.locator("section.case-networks")
+        networks.get_by_role("link", name="Smart Flanders").click()
+        page.wait_for_url("**/networks/*")
+        assert page.locator("h1").inner_text() == "Smart Flanders"
+        assert page.locator("#cases li").count() >= 2  # the cases that came out of it
+        assert page.get_by_role("heading", name="Who may join").is_visible()
+        feed_link = page.locator("a[data-feed='atom']")
+        href = feed_link.get_attribute("href")
+        assert "network=" in href
+        feed = page.request.get(href)
+        assert feed.ok and feed.headers["content-type"].startswith("application/atom+xml")
+        root = ET.fromstring(feed.body())
+        assert root.tag == f"{ATOM}feed" and "Smart Flanders" in root.find(f"{ATOM}title").text
+        titles = [entry.find(f"{ATOM}title").text for entry in root.findall(f"{ATOM}entry")]
+        assert titles == ["[example] Example: call for open data pilot projects of the central cities"]
+        calendar = page.request.get(page.locator("a[data-feed='ics']").get_attribute("href"))
+        assert calendar.ok and calendar.text().startswith("BEGIN:VCALENDAR")
+        # "More cases from this network" is one click from the case too
+        page.go_back()
+        page.locator("a[data-more-cases]").first.click()
+        page.wait_for_url("**/networks/*#cases")
+    finally:
+        context.close()
+
+
+def test_the_open_example_call_says_it_is_an_example_on_the_calls_page_and_its_own(chromium, demo_live_url):
+    context = chromium.new_context(base_url=demo_live_url, locale="nl-BE")
+    page = context.new_page()
+    try:
+        page.goto("/calls")
+        first = page.locator(".call-list li").first
+        assert first.get_attribute("data-call-status") == "open"
+        assert "voorbeeld" in first.inner_text()
+        first.locator("h3 a").click()
+        assert "geen echte oproep" in page.locator("[data-example]").inner_text()
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("path", ["/networks", "network", "/calls", "/calls?status=open&country=BE", "call"])
+def test_axe_finds_no_serious_violation_on_the_network_and_call_pages(chromium, demo_live_url, axe_script, path,
+                                                                     width):
+    if path in ("network", "call"):
+        with urllib.request.urlopen(f"{demo_live_url}/api/{path}s") as response:
+            first = json.load(response)[0]["id"]
+        path = f"/{path}s/{first}"
+    problems = serious_violations(chromium, demo_live_url, axe_script, path, width)
+    assert not problems, f"{path} at {width}px:\n" + "\n".join(problems)
