@@ -133,7 +133,7 @@ def atom_feed(documents: list[Document], title: str) -> bytes:
             ET.SubElement(entry, f"{{{ATOM}}}category", term=xml_safe(theme))
         summary = _text(entry, "summary", document.description or (document.text or "")[:400])
         if document.lang and document.lang != "und":
-            summary.set("{http://www.w3.org/XML/1998/namespace}lang", document.lang)
+            summary.set("{http://www.w3.org/XML/1998/namespace}lang", xml_safe(document.lang))
     return ET.tostring(feed, encoding="utf-8", xml_declaration=True)
 
 
