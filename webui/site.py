@@ -43,6 +43,8 @@ def sitemap():
 
     add(absolute_url("search.index"))
     add(absolute_url("api.api_home"))
+    add(absolute_url("networks.index"))
+    add(absolute_url("calls.index"))
     with kb().session() as session:
         rows = session.execute(select(Document.id, Document.updated_at).where(Document.gone.is_(False))
                                .order_by(Document.id).limit(MAX_URLS - 2)).all()

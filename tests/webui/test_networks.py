@@ -104,3 +104,11 @@ def test_links_are_replaced_through_the_api_by_curators_only(app, kb, urbact):
 def test_a_municipality_is_not_a_network_page(app, urbact):
     assert app.test_client().get(f"/networks/{urbact['gent']}").status_code == 404
     assert app.test_client().get(f"/api/networks/{urbact['gent']}").status_code == 404
+
+
+def test_the_sitemap_lists_the_networks_and_the_calls_pages(app):
+    from xml.etree import ElementTree as ET
+
+    root = ET.fromstring(app.test_client().get("/sitemap.xml").data)
+    locations = {loc.text for loc in root.iter("{http://www.sitemaps.org/schemas/sitemap/0.9}loc")}
+    assert {"http://localhost/networks", "http://localhost/calls"} <= locations
