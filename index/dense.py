@@ -1,8 +1,10 @@
 """Search by meaning: the documents whose passages are closest to the query's vector.
 
 The vectors of the serving generation (``index.vectors``) are searched exactly,
-one matrix-vector product over every passage. A document scores its closest
-passage. Hits are Whoosh document numbers, so that the facet filters, counts and
+one matrix-vector product over every passage, up to ``index.ivf.ANN_FROM``
+passages; from there a query reads the passages of its closest cells of the
+generation's quantiser (``index.ivf``), or every passage while it has none. A
+document scores its closest passage read. Hits are Whoosh document numbers, so that the facet filters, counts and
 the page of hits treat dense hits exactly as lexical ones.
 """
 
@@ -15,7 +17,7 @@ import numpy as np
 
 from index import bitmaps
 from index.embedding import Embedder
-from index.facets import facet_sets
+from index.entries import live_entries
 from index.searchers import shared
 from index.vectors import VectorSet, load_vectors
 
@@ -52,20 +54,13 @@ def min_cosine(model: str) -> float:
 
 
 def docnums_of(searcher, vectors: VectorSet) -> np.ndarray:
-    """For each document of ``vectors`` (in order), its live Whoosh document number, or -1."""
+    """For each document of ``vectors`` (in order), its live Whoosh document number, or -1. Shared per
+    index version and vector files (``load_vectors``' key): a new part or generation makes another."""
     def build(s):
-        live = facet_sets(s).all_docs
-        reader = s.reader()
-        found: dict[int, int] = {}
-        for term in reader.lexicon("id"):
-            for docnum in reader.postings("id", term).all_ids():
-                if live >> docnum & 1:
-                    found[int(term.decode("utf-8") if isinstance(term, bytes) else term)] = docnum
-        return found
+        by_id = live_entries(s)
+        return np.array([by_id.get(doc_id, -1) for doc_id in vectors.doc_ids.tolist()], dtype=np.int64)
 
-    by_id = shared(searcher, "dense-docnums", build)
-    return shared(searcher, f"dense-map-{id(vectors)}",
-                  lambda _: np.array([by_id.get(doc_id, -1) for doc_id in vectors.doc_ids.tolist()], dtype=np.int64))
+    return shared(searcher, f"dense-docnums-{vectors.key}", build)
 
 
 def dense_search(searcher, generation: Path | None, embedder: Embedder, text: str,

@@ -46,11 +46,11 @@ def _by_meaning(searcher, generation: Path | None, embedder: Embedder, docnum: i
     own = vectors.vectors_of(doc_id)
     if not len(own):
         return None
-    closeness = np.max(vectors.matrix @ own.T, axis=1)  # each passage's best answer to any of ours
-    per_doc = np.maximum.reduceat(closeness, vectors.starts)
+    per_doc = vectors.best_per_document(own)  # each document's best answer to any of ours
     docnums = docnums_of(searcher, vectors)
     skip = set(members(searcher, docnum))
-    order = [i for i in np.argsort(-per_doc, kind="stable") if docnums[i] >= 0 and int(docnums[i]) not in skip]
+    order = [i for i in np.argsort(-per_doc, kind="stable")
+             if docnums[i] >= 0 and per_doc[i] > -np.inf and int(docnums[i]) not in skip]  # -inf: not probed
     return [(int(docnums[i]), float(per_doc[i])) for i in order[:depth]]
 
 

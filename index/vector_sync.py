@@ -20,7 +20,8 @@ from sqlalchemy import select
 
 from index.embedding import Embedder, embedder_or_reason
 from index.location import current_generation
-from index.vectors import DocumentText, check_vectors, compact, load_vectors, model_of, write_all, writer_for
+from index.vectors import (DocumentText, check_vectors, compact, ensure_quantiser, load_vectors, model_of, write_all,
+                           writer_for)
 from kb.models import Document
 from kb.storage import KnowledgeBase
 
@@ -78,8 +79,9 @@ def apply_vectors(generation: Path, kb: KnowledgeBase, changes) -> None:
     for doc_id in changes.removed | (changes.changed - set(writer.covered)):
         writer.remove(doc_id)
     writer.commit()
-    if changes.private:  # a person's profile: its vectors leave every part, not only the live set
-        compact(generation, force=True)
+    # a person's profile: its vectors leave every part, not only the live set; else many parts are merged
+    compact(generation, force=bool(changes.private))
+    ensure_quantiser(generation)
 
 
 def vector_report(kb: KnowledgeBase, generation: Path | None, live: set[int]) -> dict:
@@ -113,4 +115,10 @@ def vector_problems(report: dict) -> list[str]:
         problems.append("the index has no passage vectors yet (`kb index --vectors` builds them)")
     if report.get("missing_count"):
         problems.append(f"{report['missing_count']} documents have no passage vectors (`kb index` adds them)")
+    ann = report.get("ann") or {}
+    if ann.get("due") or ann.get("unlisted"):
+        unread = f"{ann['unlisted']} passages are in no cell list" if ann.get("unlisted") else \
+            f"there is no quantiser for its {report.get('passages')} passages"
+        problems.append(f"search by meaning reads every passage, slower but exact: {unread} "
+                        "(the next `kb index` makes it)")
     return problems

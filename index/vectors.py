@@ -30,6 +30,7 @@ from typing import Iterable
 import numpy as np
 
 from index.embedding import Embedder
+from index.ivf import ANN_FROM, CHUNK, TRAIN_PER_LIST, InvertedLists, assign, list_count, train
 from index.passages import passages_of
 
 POINTER = "VECTORS"
@@ -58,31 +59,59 @@ def passage_hash(passages: list[str]) -> int:
 
 @dataclass(frozen=True)
 class VectorSet:
-    """The live vectors of one generation: passages grouped by document, documents in id order."""
+    """The live vectors of one generation: passages grouped by document, documents in id order.
+
+    From ``ANN_FROM`` passages the matrix is float16 in memory (half the RSS of every serving
+    process), rows being made float32 a chunk at a time as they are read; and with the
+    generation's quantiser (``lists``) a query reads only the passages of its closest cells."""
 
     model: str
     dim: int
     doc_ids: np.ndarray  # (documents,) int64, ascending
     hashes: np.ndarray  # (documents,) int64: passage_hash of each document's passages
     starts: np.ndarray  # (documents,) int64: first passage row of each document
-    matrix: np.ndarray  # (passages, dim) float32
+    matrix: np.ndarray  # (passages, dim) float32, or float16 from ANN_FROM passages
+    key: tuple = ()  # the folder's files it was read from: a new part, cell list or quantiser changes it
+    lists: InvertedLists | None = None  # None: every query reads every passage (exact)
+    row_documents: np.ndarray | None = None  # (passages,) int32: each row's document (with ``lists``)
 
     @property
     def passages(self) -> int:
         return len(self.matrix)
 
-    def best_per_document(self, query: np.ndarray) -> np.ndarray:
-        """Each document's closest passage's cosine with ``query`` (aligned with doc_ids)."""
+    def best_per_document(self, queries: np.ndarray) -> np.ndarray:
+        """Each document's closest passage's cosine with ``queries`` (one, or the best of several rows),
+        aligned with doc_ids. With ``lists``, a document none of whose passages was probed gets -inf."""
         if not len(self.doc_ids):
             return np.zeros(0, dtype=np.float32)
-        return np.maximum.reduceat(self.matrix @ query, self.starts)
+        queries = np.atleast_2d(np.asarray(queries, dtype=np.float32))
+        if self.lists is None:
+            return np.maximum.reduceat(_best_of(self.matrix, queries), self.starts)
+        best = np.full(len(self.doc_ids), -np.inf, dtype=np.float32)
+        for query in queries:
+            rows = self.lists.probed_rows(query)
+            np.maximum.at(best, self.row_documents[rows], _best_of(self.matrix, query[None], rows))
+        return best
 
     def vectors_of(self, doc_id: int) -> np.ndarray:
         at = int(np.searchsorted(self.doc_ids, doc_id))
         if at >= len(self.doc_ids) or self.doc_ids[at] != doc_id:
             return np.zeros((0, self.dim), dtype=np.float32)
         end = self.starts[at + 1] if at + 1 < len(self.starts) else len(self.matrix)
-        return self.matrix[self.starts[at]:end]
+        return self.matrix[self.starts[at]:end].astype(np.float32)
+
+
+def _best_of(matrix: np.ndarray, queries: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
+    """Each row's (of ``rows``, or all) best cosine with any of ``queries`` (k, dim); a float16 matrix is
+    made float32 ``ivf.CHUNK`` rows at a time (numpy has no fast float16 product)."""
+    if rows is None and matrix.dtype == np.float32:
+        return (matrix @ queries.T).max(axis=1)
+    count = len(matrix) if rows is None else len(rows)
+    out = np.empty(count, dtype=np.float32)
+    for begin in range(0, count, CHUNK):
+        block = matrix[begin:begin + CHUNK] if rows is None else matrix[rows[begin:begin + CHUNK]]
+        out[begin:begin + len(block)] = (block.astype(np.float32) @ queries.T).max(axis=1)
+    return out
 
 
 def empty_set(model: str = "", dim: int = 0) -> VectorSet:
@@ -101,6 +130,27 @@ def _folder(generation: Path) -> Path | None:
 
 def _parts(folder: Path) -> list[Path]:
     return sorted(folder.glob("part-*.npz"))
+
+
+def _quantiser(folder: Path) -> tuple[int, Path] | None:
+    """The folder's quantiser (the newest: a retrained one is written after its cell lists)."""
+    found = sorted(folder.glob("quantiser-*.npz"))
+    return (int(found[-1].stem[10:]), found[-1]) if found else None
+
+
+def _cells_path(part: Path, quantiser: int) -> Path:
+    """Where the cells of ``part``'s rows under quantiser number ``quantiser`` are kept."""
+    return part.with_name(f"cells-{part.stem[5:]}-{quantiser:04d}.npz")
+
+
+def _key(folder: Path) -> tuple:
+    """What a loaded VectorSet depends on: the parts, the quantiser and its cell lists (the lists of
+    a newer quantiser, written before it, are not looked at)."""
+    names = sorted(name for name in os.listdir(folder) if name.endswith(".npz"))
+    quantisers = [name for name in names if name.startswith("quantiser-")]
+    cells = f"-{quantisers[-1][10:]}" if quantisers else "none"
+    return (folder.name, tuple(name for name in names if name.startswith("part-") or name in quantisers[-1:]
+                               or (name.startswith("cells-") and name.endswith(cells))))
 
 
 def _model_of(folder: Path) -> dict:
@@ -126,29 +176,43 @@ def _write_atomically(path: Path, **arrays) -> None:
 
 
 def _write_part(folder: Path, covered: np.ndarray, doc_ids: np.ndarray, hashes: np.ndarray,
-                counts: np.ndarray, matrix: np.ndarray) -> None:
+                counts: np.ndarray, matrix: np.ndarray, cells: np.ndarray | None = None) -> Path:
+    """Write the next part; its rows' ``cells`` (or, with a quantiser, cells assigned now) go first,
+    so that a reader finds a new part with its cell list."""
     numbers = [int(p.stem[5:]) for p in _parts(folder)]
     path = folder / f"part-{max(numbers, default=0) + 1:06d}.npz"
+    quantiser = _quantiser(folder)
+    if quantiser is not None:
+        if cells is None or (cells < 0).any():
+            centroids = np.load(quantiser[1])["centroids"]
+            cells = np.full(len(matrix), -1, dtype=np.int32) if cells is None else cells.astype(np.int32)
+            unlisted = np.flatnonzero(cells < 0)
+            cells[unlisted] = assign(centroids, matrix[unlisted])
+        _write_atomically(_cells_path(path, quantiser[0]), cells=cells.astype(np.int32))
     _write_atomically(path, covered=covered.astype(np.int64), doc_ids=doc_ids.astype(np.int64),
                       hashes=hashes.astype(np.int64), counts=counts.astype(np.int64),
                       vectors=matrix.astype(np.float16))
+    return path
 
 
-def _read(folder: Path) -> VectorSet:
+def _read(folder: Path, key: tuple = ()) -> VectorSet:
     """Merge the parts of ``folder``: the newest part covering a document wins.
 
-    The float32 matrix is allocated once and filled part by part, a few thousand rows at a time:
+    The matrix is allocated once and filled part by part, a few thousand rows at a time:
     holding every part's float16 vectors, their concatenation and the float32 copy at once peaked
-    at 806 MB of RSS for a 366 MB matrix (250,000 passages; now 460 MB), in every serving process,
-    at every new generation (bench/meaning_budget.py)."""
+    at 806 MB of RSS for a 366 MB matrix (250,000 passages; now 460 MB, float16 from ANN_FROM
+    passages), in every serving process, at every new generation (bench/meaning_budget.py).
+    With a quantiser, each row's cell comes from its part's cell list (none: unlisted)."""
     meta = _model_of(folder)
     dim = int(meta.get("dim", 0))
     claimed: set[int] = set()
     pieces: list[tuple[int, int, Path, int, int]] = []  # doc id, hash, part, first row there, rows
+    part_rows: dict[Path, int] = {}
     for part in reversed(_parts(folder)):
         with np.load(part) as data:
             covered, doc_ids, hashes, counts = data["covered"], data["doc_ids"], data["hashes"], data["counts"]
         offsets = np.concatenate([[0], np.cumsum(counts)]).tolist()
+        part_rows[part] = offsets[-1]
         for i, doc_id in enumerate(doc_ids.tolist()):
             if doc_id not in claimed and counts[i]:
                 pieces.append((doc_id, int(hashes[i]), part, offsets[i], offsets[i + 1] - offsets[i]))
@@ -158,14 +222,33 @@ def _read(folder: Path) -> VectorSet:
     pieces.sort(key=lambda piece: piece[0])
     counts = np.array([p[4] for p in pieces], dtype=np.int64)
     starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
-    matrix = np.empty((int(counts.sum()), dim), dtype=np.float32)
+    total = int(counts.sum())
+    matrix = np.empty((total, dim), dtype=np.float16 if total >= ANN_FROM else np.float32)
+    quantiser = _quantiser(folder)
+    cells = None if quantiser is None else np.full(total, -1, dtype=np.int32)
     by_part: dict[Path, list[tuple[int, int, int]]] = {}
     for (_, _, part, first, rows), start in zip(pieces, starts.tolist()):
         by_part.setdefault(part, []).append((first, rows, start))
     for part, wanted in by_part.items():
         _copy_rows(part, wanted, matrix)
+        if quantiser is not None:
+            _copy_cells(_cells_path(part, quantiser[0]), part_rows[part], wanted, cells)
+    lists = None if quantiser is None else InvertedLists.of(np.load(quantiser[1])["centroids"], cells)
+    row_documents = None if lists is None else np.repeat(np.arange(len(pieces), dtype=np.int32), counts)
     return VectorSet(meta.get("model", ""), dim, np.array([p[0] for p in pieces], dtype=np.int64),
-                     np.array([p[1] for p in pieces], dtype=np.int64), starts, matrix)
+                     np.array([p[1] for p in pieces], dtype=np.int64), starts, matrix, key, lists, row_documents)
+
+
+def _copy_cells(path: Path, rows: int, wanted: list[tuple[int, int, int]], cells: np.ndarray) -> None:
+    """As ``_copy_rows``, the cells of a part's rows; none when its list is missing or not of this part."""
+    if not path.is_file():
+        return
+    with np.load(path) as data:
+        found = data["cells"]
+    if len(found) != rows:
+        return
+    for first, count, start in wanted:
+        cells[start:start + count] = found[first:first + count]
 
 
 def _copy_rows(part: Path, wanted: list[tuple[int, int, int]], matrix: np.ndarray, chunk: int = 8192) -> None:
@@ -206,13 +289,13 @@ def load_vectors(generation: Path | None) -> VectorSet | None:
         folder = _folder(generation)
         if folder is None:
             return None
-        key = (folder.name, tuple(p.name for p in _parts(folder)))
-        with _CACHE_LOCK:
-            cached = _CACHE.get(str(generation))
-        if cached and cached[0] == key:
-            return cached[1]
         try:
-            vectors = _read(folder)
+            key = _key(folder)
+            with _CACHE_LOCK:
+                cached = _CACHE.get(str(generation))
+            if cached and cached[0] == key:
+                return cached[1]
+            vectors = _read(folder, key)
         except FileNotFoundError:
             continue
         with _CACHE_LOCK:
@@ -309,9 +392,61 @@ def compact(generation: Path, force: bool = False) -> None:
     old = _parts(folder)
     counts = np.diff(np.concatenate([merged.starts, [merged.passages]])) if len(merged.doc_ids) else np.zeros(0)
     covered = np.unique(np.concatenate([np.load(p)["covered"] for p in old])) if old else np.zeros(0)
-    _write_part(folder, covered, merged.doc_ids, merged.hashes, counts, merged.matrix)
+    cells = merged.lists.cells(merged.passages) if merged.lists is not None else None  # kept, not assigned again
+    _write_part(folder, covered, merged.doc_ids, merged.hashes, counts, merged.matrix, cells)
     for part in old:
         part.unlink(missing_ok=True)
+        for stale in folder.glob(f"cells-{part.stem[5:]}-*.npz"):
+            stale.unlink(missing_ok=True)
+
+
+def ensure_quantiser(generation: Path) -> None:
+    """Give the generation's vectors from ``ANN_FROM`` passages a quantiser and every part its cell
+    list; train it again when the passages have grown fourfold since. The caller holds the index
+    writer lock. Readers never see a half-written one: a part's cells are written before it, a new
+    quantiser's cell lists before the quantiser, and readers take the newest quantiser."""
+    folder = _folder(generation)
+    if folder is None:
+        return
+    rows = {part: int(np.load(part)["counts"].sum()) for part in _parts(folder)}
+    total = sum(rows.values())
+    quantiser = _quantiser(folder)
+    trained_on = int(np.load(quantiser[1])["trained_on"]) if quantiser else 0
+    if quantiser is not None and total <= 4 * trained_on:
+        centroids = np.load(quantiser[1])["centroids"]
+        for part in rows:
+            if not _cells_path(part, quantiser[0]).is_file():
+                _write_atomically(_cells_path(part, quantiser[0]), cells=_assigned(part, centroids))
+        return
+    if total < ANN_FROM:
+        return
+    lists = list_count(total)
+    centroids = train(_sample(rows, min(total, lists * TRAIN_PER_LIST)), lists)
+    number = quantiser[0] + 1 if quantiser else 1
+    for part in rows:
+        _write_atomically(_cells_path(part, number), cells=_assigned(part, centroids))
+    _write_atomically(folder / f"quantiser-{number:04d}.npz", centroids=centroids, trained_on=np.int64(total))
+    for stale in folder.glob("*.npz"):
+        if stale.name.startswith(("cells-", "quantiser-")) and not stale.stem.endswith(f"-{number:04d}"):
+            stale.unlink(missing_ok=True)
+
+
+def _assigned(part: Path, centroids: np.ndarray) -> np.ndarray:
+    blocks = [assign(centroids, block) for _, block in _blocks(part, CHUNK)]
+    return np.concatenate(blocks) if blocks else np.zeros(0, dtype=np.int32)
+
+
+def _sample(rows: dict[Path, int], size: int, seed: int = 0) -> np.ndarray:
+    """``size`` rows of the parts drawn at random (a superseded row may be one: it was a passage too)."""
+    chosen = np.sort(np.random.default_rng(seed).choice(sum(rows.values()), size=size, replace=False))
+    picked, offset = [], 0
+    for part, count in rows.items():
+        mine = chosen[(chosen >= offset) & (chosen < offset + count)] - offset
+        for begin, block in _blocks(part, CHUNK):
+            at = mine[(mine >= begin) & (mine < begin + len(block))] - begin
+            picked.append(block[at].astype(np.float32))
+        offset += count
+    return np.concatenate(picked)
 
 
 def write_all(generation: Path, embedder: Embedder, documents: Iterable[DocumentText],
@@ -329,6 +464,7 @@ def write_all(generation: Path, embedder: Embedder, documents: Iterable[Document
     embedded += writer.commit()
     point_to(generation, folder)
     compact(generation)
+    ensure_quantiser(generation)
     return embedded
 
 
@@ -342,4 +478,16 @@ def check_vectors(generation: Path | None, live_ids: set[int], embedder_name: st
     missing = live_ids - have
     return {"model": vectors.model, "documents": len(have), "passages": vectors.passages,
             "missing_all": sorted(missing), "missing_count": len(missing), "extra_count": len(have - live_ids),
-            "model_current": embedder_name is not None and vectors.model == embedder_name}
+            "model_current": embedder_name is not None and vectors.model == embedder_name,
+            "ann": ann_report(vectors)}
+
+
+def ann_report(vectors: VectorSet) -> dict:
+    """How a query searches the vectors: ``exact`` (every passage), or ``ivf`` with the quantiser's
+    cells; ``due`` when the passages reached ``ANN_FROM`` without a quantiser, ``unlisted`` the
+    passages every query reads for want of a cell list."""
+    lists = vectors.lists
+    return {"search": "exact" if lists is None else "ivf", "from_passages": ANN_FROM,
+            "cells": 0 if lists is None else len(lists.centroids),
+            "unlisted": 0 if lists is None else len(lists.unlisted),
+            "due": lists is None and vectors.passages >= ANN_FROM}
