@@ -11,6 +11,7 @@ from xml.etree import ElementTree as ET
 
 from kb.calendar import escape_text, fold_line, utc_stamp
 from kb.calls import Call, call_status
+from kb.formats import xml_safe
 
 ATOM = "http://www.w3.org/2005/Atom"
 
@@ -20,9 +21,14 @@ def _iso(moment: datetime | None) -> str:
 
 
 def _text(parent, tag: str, text: str, **attrs) -> ET.Element:
-    element = ET.SubElement(parent, f"{{{ATOM}}}{tag}", **attrs)
-    element.text = text
+    element = _element(parent, tag, **attrs)
+    element.text = xml_safe(text)
     return element
+
+
+def _element(parent, tag: str, **attrs) -> ET.Element:
+    """A child element whose attributes hold only what XML can (kb.formats.xml_safe)."""
+    return ET.SubElement(parent, f"{{{ATOM}}}{tag}", {name: xml_safe(value) for name, value in attrs.items()})
 
 
 def _summary(call: Call, network_name: str, now: datetime) -> str:
@@ -44,8 +50,8 @@ def calls_atom(calls: list[Call], network_names: dict[int, str], title: str, sel
     _text(feed, "title", title)
     _text(feed, "id", self_url)
     _text(feed, "updated", _iso(max((c.updated_at for c in calls), default=now)))
-    ET.SubElement(feed, f"{{{ATOM}}}link", rel="self", href=self_url)
-    ET.SubElement(feed, f"{{{ATOM}}}link", rel="alternate", type="text/html", href=page_url)
+    _element(feed, "link", rel="self", href=self_url)
+    _element(feed, "link", rel="alternate", type="text/html", href=page_url)
     _text(ET.SubElement(feed, f"{{{ATOM}}}author"), "name", "Casebook")
     for call in calls:
         entry = ET.SubElement(feed, f"{{{ATOM}}}entry")
@@ -54,12 +60,12 @@ def calls_atom(calls: list[Call], network_names: dict[int, str], title: str, sel
         _text(entry, "title", ("[example] " if call.example else "") + call.title)
         _text(entry, "updated", _iso(call.updated_at))
         _text(entry, "published", _iso(call.created_at))
-        ET.SubElement(entry, f"{{{ATOM}}}link", rel="alternate", type="text/html", href=page)
+        _element(entry, "link", rel="alternate", type="text/html", href=page)
         if call.url:
-            ET.SubElement(entry, f"{{{ATOM}}}link", rel="related", href=call.url)
-        ET.SubElement(entry, f"{{{ATOM}}}category", term=call_status(call, now), label="status")
+            _element(entry, "link", rel="related", href=call.url)
+        _element(entry, "category", term=call_status(call, now), label="status")
         for theme in call.themes or []:
-            ET.SubElement(entry, f"{{{ATOM}}}category", term=theme)
+            _element(entry, "category", term=theme)
         _text(entry, "summary", _summary(call, network_names.get(call.network_id, ""), now))
     return ET.tostring(feed, encoding="utf-8", xml_declaration=True)
 

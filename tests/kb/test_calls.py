@@ -125,3 +125,24 @@ def test_moving_a_deadline_into_the_future_opens_a_closed_call_again(kb, network
         assert (call.status, call.closed_at) == ("open", None)
         edit = db.query(AuditEvent).filter_by(entity="call", action="edit").one()
         assert edit.before["deadline"] == "2020-01-01T00:00:00+00:00" and edit.actor == "ann"
+
+
+def test_a_calls_feed_stays_readable_xml_and_its_calendar_gains_no_lines_whatever_a_call_holds(kb, network_id):
+    from xml.etree import ElementTree as ET
+
+    from kb.call_feeds import calls_atom, deadlines_ics
+
+    with kb.session() as db:
+        call = create_call(db, {"title": "Pilots\x0c\x1b[31m\u2028ATTENDEE:mailto:a@evil.example",
+                                "network_id": network_id, "deadline": "2030-10-31T17:00", "zone": "Europe/Brussels",
+                                "eligibility": "Cities\x0bURL:http://evil.example/"}, "carl")
+        db.expunge(call)
+    now = datetime(2030, 1, 1)
+    feed = ET.fromstring(calls_atom([call], {network_id: "URBACT\x01"}, "Calls", "http://localhost/calls.atom",
+                                    "http://localhost/calls", lambda i: f"http://localhost/calls/{i}", now))
+    assert feed.find("{http://www.w3.org/2005/Atom}entry/{http://www.w3.org/2005/Atom}title").text.startswith(
+        "Pilots[31m")
+    text = deadlines_ics([call], {network_id: "URBACT"}, "Calls", lambda i: f"http://localhost/calls/{i}", now)
+    unfolded = text.replace("\r\n ", "")
+    assert unfolded.splitlines() == unfolded.split("\r\n")[:-1]
+    assert not [line for line in unfolded.splitlines() if line.startswith(("ATTENDEE", "URL:http://evil"))]
