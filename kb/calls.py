@@ -113,6 +113,15 @@ def zone_of(moment: datetime, asked: ZoneInfo | None) -> str:
                 "UTC")
 
 
+def _plausible(fields: Fields, name: str, moment: datetime | None) -> datetime | None:
+    """A moment a call can have (years 1900 to 2200): year 1 or 9999 with an offset cannot even be
+    moved to UTC."""
+    if moment is not None and not 1900 <= moment.year <= 2200:
+        fields.fail(name, "datetime")
+        return None
+    return moment
+
+
 def clean_call(session: Session, data: dict) -> dict:
     """Validated call fields; FieldErrors says what is wrong with each field.
 
@@ -120,8 +129,8 @@ def clean_call(session: Session, data: dict) -> dict:
     names (the web form); the deadline is required, the opening date is not."""
     fields = Fields(data)
     zone = _zone(fields)
-    opens = _moment(fields, "opens", zone, required=False)
-    deadline = _moment(fields, "deadline", zone)
+    opens = _plausible(fields, "opens", _moment(fields, "opens", zone, required=False))
+    deadline = _plausible(fields, "deadline", _moment(fields, "deadline", zone))
     if opens and deadline and opens > deadline:
         fields.fail("opens", "opens_after_deadline")
     values = {"title": fields.text("title", 500, required=True), "network_id": _network_id(session, fields),

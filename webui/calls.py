@@ -22,6 +22,7 @@ from kb.call_feeds import calls_atom, deadlines_ics
 from kb.calls import FIELDS, STATUSES, Call, call_status, create_call, deadline_in_utc, update_call
 from kb.errors import FieldErrors
 from kb.events import time_zones
+from kb.fields import whole_number
 from kb.models import utcnow
 from kb.networks import list_networks
 from kb.people import Organisation
@@ -77,9 +78,10 @@ def _network_filter() -> int | None:
     raw = request.args.get("network")
     if raw in (None, ""):
         return None
-    if not raw.isdigit() or len(raw) > 18:
+    number = whole_number(raw)
+    if number is None:
         abort(400, "parameter 'network' must be a network's id")
-    return int(raw)
+    return number
 
 
 def _matches(call: Call, status: str, filters: dict[str, list[str]]) -> dict[str, bool]:

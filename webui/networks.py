@@ -100,7 +100,9 @@ def api_set_links(network_id: int):
         try:
             for link in LINKS:
                 if link in data:
-                    if not isinstance(data[link], list):
+                    ids = data[link]
+                    if not isinstance(ids, list) or not all(isinstance(i, int) and not isinstance(i, bool)
+                                                            for i in ids):
                         abort(422, f"{link!r} must be a list of ids")
                     set_links(db, network, link, data[link], g.viewer.name)
         except InputError as exc:

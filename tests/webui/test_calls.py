@@ -6,6 +6,7 @@ import re
 from xml.etree import ElementTree as ET
 
 import pytest
+from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
 
 from kb.accounts import create_token
 from kb.models import AuditEvent
@@ -63,6 +64,9 @@ def test_a_bad_date_or_a_missing_deadline_is_422_with_a_message_per_field(app, t
     assert bad.status_code == 422
     assert bad.get_json()["fields"] == {"deadline": "A date and time, such as 2030-09-21T09:00.",
                                         "opens": "A date and time, such as 2030-09-21T09:00."}
+    unreachable = client.post("/api/calls", json=call(networks["urbact"], deadline="0001-01-01T00:00:00+05:00"),
+                              headers=bearer(tokens["curator"]))  # not even movable to UTC
+    assert unreachable.status_code == 422 and set(unreachable.get_json()["fields"]) == {"deadline"}
 
 
 def test_get_api_calls_filters_by_status_and_orders_by_deadline(app, tokens, networks):
@@ -78,6 +82,9 @@ def test_get_api_calls_filters_by_status_and_orders_by_deadline(app, tokens, net
     assert [c["title"] for c in client.get("/api/calls").get_json()] == ["Past", "Early", "Late", "Later"]
     assert [c["status"] for c in client.get("/api/calls?status=upcoming").get_json()] == ["upcoming"]
     assert client.get("/api/calls?status=soon").status_code == 400
+    for network in ("²", "1e3", "-1", "9" * 30):
+        assert client.get("/api/calls", query_string={"network": network}).status_code == 400, network
+        assert client.get("/calls.atom", query_string={"network": network}).status_code == 400, network
 
 
 def test_a_curator_adds_and_edits_a_call_in_the_form_and_the_history_shows_both(app, kb, networks):
@@ -174,3 +181,27 @@ def test_a_call_page_marks_an_example_and_shows_the_deadline_in_its_own_zone_in_
     for lang, month in (("nl", "maart"), ("fr", "mars"), ("de", "März")):
         page = client.get(f"/calls/{call_id}?lang_ui={lang}").get_data(as_text=True)
         assert f"31 {month} 2099, 17:00" in page and "It is not a real call" not in page, lang
+
+
+JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=30),
+                    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8), children,
+                                                                                      max_size=3), max_leaves=6)
+MOMENTS = st.datetimes(timezones=st.timezones()).map(lambda d: d.isoformat()) | st.text(max_size=30)
+CALL_FIELDS = ("title", "network_id", "description", "eligibility", "countries", "themes", "url", "zone", "example")
+
+
+@hypothesis_settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(body=st.dictionaries(st.sampled_from(CALL_FIELDS), JSON, max_size=5), opens=MOMENTS, deadline=MOMENTS)
+def test_whatever_a_curator_sends_post_api_calls_answers_201_or_a_4xx_never_a_500(app, tokens, networks, body,
+                                                                                 opens, deadline):
+    response = app.test_client().post("/api/calls", json={**body, "opens": opens, "deadline": deadline},
+                                      headers=bearer(tokens["curator"]))
+    assert response.status_code in (201, 400, 422), response.get_data(as_text=True)[:500]
+
+
+@hypothesis_settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(body=st.dictionaries(st.sampled_from(("members", "cases", "events")), JSON, max_size=3))
+def test_whatever_a_curator_sends_as_a_network_s_links_the_answer_is_200_or_a_4xx(app, tokens, networks, body):
+    response = app.test_client().put(f"/api/networks/{networks['oasc']}/links", json=body,
+                                     headers=bearer(tokens["curator"]))
+    assert response.status_code in (200, 400, 422), response.get_data(as_text=True)[:500]
