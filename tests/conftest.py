@@ -76,10 +76,11 @@ def demo_kb(tmp_path_factory, demo_site):
 def demo_curated_kb(tmp_path_factory, demo_site):
     """A knowledge base as `kb demo` leaves it: the demo site crawled as the registered source
     "Casebook demo site" through the composition root (which proposes its cases), the cases
-    validated by the demo curator, organisations, example experts and the workshop series added
-    with its collections, and the index built. Returns (kb, site_url, curator)."""
+    validated by the demo curator, the starter catalogue imported (not crawled), organisations,
+    example experts, the workshop series with its collections, networks and calls added, and the
+    index built. Returns (kb, site_url, curator)."""
     from kb.cli import build_index, crawl_settings, crawl_sources
-    from kb.demo.curation import demo_curator, register_demo_source, validate_site_cases
+    from kb.demo.curation import demo_curator, import_starter_catalogue, register_demo_source, validate_site_cases
     from kb.demo.events import add_demo_events
     from kb.demo.networks import add_demo_networks
     from kb.demo.people import add_demo_people
@@ -97,6 +98,7 @@ def demo_curated_kb(tmp_path_factory, demo_site):
     with knowledge_base.session() as session:
         curator, _ = demo_curator(session, settings.data_dir)
         validate_site_cases(session, site_url, curator)
+        import_starter_catalogue(session)
         people = add_demo_people(session, curator)
         add_demo_events(session, curator, date.today(), people.experts)
         add_demo_networks(session, curator, date.today())

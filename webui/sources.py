@@ -39,7 +39,8 @@ def list_sources():
     with kb().session() as db:
         rows = [(s, source_queue.status_label(s)) for s in source_queue.sources_for_listing(db, show_deleted)]
         db.expunge_all()
-    return render_template("sources/list.html", rows=rows, show_deleted=show_deleted,
+    waiting = sum(1 for s, label in rows if label == "queued" and s.last_crawl_at is None and not s.deleted_at)
+    return render_template("sources/list.html", rows=rows, show_deleted=show_deleted, waiting=waiting,
                            report=None)
 
 

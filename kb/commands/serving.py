@@ -41,10 +41,12 @@ def serve(ctx, host: str, port: int, workers: int | None, threads: int | None, w
 @click.pass_context
 def demo(ctx, host: str, port: int, site_port: int, no_serve: bool):
     """Crawl the bundled demo site on 127.0.0.1 as the source "Casebook demo site", validate the
-    cases it proposes as the demo curator, add organisations, example experts and the workshop series
-    with its collections, index it and serve the UI."""
+    cases it proposes as the demo curator, import the starter catalogue of sources (not crawled),
+    add organisations, example experts, the workshop series with its collections, networks and
+    calls, index it and serve the UI."""
     from kb.commands.crawling import print_summary, with_progress
-    from kb.demo.curation import demo_curator, register_demo_source, validate_site_cases
+    from kb.demo.curation import (demo_curator, import_starter_catalogue, register_demo_source,
+                                  validate_site_cases)
     from kb.demo.events import add_demo_events
     from kb.demo.networks import add_demo_networks
     from kb.demo.people import add_demo_people
@@ -70,6 +72,10 @@ def demo(ctx, host: str, port: int, site_port: int, no_serve: bool):
         curator, password = demo_curator(session, kb.settings.data_dir)
         validated = validate_site_cases(session, site_url, curator)
     click.echo(f"Validated {validated} cases as {curator.name}")
+    with kb.session() as session:
+        catalogue = import_starter_catalogue(session)
+    click.echo(f"Starter catalogue: {len(catalogue.added)} sources added, {len(catalogue.unchanged)} unchanged, "
+               "not crawled (`kb worker` crawls them)")
     with kb.session() as session:
         people = add_demo_people(session, curator)
         events = add_demo_events(session, curator, date.today(), people.experts)

@@ -3,7 +3,9 @@
 `kb demo` registers the bundled site as the source "Casebook demo site" (so hits and
 facets show that name, not 127.0.0.1), crawls it as a source, which proposes a case
 for each page describing one (kb.crawled_cases), and then validates those proposals as
-the demo curator, whose name and the date are recorded on each case. The curator's
+the demo curator, whose name and the date are recorded on each case. It imports the
+starter catalogue of real sources (kb/sources/catalogue.yaml) without crawling them, so
+that the sources page shows what is ready to crawl when a worker runs. The curator's
 password is generated on the first run and kept, readable by its owner only, in the data
 folder, so that `kb demo` can say how to sign in every time.
 """
@@ -20,6 +22,8 @@ from sqlalchemy.orm import Session
 from kb.accounts import Actor, create_user, find_user, set_password
 from kb.cases import validate_case
 from kb.models import Case, Document, Source
+from kb.sources.catalogue import load_catalogue
+from kb.sources.registry import CatalogueImport, import_catalogue
 from kb.urlcheck import parse_web_url
 
 DEMO_SOURCE_KEY = "casebook-demo"
@@ -75,3 +79,8 @@ def validate_site_cases(session: Session, site_url: str, curator: Actor) -> int:
             validate_case(session, case, curator)
             done += 1
     return done
+
+
+def import_starter_catalogue(session: Session) -> CatalogueImport:
+    """The bundled catalogue's sources, registered and queued but not crawled (a worker would)."""
+    return import_catalogue(session, load_catalogue())
