@@ -31,7 +31,7 @@ from webui.context import kb
 from webui.forms import form_values, save_or_show
 from webui.i18n import country_name, theme_label, ui_language
 from webui.links import absolute_request_url, absolute_url, link_host
-from webui.networks import ordered_calls
+from webui.networks import STATUS_ORDER, ordered_calls
 from webui.search import FACET_VISIBLE, FacetGroup, FacetValue, toggle_url
 
 bp = Blueprint("calls", __name__)
@@ -109,20 +109,27 @@ def _facet_groups(rows, filters, networks) -> list[FacetGroup]:
             if all(ok for other, ok in passes.items() if other != name):
                 for key in keys[name]:
                     counts[name][key] = counts[name].get(key, 0) + 1
-    labels = {"status": lambda v: str(STATUS_NAMES.get(v, v)),
+    labels = {"status": lambda v: _capitalised(str(STATUS_NAMES.get(v, v))),
               "network": lambda v: networks[int(v)].name if int(v) in networks else v,
               "country": lambda v: gettext("any country") if v == ANY_COUNTRY else country_name(v),
-              "theme": theme_label}
+              "theme": lambda v: _capitalised(theme_label(v))}
     groups = []
     for name in CALL_FACETS:
         chosen = filters.get(name, [])
         items = [FacetValue(v, labels[name](v), c, v in chosen, toggle_url(name, v) if v != ANY_COUNTRY else "")
                  for v, c in counts[name].items()]
-        items.sort(key=lambda i: (i.value == ANY_COUNTRY, not i.active, -i.count, i.label.lower()))
+        if name == "status":  # in the order of a call's life: open, upcoming, closed
+            items.sort(key=lambda i: STATUS_ORDER.get(i.value, 3))
+        else:
+            items.sort(key=lambda i: (i.value == ANY_COUNTRY, not i.active, -i.count, i.label.lower()))
         if items:
             groups.append(FacetGroup(name, str(FACET_TITLES[name]), items[:FACET_VISIBLE], items[FACET_VISIBLE:],
                                      False))
     return groups
+
+
+def _capitalised(label: str) -> str:
+    return label[:1].upper() + label[1:]
 
 
 @bp.route("/calls")

@@ -98,7 +98,7 @@ def _call(session: Session, spec: dict, network_id: int, build_day: date, curato
             "countries": spec["countries"], "themes": spec["themes"], "description": spec["description"],
             "opens": _moment(build_day, spec["opens_days"], "09:00", spec["zone"]),
             "deadline": _moment(build_day, spec["deadline_days"], spec["time"], spec["zone"]),
-            "url": None, "example": True}
+            "zone": spec["zone"], "url": None, "example": True}
     network = session.get(Organisation, network_id)
     data["url"] = network.website if network else None
     found = session.scalar(select(Call).where(Call.network_id == network_id, Call.title == spec["title"]))

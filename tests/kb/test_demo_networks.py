@@ -55,6 +55,7 @@ def test_the_demo_calls_are_examples_past_ones_closed_and_one_open_until_weeks_a
         assert statuses.count("closed") >= 3 and statuses.count("open") == 1
         past = [c for c in calls if c.deadline_utc < now.replace(tzinfo=None)]
         assert past and all(c.status == "closed" for c in past)
+        assert {c.zone for c in calls} == {"Europe/Brussels", "Europe/Paris"}  # as the records give them
         opened = next(c for c, s in zip(calls, statuses) if s == "open")
         days_left = (opened.deadline_utc.date() - date.today()).days
         assert 30 <= days_left <= 50, days_left
