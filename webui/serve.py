@@ -56,9 +56,13 @@ class ServeOptions:
 
 
 def _waitress_options(threads: int) -> dict:
-    """Waitress' settings in every process: many connections, polled, the silent ones closed soon."""
+    """Waitress' settings in every process: many connections, polled, the silent ones closed soon, and
+    no body larger than the largest upload (waitress reads a body whole before the app could say 413)."""
+    from webui import MAX_UPLOAD_BODY
+
     return {"threads": threads, "ident": "Casebook", "connection_limit": CONNECTION_LIMIT,
-            "channel_timeout": CHANNEL_TIMEOUT, "asyncore_use_poll": True}
+            "channel_timeout": CHANNEL_TIMEOUT, "asyncore_use_poll": True,
+            "max_request_body_size": MAX_UPLOAD_BODY}
 
 
 def _waitress_worker():

@@ -29,9 +29,10 @@ def _search(port: int, timeout: float) -> dict:
         return json.load(answer)
 
 
-@pytest.mark.parametrize("workers", ["1", "2"], ids=["one process", "two gunicorn processes"])
-def test_searches_are_answered_while_150_connections_are_held_open_slowly_or_idle(tmp_path, workers):
-    if workers != "1":
+@pytest.fixture(params=["1", "2"], ids=["one process", "two gunicorn processes"])
+def served(request, tmp_path):
+    """`kb serve --workers N` on a free port of 127.0.0.1 with one document; yields the port."""
+    if request.param != "1":
         pytest.importorskip("gunicorn")
     docs = tmp_path / "docs.jsonl"
     docs.write_text(json.dumps({"url": "https://gent.be/loket", "title": "Digitaal loket", "lang": "nl",
@@ -39,9 +40,8 @@ def test_searches_are_answered_while_150_connections_are_held_open_slowly_or_idl
     data, env = tmp_path / "data", {**os.environ, "KB_EMBEDDING_MODEL": "none"}
     subprocess.run([*KB, "--data", str(data), "import", str(docs)], check=True, capture_output=True, env=env)
     port = _free_port()
-    server = subprocess.Popen([*KB, "--data", str(data), "serve", "--workers", workers, "--port", str(port)], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    held = []
+    server = subprocess.Popen([*KB, "--data", str(data), "serve", "--workers", request.param, "--port", str(port)],
+                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         for _ in range(100):
             try:
@@ -49,15 +49,31 @@ def test_searches_are_answered_while_150_connections_are_held_open_slowly_or_idl
                 break
             except OSError:
                 time.sleep(0.2)
+        yield port
+    finally:
+        server.terminate()
+        server.wait(30)  # stops, held connections or not
+
+
+def test_searches_are_answered_while_150_connections_are_held_open_slowly_or_idle(served):
+    held = []
+    try:
         for n in range(HELD):
-            sock = socket.create_connection(("127.0.0.1", port), timeout=5)
+            sock = socket.create_connection(("127.0.0.1", served), timeout=5)
             if n % 2:
                 sock.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: 1\r\n")  # never finished
             held.append(sock)
         time.sleep(0.5)
-        assert [_search(port, 10)["total"] for _ in range(3)] == [1, 1, 1]
+        assert [_search(served, 10)["total"] for _ in range(3)] == [1, 1, 1]
     finally:
         for sock in held:
             sock.close()
-        server.terminate()
-        server.wait(30)  # stops, held connections or not
+
+
+def test_a_body_larger_than_any_upload_is_refused_before_it_is_sent(served):
+    """The server buffers a request whole before the app sees it, so it must refuse an announced 100 MB
+    itself, at once: not wait for (and spool to disk) what the app would answer 413 to anyway."""
+    with socket.create_connection(("127.0.0.1", served), timeout=10) as sock:
+        sock.sendall(b"POST /auth/login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/plain\r\n"
+                     b"Content-Length: 100000000\r\n\r\n" + b"x" * 1000)
+        assert sock.recv(200).split(b"\r\n", 1)[0].startswith(b"HTTP/1.1 413")
