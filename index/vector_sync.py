@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from index.embedding import Embedder, embedder_or_reason
 from index.location import current_generation
-from index.vectors import (DocumentText, check_vectors, compact, ensure_quantiser, load_vectors, model_of, write_all,
+from index.vectors import (DocumentText, check_vectors, compact, ensure_quantiser, model_of, read_vectors, write_all,
                            writer_for)
 from kb.models import Document
 from kb.storage import KnowledgeBase
@@ -49,7 +49,7 @@ def rebuild_vectors(generation: Path, kb: KnowledgeBase, embedder: Embedder, ids
                     reuse_from: Path | None = None, progress: Progress | None = None) -> int:
     """Fill ``generation`` with fresh vectors for ``ids`` (None: every live document); returns the
     passages embedded. Vectors of ``reuse_from`` (another generation) are copied where unchanged."""
-    reuse = load_vectors(reuse_from) if reuse_from is not None else None
+    reuse = read_vectors(reuse_from) if reuse_from is not None else None
     texts = _texts(kb, _live_ids(kb) if ids is None else ids)
     if progress is not None:
         texts = _counted(texts, progress)

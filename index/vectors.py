@@ -3,12 +3,18 @@
 A generation folder holds, beside Whoosh's files, a pointer file ``VECTORS`` that
 names a vector folder (``vectors-0001``) holding ``MODEL`` (which embedder built
 them) and parts ``part-000001.npz``. Each part lists the documents it covers and
-their passages' vectors (float16 on disk, float32 in memory); a later part
-supersedes an earlier one for the documents it lists, with no passages for a
-deleted one. An update is one new part written to a temporary name and renamed
+their passages' vectors (float16 on disk; in memory float32, or int8 with a scale
+per row from ``index.ivf.ANN_FROM`` passages); a later part supersedes an earlier
+one for the documents it lists, with no passages for a deleted one. An update is one new part written to a temporary name and renamed
 into place, so a reader sees it whole or not at all; many parts are merged into
 one now and then. A model change writes a new vector folder and swaps the
 pointer atomically, leaving the Whoosh index alone.
+
+From ``ANN_FROM`` passages the indexer adds a quantiser (``index.ivf``):
+``quantiser-0001.npz`` holds its centroids, and each part's rows have their cells
+in ``cells-000001-0001.npz`` (part 1, quantiser 1), written before the part. A
+part without its cell list (or with one of another quantiser) is read whole by
+every query: slower, never wrong, and reported by ``check_vectors``.
 
 Each document also keeps a hash of its passages' text: a rebuild copies the
 vectors of every document whose passages did not change from the generation it
@@ -61,19 +67,21 @@ def passage_hash(passages: list[str]) -> int:
 class VectorSet:
     """The live vectors of one generation: passages grouped by document, documents in id order.
 
-    From ``ANN_FROM`` passages the matrix is float16 in memory (half the RSS of every serving
-    process), rows being made float32 a chunk at a time as they are read; and with the
-    generation's quantiser (``lists``) a query reads only the passages of its closest cells."""
+    From ``ANN_FROM`` passages the matrix is int8 in memory, each row with its scale (a quarter of
+    float32's RSS in every serving process; cosines within about 0.002), rows being made float32 a
+    chunk at a time as they are read: numpy makes float16 float32 at 2.5 ns a number here, int8 at
+    0.6. With the generation's quantiser (``lists``) a query reads only its closest cells' passages."""
 
     model: str
     dim: int
     doc_ids: np.ndarray  # (documents,) int64, ascending
     hashes: np.ndarray  # (documents,) int64: passage_hash of each document's passages
     starts: np.ndarray  # (documents,) int64: first passage row of each document
-    matrix: np.ndarray  # (passages, dim) float32, or float16 from ANN_FROM passages
+    matrix: np.ndarray  # (passages, dim) float32; int8 from ANN_FROM passages (or float16 read to be copied)
     key: tuple = ()  # the folder's files it was read from: a new part, cell list or quantiser changes it
     lists: InvertedLists | None = None  # None: every query reads every passage (exact)
     row_documents: np.ndarray | None = None  # (passages,) int32: each row's document (with ``lists``)
+    scales: np.ndarray | None = None  # (passages,) float32: an int8 row times its scale is the vector
 
     @property
     def passages(self) -> int:
@@ -86,11 +94,11 @@ class VectorSet:
             return np.zeros(0, dtype=np.float32)
         queries = np.atleast_2d(np.asarray(queries, dtype=np.float32))
         if self.lists is None:
-            return np.maximum.reduceat(_best_of(self.matrix, queries), self.starts)
+            return np.maximum.reduceat(_best_of(self.matrix, self.scales, queries), self.starts)
         best = np.full(len(self.doc_ids), -np.inf, dtype=np.float32)
         for query in queries:
             rows = self.lists.probed_rows(query)
-            np.maximum.at(best, self.row_documents[rows], _best_of(self.matrix, query[None], rows))
+            np.maximum.at(best, self.row_documents[rows], _best_of(self.matrix, self.scales, query[None], rows))
         return best
 
     def vectors_of(self, doc_id: int) -> np.ndarray:
@@ -98,20 +106,41 @@ class VectorSet:
         if at >= len(self.doc_ids) or self.doc_ids[at] != doc_id:
             return np.zeros((0, self.dim), dtype=np.float32)
         end = self.starts[at + 1] if at + 1 < len(self.starts) else len(self.matrix)
-        return self.matrix[self.starts[at]:end].astype(np.float32)
+        rows = self.matrix[self.starts[at]:end].astype(np.float32)
+        return rows if self.scales is None else rows * self.scales[self.starts[at]:end, None]
 
 
-def _best_of(matrix: np.ndarray, queries: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
-    """Each row's (of ``rows``, or all) best cosine with any of ``queries`` (k, dim); a float16 matrix is
-    made float32 ``ivf.CHUNK`` rows at a time (numpy has no fast float16 product)."""
+def _best_of(matrix: np.ndarray, scales: np.ndarray | None, queries: np.ndarray,
+             rows: np.ndarray | None = None) -> np.ndarray:
+    """Each row's (of ``rows``, or all) best cosine with any of ``queries`` (k, dim); a matrix not float32
+    is made float32 ``ivf.CHUNK`` rows at a time (numpy has no int8 or float16 product)."""
     if rows is None and matrix.dtype == np.float32:
         return (matrix @ queries.T).max(axis=1)
     count = len(matrix) if rows is None else len(rows)
     out = np.empty(count, dtype=np.float32)
     for begin in range(0, count, CHUNK):
-        block = matrix[begin:begin + CHUNK] if rows is None else matrix[rows[begin:begin + CHUNK]]
-        out[begin:begin + len(block)] = (block.astype(np.float32) @ queries.T).max(axis=1)
+        at = slice(begin, begin + CHUNK) if rows is None else rows[begin:begin + CHUNK]
+        products = matrix[at].astype(np.float32) @ queries.T
+        if scales is not None:
+            products *= scales[at, None]
+        out[begin:begin + len(products)] = products.max(axis=1)
     return out
+
+
+class _Int8Rows:
+    """Matrix rows that ``_copy_rows`` fills, kept as int8 with a scale per row (symmetric: the row's
+    largest magnitude is 127)."""
+
+    def __init__(self, rows: int, dim: int):
+        self.matrix = np.empty((rows, dim), dtype=np.int8)
+        self.scales = np.empty(rows, dtype=np.float32)
+
+    def __setitem__(self, target: np.ndarray, block: np.ndarray) -> None:
+        block = block.astype(np.float32)
+        scales = np.abs(block).max(axis=1) / 127
+        scales[scales == 0] = 1
+        self.matrix[target] = np.rint(block / scales[:, None])
+        self.scales[target] = scales
 
 
 def empty_set(model: str = "", dim: int = 0) -> VectorSet:
@@ -195,14 +224,15 @@ def _write_part(folder: Path, covered: np.ndarray, doc_ids: np.ndarray, hashes: 
     return path
 
 
-def _read(folder: Path, key: tuple = ()) -> VectorSet:
+def _read(folder: Path, key: tuple = (), lossless: bool = False) -> VectorSet:
     """Merge the parts of ``folder``: the newest part covering a document wins.
 
     The matrix is allocated once and filled part by part, a few thousand rows at a time:
     holding every part's float16 vectors, their concatenation and the float32 copy at once peaked
     at 806 MB of RSS for a 366 MB matrix (250,000 passages; now 460 MB, float16 from ANN_FROM
     passages), in every serving process, at every new generation (bench/meaning_budget.py).
-    With a quantiser, each row's cell comes from its part's cell list (none: unlisted)."""
+    With a quantiser, each row's cell comes from its part's cell list (none: unlisted). ``lossless``
+    keeps a matrix of ANN_FROM passages or more float16, as on disk, to be written again."""
     meta = _model_of(folder)
     dim = int(meta.get("dim", 0))
     claimed: set[int] = set()
@@ -223,20 +253,25 @@ def _read(folder: Path, key: tuple = ()) -> VectorSet:
     counts = np.array([p[4] for p in pieces], dtype=np.int64)
     starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
     total = int(counts.sum())
-    matrix = np.empty((total, dim), dtype=np.float16 if total >= ANN_FROM else np.float32)
+    if total < ANN_FROM or lossless:
+        matrix = sink = np.empty((total, dim), dtype=np.float32 if total < ANN_FROM else np.float16)
+    else:
+        sink = _Int8Rows(total, dim)
+        matrix = sink.matrix
     quantiser = _quantiser(folder)
     cells = None if quantiser is None else np.full(total, -1, dtype=np.int32)
     by_part: dict[Path, list[tuple[int, int, int]]] = {}
     for (_, _, part, first, rows), start in zip(pieces, starts.tolist()):
         by_part.setdefault(part, []).append((first, rows, start))
     for part, wanted in by_part.items():
-        _copy_rows(part, wanted, matrix)
+        _copy_rows(part, wanted, sink)
         if quantiser is not None:
             _copy_cells(_cells_path(part, quantiser[0]), part_rows[part], wanted, cells)
     lists = None if quantiser is None else InvertedLists.of(np.load(quantiser[1])["centroids"], cells)
     row_documents = None if lists is None else np.repeat(np.arange(len(pieces), dtype=np.int32), counts)
     return VectorSet(meta.get("model", ""), dim, np.array([p[0] for p in pieces], dtype=np.int64),
-                     np.array([p[1] for p in pieces], dtype=np.int64), starts, matrix, key, lists, row_documents)
+                     np.array([p[1] for p in pieces], dtype=np.int64), starts, matrix, key, lists, row_documents,
+                     None if sink is matrix else sink.scales)
 
 
 def _copy_cells(path: Path, rows: int, wanted: list[tuple[int, int, int]], cells: np.ndarray) -> None:
@@ -279,6 +314,13 @@ def _blocks(part: Path, chunk: int):
         for begin in range(0, shape[0], chunk):
             rows = min(chunk, shape[0] - begin)
             yield begin, np.frombuffer(stream.read(rows * width), dtype=dtype).reshape(rows, shape[1])
+
+
+def read_vectors(generation: Path) -> VectorSet | None:
+    """The generation's vectors as on disk (float16 from ANN_FROM passages), read now and not kept: for
+    copying them to another generation without the loss of the int8 rows ``load_vectors`` keeps."""
+    folder = _folder(generation)
+    return None if folder is None else _read(folder, lossless=True)
 
 
 def load_vectors(generation: Path | None) -> VectorSet | None:
@@ -388,7 +430,7 @@ def compact(generation: Path, force: bool = False) -> None:
     folder = _folder(generation)
     if folder is None or len(_parts(folder)) <= (1 if force else MAX_PARTS):
         return
-    merged = _read(folder)
+    merged = _read(folder, lossless=True)
     old = _parts(folder)
     counts = np.diff(np.concatenate([merged.starts, [merged.passages]])) if len(merged.doc_ids) else np.zeros(0)
     covered = np.unique(np.concatenate([np.load(p)["covered"] for p in old])) if old else np.zeros(0)

@@ -60,7 +60,7 @@ def test_a_quantiser_over_60000_clustered_passages_finds_nearly_all_of_the_exact
     ensure_quantiser(tmp_path)
     vectors = load_vectors(tmp_path)
     assert vectors.lists is not None and not len(vectors.lists.unlisted)
-    assert vectors.matrix.dtype == np.float16  # half the memory; probed rows are made float32
+    assert vectors.matrix.dtype == np.int8  # a quarter of the memory; probed rows are made float32
     recalls = [len(top(vectors.best_per_document(q)) & top(exact(matrix, q))) / 50
                for q in queries_near(matrix, 40, rng)]
     assert np.mean(recalls) >= 0.97 and min(recalls) >= 0.8, recalls  # measured: 0.994 mean, 0.94 worst
@@ -84,7 +84,7 @@ def test_a_part_written_without_its_cell_list_is_read_by_every_query_reported_an
     for query in queries_near(matrix[4500:], 10, rng):  # queries whose answers are all in the unlisted part
         found, truth = vectors.best_per_document(query), exact(matrix, query)
         assert top(found, 10) == top(truth, 10)
-        assert np.allclose(found[list(top(truth, 10))], truth[list(top(truth, 10))], atol=2e-3)
+        assert np.allclose(found[list(top(truth, 10))], truth[list(top(truth, 10))], atol=5e-3)  # int8 rows
     report = check_vectors(tmp_path, set(range(1, 2001)), Named.name)
     assert report["ann"] == {"search": "ivf", "from_passages": 3000, "cells": report["ann"]["cells"],
                              "unlisted": 1500, "due": False}
@@ -98,9 +98,9 @@ def test_without_a_quantiser_many_passages_are_searched_exactly_and_the_check_sa
     matrix = clustered(4500, Named.dim, 30, rng)
     written(tmp_path, matrix)
     vectors = load_vectors(tmp_path)
-    assert vectors.lists is None and vectors.matrix.dtype == np.float16
+    assert vectors.lists is None and vectors.matrix.dtype == np.int8
     query = queries_near(matrix, 1, rng)[0]
-    assert np.allclose(vectors.best_per_document(query), exact(matrix, query), atol=2e-3)
+    assert np.allclose(vectors.best_per_document(query), exact(matrix, query), atol=5e-3)  # int8 rows, 48 numbers
     report = check_vectors(tmp_path, set(range(1, 1501)), Named.name)
     assert report["ann"]["due"] and report["ann"]["search"] == "exact"
     assert any("no quantiser for its 4500 passages" in p for p in vector_problems(report))
