@@ -117,3 +117,42 @@ def test_axe_finds_no_serious_violation_on_the_network_and_call_pages(chromium, 
         path = f"/{path}s/{first}"
     problems = serious_violations(chromium, demo_live_url, axe_script, path, width)
     assert not problems, f"{path} at {width}px:\n" + "\n".join(problems)
+
+
+def test_axe_finds_no_serious_violation_on_the_curator_forms_of_calls_and_networks(chromium, demo_live_url,
+                                                                                   axe_script, demo_curated_kb):
+    from tests.webui.test_accessibility import TAGS
+
+    knowledge_base, _, curator = demo_curated_kb
+    password = (knowledge_base.settings.data_dir / "demo-curator-password.txt").read_text(encoding="utf-8").strip()
+    with urllib.request.urlopen(f"{demo_live_url}/api/networks") as response:
+        network_id = json.load(response)[0]["id"]
+    with urllib.request.urlopen(f"{demo_live_url}/api/calls") as response:
+        call_id = json.load(response)[0]["id"]
+    context = chromium.new_context(base_url=demo_live_url, bypass_csp=True, locale="en-GB")
+    problems = []
+    try:
+        page = context.new_page()
+        page.goto("/auth/login")
+        page.fill("input[name=name]", curator.name)
+        page.fill("input[name=password]", password)
+        page.locator("main form button[type=submit]").click()
+        page.wait_for_load_state()
+        for path in ("/calls/new", f"/calls/{call_id}/edit", f"/networks/{network_id}/links"):
+            response = page.goto(path)
+            assert response.ok and page.locator("form button[type=submit]").count() >= 1, path
+            page.add_script_tag(path=str(axe_script))
+            result = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", TAGS)
+            problems += [f"{path}: {v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
+                         for v in result["violations"] if v["impact"] in ("serious", "critical")]
+        page.goto("/calls/new")
+        page.locator("main form button[type=submit]").click()  # nothing filled in: the messages, checked too
+        page.wait_for_load_state()
+        assert page.locator(".error-summary").is_visible()
+        page.add_script_tag(path=str(axe_script))
+        result = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", TAGS)
+        problems += [f"refused form: {v['id']} ({v['impact']}): {v['help']}" for v in result["violations"]
+                     if v["impact"] in ("serious", "critical")]
+    finally:
+        context.close()
+    assert not problems, "\n".join(problems)
