@@ -71,7 +71,8 @@ def _rrf(lexical: list[tuple[int, float]], dense: DenseHits | None, k: int = 60)
 
 def fuse(lexical: list[tuple[int, float]], dense: DenseHits | None, floor: float,
          query_lang: str | None, lang_of, policy: FusionPolicy = FusionPolicy(),
-         plain: dict[int, float] | None = None, question: bool = False) -> list[tuple[int, float]]:
+         plain: dict[int, float] | None = None, question: bool = False,
+         prior: np.ndarray | None = None) -> list[tuple[int, float]]:
     """(document number, fused score), best first; ties in document order.
 
     ``lexical``: the lexical ranking's head; ``lang_of(docnum)``: a document's language;
@@ -79,7 +80,10 @@ def fuse(lexical: list[tuple[int, float]], dense: DenseHits | None, floor: float
     ``plain``: the documents' scores for the query's own words, without the thesaurus labels it
     was expanded with. A document in another language keeps its score for the labels in full (a
     concept named in its language is a real match) and a share of its score for the query's words.
-    ``question``: the query is a question (index.meaning.is_question), which meaning weighs more."""
+    ``question``: the query is a question (index.meaning.is_question), which meaning weighs more.
+    ``prior``: each document's prior by document number (index.scoring.priors), which the lexical
+    scores hold already and the dense part is multiplied by: a hub page is close in meaning to
+    every query about any of its items."""
     if policy.method == "rrf":
         return _ordered(_rrf(lexical, dense))
     if policy.method == "dense":
@@ -96,7 +100,8 @@ def fuse(lexical: list[tuple[int, float]], dense: DenseHits | None, floor: float
         if query_lang and den and lang_of(docnum) not in (query_lang, None, "und"):
             words = min(lexical_part, (plain or {}).get(docnum, lexical_part * top) / top)
             lexical_part = lexical_part - words + policy.other_language_lexical * words
-        fused[docnum] = (1 - w) * lexical_part + w * den.get(docnum, 0.0)
+        dense_part = den.get(docnum, 0.0) * (prior[docnum] if prior is not None else 1.0)
+        fused[docnum] = (1 - w) * lexical_part + w * dense_part
     return _ordered(fused)
 
 

@@ -25,7 +25,7 @@ from index.dense import DENSE_LIMIT, DenseHits, dense_search, min_cosine
 from index.embedding import Embedder
 from index.facets import facet_sets, matching_docs
 from index.fusion import FusionPolicy, fuse
-from index.scoring import rank
+from index.scoring import priors, rank
 from index.searchers import shared
 from index.terms import document_frequency
 from kb.language import script_guesses
@@ -166,7 +166,7 @@ class Meaning:
         langs = facet_sets(searcher).by_doc("lang")
         fused = fuse(lexical, dense, min_cosine(self.embedder.name), self.query_lang,
                      lambda docnum: (langs.get(docnum) or (None,))[0], self.policy, self._plain,
-                     question=self._question)
+                     question=self._question, prior=priors(searcher))
         if len(fused) >= limit or len(lexical) < max(LEXICAL_DEPTH, limit):
             return fused[:limit]
         shown = {docnum for docnum, _ in fused}

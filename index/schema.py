@@ -12,7 +12,7 @@ Facet fields are stored and sortable.
 
 from __future__ import annotations
 
-from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
+from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
 from index.analysis import STEMMED_LANGUAGES, language_analyzer, neutral_analyzer
 
@@ -43,6 +43,8 @@ def build_schema() -> Schema:
         # the unstemmed words of every title: the vocabulary of "did you mean" (one field
         # to search with one automaton; nine per-language spelling fields cost up to 0.2 s)
         "words": TEXT(analyzer=neutral_analyzer(), phrase=False),
+        # how much the page is a hub, a listing of teasers of other pages, in percent (index.records)
+        "hub": NUMERIC(numtype=int, bits=32, signed=False, sortable=True, default=0),
     }
     for facet in FACETS:
         fields.setdefault(facet, ID(stored=True, sortable=True))

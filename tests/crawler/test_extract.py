@@ -192,3 +192,39 @@ def test_a_small_box_named_content_is_not_taken_for_the_main_text():
             f"</div></div><p>Meer dan veertig attesten zijn online aan te vragen.</p></div></body>")
     text = extract_html(html, "https://a.test/").text
     assert text.startswith("Het digitaal loket") and "veertig attesten" in text
+
+
+LISTING = """<html><body><nav><a href="/">Home</a></nav><main><h1>Theme: digital services</h1><ul>
+<li><h3><a href="/cases/a">Ghent: a digital desk for certificates</a></h3><p>Residents of Ghent request certificates
+online and receive them by e-mail, without a visit to the town hall.</p></li>
+<li><h3><a href="/cases/b">Brussels: IRISbox</a></h3><p>The regional e-desk where residents of the 19 municipalities
+ask for extracts of the population register.</p></li>
+<li><a href="/cases/c">Tallinn: fare-free transport</a> for registered residents, since 2013.</li></ul></main></body></html>"""
+ARTICLE = """<html><body><main><article><h1><a href="/news/desk">A digital desk for every town</a></h1>
+<p>The <a href="/gent">City of Ghent</a> opened its <a href="/desk">digital desk</a> in 2021. Residents request
+certificates online and receive them by e-mail; the <a href="/law">new law</a> makes such desks the rule.</p>
+<p>Other towns follow. <a href="/more">Read more about the programme</a> or see the list of related cases.</p>
+<ul><li><a href="/cases/x">A related case</a></li></ul></article></main></body></html>"""
+
+
+def test_a_listing_of_teasers_is_told_from_an_article_holding_links():
+    listing = extract_html(LISTING, "https://stad.be/themes/digital").meta["links_in_main"]
+    article = extract_html(ARTICLE, "https://stad.be/news/desk").meta["links_in_main"]
+    assert listing["teasers"] >= 0.9 and listing["count"] == 3
+    # its own heading links to itself and one related link is no listing: no teasers, however many links
+    assert article["teasers"] == 0 and article["count"] == 6 and 0 < article["share"] < 0.5
+    assert "links_in_main" not in extract_html("<html><body></body></html>", "https://stad.be/").meta
+
+
+def test_real_articles_are_seldom_taken_for_listings():
+    import json
+    from tests.conftest import shared_data
+
+    folder = shared_data("extraction-eval")
+    judged = json.loads((folder / "evaldata.json").read_text(encoding="utf-8"))
+    shares = []
+    for url, record in list(judged.items())[:120]:
+        html = (folder / "pages" / record["file"]).read_bytes().decode("utf-8", "replace")
+        shares.append((extract_html(html, url).meta.get("links_in_main") or {}).get("teasers", 0))
+    # measured on all 253 readable pages: 7 at 0.4 or more (index.records.HUB_FROM), 3 at 0.6 or more
+    assert sum(share >= 0.4 for share in shares) <= len(shares) * 0.06

@@ -94,3 +94,23 @@ def test_a_cases_population_band_and_an_organisations_kind_reach_the_index(kb):
     facets = search(kb.settings.index_dir, SearchRequest(q="")).facets
     assert facets["population"] == {"under 5,000": 1}
     assert facets["org_kind"] == {"agency": 1}
+
+
+def test_a_listing_page_ranks_below_the_case_it_lists_for_the_case_s_own_words(tmp_path):
+    from index.records import hubness
+
+    from .helpers import ask, build, documents
+
+    case = {"url": "https://stad.be/cases/desk", "title": "Ghent: a digital desk for certificates", "lang": "en",
+            "text": "Residents of Ghent request certificates online and receive them by e-mail."}
+    listing = {"url": "https://stad.be/themes/digital", "title": "Theme: digital desk and certificates", "lang": "en",
+               "text": "Ghent: a digital desk for certificates. Residents of Ghent request certificates online "
+                       "and receive them by e-mail. Digital desk, certificates, digital desk.",
+               "meta": {"links_in_main": {"teasers": 0.95, "share": 0.3, "count": 12}}}
+    assert [hubness(d) for d in documents([case, listing])] == [0, 100]
+    assert hubness(documents([{"meta": {"links_in_main": {"teasers": 0.3}}}])[0]) == 0
+    assert hubness(documents([{"meta": {"links_in_main": "garbage"}}])[0]) == 0
+    path = build(tmp_path / "ix", [listing, case])
+    assert [hit["url"] for hit in ask(path, "digital desk certificates").hits][:2] == [case["url"], listing["url"]]
+    plain = build(tmp_path / "plain", [dict(listing, meta={}), case])
+    assert ask(plain, "digital desk certificates").hits[0]["url"] == listing["url"]  # what the prior mends
