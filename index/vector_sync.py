@@ -20,8 +20,8 @@ from sqlalchemy import select
 
 from index.embedding import Embedder, embedder_or_reason
 from index.location import current_generation
-from index.vectors import (DocumentText, check_vectors, compact, ensure_quantiser, model_of, read_vectors, write_all,
-                           writer_for)
+from index.vector_files import ensure_quantiser
+from index.vectors import DocumentText, check_vectors, compact, model_of, read_vectors, write_all, writer_for
 from kb.models import Document
 from kb.storage import KnowledgeBase
 

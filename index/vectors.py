@@ -5,9 +5,10 @@ names a vector folder (``vectors-0001``) holding ``MODEL`` (which embedder built
 them) and parts ``part-000001.npz``. Each part lists the documents it covers and
 their passages' vectors (float16 on disk; in memory float32, or int8 with a scale
 per row from ``index.ivf.ANN_FROM`` passages); a later part supersedes an earlier
-one for the documents it lists, with no passages for a deleted one. An update is one new part written to a temporary name and renamed
-into place, so a reader sees it whole or not at all; many parts are merged into
-one now and then. A model change writes a new vector folder and swaps the
+one for the documents it lists, with no passages for a deleted one. An update is
+one new part written to a temporary name and renamed into place, so a reader sees
+it whole or not at all (``index.vector_files``); many parts are merged into one
+now and then. A model change writes a new vector folder and swaps the
 pointer atomically, leaving the Whoosh index alone.
 
 From ``ANN_FROM`` passages the indexer adds a quantiser (``index.ivf``):
@@ -28,7 +29,6 @@ import json
 import os
 import shutil
 import threading
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
@@ -36,11 +36,11 @@ from typing import Iterable
 import numpy as np
 
 from index.embedding import Embedder
-from index.ivf import ANN_FROM, CHUNK, TRAIN_PER_LIST, InvertedLists, assign, list_count, train
+from index.ivf import ANN_FROM, CHUNK, InvertedLists
 from index.passages import passages_of
+from index.vector_files import (MODEL, POINTER, cells_path, copy_cells, copy_rows, ensure_quantiser, files_key,
+                                folder_of, meta_of, parts_of, quantiser_of, write_part)
 
-POINTER = "VECTORS"
-MODEL = "MODEL"
 MAX_PARTS = 12  # more parts than this are merged into one (a load reads every part)
 BATCH = 64  # passages embedded per call
 _CACHE_LOCK = threading.Lock()
@@ -128,7 +128,7 @@ def _best_of(matrix: np.ndarray, scales: np.ndarray | None, queries: np.ndarray,
 
 
 class _Int8Rows:
-    """Matrix rows that ``_copy_rows`` fills, kept as int8 with a scale per row (symmetric: the row's
+    """Matrix rows that ``copy_rows`` fills, kept as int8 with a scale per row (symmetric: the row's
     largest magnitude is 127)."""
 
     def __init__(self, rows: int, dim: int):
@@ -148,80 +148,10 @@ def empty_set(model: str = "", dim: int = 0) -> VectorSet:
                      np.zeros((0, dim), np.float32))
 
 
-def _folder(generation: Path) -> Path | None:
-    try:
-        name = (generation / POINTER).read_text(encoding="utf-8").strip()
-    except FileNotFoundError:
-        return None
-    folder = generation / name
-    return folder if name and folder.is_dir() else None
-
-
-def _parts(folder: Path) -> list[Path]:
-    return sorted(folder.glob("part-*.npz"))
-
-
-def _quantiser(folder: Path) -> tuple[int, Path] | None:
-    """The folder's quantiser (the newest: a retrained one is written after its cell lists)."""
-    found = sorted(folder.glob("quantiser-*.npz"))
-    return (int(found[-1].stem[10:]), found[-1]) if found else None
-
-
-def _cells_path(part: Path, quantiser: int) -> Path:
-    """Where the cells of ``part``'s rows under quantiser number ``quantiser`` are kept."""
-    return part.with_name(f"cells-{part.stem[5:]}-{quantiser:04d}.npz")
-
-
-def _key(folder: Path) -> tuple:
-    """What a loaded VectorSet depends on: the parts, the quantiser and its cell lists (the lists of
-    a newer quantiser, written before it, are not looked at)."""
-    names = sorted(name for name in os.listdir(folder) if name.endswith(".npz"))
-    quantisers = [name for name in names if name.startswith("quantiser-")]
-    cells = f"-{quantisers[-1][10:]}" if quantisers else "none"
-    return (folder.name, tuple(name for name in names if name.startswith("part-") or name in quantisers[-1:]
-                               or (name.startswith("cells-") and name.endswith(cells))))
-
-
-def _model_of(folder: Path) -> dict:
-    try:
-        return json.loads((folder / MODEL).read_text(encoding="utf-8"))
-    except (FileNotFoundError, ValueError):
-        return {}
-
-
 def model_of(generation: Path) -> str | None:
     """The name of the embedder that built the generation's vectors; None without vectors."""
-    folder = _folder(generation)
-    return _model_of(folder).get("model") if folder else None
-
-
-def _write_atomically(path: Path, **arrays) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as handle:
-        np.savez(handle, **arrays)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
-
-
-def _write_part(folder: Path, covered: np.ndarray, doc_ids: np.ndarray, hashes: np.ndarray,
-                counts: np.ndarray, matrix: np.ndarray, cells: np.ndarray | None = None) -> Path:
-    """Write the next part; its rows' ``cells`` (or, with a quantiser, cells assigned now) go first,
-    so that a reader finds a new part with its cell list."""
-    numbers = [int(p.stem[5:]) for p in _parts(folder)]
-    path = folder / f"part-{max(numbers, default=0) + 1:06d}.npz"
-    quantiser = _quantiser(folder)
-    if quantiser is not None:
-        if cells is None or (cells < 0).any():
-            centroids = np.load(quantiser[1])["centroids"]
-            cells = np.full(len(matrix), -1, dtype=np.int32) if cells is None else cells.astype(np.int32)
-            unlisted = np.flatnonzero(cells < 0)
-            cells[unlisted] = assign(centroids, matrix[unlisted])
-        _write_atomically(_cells_path(path, quantiser[0]), cells=cells.astype(np.int32))
-    _write_atomically(path, covered=covered.astype(np.int64), doc_ids=doc_ids.astype(np.int64),
-                      hashes=hashes.astype(np.int64), counts=counts.astype(np.int64),
-                      vectors=matrix.astype(np.float16))
-    return path
+    folder = folder_of(generation)
+    return meta_of(folder).get("model") if folder else None
 
 
 def _read(folder: Path, key: tuple = (), lossless: bool = False) -> VectorSet:
@@ -229,16 +159,16 @@ def _read(folder: Path, key: tuple = (), lossless: bool = False) -> VectorSet:
 
     The matrix is allocated once and filled part by part, a few thousand rows at a time:
     holding every part's float16 vectors, their concatenation and the float32 copy at once peaked
-    at 806 MB of RSS for a 366 MB matrix (250,000 passages; now 460 MB, float16 from ANN_FROM
-    passages), in every serving process, at every new generation (bench/meaning_budget.py).
+    at 806 MB of RSS for a 366 MB matrix (250,000 passages; then 460 MB, and int8 rows from ANN_FROM
+    passages now), in every serving process, at every new generation (bench/meaning_budget.py).
     With a quantiser, each row's cell comes from its part's cell list (none: unlisted). ``lossless``
     keeps a matrix of ANN_FROM passages or more float16, as on disk, to be written again."""
-    meta = _model_of(folder)
+    meta = meta_of(folder)
     dim = int(meta.get("dim", 0))
     claimed: set[int] = set()
     pieces: list[tuple[int, int, Path, int, int]] = []  # doc id, hash, part, first row there, rows
     part_rows: dict[Path, int] = {}
-    for part in reversed(_parts(folder)):
+    for part in reversed(parts_of(folder)):
         with np.load(part) as data:
             covered, doc_ids, hashes, counts = data["covered"], data["doc_ids"], data["hashes"], data["counts"]
         offsets = np.concatenate([[0], np.cumsum(counts)]).tolist()
@@ -258,15 +188,15 @@ def _read(folder: Path, key: tuple = (), lossless: bool = False) -> VectorSet:
     else:
         sink = _Int8Rows(total, dim)
         matrix = sink.matrix
-    quantiser = _quantiser(folder)
+    quantiser = quantiser_of(folder)
     cells = None if quantiser is None else np.full(total, -1, dtype=np.int32)
     by_part: dict[Path, list[tuple[int, int, int]]] = {}
     for (_, _, part, first, rows), start in zip(pieces, starts.tolist()):
         by_part.setdefault(part, []).append((first, rows, start))
     for part, wanted in by_part.items():
-        _copy_rows(part, wanted, sink)
+        copy_rows(part, wanted, sink)
         if quantiser is not None:
-            _copy_cells(_cells_path(part, quantiser[0]), part_rows[part], wanted, cells)
+            copy_cells(cells_path(part, quantiser[0]), part_rows[part], wanted, cells)
     lists = None if quantiser is None else InvertedLists.of(np.load(quantiser[1])["centroids"], cells)
     row_documents = None if lists is None else np.repeat(np.arange(len(pieces), dtype=np.int32), counts)
     return VectorSet(meta.get("model", ""), dim, np.array([p[0] for p in pieces], dtype=np.int64),
@@ -274,52 +204,10 @@ def _read(folder: Path, key: tuple = (), lossless: bool = False) -> VectorSet:
                      None if sink is matrix else sink.scales)
 
 
-def _copy_cells(path: Path, rows: int, wanted: list[tuple[int, int, int]], cells: np.ndarray) -> None:
-    """As ``_copy_rows``, the cells of a part's rows; none when its list is missing or not of this part."""
-    if not path.is_file():
-        return
-    with np.load(path) as data:
-        found = data["cells"]
-    if len(found) != rows:
-        return
-    for first, count, start in wanted:
-        cells[start:start + count] = found[first:first + count]
-
-
-def _copy_rows(part: Path, wanted: list[tuple[int, int, int]], matrix: np.ndarray, chunk: int = 8192) -> None:
-    """Copy the part's vector rows [first, first + rows) to matrix rows [start, ...), for each
-    (first, rows, start) of ``wanted``, reading the part's float16 vectors ``chunk`` rows at a time."""
-    source = np.concatenate([np.arange(first, first + rows) for first, rows, _ in wanted])
-    target = np.concatenate([np.arange(start, start + rows) for _, rows, start in wanted])
-    order = np.argsort(source, kind="stable")
-    source, target = source[order], target[order]
-    for begin, block in _blocks(part, chunk):
-        low, high = np.searchsorted(source, [begin, begin + len(block)])
-        matrix[target[low:high]] = block[source[low:high] - begin]
-
-
-def _blocks(part: Path, chunk: int):
-    """(first row, rows) of the part's ``vectors`` array, ``chunk`` rows at a time. np.savez stores
-    its arrays uncompressed, each an .npy file in the zip, so the rows can be read as a stream."""
-    with zipfile.ZipFile(part) as archive, archive.open("vectors.npy") as stream:
-        version = np.lib.format.read_magic(stream)
-        read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else \
-            np.lib.format.read_array_header_2_0
-        shape, fortran_order, dtype = read_header(stream)
-        if fortran_order or len(shape) != 2:
-            with np.load(part) as data:
-                yield 0, data["vectors"]
-            return
-        width = shape[1] * dtype.itemsize
-        for begin in range(0, shape[0], chunk):
-            rows = min(chunk, shape[0] - begin)
-            yield begin, np.frombuffer(stream.read(rows * width), dtype=dtype).reshape(rows, shape[1])
-
-
 def read_vectors(generation: Path) -> VectorSet | None:
     """The generation's vectors as on disk (float16 from ANN_FROM passages), read now and not kept: for
     copying them to another generation without the loss of the int8 rows ``load_vectors`` keeps."""
-    folder = _folder(generation)
+    folder = folder_of(generation)
     return None if folder is None else _read(folder, lossless=True)
 
 
@@ -328,11 +216,11 @@ def load_vectors(generation: Path | None) -> VectorSet | None:
     if generation is None:
         return None
     for _ in range(3):  # a merge may remove a part between listing and reading: list again
-        folder = _folder(generation)
+        folder = folder_of(generation)
         if folder is None:
             return None
         try:
-            key = _key(folder)
+            key = files_key(folder)
             with _CACHE_LOCK:
                 cached = _CACHE.get(str(generation))
             if cached and cached[0] == key:
@@ -390,7 +278,7 @@ class VectorWriter:
         rows = [(doc_id, digest, len(passages)) for doc_id, digest, passages in self.fresh]
         rows += [(doc_id, digest, len(vectors)) for doc_id, digest, vectors in self.kept]
         matrix = np.concatenate([fresh, *[vectors for _, _, vectors in self.kept]]) if self.kept else fresh
-        _write_part(self.folder, np.array(self.covered, dtype=np.int64),
+        write_part(self.folder, np.array(self.covered, dtype=np.int64),
                     np.array([r[0] for r in rows], dtype=np.int64), np.array([r[1] for r in rows], dtype=np.int64),
                     np.array([r[2] for r in rows], dtype=np.int64), matrix.reshape(-1, self.embedder.dim))
         return len(fresh)
@@ -418,8 +306,8 @@ def point_to(generation: Path, folder: Path) -> None:
 def writer_for(generation: Path, embedder: Embedder) -> VectorWriter | None:
     """A writer adding a part to the generation's vectors; None when they were built by another
     model (they need ``rebuild_vectors``) or there are none."""
-    folder = _folder(generation)
-    if folder is None or _model_of(folder).get("model") != embedder.name:
+    folder = folder_of(generation)
+    if folder is None or meta_of(folder).get("model") != embedder.name:
         return None
     return VectorWriter(folder, embedder)
 
@@ -427,68 +315,19 @@ def writer_for(generation: Path, embedder: Embedder) -> VectorWriter | None:
 def compact(generation: Path, force: bool = False) -> None:
     """Merge the parts into one when there are many, or with ``force`` when there are two or more (a
     removed document's vectors then leave the older parts); the caller holds the index writer lock."""
-    folder = _folder(generation)
-    if folder is None or len(_parts(folder)) <= (1 if force else MAX_PARTS):
+    folder = folder_of(generation)
+    if folder is None or len(parts_of(folder)) <= (1 if force else MAX_PARTS):
         return
     merged = _read(folder, lossless=True)
-    old = _parts(folder)
+    old = parts_of(folder)
     counts = np.diff(np.concatenate([merged.starts, [merged.passages]])) if len(merged.doc_ids) else np.zeros(0)
     covered = np.unique(np.concatenate([np.load(p)["covered"] for p in old])) if old else np.zeros(0)
     cells = merged.lists.cells(merged.passages) if merged.lists is not None else None  # kept, not assigned again
-    _write_part(folder, covered, merged.doc_ids, merged.hashes, counts, merged.matrix, cells)
+    write_part(folder, covered, merged.doc_ids, merged.hashes, counts, merged.matrix, cells)
     for part in old:
         part.unlink(missing_ok=True)
         for stale in folder.glob(f"cells-{part.stem[5:]}-*.npz"):
             stale.unlink(missing_ok=True)
-
-
-def ensure_quantiser(generation: Path) -> None:
-    """Give the generation's vectors from ``ANN_FROM`` passages a quantiser and every part its cell
-    list; train it again when the passages have grown fourfold since. The caller holds the index
-    writer lock. Readers never see a half-written one: a part's cells are written before it, a new
-    quantiser's cell lists before the quantiser, and readers take the newest quantiser."""
-    folder = _folder(generation)
-    if folder is None:
-        return
-    rows = {part: int(np.load(part)["counts"].sum()) for part in _parts(folder)}
-    total = sum(rows.values())
-    quantiser = _quantiser(folder)
-    trained_on = int(np.load(quantiser[1])["trained_on"]) if quantiser else 0
-    if quantiser is not None and total <= 4 * trained_on:
-        centroids = np.load(quantiser[1])["centroids"]
-        for part in rows:
-            if not _cells_path(part, quantiser[0]).is_file():
-                _write_atomically(_cells_path(part, quantiser[0]), cells=_assigned(part, centroids))
-        return
-    if total < ANN_FROM:
-        return
-    lists = list_count(total)
-    centroids = train(_sample(rows, min(total, lists * TRAIN_PER_LIST)), lists)
-    number = quantiser[0] + 1 if quantiser else 1
-    for part in rows:
-        _write_atomically(_cells_path(part, number), cells=_assigned(part, centroids))
-    _write_atomically(folder / f"quantiser-{number:04d}.npz", centroids=centroids, trained_on=np.int64(total))
-    for stale in folder.glob("*.npz"):
-        if stale.name.startswith(("cells-", "quantiser-")) and not stale.stem.endswith(f"-{number:04d}"):
-            stale.unlink(missing_ok=True)
-
-
-def _assigned(part: Path, centroids: np.ndarray) -> np.ndarray:
-    blocks = [assign(centroids, block) for _, block in _blocks(part, CHUNK)]
-    return np.concatenate(blocks) if blocks else np.zeros(0, dtype=np.int32)
-
-
-def _sample(rows: dict[Path, int], size: int, seed: int = 0) -> np.ndarray:
-    """``size`` rows of the parts drawn at random (a superseded row may be one: it was a passage too)."""
-    chosen = np.sort(np.random.default_rng(seed).choice(sum(rows.values()), size=size, replace=False))
-    picked, offset = [], 0
-    for part, count in rows.items():
-        mine = chosen[(chosen >= offset) & (chosen < offset + count)] - offset
-        for begin, block in _blocks(part, CHUNK):
-            at = mine[(mine >= begin) & (mine < begin + len(block))] - begin
-            picked.append(block[at].astype(np.float32))
-        offset += count
-    return np.concatenate(picked)
 
 
 def write_all(generation: Path, embedder: Embedder, documents: Iterable[DocumentText],

@@ -6,10 +6,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+import index.vector_files
 import index.vectors
+from index.ivf import list_count
+from index.vector_files import cells_path, ensure_quantiser, folder_of, parts_of, write_part
 from index.vector_sync import vector_problems
-from index.vectors import (_cells_path, _parts, _write_part, check_vectors, compact, ensure_quantiser, load_vectors,
-                           new_vector_folder, point_to)
+from index.vectors import check_vectors, compact, load_vectors, new_vector_folder, point_to
 
 
 class Named:
@@ -27,7 +29,7 @@ def clustered(count: int, dim: int, centres: int, rng) -> np.ndarray:
 
 def written(generation, matrix: np.ndarray, per_document: int = 3, parts: int = 3, first_id: int = 1):
     """Parts holding ``matrix`` as documents of ``per_document`` passages (ids from ``first_id``)."""
-    folder = index.vectors._folder(generation)
+    folder = folder_of(generation)
     if folder is None:
         folder = new_vector_folder(generation, Named())
         point_to(generation, folder)
@@ -35,7 +37,7 @@ def written(generation, matrix: np.ndarray, per_document: int = 3, parts: int = 
     ids = np.arange(first_id, first_id + documents)
     for chunk in np.array_split(np.arange(documents), parts):
         rows = matrix[chunk[0] * per_document:(chunk[-1] + 1) * per_document]
-        _write_part(folder, ids[chunk], ids[chunk], ids[chunk], np.full(len(chunk), per_document), rows)
+        write_part(folder, ids[chunk], ids[chunk], ids[chunk], np.full(len(chunk), per_document), rows)
     return folder
 
 
@@ -68,7 +70,8 @@ def test_a_quantiser_over_60000_clustered_passages_finds_nearly_all_of_the_exact
 
 @pytest.fixture
 def small_ann(monkeypatch):
-    monkeypatch.setattr(index.vectors, "ANN_FROM", 3000)
+    for module in (index.vectors, index.vector_files):
+        monkeypatch.setattr(module, "ANN_FROM", 3000)
 
 
 def test_a_part_written_without_its_cell_list_is_read_by_every_query_reported_and_listed_by_the_next_sync(
@@ -78,7 +81,7 @@ def test_a_part_written_without_its_cell_list_is_read_by_every_query_reported_an
     written(tmp_path, matrix[:4500])
     ensure_quantiser(tmp_path)
     folder = written(tmp_path, matrix[4500:], parts=1, first_id=1501)
-    _cells_path(_parts(folder)[-1], 1).unlink()  # as if killed between the two files, or listed by another quantiser
+    cells_path(parts_of(folder)[-1], 1).unlink()  # as if killed between the two files, or listed by another quantiser
     vectors = load_vectors(tmp_path)
     assert len(vectors.lists.unlisted) == 1500
     for query in queries_near(matrix[4500:], 10, rng):  # queries whose answers are all in the unlisted part
@@ -114,8 +117,8 @@ def test_merging_parts_keeps_each_passage_in_its_cell_and_a_new_load_sees_the_me
     before = load_vectors(tmp_path)
     compact(tmp_path, force=True)
     after = load_vectors(tmp_path)
-    folder = index.vectors._folder(tmp_path)
-    assert len(_parts(folder)) == 1 and sorted(p.name[:6] for p in folder.glob("cells-*")) == ["cells-"]
+    folder = folder_of(tmp_path)
+    assert len(parts_of(folder)) == 1 and sorted(p.name[:6] for p in folder.glob("cells-*")) == ["cells-"]
     assert after.key != before.key and not len(after.lists.unlisted)
     assert after.lists.cells(after.passages).tolist() == before.lists.cells(before.passages).tolist()
 
@@ -126,8 +129,8 @@ def test_a_fourfold_growth_trains_a_new_quantiser_and_drops_the_old_one_with_its
     ensure_quantiser(tmp_path)
     written(tmp_path, clustered(12_000, Named.dim, 30, rng), parts=2, first_id=1001)
     ensure_quantiser(tmp_path)
-    folder = index.vectors._folder(tmp_path)
+    folder = folder_of(tmp_path)
     assert [p.name for p in folder.glob("quantiser-*")] == ["quantiser-0002.npz"]
     assert sorted(p.name[-9:] for p in folder.glob("cells-*")) == ["-0002.npz"] * 3
     vectors = load_vectors(tmp_path)
-    assert len(vectors.lists.centroids) == index.vectors.list_count(15_000) and not len(vectors.lists.unlisted)
+    assert len(vectors.lists.centroids) == list_count(15_000) and not len(vectors.lists.unlisted)

@@ -31,7 +31,7 @@ def document(doc_id: int, part: int, passages: int) -> DocumentText:
 def test_vectors_of_many_parts_load_as_the_newest_part_of_each_document_says(tmp_path, monkeypatch):
     import index.vectors
 
-    monkeypatch.setattr(index.vectors, "_copy_rows", _small_chunks(index.vectors._copy_rows))
+    monkeypatch.setattr(index.vectors, "copy_rows", _small_chunks(index.vectors.copy_rows))
     embedder = CountingEmbedder()
     folder = new_vector_folder(tmp_path, embedder)
     point_to(tmp_path, folder)
