@@ -14,6 +14,7 @@ from kb.collections import (CollectionError, add_item, can_edit, can_view, colle
                             delete_collection, reorder, restore_collection, update_collection, visible_collections)
 from kb.errors import InputError
 from kb.models import Case, Collection, Source, User
+from kb.networks import networks_of
 from kb.source_queue import DuplicateSource, register_source, source_json, sources_for_listing
 from webui.audit import readable_by
 from webui.auth import require_role
@@ -198,8 +199,11 @@ def create_case_api():
 
 @bp.route("/cases/<int:case_id>")
 def show_case(case_id: int):
+    """One case, with the networks and programmes it came out of."""
     with kb().session() as db:
-        return jsonify(case_ops.case_json(_case_for(db, case_id), for_contributors=g.viewer is not None))
+        data = case_ops.case_json(_case_for(db, case_id), for_contributors=g.viewer is not None)
+        data["networks"] = [{"id": n.id, "name": n.name, "kind": n.kind} for n in networks_of(db, "cases", case_id)]
+        return jsonify(data)
 
 
 @bp.route("/cases/<int:case_id>/review", methods=["POST"])

@@ -47,6 +47,8 @@ def test_get_api_networks_lists_each_with_members_cases_and_how_to_join(app, urb
 
 def test_a_case_page_links_its_network_and_more_cases_from_it_is_one_click(app, urbact):
     client = app.test_client()
+    assert client.get(f"/api/cases/{urbact['case']}").get_json()["networks"] == [
+        {"id": urbact["network"], "name": "URBACT", "kind": "programme"}]
     case_page = client.get(f"/cases/{urbact['case']}").get_data(as_text=True)
     more = re.search(r'<a href="([^"]+)" data-more-cases="\d+">More cases from this network</a>', case_page)
     assert more and more.group(1) == f"/networks/{urbact['network']}#cases"
