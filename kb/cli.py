@@ -315,7 +315,7 @@ def cli(ctx: click.Context, data: Path | None) -> None:
 
 # The command modules attach their commands to `cli` when imported.
 # (kb.commands.data under another name: its own would shadow the ``data`` parameters above.)
-from kb.commands import audit, cases, crawling, maintenance, people  # noqa: E402,F401
+from kb.commands import audit, calls, cases, crawling, maintenance, people  # noqa: E402,F401
 from kb.commands import data as data_commands  # noqa: E402,F401
 from kb.commands import searching, serving, sources, users, worker  # noqa: E402,F401
 

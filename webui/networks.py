@@ -58,8 +58,9 @@ def show(network_id: int):
         network = _network_or_404(db, network_id)
         data = network_json(db, network, case_visible)
         events = [(e.id, e.title, e.starts) for e in linked_rows(db, network_id, "events")]
+        rows = ordered_calls(db.query(Call).filter_by(network_id=network_id).all())
         calls = [{"id": c.id, "title": c.title, "status": s, "deadline": c.deadline, "zone": c.zone,
-                  "example": c.example} for c, s in ordered_calls(db.query(Call).filter_by(network_id=network_id).all())]
+                  "example": c.example} for c, s in rows]
     return render_template("networks/show.html", network=data, events=events, calls=calls, kind_names=ORG_KIND_NAMES)
 
 

@@ -139,7 +139,8 @@ def _networks_and_calls() -> tuple[dict, dict]:
     named = {"type": "object", "properties": {"id": {"type": "integer"}, "name": {"type": "string"}}}
     nullable_text = {"type": "string", "nullable": True}
     schemas = {
-        "Network": {"type": "object", "required": ["id", "name", "kind", "members", "cases", "join_url"], "properties": {
+        "Network": {"type": "object", "required": ["id", "name", "kind", "members", "cases", "join_url"],
+                    "properties": {
             "id": {"type": "integer"}, "name": {"type": "string"}, "kind": {"type": "string",
                                                                             "enum": ["network", "programme"]},
             "members": {"type": "array", "items": named, "description": "Member organisations"},
@@ -161,7 +162,8 @@ def _networks_and_calls() -> tuple[dict, dict]:
             "title": {"type": "string", "maxLength": 500}, "network_id": {"type": "integer"},
             "deadline": {"type": "string", "description": "ISO 8601 with an offset (2030-03-31T17:00:00+02:00), or "
                                                           "a local time with zone"},
-            "opens": {"type": "string"}, "zone": {"type": "string", "description": "IANA name, such as Europe/Brussels"},
+            "opens": {"type": "string"},
+            "zone": {"type": "string", "description": "IANA name, such as Europe/Brussels"},
             "eligibility": {"type": "string"}, "countries": {"type": "array", "items": {"type": "string"}},
             "themes": {"type": "array", "items": {"type": "string"}}, "url": {"type": "string"},
             "description": {"type": "string"}, "example": {"type": "boolean"}}},

@@ -120,7 +120,8 @@ def add_demo_networks(session: Session, curator: Actor, build_day: date, records
     for spec in records["networks"]:
         network = session.get(Organisation, done.networks[spec["name"]])
         for name in spec.get("members") or []:
-            add_link(session, network, "members", _member(session, name, records.get("organisations") or {}, curator).id, curator.name)
+            member = _member(session, name, records.get("organisations") or {}, curator)
+            add_link(session, network, "members", member.id, curator.name)
             done.links += 1
         for slug in spec.get("cases") or []:
             add_link(session, network, "cases", _case(session, slug).id, curator.name)

@@ -146,3 +146,27 @@ def test_a_calls_feed_stays_readable_xml_and_its_calendar_gains_no_lines_whateve
     unfolded = text.replace("\r\n ", "")
     assert unfolded.splitlines() == unfolded.split("\r\n")[:-1]
     assert not [line for line in unfolded.splitlines() if line.startswith(("ATTENDEE", "URL:http://evil"))]
+
+
+def test_kb_calls_lists_calls_by_deadline_with_the_status_their_dates_give_and_kb_networks_lists_networks(kb,
+                                                                                                         network_id):
+    import json
+    import subprocess
+    import sys
+
+    with kb.session() as db:
+        create_call(db, {"title": "Later", "network_id": network_id, "deadline": "2099-05-01T12:00:00+02:00"}, "c")
+        create_call(db, {"title": "Past", "network_id": network_id, "deadline": "2020-05-01T12:00:00+02:00"}, "c")
+
+    def run(*args):
+        done = subprocess.run([sys.executable, "-c", "from kb.cli import main; main()", "--data",
+                               str(kb.settings.data_dir), *args], capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    listed = json.loads(run("calls", "--json"))
+    assert [(c["title"], c["status"], c["network"]) for c in listed] == [("Past", "closed", "URBACT"),
+                                                                         ("Later", "open", "URBACT")]
+    assert [c["title"] for c in json.loads(run("calls", "--status", "open", "--json"))] == ["Later"]
+    assert "2 calls" in run("calls")
+    assert [(n["name"], n["kind"]) for n in json.loads(run("networks", "--json"))] == [("URBACT", "programme")]

@@ -111,7 +111,8 @@ def test_a_curator_adds_and_edits_a_call_in_the_form_and_the_history_shows_both(
         assert actions == ["create", "edit"]
     history = curator.get(f"/audit/call/{call_id}")
     rows = re.findall(r"<tr><td>.*?</tr>", history.get_data(as_text=True), re.S)
-    assert history.status_code == 200 and len(rows) == 2 and "title, countries, deadline, deadline_utc, example" in rows[0]
+    assert history.status_code == 200 and len(rows) == 2
+    assert "title, countries, deadline, deadline_utc, example" in rows[0]
     assert signed_in(app, "researcher").get("/calls/new").status_code == 403
 
 
@@ -164,7 +165,7 @@ def test_the_icalendar_feed_has_each_deadline_at_its_moment_in_utc(app, tokens, 
     assert all(len(line.encode()) <= 75 for line in text.split("\r\n"))
     lines = unfolded(text)
     assert lines[0] == "BEGIN:VCALENDAR" and lines[-2] == "END:VCALENDAR" and lines.count("BEGIN:VEVENT") == 2
-    events = [dict(l.split(":", 1) for l in block.split("\n") if ":" in l)
+    events = [dict(line.split(":", 1) for line in block.split("\n") if ":" in line)
               for block in "\n".join(lines).split("BEGIN:VEVENT")[1:]]
     assert [(e["SUMMARY"], e["DTSTART"]) for e in events] == [
         ("Deadline: Winter call\\, with a comma", "20990115T160000Z"),
