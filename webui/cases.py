@@ -26,6 +26,7 @@ from kb.formats import csv_cells
 from kb.models import Case, Document, utcnow
 from webui.auth import require_role
 from webui.context import kb, settings
+from webui.europe_map import europe_map
 from webui.i18n import facet_title, facet_value_label
 from webui.links import absolute_url
 from webui.search import FACET_FILTER_FROM, FACET_VISIBLE, FacetGroup, FacetValue, toggle_url
@@ -94,7 +95,8 @@ def _browse_request() -> tuple[dict, str, str, int]:
     return {k: v for k, v in filters.items() if v}, (request.args.get("q") or "").strip()[:200], sort, min(page, 10_000)
 
 
-def _visible_states() -> tuple[str, ...]:
+def visible_case_states() -> tuple[str, ...]:
+    """The review states a viewer browses: every state when signed in, else validated and proposed."""
     return case_ops.REVIEW_STATES if g.viewer is not None else ("validated", "proposed")
 
 
@@ -124,14 +126,16 @@ def list_cases():
     exportable; every state in the URL, so it works without JavaScript."""
     filters, q, sort, page = _browse_request()
     with kb().session() as db:
-        listing = browse_cases(db, filters, _visible_states(), q, sort, page, PAGE_SIZE)
+        listing = browse_cases(db, filters, visible_case_states(), q, sort, page, PAGE_SIZE)
         pending = (list(db.scalars(select(Case.id).where(Case.proposed_changes.is_not(None),
                                                          Case.deleted_at.is_(None))))
                    if g.viewer is not None else [])
         db.expunge_all()
     selected = [(name, value, case_facet_label(name, value)) for name, values in filters.items() for value in values]
     pages = max(1, (listing.total + PAGE_SIZE - 1) // PAGE_SIZE)
+    case_map = europe_map(listing.facets.get("country", {}), _country_url, (filters.get("country") or [None])[0])
     return render_template("cases/list.html", listing=listing, cases=listing.cases, page=page, pages=pages,
+                           case_map=case_map,
                            facets=_case_facet_groups(listing.facets, filters), selected=selected, q=q, sort=sort,
                            sorts=SORT_NAMES, filters=filters, pending=pending,
                            reviewing_state=filters.get("state") == ["proposed"],
@@ -141,6 +145,12 @@ def list_cases():
                                                    if k not in ("page", "lang_ui")]))
 
 
+def _country_url(code: str) -> str:
+    """This browse narrowed to one country (the other filters, the words and the sort kept)."""
+    kept = [(k, v) for k, v in request.args.items(multi=True) if k not in ("country", "page")]
+    return url_for("cases.list_cases") + "?" + urlencode([*kept, ("country", code)])
+
+
 @bp.route("/export.<fmt>")
 def export(fmt: str):
     """Every case of a browse (its filters, words and sort) as CSV or JSON."""
@@ -148,7 +158,7 @@ def export(fmt: str):
         abort(404, gettext("There is no export format %(fmt)s; use csv or json.", fmt=fmt))
     filters, q, sort, _ = _browse_request()
     with kb().session() as db:
-        listing = browse_cases(db, filters, _visible_states(), q, sort, 1, MAX_EXPORT)
+        listing = browse_cases(db, filters, visible_case_states(), q, sort, 1, MAX_EXPORT)
         records = [case_ops.case_json(case, for_contributors=g.viewer is not None)
                    | {"page": absolute_url("cases.show", case_id=case.id)} for case in listing.cases]
     headers = {"Content-Disposition": f'attachment; filename="casebook-cases-{utcnow():%Y%m%d}.{fmt}"'}

@@ -1,15 +1,18 @@
-"""The home page: what Casebook is, a search box, counts by theme, country and language, latest additions."""
+"""The home page: what Casebook is, a search box, counts by theme, country and language, the map of
+where the cases are, latest additions."""
 
 from __future__ import annotations
 
-from flask import render_template
+from flask import render_template, url_for
 from sqlalchemy import select
 
 from werkzeug.exceptions import ServiceUnavailable
 
 from index.query import SearchRequest
+from kb.case_listing import browse_cases
 from kb.models import Document
 from webui.context import kb, run_search
+from webui.europe_map import EuropeMap, europe_map
 from webui.i18n import facet_value_label
 
 LATEST = 8
@@ -39,4 +42,16 @@ def render_home():
             values = sorted(((facet_value_label(name, v), v, c) for v, c in counts.items()),
                             key=lambda t: (-t[2], t[0]))
             overview.append((name, values))
-    return render_template("home.html", response=response, overview=overview, latest=latest_documents())
+    return render_template("home.html", response=response, overview=overview, latest=latest_documents(),
+                           case_map=case_map())
+
+
+def case_map() -> EuropeMap | None:
+    """Where the cases a visitor may browse are, each country linking to its cases (None: no case yet)."""
+    from webui.cases import visible_case_states  # webui.cases imports webui.search, which imports this module
+
+    with kb().session() as session:
+        counts = browse_cases(session, {}, visible_case_states(), per_page=1).facets.get("country", {})
+    if not counts:
+        return None
+    return europe_map(counts, lambda code: url_for("cases.list_cases", country=code))

@@ -109,8 +109,9 @@ def first_workshop(spec: dict) -> dict:
         slot = f"{item['day']} {item['time']}"
         item["speakers"] = spec.get("speakers", {}).get(slot, [])
         item["documents"] = spec.get("documents", {}).get(slot, [])
+    first, last = agenda[0], agenda[-1]
     return {**spec, "title": version["title"], "description": f"{version['summary']}\n\n{version['body'].strip()}",
-            "starts": f"{agenda[0]['day']}T{agenda[0]['time']}:00", "ends": f"{agenda[-1]['day']}T{agenda[-1]['time']}:00",
+            "starts": f"{first['day']}T{first['time']}:00", "ends": f"{last['day']}T{last['time']}:00",
             "mode": page["attendance"], "agenda": agenda}
 
 

@@ -78,9 +78,9 @@ def _expert(session: Session, spec: dict, consent: dict, curator: Actor) -> Pers
 def _contact_for(session: Session, lookup: Lookup, person: Person, slugs: list[str]) -> None:
     for slug in slugs:
         case_id = lookup.case(slug).id
-        known = session.scalar(select(PersonLink.id).where(PersonLink.person_id == person.id, PersonLink.entity == "case",
-                                                           PersonLink.entity_id == case_id,
-                                                           PersonLink.relation == "contact_for"))
+        known = session.scalar(select(PersonLink.id).where(
+            PersonLink.person_id == person.id, PersonLink.entity == "case", PersonLink.entity_id == case_id,
+            PersonLink.relation == "contact_for"))
         if known is None:
             link_person(session, person.id, "case", case_id, "contact_for")
 
