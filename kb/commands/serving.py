@@ -6,6 +6,8 @@ from datetime import date
 
 import click
 
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
 from kb.cli import (Failure, UserError, build_index, cli, crawl_settings, crawl_sources, open_data, propose_cases,
                     serve_app)
 
@@ -23,6 +25,10 @@ def serve(ctx, host: str, port: int, workers: int | None, threads: int | None, w
     """Serve the web UI and JSON API on a production WSGI server, never a debug server: waitress,
     in this process or in each of gunicorn's --workers (slow clients hold a socket, not a thread)."""
     kb = open_data(ctx, serve_workers=workers, serve_threads=threads)
+    settings = kb.settings
+    if not (settings.base_url or settings.allowed_hosts) and (settings.trusted_proxies or host not in LOOPBACK):
+        click.echo("Note: set base_url (or allowed_hosts) in kb.toml: until then the links in calendar files, "
+                   "share and cancel links, feeds and exports point at localhost", err=True)
     if with_worker and kb.settings.serve_workers > 1:
         raise UserError("--with-worker needs a single serving process: run `kb worker` beside `kb serve` instead")
     if with_worker:

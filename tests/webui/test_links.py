@@ -193,3 +193,23 @@ def test_no_view_builds_an_absolute_link_from_the_request_itself():
                  for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
                  if request_host.search(line)]
     assert not offenders, "build absolute links with webui.links.absolute_url / site_root:\n" + "\n".join(offenders)
+
+
+def test_kb_serve_says_to_set_base_url_when_served_for_others_without_it(tmp_path):
+    import os
+    import socket
+    import subprocess
+    import sys
+
+    with socket.socket() as busy:  # kb serve prints its note, then cannot listen and stops
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        env = {**{k: v for k, v in os.environ.items() if not k.startswith("KB_")}, "KB_TRUSTED_PROXIES": "1"}
+        command = [sys.executable, "-c", "from kb.cli import main; main()", "--data", str(tmp_path / "data"),
+                   "serve", "--workers", "1", "--port", str(port)]
+        behind_proxy = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+        configured = subprocess.run(command, env={**env, "KB_BASE_URL": "https://casebook.example.org"},
+                                    capture_output=True, text=True, timeout=120)
+    assert behind_proxy.returncode == configured.returncode == 1
+    assert "base_url" in behind_proxy.stderr and "base_url" not in configured.stderr
