@@ -17,8 +17,8 @@ from kb.cases import is_live
 from kb.events import Event
 from kb.models import Case
 from kb.networks import networks_of
-from kb.people import (NETWORK_KINDS, ORG_KINDS, Organisation, Person, PersonLink, record_consent, save_organisation, save_person,
-                       withdraw_consent)
+from kb.people import (NETWORK_KINDS, ORG_KINDS, Organisation, Person, PersonLink, record_consent, save_organisation,
+                       save_person, withdraw_consent)
 from kb.thesaurus import load_thesaurus
 from webui.auth import require_role
 from webui.context import kb
@@ -196,8 +196,6 @@ def _organisation_or_404(db, organisation_id: int) -> Organisation:
 def show_organisation(organisation_id: int):
     with kb().session() as db:
         organisation = _organisation_or_404(db, organisation_id)
-        if organisation.kind in NETWORK_KINDS:  # a network's own page shows its members, cases and calls
-            return redirect(url_for("networks.show", network_id=organisation_id))
         people = [p for p in db.query(Person).filter_by(organisation_id=organisation_id).order_by(Person.name)
                   if _may_see(p)]
         members = [(p.id, p.name, p.role_title) for p in people]
@@ -205,7 +203,8 @@ def show_organisation(organisation_id: int):
         cases = [(c.id, c.title, c.municipality, c.country) for c in cases_of(db, organisation)]
         db.expunge(organisation)
     return render_template("people/organisation.html", organisation=organisation, members=members,
-                           kind_names=ORG_KIND_NAMES, networks=networks, cases=cases)
+                           kind_names=ORG_KIND_NAMES, networks=networks, cases=cases,
+                           is_network=organisation.kind in NETWORK_KINDS)
 
 
 def _organisation_form(organisation: Organisation | None, values: dict, errors: dict, status: int = 200):
