@@ -95,10 +95,10 @@ class VectorSet:
         queries = np.atleast_2d(np.asarray(queries, dtype=np.float32))
         if self.lists is None:
             return np.maximum.reduceat(_best_of(self.matrix, self.scales, queries), self.starts)
+        rows = self.lists.probed_rows(queries[0]) if len(queries) == 1 else \
+            np.unique(np.concatenate([self.lists.probed_rows(query) for query in queries]))  # each row read once
         best = np.full(len(self.doc_ids), -np.inf, dtype=np.float32)
-        for query in queries:
-            rows = self.lists.probed_rows(query)
-            np.maximum.at(best, self.row_documents[rows], _best_of(self.matrix, self.scales, query[None], rows))
+        np.maximum.at(best, self.row_documents[rows], _best_of(self.matrix, self.scales, queries, rows))
         return best
 
     def vectors_of(self, doc_id: int) -> np.ndarray:

@@ -55,6 +55,9 @@ def _print_check(report: dict) -> None:
     if vectors.get("model"):
         click.echo(f"passage vectors: {vectors['passages']} passages of {vectors['documents']} documents, "
                    f"built by {vectors['model']}")
+        ann = vectors.get("ann") or {}
+        click.echo(f"  searched through a quantiser of {ann['cells']} cells" if ann.get("search") == "ivf" else
+                   f"  searched exactly (a quantiser is made from {ann.get('from_passages')} passages)")
     for problem in vector_problems(vectors):
         click.echo(f"  {problem}")
 

@@ -134,3 +134,16 @@ def test_a_fourfold_growth_trains_a_new_quantiser_and_drops_the_old_one_with_its
     assert sorted(p.name[-9:] for p in folder.glob("cells-*")) == ["-0002.npz"] * 3
     vectors = load_vectors(tmp_path)
     assert len(vectors.lists.centroids) == list_count(15_000) and not len(vectors.lists.unlisted)
+
+
+def test_several_queries_at_once_give_each_document_its_best_answer_to_any_of_them(tmp_path, small_ann):
+    rng = np.random.default_rng(13)
+    matrix = clustered(6000, Named.dim, 40, rng)
+    written(tmp_path, matrix)
+    ensure_quantiser(tmp_path)
+    vectors = load_vectors(tmp_path)
+    queries = queries_near(matrix, 5, rng)  # a document's passages asking for similar documents
+    together = vectors.best_per_document(queries)
+    alone = np.max([vectors.best_per_document(query) for query in queries], axis=0)
+    assert (together >= alone - 1e-5).all()  # a row probed for one query is read for all of them: as close or closer
+    assert top(together, 20) == top(np.max([exact(matrix, query) for query in queries], axis=0), 20)
