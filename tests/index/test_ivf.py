@@ -65,7 +65,7 @@ def test_a_quantiser_over_60000_clustered_passages_finds_nearly_all_of_the_exact
     assert vectors.matrix.dtype == np.int8  # a quarter of the memory; probed rows are made float32
     recalls = [len(top(vectors.best_per_document(q)) & top(exact(matrix, q))) / 50
                for q in queries_near(matrix, 40, rng)]
-    assert np.mean(recalls) >= 0.97 and min(recalls) >= 0.8, recalls  # measured: 0.994 mean, 0.94 worst
+    assert np.mean(recalls) >= 0.98 and min(recalls) >= 0.9, recalls  # measured: 0.9925 mean, 0.98 worst
 
 
 @pytest.fixture
