@@ -21,6 +21,10 @@ seven languages, facets), imported into a data folder (cached under bench/result
 4. Math threads: the dense product and a query's embedding with 1 and 2 threads.
 5. Where an ANN index would start to pay: the exact dense product's cost per query
    against the number of passages.
+6. From index.ivf.ANN_FROM passages search probes the quantiser the rebuild made:
+   how many of the exact 50 closest documents (and of the dense hits above the
+   cosine floor) it finds, on the same queries, and its CPU per query beside the
+   exact product's over the same int8 rows.
 
 THE VECTORS AT SCALE ARE NOT EMBEDDINGS OF THE DOCUMENTS. Embedding 100,000
 generated documents with the real model is impossible here, so their passage
@@ -218,6 +222,40 @@ def dense_hit_counts(index_dir: Path, mix: list[dict], embedder) -> dict:
     return {"queries": len(counts), "mean": round(float(np.mean(counts)), 1), "at_limit": sum(c == 50 for c in counts)}
 
 
+def ann_recall(index_dir: Path, mix: list[dict], embedder) -> dict:
+    """The quantiser's top 50 documents against the exact ones, for the queries of the mix (see 6.)."""
+    from dataclasses import replace
+
+    from index.dense import min_cosine
+    from index.location import current_generation
+    from index.meaning import meaning_query
+    from index.vectors import ann_report, load_vectors
+
+    vectors = load_vectors(current_generation(index_dir))
+    report = ann_report(vectors)
+    if vectors.lists is None:
+        return report
+    exact, floor = replace(vectors, lists=None), min_cosine(vectors.model)
+    queries = [embedder.query(text) for text in (meaning_query(p["q"]) for p in mix[:100]) if text]
+    top50, hits, cpu = [], [], {"ivf": 0.0, "exact": 0.0}
+    for query in queries:
+        started = time.process_time()
+        found = vectors.best_per_document(query)
+        cpu["ivf"] += time.process_time() - started
+        started = time.process_time()
+        truth = exact.best_per_document(query)
+        cpu["exact"] += time.process_time() - started
+        best, want = np.argsort(-found, kind="stable")[:50], np.argsort(-truth, kind="stable")[:50]
+        top50.append(len(set(best.tolist()) & set(want.tolist())) / 50)
+        above = {i for i in want.tolist() if truth[i] >= floor}
+        if above:
+            hits.append(len(above & {i for i in best.tolist() if found[i] >= floor}) / len(above))
+    return {**report, "queries": len(queries), "recall_top50": round(float(np.mean(top50)), 3),
+            "recall_top50_worst": round(float(np.min(top50)), 2),
+            "recall_dense_hits": round(float(np.mean(hits)), 3) if hits else None,
+            "cpu_ms_per_query": {k: round(v * 1000 / len(queries), 2) for k, v in cpu.items()}}
+
+
 def over_http(base: str, mix: list[dict], meaning: bool, server_pid: int) -> dict:
     for params in mix[:20]:
         fetch(base, params, meaning)
@@ -364,15 +402,17 @@ def at_scale(docs: int, mix: list[dict], pool: np.ndarray | None, embedder, work
              "ratio_wall": round(wall / plain_wall, 2),
              "stand_in_vectors_written_s": fill_s, "vectors_model_current": check.get("model_current"),
              "documents_missing_vectors": check.get("missing_count"), "passages": vectors.passages,
-             "vector_matrix_mb": round(vectors.matrix.nbytes / 2**20, 1)}
+             "vector_matrix_mb": round(vectors.matrix.nbytes / 2**20, 1),
+             "vector_matrix_dtype": str(vectors.matrix.dtype), "ann": check.get("ann")}
     print(f"{docs}: searching in process ...", file=sys.stderr, flush=True)
     plain = in_process(index_dir, mix, None)
     meaning = in_process(index_dir, mix, embedder)
     hits = dense_hit_counts(index_dir, mix, embedder)
+    recall = ann_recall(index_dir, mix, embedder)
     print(f"{docs}: searching over HTTP ...", file=sys.stderr, flush=True)
     http = serving(data, mix, workers)
     return {"docs": docs, "load_average_before": load_average(), "build": build,
-            "search": {"in_process_plain": plain, "in_process_meaning": meaning, "dense_hits": hits,
+            "search": {"in_process_plain": plain, "in_process_meaning": meaning, "dense_hits": hits, "ann": recall,
                        "http_meaning": http["with_meaning"], "http_lexical": http["without_meaning"]},
             "serving_processes": http["processes"]}
 
