@@ -251,9 +251,11 @@ def register(session: Session, event_id: int, data: dict, now: datetime | None =
     event = session.get(Event, event_id)
     if not registration_open(event, now):
         raise InputError("registration for this event is closed")
-    if event.mode == "onsite" and values["attendance"] == "online" or event.mode == "online" and values["attendance"] == "onsite":
+    if (event.mode == "onsite" and values["attendance"] == "online"
+            or event.mode == "online" and values["attendance"] == "onsite"):
         raise InputError(f"this event is {event.mode} only")
-    taken = session.scalar(select(func.count()).where(Registration.event_id == event_id, Registration.status.in_(ACTIVE),
+    taken = session.scalar(select(func.count()).where(Registration.event_id == event_id,
+                                                      Registration.status.in_(ACTIVE),
                                                       func.lower(Registration.email) == values["email"].lower()))
     if taken:  # one address, one place: otherwise one person could take every place of an event
         raise DuplicateRegistration("this email address is already registered for this event; "

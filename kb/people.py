@@ -198,7 +198,8 @@ def export_person(session: Session, person_id: int) -> dict:
         raise InputError(f"there is no person {person_id}")
     links = session.scalars(select(PersonLink).where(PersonLink.person_id == person_id))
     return {"person": snapshot(person),
-            "links": [{"entity": l.entity, "entity_id": l.entity_id, "relation": l.relation} for l in links]}
+            "links": [{"entity": link.entity, "entity_id": link.entity_id, "relation": link.relation}
+                      for link in links]}
 
 
 def erase_person(session: Session, person_id: int, actor: str) -> int:

@@ -14,7 +14,8 @@ import io
 from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, abort, current_app, flash, g, jsonify, redirect, render_template, request, url_for
+from flask import (Blueprint, Response, abort, current_app, flash, g, jsonify, redirect, render_template, request,
+                   url_for)
 from flask_babel import format_date, gettext, lazy_gettext
 from sqlalchemy import func
 

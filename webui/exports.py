@@ -73,7 +73,8 @@ def _filename(fmt: str) -> str:
 
 def _csv(records: list[dict]) -> str:
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=[*EXPORT_FIELDS, "source_name", "description", "page"], extrasaction="ignore")
+    writer = csv.DictWriter(out, fieldnames=[*EXPORT_FIELDS, "source_name", "description", "page"],
+                            extrasaction="ignore")
     writer.writeheader()
     writer.writerows(csv_cells(record) for record in records)
     return out.getvalue()

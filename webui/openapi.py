@@ -27,7 +27,8 @@ def _facet_params() -> list[dict]:
 
 def _search_params() -> list[dict]:
     return [
-        {"name": "q", "in": "query", "required": False, "description": "Words in any language; \"phrases\", AND, OR, NOT.",
+        {"name": "q", "in": "query", "required": False,
+         "description": "Words in any language; \"phrases\", AND, OR, NOT.",
          "schema": {"type": "string", "maxLength": 500}},
         *_facet_params(),
         {"name": "meaning", "in": "query", "required": False,
@@ -197,7 +198,8 @@ def openapi_document(server_url: str, app=None) -> dict:
                 "responses": {"200": _json("Facets", "Counts per facet value"), "400": _ERROR, "503": _ERROR}}},
             "/api/documents/{id}": {"get": {
                 "summary": "One document with its provenance", "operationId": "document", "tags": ["documents"],
-                "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}}],
+                "parameters": [{"name": "id", "in": "path", "required": True,
+                                "schema": {"type": "integer", "minimum": 1}}],
                 "responses": {"200": {**_json("Document", "The document"),
                                       "headers": {"ETag": {"schema": {"type": "string"}}}},
                               "304": {"description": "Not modified (If-None-Match matched the ETag)"},
@@ -208,16 +210,18 @@ def openapi_document(server_url: str, app=None) -> dict:
             "/export.bib": _export("bib", "application/x-bibtex", "BibTeX"),
             "/feed.atom": {"get": {"summary": "An Atom feed of new documents matching a search", "operationId": "feed",
                                    "tags": ["exports"], "parameters": _search_params(),
-                                   "responses": {"200": {"description": "Atom 1.0",
-                                                         "content": {"application/atom+xml": {"schema": {"type": "string"}}}},
+                                   "responses": {"200": {"description": "Atom 1.0", "content": {
+                                       "application/atom+xml": {"schema": {"type": "string"}}}},
                                                  "400": _ERROR}}},
         },
         "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
                                                       "description": "An API token (kb user token); writes only"}},
                        "schemas": {
             "Error": {"type": "object", "required": ["status", "message"],
-                      "properties": {"status": {"type": "integer"}, "error": {"type": "string"}, "message": {"type": "string"}}},
-            "Hit": {"type": "object", "required": ["id", "url", "title", "lang", "type", "score", "snippet"], "properties": {
+                      "properties": {"status": {"type": "integer"}, "error": {"type": "string"},
+                                     "message": {"type": "string"}}},
+            "Hit": {"type": "object",
+                    "required": ["id", "url", "title", "lang", "type", "score", "snippet"], "properties": {
                 "id": {"type": "string"}, "url": {"type": "string"}, "title": {"type": "string"},
                 "lang": {"type": "string"}, "type": {"type": "string"}, "score": {"type": "number"},
                 "snippet": {"type": "string", "description": "HTML-escaped text with matches in <mark>"},
@@ -234,7 +238,8 @@ def openapi_document(server_url: str, app=None) -> dict:
             "SearchResponse": {"type": "object", "required": ["query", "total", "page", "per_page", "hits", "facets"],
                                "properties": {
                 "query": {"type": "string"}, "total": {"type": "integer"}, "page": {"type": "integer"},
-                "per_page": {"type": "integer"}, "hits": {"type": "array", "items": {"$ref": "#/components/schemas/Hit"}},
+                "per_page": {"type": "integer"},
+                "hits": {"type": "array", "items": {"$ref": "#/components/schemas/Hit"}},
                 "facets": {"type": "object", "additionalProperties": counts},
                 "message": {"type": "string", "nullable": True}, "suggestion": {"type": "string", "nullable": True},
                 "meaning": {"type": "string", "enum": ["on", "off", "unavailable"],

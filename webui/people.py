@@ -44,7 +44,8 @@ def person_json(db, person: Person) -> dict:
             "public": person.is_public,
             "organisation": {"id": organisation.id, "name": organisation.name, "kind": organisation.kind}
             if organisation else None,
-            "linked": [{"entity": l.entity, "entity_id": l.entity_id, "relation": l.relation} for l in links]}
+            "linked": [{"entity": link.entity, "entity_id": link.entity_id, "relation": link.relation}
+                       for link in links]}
 
 
 def _visible_person(db, person_id: int) -> Person:

@@ -6,10 +6,10 @@ from datetime import date
 
 import click
 
-LOOPBACK = ("127.0.0.1", "localhost", "::1")
-
 from kb.cli import (Failure, UserError, build_index, cli, crawl_settings, crawl_sources, open_data, propose_cases,
                     serve_app)
+
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
 @cli.command()

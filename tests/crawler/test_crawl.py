@@ -201,7 +201,8 @@ def test_a_page_that_becomes_noindex_is_marked_gone(site, crawl, kb):
     site.page("/", page("Home", NL, ["/later.html"]))
     site.page("/later.html", page("Later", NL + " later"))
     crawl([site.url + "/"])
-    site.page("/later.html", page("Later", NL + " later").replace("<head>", "<head><meta name='robots' content='none'>"))
+    site.page("/later.html",
+              page("Later", NL + " later").replace("<head>", "<head><meta name='robots' content='none'>"))
     crawl([site.url + "/later.html"])
     with kb.session() as session:
         later = session.scalars(select(Document).where(Document.title == "Later")).one()

@@ -228,7 +228,8 @@ def test_quotes_and_brackets_keep_keywords_exact_but_are_prose_in_a_question():
     from index.meaning import meaning_query
 
     assert meaning_query('"digital twin"') is None and meaning_query("(open OR linked) data") is None
-    assert meaning_query('Which city built a "digital twin" of its port?') == "Which city built a digital twin of its port"
+    assert meaning_query('Which city built a "digital twin" of its port?') == \
+        "Which city built a digital twin of its port"
     assert meaning_query("Who runs the ASL (sign language) desk?") == "Who runs the ASL sign language desk"
     assert meaning_query("title:budget") is None and meaning_query("budget*") is None
 

@@ -114,8 +114,9 @@ def redirect_links(client, world, headers):
     return [client.get(path, headers=headers).headers["Location"] for path in ("/api", "/collections", "/audit")]
 
 
-KINDS = {"calendar file": calendar_links, "redirects to a final slash": redirect_links, "share link": share_links, "cancel and personal links": sign_up_links,
-         "feeds": feed_links, "exports": export_links, "sitemap, robots.txt and OpenAPI": site_links}
+KINDS = {"calendar file": calendar_links, "redirects to a final slash": redirect_links, "share link": share_links,
+         "cancel and personal links": sign_up_links, "feeds": feed_links, "exports": export_links,
+         "sitemap, robots.txt and OpenAPI": site_links}
 
 
 def collect(app, world, kind, headers) -> list[str]:

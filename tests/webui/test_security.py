@@ -377,7 +377,8 @@ def test_feeds_stay_readable_xml_whatever_control_characters_a_title_holds(app, 
 
     with kb.session() as session:  # a crawled page may carry a form feed or an escape into its title
         session.add(Document(url="https://www.gent.be/loket", title="Digitaal\x0cloket\x1b[31m", lang="nl",
-                             text="Digitaal loket van de stad Gent", description="Loket\x08online", themes=["e\x01gov"]))
+                             text="Digitaal loket van de stad Gent", description="Loket\x08online",
+                             themes=["e\x01gov"]))
     build_index(kb, kb.settings.index_dir)
     client = app.test_client()
     client.post("/api/collections", json={"title": "Set\x0bof\x1bthings", "description": "a\x0cb",
