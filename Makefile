@@ -7,11 +7,12 @@ DATA   ?= kb-data
 PYTEST_ARGS ?=
 BIN = $(VENV)/bin
 
-.PHONY: demo test install install-test chromium axe bench audit clean help
+.PHONY: demo test lint install install-test chromium axe bench audit clean help
 
 help:
 	@echo "make demo   - install, crawl the bundled demo site, index it, serve http://$(HOST):$(PORT)/"
-	@echo "make test   - install test dependencies and run the whole test suite"
+	@echo "make test   - install test dependencies, lint (ruff) and run the whole test suite"
+	@echo "make lint   - ruff check (the rules in pyproject.toml)"
 	@echo "make bench  - run the benchmarks in bench/ (slow)"
 	@echo "make audit  - bandit and pip-audit"
 
@@ -52,8 +53,14 @@ axe:
 demo: $(VENV)/.installed
 	$(BIN)/kb --data $(DATA) demo --host $(HOST) --port $(PORT)
 
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+
+# The tests run even when lint fails (a style slip does not hide their results); either failing fails the target.
 test: $(VENV)/.installed-test chromium axe
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	lint=0; $(MAKE) --no-print-directory lint || lint=1; \
+	$(BIN)/python -m pytest $(PYTEST_ARGS) || exit $$?; \
+	if [ $$lint -ne 0 ]; then echo "make test: the tests passed, ruff did not (see make lint)" >&2; exit 1; fi
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python -m bench.search
