@@ -81,8 +81,8 @@ def languages_present(searcher) -> frozenset[str]:
 def vocabulary_language(searcher, words: str, reader_lang: str | None) -> str | None:
     """The index language whose pages use the query's words most, as a naive Bayes classifier over
     document frequencies: each word known to the index votes by the share of a language's pages
-    holding it in their title or text (a stopword of the language, "van", "der", "les", is on every page), and the reader's
-    language gets a prior. A detector of letter n-grams cannot tell three words apart ("citizens
+    holding it in their title or text (a stopword of the language, "van", "der", "les", is on every
+    page), and the reader's language gets a prior. A detector of letter n-grams cannot tell three words apart ("citizens
     measure air quality" reads as French to langdetect, at 0.99999); the pages can. None when most
     of the words are on no page (a query in a language the index does not hold)."""
     schema = searcher.schema

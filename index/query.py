@@ -243,7 +243,8 @@ def _parse(schema, text: str, expand: bool):
     message = None
     if problems:
         text = plain_words(text)
-        message = f"Could not read the query as written ({', '.join(problems)}); searched for the words: {text or '(none)'}."
+        message = (f"Could not read the query as written ({', '.join(problems)}); "
+                   f"searched for the words: {text or '(none)'}.")
     if not text:
         return wq.Every(), message
     try:
@@ -411,7 +412,8 @@ def date_range(date_from: str | None, date_to: str | None):
     try:
         start, end = _day(date_from, end=False), _day(date_to, end=True)
     except ValueError:
-        return None, f"Could not read the dates {date_from or ''}..{date_to or ''} (use YYYY, YYYY-MM or YYYY-MM-DD); not filtered by date."
+        return None, (f"Could not read the dates {date_from or ''}..{date_to or ''} "
+                      "(use YYYY, YYYY-MM or YYYY-MM-DD); not filtered by date.")
     if start is None and end is None:
         return None, None
     return wq.DateRange("date", start, end), None
