@@ -7,7 +7,7 @@ DATA   ?= kb-data
 PYTEST_ARGS ?=
 BIN = $(VENV)/bin
 
-.PHONY: demo test lint install install-test chromium axe bench audit clean help
+.PHONY: demo test lint install install-test chromium postgresql axe bench audit clean help
 
 help:
 	@echo "make demo   - install, crawl the bundled demo site, index it, serve http://$(HOST):$(PORT)/"
@@ -40,6 +40,16 @@ chromium:
 	  else echo "chromium missing and not root: browser tests will be skipped"; fi; \
 	fi
 
+# The database tests also run on PostgreSQL, in a throwaway cluster of Debian's server that the tests
+# start themselves (tests/pgserver.py); install it when missing and we are root.
+postgresql:
+	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+	    echo "Installing Debian postgresql for the tests on PostgreSQL"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
+	  else echo "PostgreSQL missing and not root: the tests on PostgreSQL will be skipped"; fi; \
+	fi
+
 # The accessibility test runs axe-core from the npm registry; npm comes from Debian when missing and we are root.
 AXE = tests/webui/.axe/node_modules/axe-core/axe.min.js
 axe:
@@ -57,7 +67,7 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 
 # The tests run even when lint fails (a style slip does not hide their results); either failing fails the target.
-test: $(VENV)/.installed-test chromium axe
+test: $(VENV)/.installed-test chromium postgresql axe
 	lint=0; $(MAKE) --no-print-directory lint || lint=1; \
 	$(BIN)/python -m pytest $(PYTEST_ARGS) || exit $$?; \
 	if [ $$lint -ne 0 ]; then echo "make test: the tests passed, ruff did not (see make lint)" >&2; exit 1; fi

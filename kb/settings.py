@@ -28,6 +28,10 @@ class Settings:
     """Everything a Casebook installation can be told, with safe defaults."""
 
     data_dir: Path = _setting(Path(DEFAULT_DATA_DIR), "Folder holding the SQLite database and the index.")
+    database_url: str = _setting(
+        "", "The knowledge base on a PostgreSQL server instead of SQLite in the data folder: "
+            "postgresql+psycopg://user:password@host:port/database (or ?host=/socket/folder). Empty: SQLite "
+            "(kb.sqlite3 in the data folder). The index and the other files stay in the data folder.")
     user_agent: str = _setting(
         "CasebookBot/0.1 (+https://casebook.example/bot)",
         "User-Agent sent by the crawler; names Casebook and a contact URL.",
@@ -74,6 +78,10 @@ class Settings:
     @property
     def db_path(self) -> Path:
         return self.data_dir / "kb.sqlite3"
+
+    @property
+    def on_postgresql(self) -> bool:
+        return bool(self.database_url)
 
     @property
     def index_dir(self) -> Path:
@@ -131,7 +139,23 @@ def load_settings(data_dir: str | Path | None = None, overrides: dict | None = N
         coerced["base_url"] = _checked_base_url(coerced["base_url"])
     if "embedding_model" in coerced:
         coerced["embedding_model"] = _checked_model(coerced["embedding_model"])
+    if coerced.get("database_url"):
+        coerced["database_url"] = _checked_database_url(coerced["database_url"])
     return Settings(**coerced)
+
+
+# The engines the knowledge base runs on besides SQLite: PostgreSQL through psycopg 3 (a plain
+# postgresql:// means the same driver, so that a URL copied from psql's documentation works).
+DATABASE_SCHEMES = ("postgresql+psycopg", "postgresql")
+
+
+def _checked_database_url(raw: str) -> str:
+    text = str(raw).strip()
+    scheme = text.split("://", 1)[0] if "://" in text else ""
+    if scheme not in DATABASE_SCHEMES:
+        raise InputError(f"setting 'database_url': {scheme or text!r} is not postgresql+psycopg://... "
+                         "(leave it empty for SQLite in the data folder)")
+    return "postgresql+psycopg://" + text.split("://", 1)[1]
 
 
 # The choices of ``embedding_model`` (index.embedding's models, kept equal by tests/index/test_meaning.py):

@@ -1,9 +1,11 @@
-"""Opening the knowledge base: the data folder, the SQLite engine, migrations.
+"""Opening the knowledge base: the data folder, the database engine, migrations.
 
 ``open_kb`` creates the folder when needed (0700, its files 0600: participants'
 personal data live here), upgrades the schema to the latest Alembic revision
 (so an old data folder is migrated, never rebuilt) and hands back a
-``KnowledgeBase`` with a session factory.
+``KnowledgeBase`` with a session factory. The database is SQLite in the data
+folder unless the ``database_url`` setting names a PostgreSQL server; the
+schema, the migrations and every query are the same on both.
 """
 
 from __future__ import annotations
@@ -17,9 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
-from sqlalchemy import create_engine, event
-from sqlalchemy.engine import Engine
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy import create_engine, event, inspect, text
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import OperationalError, ProgrammingError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from kb.errors import StorageError
@@ -41,6 +43,24 @@ def make_engine(db_path: Path) -> Engine:
     engine = create_engine(f"sqlite:///{db_path}", connect_args={"timeout": 30, "check_same_thread": False})
     event.listen(engine, "connect", _sqlite_pragmas)
     return engine
+
+
+def make_server_engine(url: str) -> Engine:
+    """PostgreSQL through psycopg 3. ``pool_pre_ping``: a server restarted under a long-running
+    `kb serve` or `kb worker` costs one reconnect, not one failed request per pooled connection."""
+    try:
+        return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=20)
+    except (ImportError, SQLAlchemyError) as exc:
+        raise StorageError(f"cannot use database_url: {exc}") from None
+
+
+def settings_engine(settings: Settings) -> Engine:
+    """The engine of the settings' database, without creating or migrating anything."""
+    return make_server_engine(settings.database_url) if settings.on_postgresql else make_engine(settings.db_path)
+
+
+def on_postgresql(engine_or_connection: Engine | Connection) -> bool:
+    return engine_or_connection.dialect.name == "postgresql"
 
 
 def make_readonly_engine(db_path: Path) -> Engine:
@@ -66,9 +86,9 @@ def head_revision() -> str | None:
     current knowledge base then needs no Alembic (12 MB and ~0.1 s of every command's start)."""
     revisions, parents = set(), set()
     for path in (MIGRATIONS / "versions").glob("*.py"):
-        text = path.read_text(encoding="utf-8")
-        revision = re.search(r"^revision\s*(?::[^=]*)?=\s*['\"]([^'\"]+)['\"]", text, re.M)
-        parent = re.search(r"^down_revision\s*(?::[^=]*)?=\s*['\"]([^'\"]+)['\"]", text, re.M)
+        source = path.read_text(encoding="utf-8")
+        revision = re.search(r"^revision\s*(?::[^=]*)?=\s*['\"]([^'\"]+)['\"]", source, re.M)
+        parent = re.search(r"^down_revision\s*(?::[^=]*)?=\s*['\"]([^'\"]+)['\"]", source, re.M)
         if revision:
             revisions.add(revision.group(1))
         if parent:
@@ -82,7 +102,7 @@ def stored_revision(engine: Engine) -> str | None:
     try:
         with engine.connect() as connection:
             rows = connection.exec_driver_sql("SELECT version_num FROM alembic_version").fetchall()
-    except OperationalError:
+    except (OperationalError, ProgrammingError):  # SQLite: no such table; PostgreSQL: undefined table
         return None
     return rows[0][0] if len(rows) == 1 else None
 
@@ -114,8 +134,19 @@ def upgrade_schema(engine: Engine, lock_path: Path | None = None) -> None:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     with _file_lock(lock_path), engine.begin() as connection:
+        _server_lock(connection)
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+
+
+# PostgreSQL: machines sharing one server share no file to lock; a transaction-scoped advisory lock
+# (released at commit or rollback) makes a second process wait for the first's schema, as the file lock does.
+_SCHEMA_LOCK = 20_260_001
+
+
+def _server_lock(connection: Connection) -> None:
+    if on_postgresql(connection):
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SCHEMA_LOCK})
 
 
 def create_new_schema(engine: Engine, lock_path: Path | None = None) -> bool:
@@ -133,15 +164,17 @@ def create_new_schema(engine: Engine, lock_path: Path | None = None) -> bool:
     from kb.models import Base
 
     with _file_lock(lock_path), engine.begin() as connection:
-        tables = connection.exec_driver_sql("SELECT count(*) FROM sqlite_master WHERE type = 'table'").scalar()
-        if tables:
+        _server_lock(connection)
+        if inspect(connection).get_table_names():
             return False
-        # pysqlite runs DDL outside any transaction: begun by hand, a kill halfway leaves no half schema
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        if not on_postgresql(connection):
+            # pysqlite runs DDL outside any transaction: begun by hand, a kill halfway leaves no half schema
+            # (PostgreSQL's DDL is transactional as it is)
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
         Base.metadata.create_all(connection)
         connection.exec_driver_sql("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL, "
                                    "CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num))")
-        connection.exec_driver_sql("INSERT INTO alembic_version (version_num) VALUES (?)", (head,))
+        connection.execute(text("INSERT INTO alembic_version (version_num) VALUES (:head)"), {"head": head})
     return True
 
 
@@ -172,14 +205,16 @@ def private_file(path: Path) -> None:
 
 
 def describe_operational_error(exc: OperationalError, folder: Path) -> str:
-    """A user-facing sentence for SQLite's operational errors; nothing was changed in any case."""
-    text = str(exc.orig).lower()
-    if "readonly" in text or "read-only" in text:
+    """A user-facing sentence for the database's operational errors; nothing was changed in any case."""
+    message = str(exc.orig).lower()
+    if "readonly" in message or "read-only" in message:
         return f"the data folder {folder} is read-only; nothing was changed"
-    if "full" in text:
+    if "full" in message:
         return f"the disk holding {folder} is full; nothing was changed, the previous data are intact"
-    if "locked" in text or "busy" in text:
+    if "locked" in message or "busy" in message or "deadlock" in message:
         return "the knowledge base is busy with another writer; nothing was changed, please retry"
+    if "connection" in message or "server" in message:
+        return f"the database server cannot be reached ({exc.orig}); nothing was changed"
     return f"the knowledge base could not complete the change ({exc.orig}); nothing was changed"
 
 
@@ -222,21 +257,30 @@ def open_kb(settings: Settings, create: bool = True) -> KnowledgeBase:
             folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         except OSError as exc:
             raise StorageError(f"cannot create data folder {folder}: {exc.strerror}") from None
-    if settings.db_path.is_file() and not is_writable(folder):
+    if settings.on_postgresql:
+        engine = make_server_engine(settings.database_url)
+        where = _server_name(engine)
+    elif settings.db_path.is_file() and not is_writable(folder):
         return _open_readonly(settings)
-    private_file(settings.db_path)  # SQLite gives its -wal and -shm files the database's mode
-    engine = make_engine(settings.db_path)
+    else:
+        private_file(settings.db_path)  # SQLite gives its -wal and -shm files the database's mode
+        engine, where = make_engine(settings.db_path), settings.db_path
     try:
         if head_revision() is None or stored_revision(engine) != head_revision():
             if not create_new_schema(engine, folder / ".migrate.lock"):
                 upgrade_schema(engine, folder / ".migrate.lock")
     except OperationalError as exc:
         engine.dispose()
-        raise StorageError(f"cannot open {settings.db_path}: {exc.orig}") from None
+        raise StorageError(f"cannot open {where}: {exc.orig}") from None
     except SQLAlchemyError as exc:
         engine.dispose()
-        raise StorageError(f"cannot migrate {settings.db_path}: {exc}") from None
+        raise StorageError(f"cannot migrate {where}: {exc}") from None
     return KnowledgeBase(settings, engine, sessionmaker(engine, expire_on_commit=False))
+
+
+def _server_name(engine: Engine) -> str:
+    """The database named without its password, for messages."""
+    return engine.url.render_as_string(hide_password=True)
 
 
 def _open_readonly(settings: Settings) -> KnowledgeBase:

@@ -1,4 +1,9 @@
-"""Shared fixtures: a data folder, the demo site on 127.0.0.1, ../shared data."""
+"""Shared fixtures: a data folder, the demo site on 127.0.0.1, ../shared data, a PostgreSQL cluster.
+
+A test marked ``both_engines`` runs twice, its ``settings`` (and so ``kb``) on SQLite in the data
+folder and on a database of its own in a throwaway PostgreSQL cluster (tests/pgserver.py), started
+once per session and only when such a test runs.
+"""
 
 from __future__ import annotations
 
@@ -25,11 +30,50 @@ def shared_data(*parts: str) -> Path:
     pytest.skip(f"shared test data {'/'.join(parts)} not found next to the repository (../shared/data)")
 
 
+ENGINES = ("sqlite", "postgresql")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "both_engines: runs on SQLite and on PostgreSQL (the db_engine fixture)")
+
+
+def pytest_generate_tests(metafunc):
+    if metafunc.definition.get_closest_marker("both_engines") and "db_engine" in metafunc.fixturenames:
+        metafunc.parametrize("db_engine", ENGINES, indirect=True)
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster():
+    """A PostgreSQL cluster for the session; skips the test with the reason when none can run here."""
+    from tests.pgserver import start_cluster
+
+    cluster = start_cluster()
+    if isinstance(cluster, str):
+        pytest.skip(cluster)
+    yield cluster
+    cluster.stop()
+
+
 @pytest.fixture
-def settings(tmp_path):
+def db_engine(request):
+    """"sqlite", unless a test marked both_engines is being run on "postgresql"."""
+    return getattr(request, "param", "sqlite")
+
+
+@pytest.fixture
+def database_url(request, db_engine):
+    """The database_url setting of the test: empty on SQLite, a new database of its own on PostgreSQL."""
+    if db_engine == "sqlite":
+        return ""
+    return request.getfixturevalue("postgres_cluster").create_database()
+
+
+@pytest.fixture
+def settings(tmp_path, database_url):
     from kb.settings import load_settings
 
-    return load_settings(tmp_path / "data", {"embedding_model": "none"}, environ={})
+    return load_settings(tmp_path / "data", {"embedding_model": "none", "database_url": database_url or None},
+                         environ={})
 
 
 @pytest.fixture

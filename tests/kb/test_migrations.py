@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
+import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
@@ -12,7 +13,7 @@ from alembic.runtime.migration import MigrationContext
 from kb import calls, events, networks, people  # noqa: F401  (their tables belong to the metadata)
 from kb.models import Base
 from kb.settings import load_settings
-from kb.storage import MIGRATIONS, make_engine, open_kb
+from kb.storage import MIGRATIONS, head_revision, make_engine, open_kb, settings_engine, stored_revision
 
 
 def _config(connection) -> Config:
@@ -22,38 +23,62 @@ def _config(connection) -> Config:
     return config
 
 
-def _migrated(folder, revision: str):
-    """The settings of a new data folder whose database Alembic brought to ``revision``."""
-    settings = load_settings(folder, environ={})
-    settings.data_dir.mkdir()
-    engine = make_engine(settings.db_path)
+def _migrated(folder, revision: str, settings=None):
+    """The settings of a new data folder whose database Alembic brought to ``revision``
+    (SQLite in the folder, or the database of ``settings``)."""
+    settings = settings or load_settings(folder, environ={})
+    settings.data_dir.mkdir(exist_ok=True)
+    engine = settings_engine(settings)
     with engine.begin() as connection:
         command.upgrade(_config(connection), revision)
     engine.dispose()
     return settings
 
 
-def test_a_data_folder_of_the_first_schema_upgrades_with_its_data(tmp_path):
-    settings = _migrated(tmp_path / "data", "0001")
-    with sqlite3.connect(settings.db_path) as db:
-        db.execute("insert into source (name, seeds, hosts, include, exclude, languages, tags, max_depth, max_pages,"
-                   " recrawl_days, status, pages_stored, created_at) values ('Gent', '[\"https://stad.gent/\"]',"
-                   " '[]', '[]', '[]', '[]', '[]', 5, 500, 7, 'queued', 0, '2024-01-01 00:00:00')")
-        db.execute("insert into document (url, title, text, doc_type, themes, meta, also_at, translations, origin,"
-                   " gone, created_at, updated_at) values ('https://stad.gent/x', 'Open data', 'Tekst', 'case', '[]',"
-                   " '{}', '[]', '{}', 'crawl', 0, '2024-01-01 00:00:00', '2024-01-01 00:00:00')")
+@pytest.mark.both_engines
+def test_a_data_folder_of_the_first_schema_upgrades_with_its_data(settings):
+    _migrated(None, "0001", settings)
+    engine = settings_engine(settings)
+    with engine.begin() as db:  # SQL both engines read: JSON as text, false for a boolean
+        db.exec_driver_sql(
+            "insert into source (name, seeds, hosts, include, exclude, languages, tags, max_depth, max_pages,"
+            " recrawl_days, status, pages_stored, created_at) values ('Gent', '[\"https://stad.gent/\"]',"
+            " '[]', '[]', '[]', '[]', '[]', 5, 500, 7, 'queued', 0, '2024-01-01 00:00:00')")
+        db.exec_driver_sql(
+            "insert into document (url, title, text, doc_type, themes, meta, also_at, translations, origin,"
+            " gone, created_at, updated_at) values ('https://stad.gent/x', 'Open data', 'Tekst', 'case', '[]',"
+            " '{}', '[]', '{}', 'crawl', false, '2024-01-01 00:00:00', '2024-01-01 00:00:00')")
+    engine.dispose()
+    _migrated(None, "0004", settings)  # a collection made before 0005 gets its share key there
+    engine = settings_engine(settings)
+    with engine.begin() as db:
+        db.exec_driver_sql("insert into collection (title, description, visibility, agenda, created_at, updated_at)"
+                           " values ('Mobility', '', 'public', '[]', '2024-01-01 00:00:00', '2024-01-01 00:00:00')")
+    engine.dispose()
     kb = open_kb(settings)
     with kb.session() as session:
         assert session.execute(Base.metadata.tables["source"].select()).one().name == "Gent"
         assert session.execute(Base.metadata.tables["document"].select()).one().title == "Open data"
+        assert len(session.execute(Base.metadata.tables["collection"].select()).one().share_key) == 32
+    assert stored_revision(kb.engine) == head_revision()
     kb.close()
 
 
-def test_the_migrations_build_exactly_the_schema_the_models_describe(tmp_path):
-    kb = open_kb(load_settings(tmp_path / "data", environ={}))
+@pytest.mark.both_engines
+def test_alembic_upgrades_an_empty_database_to_exactly_the_schema_the_models_describe(settings):
+    _migrated(None, "head", settings)
+    engine = settings_engine(settings)
+    with engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    assert stored_revision(engine) == head_revision()
+    engine.dispose()
+    assert differences == []
+
+
+@pytest.mark.both_engines
+def test_the_schema_a_new_knowledge_base_gets_is_exactly_the_one_the_models_describe(kb):
     with kb.engine.connect() as connection:
         differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
-    kb.close()
     assert differences == []
 
 

@@ -19,7 +19,9 @@ def upgrade() -> None:
     with op.batch_alter_table('collection', schema=None) as batch_op:
         batch_op.add_column(sa.Column('share_key', sa.String(length=64), nullable=True))
     # Existing collections get a random key, so an unlisted link is no longer guessable from its id.
-    op.execute("UPDATE collection SET share_key = lower(hex(randomblob(16))) WHERE share_key IS NULL")
+    random_hex = ("replace(gen_random_uuid()::text, '-', '')" if op.get_bind().dialect.name == "postgresql"
+                  else "lower(hex(randomblob(16)))")
+    op.execute(f"UPDATE collection SET share_key = {random_hex} WHERE share_key IS NULL")
 
     # ### end Alembic commands ###
 
