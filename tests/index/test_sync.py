@@ -110,6 +110,7 @@ def test_imported_documents_and_cases_are_searchable_after_one_sync(kb, tmp_path
     assert len(found(kb, "burgerbegroting")) == 1
 
 
+@pytest.mark.both_engines
 def test_an_erased_persons_profile_leaves_the_index_at_the_next_sync(kb):
     from kb.people import Person, erase_person, record_consent
 

@@ -3,29 +3,35 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
+import pytest
 
-def kb_command(*args, data, input_text=None):
+
+def kb_command(*args, data, input_text=None, database_url=""):
     command = [sys.executable, "-c", "from kb.cli import main; main()", "--data", str(data), *args]
-    return subprocess.run(command, capture_output=True, text=True, input=input_text, timeout=120)
+    env = {**os.environ, "KB_DATABASE_URL": database_url}
+    return subprocess.run(command, capture_output=True, text=True, input=input_text, timeout=120, env=env)
 
 
-def test_kb_audit_shows_changes_and_kb_restore_collection_undoes_a_deletion(tmp_path):
+@pytest.mark.both_engines
+def test_kb_audit_shows_changes_and_kb_restore_collection_undoes_a_deletion(settings):
     from kb.collections import create_collection, delete_collection
-    from kb.settings import load_settings
     from kb.storage import open_kb
 
-    data = tmp_path / "data"
-    knowledge_base = open_kb(load_settings(data, environ={}))
+    def kb(*args):  # the commands open the test's database: SQLite in the folder, or KB_DATABASE_URL's
+        return kb_command(*args, data=settings.data_dir, database_url=settings.database_url)
+
+    knowledge_base = open_kb(settings)
     with knowledge_base.session() as session:
         collection = create_collection(session, {"title": "Workshop", "visibility": "public"}, None, "cora")
         delete_collection(session, collection, actor="cora")
     knowledge_base.close()
-    events = json.loads(kb_command("audit", "--entity", "collection", "--json", data=data).stdout)
+    events = json.loads(kb("audit", "--entity", "collection", "--json").stdout)
     assert [e["action"] for e in events] == ["delete", "create"]
-    restored = kb_command("restore-collection", str(collection.id), "--by", "ada", data=data)
+    restored = kb("restore-collection", str(collection.id), "--by", "ada")
     assert restored.returncode == 0 and "Workshop" in restored.stdout
-    assert kb_command("restore-collection", str(collection.id), data=data).returncode == 2
-    assert "--with-worker" in kb_command("serve", "--help", data=data).stdout
+    assert kb("restore-collection", str(collection.id)).returncode == 2
+    assert "--with-worker" in kb("serve", "--help").stdout

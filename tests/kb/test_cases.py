@@ -89,6 +89,7 @@ def test_every_change_is_an_audit_event_with_before_and_after(kb):
         assert events[1].before["review_state"] == "proposed" and events[1].after["review_state"] == "validated"
 
 
+@pytest.mark.both_engines
 def test_import_reports_each_rejected_row_and_stores_the_rest(kb, tmp_path):
     path = tmp_path / "cases.json"
     path.write_text(json.dumps([

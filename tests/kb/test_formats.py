@@ -8,6 +8,7 @@ from kb.errors import InputError
 from kb.formats import export_documents, import_documents
 
 
+@pytest.mark.both_engines
 def test_import_reports_each_rejected_row_and_stores_the_rest(kb, tmp_path):
     path = tmp_path / "docs.csv"
     path.write_text("url,title,text,lang,year\n"

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 
+import pytest
+
 from kb.models import AuditEvent
 from kb.people import Person, PersonLink, erase_person, export_person, link_person, record_consent
 
@@ -24,6 +26,7 @@ def test_a_profile_is_public_only_after_consent_is_recorded(kb):
     assert client.get(f"/api/people/{person_id}").get_json()["name"] == "Dr. Example Expert"
 
 
+@pytest.mark.both_engines
 def test_erasure_removes_the_person_and_links_and_the_audit_keeps_no_personal_data(kb):
     with kb.session() as db:
         person = Person(name="Jane Participant", email="jane@example.org", bio="Works on data platforms")

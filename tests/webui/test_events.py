@@ -78,6 +78,7 @@ def test_beyond_capacity_registrations_wait_and_are_promoted_on_cancel(app, even
     assert "meet.example.org" in personal.get_data(as_text=True)  # promoted: now sees the online link
 
 
+@pytest.mark.both_engines
 def test_twenty_parallel_signups_never_overbook(app, kb, event_id):
     statuses = []
 

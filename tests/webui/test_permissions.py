@@ -54,6 +54,7 @@ def test_every_write_route_declares_the_role_it_needs(app):
     assert len(list(write_routes(app))) >= 30
 
 
+@pytest.mark.both_engines
 def test_no_write_route_accepts_a_write_from_a_role_below_its_level(app, kb, tokens):
     app.config["WTF_CSRF_ENABLED"] = False  # the refusal must come from the role check itself
     sessions = {}
