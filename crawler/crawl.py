@@ -96,7 +96,7 @@ class Crawler:
         frontier.add([(s, 0, None) for s in seeds])
         near = near_duplicates_on(self.kb, scope, self.settings.near_duplicate_distance)
         job = _Job(frontier, Recorder(self.settings, frontier, scope, source_id, near), frontier.summary()["stored"])
-        visitor = Visitor(self.kb, self.settings, self.fetcher, self.robots)
+        visitor = Visitor(self.kb, self.settings, self.fetcher, self.robots, self.gate)
         try:
             with ThreadPoolExecutor(self.settings.concurrency, thread_name_prefix="crawl") as pool:
                 self._loop(job, visitor, pool)

@@ -2,7 +2,9 @@
 
 Redirects are followed by hand (up to ``max_redirects``, loops detected) so the
 address guard runs at every hop; a crawl's fetch stops at a redirect to another
-host (``Response.moved_to``), which waits for that host's turn at the gate. Every
+host (``Response.moved_to``), which waits for that host's turn at the gate; a
+fetch that does follow one (robots.txt), and every hop or retry, asks the visit's
+``Turns`` first, so each request waits for its host's turn and delay. Every
 connection is checked again once made
 (``crawler.addresses.GuardedAdapter``) unless private hosts are allowed; a
 ``Location`` that cannot be read ends the fetch as ``bad_url``; bodies are streamed and cut at ``max_bytes``
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import threading
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from typing import Callable
@@ -24,7 +27,7 @@ import urllib3
 
 from crawler.addresses import GuardedAdapter, PeerGuard, check_url_allowed
 from crawler.errors import SkipError
-from crawler.politeness import host_key
+from crawler.politeness import Turns, host_key
 from crawler.settings import CrawlSettings
 from crawler.urls import MAX_URL_CHARS, canonical_url, printable_url, resolve_link
 from kb.urlcheck import BadUrl, is_public_address
@@ -109,16 +112,17 @@ class Fetcher:
             self._sessions.clear()
 
     def fetch(self, url: str, headers: dict | None = None, allowed: Callable[[str], bool] | None = None,
-              other_hosts: bool = True) -> Response:
+              other_hosts: bool = True, turns: Turns | None = None) -> Response:
         """GET ``url`` following redirects; raise SkipError with a reason on failure.
 
         ``allowed`` (robots.txt's rules) is asked about every address a redirect leads to,
         before it is requested. Without ``other_hosts``, a redirect to another host (politeness
         key) is not followed: the answer names it in ``moved_to``, for the crawl to fetch in that
-        host's turn, after its robots.txt and its delay."""
+        host's turn, after its robots.txt and its delay. ``turns`` (a crawl's visit) is asked before
+        every request, redirect hops and retries included (crawler.politeness.Turns)."""
         for attempt in range(self.settings.retries + 1):
             try:
-                response = self._follow(url, headers or {}, allowed, other_hosts)
+                response = self._follow(url, headers or {}, allowed, other_hosts, turns)
             except SkipError as exc:
                 if exc.reason != "timeout" or attempt == self.settings.retries:
                     raise
@@ -130,7 +134,7 @@ class Fetcher:
         raise AssertionError("unreachable")
 
     def _follow(self, url: str, headers: dict, allowed: Callable[[str], bool] | None = None,
-                other_hosts: bool = True) -> Response:
+                other_hosts: bool = True, turns: Turns | None = None) -> Response:
         try:
             seen = [canonical_url(url)]
         except BadUrl as exc:
@@ -138,7 +142,8 @@ class Fetcher:
         current = url
         self._check(current)  # each redirect target below, once
         for _hop in range(self.settings.max_redirects + 1):
-            status, resp_headers, body, truncated = self._get(current, headers)
+            with turns.request(current) if turns is not None else nullcontext():
+                status, resp_headers, body, truncated = self._get(current, headers)
             if status in REDIRECT_CODES and "location" in resp_headers:
                 location = resp_headers["location"]
                 try:

@@ -1,7 +1,8 @@
 """What one visit of a URL came to: one type per outcome, made on a worker, recorded by the loop.
 
 A visit ends ``Skipped`` (with its reason, crawler.reasons), ``Deferred``
-(robots.txt was just read and the host rests before the page), ``NotModified``
+(robots.txt was just read and the host rests before the page, or another host
+the visit was led to stayed busy), ``NotModified``
 (a 304), ``Unchanged`` (not fetched: its sitemap lastmod is not newer than our
 copy), ``Redirected`` to another host, ``SitemapRead`` or ``PageRead``. Each
 carries only what its recording needs, plus what every visit may have met on
@@ -50,7 +51,8 @@ class Skipped(Outcome):
 
 @dataclass(frozen=True, kw_only=True)
 class Deferred(Outcome):
-    """robots.txt was just fetched and the host rests first: the URL goes back to the frontier."""
+    """robots.txt was just fetched and the host rests first, or robots.txt moved to a host that stayed busy
+    (crawler.politeness.Turns): the URL goes back to the frontier."""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -7,13 +7,16 @@ After a request the host rests for the crawl delay (ours, or the larger
 ``Crawl-delay`` of its robots.txt) before it can be claimed again, and, as
 Scrapy's AutoThrottle does, at least as long as the host has lately taken to
 answer: a server slowing down under load gets more room, never less than the
-delay. ``--delay 0`` (one's own server) turns every pause off.
+delay. ``--delay 0`` (one's own server) turns every pause off. A visit holds
+one host; the few requests it makes beyond one (a redirect hop, robots.txt
+moved to another host, a retry) each take their turn too (``Turns``).
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from contextlib import contextmanager
 from urllib.parse import urlsplit
 
 MAX_ADAPTIVE_REST = 60.0  # a host that takes minutes to answer still gets asked again within one
@@ -29,7 +32,7 @@ class HostGate:
 
     def __init__(self, clock=time.monotonic):
         self._clock = clock
-        self._lock = threading.Lock()
+        self._lock = threading.Condition()  # notified when a host is released
         self._busy: set[str] = set()
         self._free_at: dict[str, float] = {}
         self._latency: dict[str, float] = {}  # per host: its answering time, smoothed (AutoThrottle's mean)
@@ -48,6 +51,20 @@ class HostGate:
             self._busy.add(key)
             return True
 
+    def acquire(self, key: str, timeout: float) -> bool:
+        """Wait up to ``timeout`` seconds for ``key`` to be free and rested, and take it; False if it was not."""
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            while True:
+                if key not in self._busy and self._free_at.get(key, 0.0) <= self._clock():
+                    self._busy.add(key)
+                    return True
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                resting = self._free_at.get(key, 0.0) - self._clock() if key not in self._busy else left
+                self._lock.wait(min(left, max(resting, 0.001)))
+
     def release(self, key: str, delay: float, latency: float | None = None) -> None:
         """The request to ``key`` is over, its answer took ``latency`` seconds (None: no request was
         sent); the host rests ``delay`` seconds, or its smoothed latency when longer (delay > 0 only)."""
@@ -58,6 +75,7 @@ class HostGate:
                 self._latency[key] = smoothed
                 delay = max(delay, min(smoothed, MAX_ADAPTIVE_REST))
             self._free_at[key] = self._clock() + max(0.0, delay)
+            self._lock.notify_all()
 
     def next_free_in(self) -> float:
         """Seconds until the first resting host may be claimed again (0 when none rests)."""
@@ -65,3 +83,47 @@ class HostGate:
         with self._lock:
             waits = [at - now for key, at in self._free_at.items() if at > now and key not in self._busy]
         return min(waits, default=0.0)
+
+
+class HostBusy(Exception):
+    """Another host a visit's request leads to stayed busy too long: the visit is tried again later."""
+
+
+class Turns:
+    """The requests of one visit, each in its host's turn.
+
+    The visit holds one host at the gate (``held``). A second request to it within the
+    visit (a redirect hop, a retry, robots.txt of the other scheme) waits for the host's
+    delay after the first; a request to any other host (robots.txt that redirects to
+    another host) waits for that host's turn at the gate, as the crawl's own claims do,
+    and leaves it resting for the crawl's delay. That wait is bounded (``patience``): two
+    visits each waiting for the host the other holds give up, raising ``HostBusy``, and
+    their URLs go back to the frontier.
+    """
+
+    def __init__(self, gate: HostGate, held: str, delay: float, patience: float, sleep=time.sleep,
+                 clock=time.monotonic):
+        self.gate, self.held, self.delay, self.patience = gate, host_key(held), delay, patience
+        self.rest = delay  # what another host rests after our request to it: the crawl's delay
+        self._sleep, self._clock = sleep, clock
+        self._last: float | None = None  # when the visit's last request to its own host ended
+
+    @contextmanager
+    def request(self, url: str):
+        """Around one request to ``url``: wait for its host's turn, then hold it while the request runs."""
+        key = host_key(url)
+        if key == self.held:
+            if self._last is not None and self.delay > 0:
+                self._sleep(max(0.0, self._last + self.delay - self._clock()))
+            try:
+                yield
+            finally:
+                self._last = self._clock()
+            return
+        if not self.gate.acquire(key, self.patience):
+            raise HostBusy(f"{key} stayed busy for {self.patience:.0f} s")
+        started = self._clock()
+        try:
+            yield
+        finally:
+            self.gate.release(key, self.rest, self._clock() - started)

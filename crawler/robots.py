@@ -14,6 +14,7 @@ from protego import Protego
 
 from crawler.errors import SkipError
 from crawler.fetch import Fetcher
+from crawler.politeness import Turns
 
 
 @dataclass
@@ -44,26 +45,29 @@ class RobotsCache:
         self.rules: dict[str, HostRules] = {}
         self._lock = threading.Lock()
 
-    def for_url(self, url: str) -> HostRules:
-        return self.load(url)[0]
+    def for_url(self, url: str, turns: Turns | None = None) -> HostRules:
+        return self.load(url, turns)[0]
 
-    def load(self, url: str) -> tuple[HostRules, bool]:
-        """The rules for ``url``'s site, and whether they were fetched by this call."""
+    def load(self, url: str, turns: Turns | None = None) -> tuple[HostRules, bool]:
+        """The rules for ``url``'s site, and whether they were fetched by this call.
+
+        In a crawl, ``turns`` is the visit's: robots.txt, and every host its redirects lead to, is
+        asked in that host's turn. A host that stays busy raises ``HostBusy`` and nothing is kept."""
         parts = urlsplit(url)
         root = urlunsplit((parts.scheme, parts.netloc, "", "", ""))
         with self._lock:
             if root in self.rules:
                 return self.rules[root], False
-        rules = self._load(root + "/robots.txt")  # the host is ours alone (HostGate), so no double fetch
+        rules = self._load(root + "/robots.txt", turns)  # the host is ours alone (HostGate), so no double fetch
         with self._lock:
             return self.rules.setdefault(root, rules), True
 
-    def allows(self, url: str) -> bool:
-        return self.for_url(url).allows(url, self.agent)
+    def allows(self, url: str, turns: Turns | None = None) -> bool:
+        return self.for_url(url, turns).allows(url, self.agent)
 
-    def _load(self, robots_url: str) -> HostRules:
+    def _load(self, robots_url: str, turns: Turns | None) -> HostRules:
         try:
-            response = self.fetcher.fetch(robots_url)
+            response = self.fetcher.fetch(robots_url, turns=turns)
         except SkipError as exc:
             return HostRules(None, f"robots.txt unreachable ({exc.reason})")
         if response.status >= 500:

@@ -9,6 +9,9 @@ or, for a page, in ``Fetched``; ``extract`` reads the body once the host is
 free again. What the visit gathers on its way (the sitemaps robots.txt names
 on the first visit to a site, addresses that cannot be read, the rest its host
 is owed) is kept in its ``Trip``, so that any outcome, a skip too, carries it.
+Every request of a visit waits for its host's turn (crawler.politeness.Turns):
+robots.txt moved to another host is read in that host's turn, and a visit that
+cannot get it in time is ``Deferred``.
 A seed redirected to another host name does not change the crawl's scope here:
 its outcome names the host, and the loop widens the scope.
 """
@@ -27,7 +30,7 @@ from crawler.fetch import Fetcher, Response
 from crawler.frontier import Claim
 from crawler.outcomes import (Deferred, Links, NotModified, Outcome, PageRead, Redirected, SitemapRead, Skipped,
                               Unchanged)
-from crawler.politeness import host_key
+from crawler.politeness import HostBusy, HostGate, Turns, host_key
 from crawler.robots import RobotsCache
 from crawler.settings import CrawlSettings
 from crawler.simhash import simhash
@@ -87,6 +90,7 @@ class Trip:
     scope: Scope  # the crawl's scope as the loop last gave it
     delay: float
     requested: bool = False  # a request was sent: only then does the host rest ``delay`` after it
+    turns: Turns | None = None  # each request of the visit in its host's turn
     latency: float | None = None
     sitemaps: list[str] = field(default_factory=list)
     bad: list[tuple[str, str]] = field(default_factory=list)
@@ -115,15 +119,20 @@ class Fetched:
 class Visitor:
     """Everything a worker needs to visit URLs of one crawl (the crawl's scope comes with each visit)."""
 
-    def __init__(self, kb: KnowledgeBase, settings: CrawlSettings, fetcher: Fetcher, robots: RobotsCache):
+    def __init__(self, kb: KnowledgeBase, settings: CrawlSettings, fetcher: Fetcher, robots: RobotsCache,
+                 gate: HostGate | None = None):
         self.kb = kb
         self.settings = settings
         self.fetcher = fetcher
         self.robots = robots
+        self.gate = gate or HostGate()
+        # How long a visit waits for another host's turn: that host's request in flight, then its rest.
+        self.patience = settings.connect_timeout + settings.read_timeout + settings.delay
 
     def visit(self, entry: Claim, scope: Scope) -> tuple[HostTurn, Outcome | Fetched]:
         """The first part of a visit, holding the host: robots.txt, the request and what kind of answer it is."""
         trip = Trip(entry, scope, self.settings.delay)
+        trip.turns = Turns(self.gate, entry.url, self.settings.delay, self.patience)
         result = _guarded(trip, self._read_sitemap if entry.detail == SITEMAP_MARKER else self._read_page)
         return trip.turn(), result
 
@@ -140,8 +149,8 @@ class Visitor:
         other hosts meanwhile instead of sleeping through a long ``Crawl-delay``.
         """
         url = trip.entry.url
-        rules, first = self.robots.load(url)
-        trip.delay = max(self.settings.delay, rules.crawl_delay(self.robots.agent))
+        rules, first = self.robots.load(url, trip.turns)
+        trip.delay = trip.turns.delay = max(self.settings.delay, rules.crawl_delay(self.robots.agent))
         trip.requested = first  # robots.txt was a request too: the host rests after it
         if first and rules.unavailable is None:
             parts = urlsplit(url)
@@ -151,12 +160,17 @@ class Visitor:
             raise SkipError("robots_unavailable" if rules.unavailable else "robots", rules.unavailable or "")
         return not (first and trip.delay > 0)
 
+    def _robots_of(self, trip: Trip):
+        """robots.txt's verdict on a redirect's target, its robots.txt read in the visit's turns."""
+        return lambda url: self.robots.allows(url, trip.turns)
+
     def _read_sitemap(self, trip: Trip) -> Outcome:
         try:
             if not self._allowed(trip):
                 return Deferred(**trip.met())
             trip.requested = True
-            response = self.fetcher.fetch(trip.entry.url, allowed=self.robots.allows, other_hosts=False)
+            response = self.fetcher.fetch(trip.entry.url, allowed=self._robots_of(trip), other_hosts=False,
+                                          turns=trip.turns)
         except SkipError as exc:
             raise SkipError("sitemap_missing", f"{exc.reason} {exc.detail}".strip(), exc.status) from None
         if response.moved_to:
@@ -184,7 +198,7 @@ class Visitor:
         started = time.monotonic()
         try:
             response = self.fetcher.fetch(url, stored.conditional_headers() if stored else {},
-                                          allowed=self.robots.allows, other_hosts=False)
+                                          allowed=self._robots_of(trip), other_hosts=False, turns=trip.turns)
         finally:  # a timeout, or retries after 5xx and 429, say the host needs room too
             trip.latency = time.monotonic() - started
         return self._answer(trip, response)
@@ -284,6 +298,9 @@ def _guarded(trip: Trip, step) -> Outcome | Fetched:
         return step(trip)
     except SkipError as exc:
         return trip.skipped(exc)
+    except HostBusy:  # another host the visit was led to stayed busy: its own host was asked, and rests
+        trip.requested = True
+        return Deferred(**trip.met())
     except Exception as exc:  # noqa: BLE001 - one page's surprise must not end the crawl; it is recorded
         return trip.skipped(SkipError("crawler_error", f"{type(exc).__name__}: {exc}"[:500]))
 
