@@ -14,10 +14,10 @@ from __future__ import annotations
 
 from whoosh import query as wq
 
-from index.analysis import STEMMED_LANGUAGES, analyze
+from index.analysis import analyze
 from index.compounds import LINKS, compound_parts
 from index.concepts import LabelIndex
-from index.schema import TITLE_BOOST
+from index.schema import TITLE_BOOST, text_field
 
 # Judged set (tests/index/test_judged_queries.py), mean over nl/en/fr/de of nDCG@10 / recall@20,
 # labels summed: boost 0.8 -> 0.606 / 0.651, 1.0 -> 0.613 / 0.662, 1.2 -> 0.615 / 0.671.
@@ -30,9 +30,7 @@ MAX_CONCEPTS = 8  # a long query naming many concepts would otherwise fan out in
 
 
 def _fields(lang: str) -> tuple[tuple[str, float], ...]:
-    if lang in STEMMED_LANGUAGES:
-        return (f"title_{lang}", TITLE_BOOST), (f"body_{lang}", 1.0)
-    return ("title", TITLE_BOOST), ("body", 1.0)
+    return (text_field("title", lang), TITLE_BOOST), (text_field("body", lang), 1.0)
 
 
 def _terms_query(field: str, terms: tuple[str, ...], boost: float):

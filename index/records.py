@@ -12,6 +12,7 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 from index.analysis import STEMMED_LANGUAGES
+from index.schema import text_field
 from kb.models import Document
 
 NO_THEME = "_none"  # every entry needs a theme term: Whoosh facets by term vector fail on empty ones
@@ -103,7 +104,7 @@ def document_fields(document: Document, tagger) -> dict:
         fields["date"] = date
     if lang in STEMMED_LANGUAGES:
         for name in TEXT_FIELDS:
-            fields[f"{name}_{lang}"] = fields.pop(name)
+            fields[text_field(name, lang)] = fields.pop(name)
         fields["title"] = ""  # indexed empty, stored for display (see schema)
         fields["_stored_title"] = document.title or document.url
     return {k: v for k, v in fields.items() if v is not None}

@@ -50,10 +50,17 @@ def build_schema() -> Schema:
         fields.setdefault(facet, ID(stored=True, sortable=True))
     for lang in STEMMED_LANGUAGES:
         analyzer = language_analyzer(lang)
-        fields[f"title_{lang}"] = TEXT(analyzer=analyzer, field_boost=TITLE_BOOST)
-        fields[f"headings_{lang}"] = TEXT(analyzer=analyzer, field_boost=HEADINGS_BOOST)
-        fields[f"body_{lang}"] = TEXT(analyzer=analyzer, chars=True)  # snippets from stored positions
+        fields[text_field("title", lang)] = TEXT(analyzer=analyzer, field_boost=TITLE_BOOST)
+        fields[text_field("headings", lang)] = TEXT(analyzer=analyzer, field_boost=HEADINGS_BOOST)
+        fields[text_field("body", lang)] = TEXT(analyzer=analyzer, chars=True)  # snippets from stored positions
     return Schema(**fields)
+
+
+def text_field(part: str, lang: str | None) -> str:
+    """The field holding the ``part`` ("title", "headings" or "body") of a document in ``lang``:
+    ``body_nl`` for a stemmed language, the neutral ``body`` for any other. The one place that
+    names the language fields."""
+    return f"{part}_{lang}" if lang in STEMMED_LANGUAGES else part
 
 
 def spelling_fields() -> list[str]:
@@ -63,8 +70,8 @@ def spelling_fields() -> list[str]:
 
 def language_fields(lang: str | None) -> tuple[tuple[str, float], ...]:
     """(field, boost) of the text fields a document in ``lang`` is indexed in, title first."""
-    suffix = f"_{lang}" if lang in STEMMED_LANGUAGES else ""
-    return (f"title{suffix}", TITLE_BOOST), (f"headings{suffix}", HEADINGS_BOOST), (f"body{suffix}", 1.0)
+    return ((text_field("title", lang), TITLE_BOOST), (text_field("headings", lang), HEADINGS_BOOST),
+            (text_field("body", lang), 1.0))
 
 
 def searchable_fields() -> dict[str, float]:

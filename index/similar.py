@@ -19,7 +19,7 @@ import numpy as np
 from index.embedding import Embedder
 from index.errors import SearchError
 from index.location import current_generation
-from index.schema import language_fields
+from index.schema import text_field
 from index.searchers import searcher_for
 from index.vectors import load_vectors
 from index.versions import members
@@ -55,7 +55,7 @@ def _by_meaning(searcher, generation: Path | None, embedder: Embedder, docnum: i
 
 
 def _by_words(searcher, docnum: int, text: str, lang: str | None, depth: int) -> list[tuple[int, float]]:
-    body = language_fields(lang)[-1][0]
+    body = text_field("body", lang)
     if not text.strip():
         return []
     skip = set(members(searcher, docnum))

@@ -21,16 +21,13 @@ from whoosh import highlight
 from whoosh import query as wq
 from whoosh.analysis import Token
 
-from index.analysis import STEMMED_LANGUAGES, analyzer_for
+from index.analysis import analyzer_for
+from index.schema import text_field
 
 SNIPPET_CHARS = 240
 SURROUND = 60
 FRAGMENTS = 2
 RETOKENIZED_CHARS = 50_000
-
-
-def body_field(lang: str) -> str:
-    return f"body_{lang}" if lang in STEMMED_LANGUAGES else "body"
 
 
 def _terms_and_phrases(query, field: str) -> tuple[set[str], list[tuple[str, ...]]]:
@@ -119,7 +116,7 @@ def snippets(searcher, hits: list[tuple[int, str, str]], query, chars: int = SNI
     body with the query's terms marked; the opening of the body when none is in it."""
     by_field: dict[str, dict[int, int]] = {}
     for docnum, text, lang in hits:
-        by_field.setdefault(body_field(lang), {})[docnum] = len(text)
+        by_field.setdefault(text_field("body", lang), {})[docnum] = len(text)
     terms_of: dict[str, set[str]] = {}
     stored: dict[tuple[str, int], dict[int, Token]] = {}
     for field, limits in by_field.items():
@@ -130,7 +127,7 @@ def snippets(searcher, hits: list[tuple[int, str, str]], query, chars: int = SNI
                 stored[field, docnum] = _phrase_filtered(tokens, alone, phrases)
     out = []
     for docnum, text, lang in hits:
-        field = body_field(lang)
+        field = text_field("body", lang)
         if (field, docnum) in stored:
             marked = _marked(text, stored[field, docnum], chars)
         elif field in searcher.schema and terms_of[field]:
