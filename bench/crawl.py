@@ -1,6 +1,7 @@
 """Crawl benchmark: `kb crawl` of a generated site on 127.0.0.1, pages per second and peak memory.
 
     python -m bench.crawl [--pages 2000] [--hosts 1 4] [--concurrency 4] [--repeat 3]
+                          [--scrapy trafilatura plain casebook]
     python -m bench.crawl --profile [--pages 2000] [--hosts 1]   # where the CPU goes, every thread
 
 Generates a site of N interlinked pages (text drawn from ../shared/data/langid
@@ -11,9 +12,14 @@ politeness), then `kb crawl` runs in a subprocess with delay 0 and no indexing;
 its wall time, pages stored per second, CPU time per page and peak resident
 memory (from wait4) are reported; on a shared machine CPU time is the steadier
 figure. One request at a time per host means one host is crawled sequentially;
-several hosts show what --concurrency gives. Scrapy crawls the same sites with
-the same concurrency when it is importable (it is not a dependency). Results go
-to stdout and bench/results/crawl.json.
+several hosts show what --concurrency gives. Scrapy (the optional ``bench``
+extra: pip install -e '.[bench]') then crawls the same sites with the same
+concurrency, once for each --scrapy choice of per-page work: ``trafilatura``
+(trafilatura's main text with Casebook's options, and langdetect: the same work
+as Casebook's, which also computes a SimHash and writes SQLite), ``casebook``
+(Casebook's own extraction and language functions called from the spider), or
+``plain`` (title and <main> text only, no language). Results go to stdout and
+bench/results/crawl.json.
 """
 
 from __future__ import annotations
@@ -145,7 +151,36 @@ import scrapy
 from scrapy.crawler import CrawlerProcess
 from scrapy.linkextractors import LinkExtractor
 
-seeds, per_host, total, out = sys.argv[1].split(","), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+seeds, per_host, total, out, work = sys.argv[1].split(","), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5]
+
+if work == "trafilatura":  # the issue's "same work": trafilatura's main text (Casebook's options), langdetect
+    import trafilatura
+    from langdetect import DetectorFactory, detect
+    from langdetect.lang_detect_exception import LangDetectException
+
+    DetectorFactory.seed = 0
+
+    def read(response):
+        text = trafilatura.extract(response.text, url=response.url, fast=True, include_comments=False,
+                                   include_tables=True) or ""
+        title = response.css("title::text").get() or ""
+        try:
+            lang = detect(title + "\\n" + text)
+        except LangDetectException:
+            lang = None
+        return {"title": title, "text": text, "lang": lang}
+elif work == "casebook":  # literally Casebook's per-page reading: crawler.extract and kb.language
+    sys.path.insert(0, sys.argv[6])
+    from crawler.extract import extract_html
+    from kb.language import detect_language
+
+    def read(response):
+        page = extract_html(response.text, response.url)
+        detected = detect_language(page.title + "\\n" + page.text, page.declared_lang)
+        return {"title": page.title, "text": page.text, "lang": detected.lang if detected else None}
+else:  # plain: title and the text of <main>
+    def read(response):
+        return {"title": response.css("title::text").get(), "text": " ".join(response.css("main ::text").getall())}
 
 
 class Site(scrapy.Spider):
@@ -154,8 +189,7 @@ class Site(scrapy.Spider):
     links = LinkExtractor()  # every link of the bench site is on 127.0.0.1 (allow_domains does not take IPs)
 
     def parse(self, response):
-        yield {"url": response.url, "title": response.css("title::text").get(),
-               "text": " ".join(response.css("main ::text").getall())}
+        yield {"url": response.url, **read(response)}
         for link in self.links.extract_links(response):
             yield response.follow(link.url, self.parse)
 
@@ -166,15 +200,22 @@ process = CrawlerProcess({"ROBOTSTXT_OBEY": True, "DOWNLOAD_DELAY": 0, "CONCURRE
 process.crawl(Site)
 process.start()
 """
+# What Scrapy does with each page, per run: the "same work" rows are the like-for-like comparison.
+SCRAPY_WORK = {
+    "plain": "title and the text of <main> (CSS selectors)",
+    "trafilatura": "trafilatura's main text with Casebook's options (fast, no comments, tables) and langdetect",
+    "casebook": "Casebook's own extraction (crawler.extract.extract_html) and language (kb.language)",
+}
 
 
-def scrapy_run(seeds: list[str], concurrency: int) -> dict | None:
+def scrapy_run(seeds: list[str], concurrency: int, work: str = "trafilatura") -> dict | None:
     """The same site crawled by Scrapy with the same concurrency, in a child process; None without Scrapy.
 
     Scrapy keys its politeness slots by host name, and all bench hosts are 127.0.0.1 on
     several ports, so its per-domain limit is set to the number of requests Casebook may
-    have in flight (one per host, at most --concurrency). Scrapy here extracts title and
-    text and writes JSON lines; it does no language detection and no database writes.
+    have in flight (one per host, at most --concurrency). ``work`` is what it does with each
+    page (SCRAPY_WORK); it writes JSON lines, where Casebook also computes a SimHash and a
+    content hash and writes SQLite.
     """
     try:
         import scrapy  # noqa: F401
@@ -186,14 +227,19 @@ def scrapy_run(seeds: list[str], concurrency: int) -> dict | None:
         in_flight = min(len(seeds), concurrency)
         started = time.perf_counter()
         process = subprocess.Popen([sys.executable, str(spider), ",".join(seeds), str(in_flight), str(in_flight),
-                                    str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        process.stderr.read()
-        _pid, _status, usage = os.wait4(process.pid, 0)
+                                    str(out), work, str(ROOT)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        err = process.stderr.read()
+        _pid, status, usage = os.wait4(process.pid, 0)
         elapsed = time.perf_counter() - started
-        stored = sum(1 for _ in out.open(encoding="utf-8")) if out.exists() else 0
-    return {"hosts": len(seeds), "concurrency": in_flight, "seconds": round(elapsed, 1), "stored": stored,
-            "pages_per_second": round(stored / elapsed, 1), **cpu_figures(usage, stored),
-            "peak_rss_mb": round(usage.ru_maxrss / 1024, 1)}
+        items = [json.loads(line) for line in out.open(encoding="utf-8")] if out.exists() else []
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"scrapy ({work}) failed: {err.decode(errors='replace').strip()[-500:]}")
+    stored = len(items)
+    return {"work": work, "does": SCRAPY_WORK[work], "hosts": len(seeds), "concurrency": in_flight,
+            "seconds": round(elapsed, 1), "stored": stored, "pages_per_second": round(stored / elapsed, 1),
+            **cpu_figures(usage, stored), "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
+            "with_text": sum(1 for item in items if (item.get("text") or "").strip()),
+            "with_language": sum(1 for item in items if item.get("lang"))}
 
 
 def profile_run(seeds: list[str], pages: int, concurrency: int, top: int = 30) -> None:
@@ -246,6 +292,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1,
                         help="Crawls per host count; the one with the median CPU per page is reported "
                              "(shared machines).")
+    parser.add_argument("--scrapy", nargs="*", choices=sorted(SCRAPY_WORK), default=["trafilatura", "plain"],
+                        help="What Scrapy does with each page, one Scrapy crawl each after Casebook's (none: no "
+                             "Scrapy); trafilatura is the like-for-like comparison.")
     parser.add_argument("--profile", action="store_true",
                         help="Instead: one crawl in process under cProfile, every thread (first --hosts value).")
     args = parser.parse_args()
@@ -263,23 +312,24 @@ def main() -> None:
         servers, seeds = build_sites(args.pages, hosts, pool)
         try:
             result = median_run([measure(seeds, args.pages, args.concurrency) for _ in range(max(1, args.repeat))])
-            other = scrapy_run(seeds, args.concurrency)
+            others = [other for work in args.scrapy if (other := scrapy_run(seeds, args.concurrency, work))]
         finally:
             for server in servers:
                 server.shutdown()
                 server.server_close()
         runs.append(result)
         print(f"casebook {hosts} host(s), concurrency {args.concurrency}: {result['stored']} pages in "
-              f"{result['seconds']} s = {result['pages_per_second']} pages/s, "
+              f"{result['seconds']} s = {result['pages_per_second']} pages/s, {result['cpu_seconds']} s CPU = "
               f"{result['cpu_ms_per_page']} ms CPU/page, peak RSS {result['peak_rss_mb']} MB"
               f"; skipped {result['skipped']}", flush=True)
-        if other:
+        for other in others:
             scrapy_runs.append(other)
-            print(f"scrapy   {hosts} host(s), {other['concurrency']} in flight: {other['stored']} pages in "
-                  f"{other['seconds']} s = {other['pages_per_second']} pages/s, "
-                  f"{other['cpu_ms_per_page']} ms CPU/page, peak RSS {other['peak_rss_mb']} MB", flush=True)
+            print(f"scrapy ({other['work']}) {hosts} host(s), {other['concurrency']} in flight: {other['stored']} "
+                  f"pages in {other['seconds']} s = {other['pages_per_second']} pages/s, {other['cpu_seconds']} s "
+                  f"CPU = {other['cpu_ms_per_page']} ms CPU/page, peak RSS {other['peak_rss_mb']} MB; "
+                  f"{other['does']}", flush=True)
     report = {"pages": args.pages, "text": "langid sentences" if pool else "word list", "runs": runs,
-              "scrapy": scrapy_runs or "scrapy is not installed: comparison skipped (pip install scrapy)",
+              "scrapy": scrapy_runs or "scrapy is not installed: comparison skipped (pip install -e '.[bench]')",
               "python": sys.version.split()[0], "cpus": os.cpu_count(),
               "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
     RESULTS.mkdir(parents=True, exist_ok=True)
