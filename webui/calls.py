@@ -109,8 +109,8 @@ def _facet_groups(rows, filters, networks) -> list[FacetGroup]:
             if all(ok for other, ok in passes.items() if other != name):
                 for key in keys[name]:
                     counts[name][key] = counts[name].get(key, 0) + 1
-    labels = {"status": lambda v: _capitalised(str(STATUS_NAMES.get(v, v))),
-              "network": lambda v: networks[int(v)].name if int(v) in networks else v,
+    names = _value_names(networks)
+    labels = {"status": lambda v: _capitalised(names["status"](v)), "network": names["network"],
               "country": lambda v: gettext("any country") if v == ANY_COUNTRY else country_name(v),
               "theme": lambda v: _capitalised(theme_label(v))}
     groups = []
@@ -128,6 +128,13 @@ def _facet_groups(rows, filters, networks) -> list[FacetGroup]:
     return groups
 
 
+def _value_names(networks) -> dict:
+    """Per facet, the name of one of its values as a chip shows it (a network's id gives its name)."""
+    return {"status": lambda v: str(STATUS_NAMES.get(v, v)),
+            "network": lambda v: networks[int(v)].name if v.isdigit() and int(v) in networks else v,
+            "country": country_name, "theme": theme_label}
+
+
 def _capitalised(label: str) -> str:
     return label[:1].upper() + label[1:]
 
@@ -142,7 +149,8 @@ def index():
         rows = ordered_calls(db.query(Call).all())
         db.expunge_all()
     shown = [(c, s) for c, s in rows if all(_matches(c, s, filters).values())]
-    selected = [(name, value) for name, values in filters.items() for value in values]
+    names = _value_names(networks)
+    selected = [(name, value, names[name](value)) for name, values in filters.items() for value in values]
     feed_query = urlencode([(k, v) for k, v in request.args.items(multi=True) if k in ("network", "status")])
     return render_template("calls/index.html", calls=shown, networks=networks,
                            facets=_facet_groups(rows, filters, networks), selected=selected,
