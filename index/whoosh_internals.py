@@ -19,8 +19,11 @@ from __future__ import annotations
 import whoosh
 
 from index.errors import SearchError
+from kb.tested_versions import SupportedVersions
 
 TESTED_VERSIONS = ((2, 7, 5), (2, 7, 5))  # lowest and highest Whoosh(-Reloaded) version tested, inclusive
+TESTED = SupportedVersions("Whoosh", "Whoosh-Reloaded", *TESTED_VERSIONS, adapter="index/whoosh_internals.py",
+                        contract="tests/index/test_scoring.py, test_searchers.py and test_cost.py")
 
 
 class UnsupportedWhoosh(SearchError, ImportError):
@@ -29,17 +32,7 @@ class UnsupportedWhoosh(SearchError, ImportError):
 
 def check_version(found: tuple) -> None:
     """Raises UnsupportedWhoosh when ``found`` (``whoosh.__version__``) is outside TESTED_VERSIONS."""
-    low, high = TESTED_VERSIONS
-    if not low <= tuple(found[:3]) <= high:
-        raise UnsupportedWhoosh(
-            f"Whoosh {_dotted(found)} is installed, but index/whoosh_internals.py reads Whoosh internals "
-            f"tested only with Whoosh-Reloaded {_dotted(low)} to {_dotted(high)}: install "
-            f"Whoosh-Reloaded=={_dotted(high)}, or make tests/index/test_scoring.py, test_searchers.py "
-            f"and test_cost.py pass on {_dotted(found)} and widen TESTED_VERSIONS")
-
-
-def _dotted(version: tuple) -> str:
-    return ".".join(map(str, version))
+    TESTED.check(found, UnsupportedWhoosh)
 
 
 check_version(whoosh.__version__)

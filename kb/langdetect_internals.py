@@ -22,8 +22,11 @@ from __future__ import annotations
 from importlib.metadata import version
 
 from kb.errors import KbError
+from kb.tested_versions import SupportedVersions
 
 TESTED_VERSIONS = ((1, 0, 9), (1, 0, 9))  # lowest and highest langdetect version tested, inclusive
+TESTED = SupportedVersions("langdetect", "langdetect", *TESTED_VERSIONS, adapter="kb/langdetect_internals.py",
+                        contract="tests/kb/test_langprofiles.py")
 
 
 class UnsupportedLangdetect(KbError, ImportError):
@@ -33,18 +36,7 @@ class UnsupportedLangdetect(KbError, ImportError):
 def check_version(found: str) -> None:
     """Raises UnsupportedLangdetect when ``found`` (a version string such as "1.0.9") is outside
     TESTED_VERSIONS."""
-    low, high = TESTED_VERSIONS
-    parts = tuple(int(part) if part.isdigit() else -1 for part in found.split(".")[:3])
-    if not low <= parts <= high:
-        raise UnsupportedLangdetect(
-            f"langdetect {found} is installed, but kb/langdetect_internals.py relies on langdetect "
-            f"internals tested only with langdetect {_dotted(low)} to {_dotted(high)}: install "
-            f"langdetect=={_dotted(high)}, or make tests/kb/test_langprofiles.py pass on {found} "
-            f"and widen TESTED_VERSIONS")
-
-
-def _dotted(parts: tuple) -> str:
-    return ".".join(map(str, parts))
+    TESTED.check(found, UnsupportedLangdetect)
 
 
 check_version(version("langdetect"))
