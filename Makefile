@@ -6,8 +6,10 @@ PORT   ?= 5000
 DATA   ?= kb-data
 PYTEST_ARGS ?=
 BIN = $(VENV)/bin
+# The versions the suite passed with: every install below reads them as pip constraints (make constraints refreshes them).
+CONSTRAINTS = constraints.txt
 
-.PHONY: demo test lint install install-test chromium postgresql axe bench audit clean help
+.PHONY: demo test lint install install-test constraints chromium postgresql axe bench audit clean help
 
 help:
 	@echo "make demo   - install, crawl the bundled demo site, index it, serve http://$(HOST):$(PORT)/"
@@ -15,18 +17,32 @@ help:
 	@echo "make lint   - ruff check (the rules in pyproject.toml)"
 	@echo "make bench  - run the benchmarks in bench/ (slow)"
 	@echo "make audit  - bandit and pip-audit"
+	@echo "make constraints - re-resolve the newest versions pyproject.toml allows into constraints.txt (then make test)"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
+$(VENV)/.installed: pyproject.toml $(CONSTRAINTS) | $(BIN)/python
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e .
+	$(BIN)/pip install --quiet -c $(CONSTRAINTS) -e .
 	touch $@
 
-$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
-	$(BIN)/pip install --quiet -e ".[test]"
+$(VENV)/.installed-test: pyproject.toml $(CONSTRAINTS) $(VENV)/.installed
+	$(BIN)/pip install --quiet -c $(CONSTRAINTS) -e ".[test]"
 	touch $@
+
+# Deliberately, never as a side effect: resolve what pyproject.toml allows (test and bench extras too) in a
+# throwaway venv and pin the result; run make test on it (rm -rf $(VENV) first) before committing constraints.txt.
+constraints:
+	rm -rf $(VENV)-constraints
+	$(PYTHON) -m venv $(VENV)-constraints
+	$(VENV)-constraints/bin/pip install --quiet --upgrade pip
+	$(VENV)-constraints/bin/pip install --quiet -e ".[test,bench]"
+	head -3 $(CONSTRAINTS) > $(CONSTRAINTS).new
+	$(VENV)-constraints/bin/pip freeze --exclude-editable >> $(CONSTRAINTS).new
+	mv $(CONSTRAINTS).new $(CONSTRAINTS)
+	rm -rf $(VENV)-constraints
+	git diff --stat -- $(CONSTRAINTS)
 
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
