@@ -21,6 +21,8 @@ from importlib import resources
 
 from whoosh.analysis import Filter
 
+from index.words import stemmer, stopwords
+
 LINKS = {"nl": ("", "s", "e", "en", "n"), "de": ("", "s", "e", "en", "n", "es", "er")}
 MIN_WORD = 7  # shorter words are rarely compounds, and short splits are mostly wrong
 MIN_PART = 3
@@ -31,7 +33,6 @@ WORD = re.compile(r"[^\W\d_]+")
 @lru_cache(maxsize=None)
 def lexicon(lang: str) -> tuple[frozenset[str], frozenset[str]]:
     """(words, stems) known in ``lang``: the shipped list plus the thesaurus label words."""
-    from index.analysis import stopwords
     from kb.thesaurus import load_thesaurus
 
     text = resources.files("index").joinpath("lexicon", f"{lang}.txt").read_text(encoding="utf-8")
@@ -44,9 +45,7 @@ def lexicon(lang: str) -> tuple[frozenset[str], frozenset[str]]:
 
 
 def _stem(lang: str):
-    from index.analysis import _stemmer
-
-    return _stemmer(lang)
+    return stemmer(lang)
 
 
 def _known(part: str, lang: str) -> bool:
