@@ -13,7 +13,7 @@ edits, so a validated text never changes without a review.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import select
@@ -23,7 +23,7 @@ from kb import audit
 from kb.accounts import role_at_least
 from kb.cases import EDITABLE, CaseError, case_snapshot, clean_case, create_case, edit_case, sync_document
 from kb.errors import InputError
-from kb.formats import read_records
+from kb.formats import ImportReport, read_records
 from kb.models import Case
 
 FORMATS = ("auto", "casebook", "ips")
@@ -31,17 +31,11 @@ IPS_MARKERS = {"name", "description", "geoextent"}
 
 
 @dataclass
-class CaseImportReport:
-    stored: int = 0
-    updated: int = 0
+class CaseImportReport(ImportReport):
+    """An import report that also counts changes proposed for review and rows that changed nothing."""
+
     proposed: int = 0
     unchanged: int = 0
-    rejected: list[tuple[int, str]] = field(default_factory=list)
-
-    def to_json(self) -> dict:
-        return {"stored": self.stored, "updated": self.updated, "proposed": self.proposed,
-                "unchanged": self.unchanged,
-                "rejected": [{"row": row, "reason": reason} for row, reason in self.rejected]}
 
 
 def _codes(value) -> list[str]:

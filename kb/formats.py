@@ -15,7 +15,7 @@ import hashlib
 import io
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Iterator
 from urllib.parse import quote, urlsplit
@@ -37,13 +37,16 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 @dataclass
 class ImportReport:
+    """What an import of a file did: records stored and updated, and each rejected row with why
+    (kb.case_import's report adds what a case import can do besides)."""
+
     stored: int = 0
     updated: int = 0
     rejected: list[tuple[int, str]] = field(default_factory=list)
 
     def to_json(self) -> dict:
-        return {"stored": self.stored, "updated": self.updated,
-                "rejected": [{"row": r, "reason": why} for r, why in self.rejected]}
+        counts = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "rejected"}
+        return {**counts, "rejected": [{"row": r, "reason": why} for r, why in self.rejected]}
 
 
 def spreadsheet_safe(value):
