@@ -17,6 +17,7 @@ from __future__ import annotations
 import threading
 import time
 from contextlib import contextmanager
+from typing import Callable
 from urllib.parse import urlsplit
 
 MAX_ADAPTIVE_REST = 60.0  # a host that takes minutes to answer still gets asked again within one
@@ -96,15 +97,16 @@ class Turns:
     visit (a redirect hop, a retry, robots.txt of the other scheme) waits for the host's
     delay after the first; a request to any other host (robots.txt that redirects to
     another host) waits for that host's turn at the gate, as the crawl's own claims do,
-    and leaves it resting for the crawl's delay. That wait is bounded (``patience``): two
+    and leaves it resting for its delay (``rest_of``: the crawl's, or the larger ``Crawl-delay``
+    of that host's robots.txt once read). That wait is bounded (``patience``): two
     visits each waiting for the host the other holds give up, raising ``HostBusy``, and
     their URLs go back to the frontier.
     """
 
-    def __init__(self, gate: HostGate, held: str, delay: float, patience: float, sleep=time.sleep,
-                 clock=time.monotonic):
+    def __init__(self, gate: HostGate, held: str, delay: float, patience: float,
+                 rest_of: Callable[[str], float] | None = None, sleep=time.sleep, clock=time.monotonic):
         self.gate, self.held, self.delay, self.patience = gate, host_key(held), delay, patience
-        self.rest = delay  # what another host rests after our request to it: the crawl's delay
+        self.rest_of = rest_of or (lambda _url: delay)  # what another host rests after our request to it
         self._sleep, self._clock = sleep, clock
         self._last: float | None = None  # when the visit's last request to its own host ended
 
@@ -126,4 +128,4 @@ class Turns:
         try:
             yield
         finally:
-            self.gate.release(key, self.rest, self._clock() - started)
+            self.gate.release(key, self.rest_of(url), self._clock() - started)

@@ -62,6 +62,13 @@ class RobotsCache:
         with self._lock:
             return self.rules.setdefault(root, rules), True
 
+    def known_crawl_delay(self, url: str) -> float:
+        """The ``Crawl-delay`` of ``url``'s site if its robots.txt was read already, else 0 (nothing is fetched)."""
+        parts = urlsplit(url)
+        with self._lock:
+            rules = self.rules.get(urlunsplit((parts.scheme, parts.netloc, "", "", "")))
+        return rules.crawl_delay(self.agent) if rules is not None else 0.0
+
     def allows(self, url: str, turns: Turns | None = None) -> bool:
         return self.for_url(url, turns).allows(url, self.agent)
 

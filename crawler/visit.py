@@ -132,7 +132,7 @@ class Visitor:
     def visit(self, entry: Claim, scope: Scope) -> tuple[HostTurn, Outcome | Fetched]:
         """The first part of a visit, holding the host: robots.txt, the request and what kind of answer it is."""
         trip = Trip(entry, scope, self.settings.delay)
-        trip.turns = Turns(self.gate, entry.url, self.settings.delay, self.patience)
+        trip.turns = Turns(self.gate, entry.url, self.settings.delay, self.patience, self._rest_of)
         result = _guarded(trip, self._read_sitemap if entry.detail == SITEMAP_MARKER else self._read_page)
         return trip.turn(), result
 
@@ -159,6 +159,10 @@ class Visitor:
         if not rules.allows(url, self.robots.agent):
             raise SkipError("robots_unavailable" if rules.unavailable else "robots", rules.unavailable or "")
         return not (first and trip.delay > 0)
+
+    def _rest_of(self, url: str) -> float:
+        """How long another host a visit was led to rests after our request: our delay, or its Crawl-delay."""
+        return max(self.settings.delay, self.robots.known_crawl_delay(url))
 
     def _robots_of(self, trip: Trip):
         """robots.txt's verdict on a redirect's target, its robots.txt read in the visit's turns."""

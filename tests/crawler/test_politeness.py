@@ -26,10 +26,17 @@ class RequestLog:
         self.spans: list[tuple[float, float, str]] = []
         self.lock = threading.Lock()
 
-    def route(self, body: str, status: int = 200, headers: dict | None = None, ctype: str = "text/html"):
+    def route(
+        self,
+        body: str,
+        status: int = 200,
+        headers: dict | None = None,
+        ctype: str = "text/html",
+        latency: float = LATENCY,
+    ):
         def answer(_handler):
             started = time.monotonic()
-            time.sleep(LATENCY)  # long enough for a second request to overlap, were one let through
+            time.sleep(latency)  # long enough for a second request to overlap, were one let through
             with self.lock:
                 self.spans.append((started, time.monotonic(), _handler.path))
             return status, {"Content-Type": ctype, **(headers or {})}, body.encode()
@@ -147,3 +154,26 @@ def test_a_host_that_stays_busy_defers_the_visit_and_keeps_no_robots_rules(sites
     assert result.summary["stored"] == 1
     assert first.count("/robots.txt") >= 2  # asked again after the deferral
     assert first.count("/private/x.html") == 0  # the rules read in the end were kept, not "unreachable"
+
+
+def test_a_host_led_to_by_another_hosts_robots_txt_rests_its_own_crawl_delay(two_hosts, crawl):
+    (first, first_log), (second, log) = two_hosts
+    # Slow, so that the second host's own robots.txt is read before the redirect leads there.
+    first.routes["/robots.txt"] = first_log.route("", 301, {"Location": second.url + "/robots-first.txt"}, latency=0.5)
+    first.routes["/"] = first_log.route(page("first home"))
+    second.routes["/robots-first.txt"] = log.route("User-agent: *\n", ctype="text/plain")
+    second.routes["/robots.txt"] = log.route("User-agent: *\nCrawl-delay: 0.6\n", ctype="text/plain")
+    second.routes["/"] = log.route(page("second home", [f"/p{n}.html" for n in range(2)]))
+    for n in range(2):
+        second.routes[f"/p{n}.html"] = log.route(page(f"second page {n}"))
+    seeds = [second.url + "/", first.url + "/"]
+
+    result = crawl(seeds, scope=Scope.of_seeds(seeds), delay=0.1, concurrency=2, sleep=time.sleep)
+
+    assert result.summary["stored"] == 1 + 3
+    spans = log.ordered()
+    known = next(n for n, (_s, _e, path) in enumerate(spans) if path == "/robots.txt")
+    after = RequestLog()
+    after.spans = spans[known:]  # once its robots.txt is read, its Crawl-delay is its rest
+    assert "/robots-first.txt" in [path for _s, _e, path in after.spans]
+    assert_one_at_a_time_with_rest(after, 0.6)
