@@ -65,7 +65,8 @@ def _get(db, case_id: int) -> Case:
 
 STATUS_NAMES = {"ongoing": lazy_gettext("ongoing"), "completed": lazy_gettext("completed"),
                 "pilot": lazy_gettext("pilot"), "unknown": lazy_gettext("unknown")}
-CASE_FACET_TITLES = {"status": lazy_gettext("Project status"), "state": lazy_gettext("Review")}
+CASE_FACET_TITLES = {"status": lazy_gettext("Project status"), "state": lazy_gettext("Review"),
+                     "network": lazy_gettext("Network or programme")}
 SORT_NAMES = {"updated": lazy_gettext("recently changed"), "title": lazy_gettext("title"),
               "country": lazy_gettext("country and place"), "year": lazy_gettext("year, newest first")}
 EXPORT_COLUMNS = ("id", "title", "summary", "municipality", "country", "nuts", "population_band", "level", "themes",
@@ -100,7 +101,12 @@ def visible_case_states() -> tuple[str, ...]:
     return case_ops.REVIEW_STATES if g.viewer is not None else ("validated", "proposed")
 
 
-def _case_facet_groups(counts: dict, filters: dict) -> list[FacetGroup]:
+def _value_label(name: str, value: str, network_names: dict[str, str]) -> str:
+    """A facet value as the browse names it: a network by its name, other values as case_facet_label does."""
+    return network_names.get(value, value) if name == "network" else case_facet_label(name, value)
+
+
+def _case_facet_groups(counts: dict, filters: dict, network_names: dict[str, str]) -> list[FacetGroup]:
     groups = []
     for name in CASE_FACETS:
         chosen = filters.get(name, [])
@@ -109,7 +115,7 @@ def _case_facet_groups(counts: dict, filters: dict) -> list[FacetGroup]:
             values.setdefault(value, 0)
         if not values:
             continue
-        items = [FacetValue(v, case_facet_label(name, v), c, v in chosen, toggle_url(name, v))
+        items = [FacetValue(v, _value_label(name, v, network_names), c, v in chosen, toggle_url(name, v))
                  for v, c in values.items()]
         if name == "year":  # years read best in order, newest first
             items.sort(key=lambda item: item.value, reverse=True)
@@ -122,8 +128,8 @@ def _case_facet_groups(counts: dict, filters: dict) -> list[FacetGroup]:
 
 @bp.route("/")
 def list_cases():
-    """Cases with the facets of search (country, population, theme, year, status, review), sorted and
-    exportable; every state in the URL, so it works without JavaScript."""
+    """Cases with the facets of search (country, population, theme, year, status, network, review), sorted
+    and exportable; every state in the URL, so it works without JavaScript."""
     filters, q, sort, page = _browse_request()
     with kb().session() as db:
         listing = browse_cases(db, filters, visible_case_states(), q, sort, page, PAGE_SIZE)
@@ -131,12 +137,14 @@ def list_cases():
                                                          Case.deleted_at.is_(None))))
                    if g.viewer is not None else [])
         db.expunge_all()
-    selected = [(name, value, case_facet_label(name, value)) for name, values in filters.items() for value in values]
+    selected = [(name, value, _value_label(name, value, listing.network_names)) for name, values in filters.items()
+                for value in values]
     pages = max(1, (listing.total + PAGE_SIZE - 1) // PAGE_SIZE)
     case_map = europe_map(listing.facets.get("country", {}), _country_url, (filters.get("country") or [None])[0])
     return render_template("cases/list.html", listing=listing, cases=listing.cases, page=page, pages=pages,
                            case_map=case_map,
-                           facets=_case_facet_groups(listing.facets, filters), selected=selected, q=q, sort=sort,
+                           facets=_case_facet_groups(listing.facets, filters, listing.network_names),
+                           selected=selected, q=q, sort=sort,
                            sorts=SORT_NAMES, filters=filters, pending=pending,
                            reviewing_state=filters.get("state") == ["proposed"],
                            clear_url="?" + urlencode([(k, v) for k, v in request.args.items(multi=True)

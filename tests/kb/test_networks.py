@@ -70,3 +70,42 @@ def test_a_network_is_a_search_document_of_type_network_with_who_may_join(kb, id
         assert entry.meta["page_path"] == f"/networks/{network_id}"
         town = db.query(Document).filter_by(url=f"casebook:organisations/{gent_id}").one()
         assert town.doc_type == "organisation"
+
+
+def test_the_cases_browse_counts_each_network_over_its_live_cases_and_filters_by_it(kb):
+    from kb.accounts import Actor
+    from kb.case_listing import browse_cases
+    from kb.cases import REVIEW_STATES, create_case, delete_case
+
+    carl = Actor("carl", "curator")
+    with kb.session() as db:
+        eurocities = save_organisation(db, {"name": "Eurocities", "kind": "network"}, "carl")
+        urbact = save_organisation(db, {"name": "URBACT", "kind": "programme"}, "carl")
+        gent = create_case(db, {"title": "Gent open data", "summary": "x", "country": "BE"}, carl)
+        leuven = create_case(db, {"title": "Leuven traffic counts", "summary": "x", "country": "BE"}, carl)
+        utrecht = create_case(db, {"title": "Utrecht data platform", "summary": "x", "country": "NL"}, carl)
+        gone = create_case(db, {"title": "Deleted case", "summary": "x", "country": "BE"}, carl)
+        set_links(db, eurocities, "cases", [gent.id, utrecht.id, gone.id], "carl")
+        set_links(db, urbact, "cases", [gent.id], "carl")
+        delete_case(db, gone, carl)
+        db.flush()
+        e, u = str(eurocities.id), str(urbact.id)
+
+        everything = browse_cases(db, {}, REVIEW_STATES)
+        assert everything.facets["network"] == {e: 2, u: 1}  # the deleted case is not counted
+        assert everything.network_names == {e: "Eurocities", u: "URBACT"}
+        assert everything.total == 3  # a case of no network is listed all the same
+
+        of_eurocities = browse_cases(db, {"network": [e]}, REVIEW_STATES)
+        assert sorted(c.title for c in of_eurocities.cases) == ["Gent open data", "Utrecht data platform"]
+        assert of_eurocities.facets["network"] == {e: 2, u: 1}  # its own filter left out of its counts
+        assert of_eurocities.facets["country"] == {"BE": 1, "NL": 1}
+
+        belgian = browse_cases(db, {"country": ["BE"], "network": [e, u]}, REVIEW_STATES)
+        assert [c.title for c in belgian.cases] == ["Gent open data"]
+        assert belgian.facets["network"] == {e: 1, u: 1}
+        assert leuven.id not in {c.id for c in belgian.cases}
+
+        ghent_itself = save_organisation(db, {"name": "Stad Gent", "kind": "municipality"}, "carl")
+        unknown = browse_cases(db, {"network": ["999999", "not-a-number", str(ghent_itself.id)]}, REVIEW_STATES)
+        assert unknown.total == 0 and unknown.network_names == {e: "Eurocities", u: "URBACT"}  # those counted

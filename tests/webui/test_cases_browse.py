@@ -54,6 +54,31 @@ def test_filtering_by_country_and_theme_narrows_the_cases_and_the_other_facets_c
     assert 'data-chip="country=BE"' in narrower and 'data-chip="theme=smart-city"' in narrower
 
 
+def test_the_network_facet_counts_each_networks_cases_and_narrows_the_browse_to_them(client, demo_curated_kb):
+    from kb.networks import linked_rows, list_networks
+
+    knowledge_base, _, _ = demo_curated_kb
+    with knowledge_base.session() as session:
+        cases_of = {str(n.id): {c.id for c in linked_rows(session, n.id, "cases") if c.deleted_at is None}
+                    for n in list_networks(session)}
+        names = {str(n.id): n.name for n in list_networks(session)}
+    everything = client.get("/cases/").get_data(as_text=True)
+    assert facet_counts(everything, "network") == {i: len(ids) for i, ids in cases_of.items() if ids}
+    flanders = next(i for i, name in names.items() if name == "Smart Flanders")
+    html = client.get(f"/cases/?network={flanders}").get_data(as_text=True)
+    listed = {int(i) for i in re.findall(r'data-case="(\d+)"', html)}
+    assert listed == cases_of[flanders] and total(html) == len(listed) >= 2
+    assert f'data-chip="network={flanders}"' in html and "Network or programme: Smart Flanders" in html
+    assert facet_counts(html, "country") == {"BE": len(listed)}  # the other facets count what is left
+    dutch = client.get(f"/cases/?network={flanders}", headers={"Accept-Language": "nl"}).get_data(as_text=True)
+    assert "Netwerk of programma" in dutch
+    rows = list(csv.DictReader(io.StringIO(client.get(f"/cases/export.csv?network={flanders}").get_data(as_text=True))))
+    assert {int(row["id"]) for row in rows} == listed
+    for case_id in listed:  # "More cases from this network" is one click from each of them
+        page = client.get(f"/cases/{case_id}").get_data(as_text=True)
+        assert f'href="/cases/?network={flanders}" data-more-cases="{flanders}"' in page
+
+
 def test_the_cases_sort_by_title_and_by_year(client):
     def titles(sort):
         html = client.get(f"/cases/?sort={sort}&country=BE").get_data(as_text=True)

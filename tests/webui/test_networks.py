@@ -51,8 +51,12 @@ def test_a_case_page_links_its_network_and_more_cases_from_it_is_one_click(app, 
         {"id": urbact["network"], "name": "URBACT", "kind": "programme"}]
     case_page = client.get(f"/cases/{urbact['case']}").get_data(as_text=True)
     more = re.search(r'<a href="([^"]+)" data-more-cases="\d+">More cases from this network</a>', case_page)
-    assert more and more.group(1) == f"/networks/{urbact['network']}#cases"
-    network_page = client.get(more.group(1).split("#")[0]).get_data(as_text=True)
+    assert more and more.group(1) == f"/cases/?network={urbact['network']}"
+    more_cases = client.get(more.group(1)).get_data(as_text=True)  # the cases browse, narrowed to URBACT
+    assert 'data-total="1"' in more_cases and "Gent open data" in more_cases and "Rejected idea" not in more_cases
+    assert f'data-chip="network={urbact["network"]}"' in more_cases
+    assert f'<a href="/networks/{urbact["network"]}">URBACT</a>' in case_page
+    network_page = client.get(f"/networks/{urbact['network']}").get_data(as_text=True)
     cases = network_page.split('id="cases"')[1].split("</section>")[0]
     assert "Gent open data" in cases and "Rejected idea" not in cases
     assert "URBACT City Festival" in network_page and ">Gent</a>" in network_page

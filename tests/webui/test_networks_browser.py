@@ -87,8 +87,13 @@ def test_a_civil_servant_opens_a_case_follows_its_network_and_subscribes_to_its_
         assert calendar.ok and calendar.text().startswith("BEGIN:VCALENDAR")
         # "More cases from this network" is one click from the case too
         page.go_back()
+        case_url = page.url
         page.locator("a[data-more-cases]").first.click()
-        page.wait_for_url("**/networks/*#cases")
+        page.wait_for_url("**/cases/?network=*")  # the cases browse, narrowed to the network
+        assert "Smart Flanders" in page.locator("[data-chip^='network=']").inner_text()
+        links = page.locator("ul.case-list li[data-case] > a")
+        hrefs = [links.nth(i).get_attribute("href") for i in range(links.count())]
+        assert len(hrefs) >= 2 and any(case_url.endswith(href) for href in hrefs)  # the case we came from too
     finally:
         context.close()
 
