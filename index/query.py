@@ -1,9 +1,10 @@
 """Searching: parse the user's query, run it with filters, count facets, highlight.
 
 A malformed query (unbalanced quotes or brackets, a dangling AND) never fails:
-the problem becomes a message and the query is searched as plain words. So
-does a query that would cost seconds of CPU for nothing a reader means (a
-wildcard with fewer than two letters before it, a range over words). Ranking,
+the response names the problem by code (index.problems) and the query is
+searched as plain words. So does a query that would cost seconds of CPU for
+nothing a reader means (a wildcard with fewer than two letters before it, a
+range over words). Ranking,
 in every order, is index.scoring's.
 Snippets are HTML-escaped before matches are marked, so markup in a document
 can never run in the page.
@@ -13,8 +14,9 @@ from __future__ import annotations
 
 import copy
 import heapq
+import logging
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -28,9 +30,12 @@ from index.concepts import default_labels
 from index.cost import affordable
 from index.expansion import expansion_queries
 from index.embedding import Embedder
+from index.errors import SearchError
 from index.facets import allowed_docs, facet_counts, facet_sets, matching_docs
 from index.location import current_generation
 from index.meaning import Meaning, meaning_query
+from index.problems import (COSTLY_WILDCARDS, QUERY_PROBLEMS, RANGE, UNPARSABLE, UNREADABLE_DATES,
+                            Problem, Reading, message, plain_words, syntax_problems)
 from index.scoring import rank
 from index.searchers import searcher_for, shared
 from index.snippets import snippets
@@ -38,22 +43,9 @@ from index.terms import document_frequency
 from index.versions import collapse, count_groups
 from index.schema import FACETS, searchable_fields, spelling_fields
 
+log = logging.getLogger(__name__)
+
 MAX_QUERY = 500
-# 'a*' and '*e' ask every term of sixteen fields (1-5 s each at 50k documents); Lucene also refuses leading wildcards
-MIN_WILDCARD_PREFIX = 2
-WILDCARD_PROBLEM = f"a wildcard needs {MIN_WILDCARD_PREFIX} letters before it"
-# A range over words ("[a TO z]") asks every term of sixteen fields (9.5 s at 50k documents) and
-# means nothing to a reader; ranges are for the year and the date.
-RANGE_FIELDS = ("year", "date")
-RANGE = re.compile(r"(?:(\w+):)?[\[{][^\]}]*\bTO\b[^\]}]*[\]}]")
-RANGE_PROBLEM = "ranges work on year: and date: only"
-# "digital^999..." made a score of Infinity; a boost is a weight among the query's words, and
-# beyond a hundred it says nothing more than "only this word"
-MAX_BOOST = 100.0
-BOOST = re.compile(r"\^(\S*)")
-BOOST_PROBLEM = f"a boost (^) must be a number from 0 to {MAX_BOOST:.0f}"
-# 100 two-letter prefixes held a thread for 7-9 s (index.cost): past the budget, the words are searched
-COST_PROBLEM = "its wildcards match too many words"
 EXPANDING = re.compile(r"\w[*?]|[*?]\w")
 # each wildcard is parsed into 48 field queries before any is counted: 100 of them cost a second
 # to parse alone, so past this many the budget is spent without asking the index
@@ -65,7 +57,6 @@ MAX_SUGGESTED_WORDS = 8
 MIN_CORRECTED = 3  # letters a word needs before a "did you mean" replaces it
 MAX_REMEMBERED_CORRECTIONS = 50_000  # per index version: the "did you mean" of a word
 SORTS = ("relevance", "date")
-OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"}
 # "-word" / -"a phrase" / -(a b) at the start of a word, as search engines read it: NOT. A hyphen inside a
 # word (e-government, smart-city) or between spaces (2019 - 2024) is no operator.
 MINUS = re.compile(r'(?<![^\s(])-(?=[\w"(])')
@@ -105,40 +96,25 @@ class SearchResponse:
     per_page: int
     hits: list[dict]
     facets: dict[str, dict[str, int]]
-    message: str | None = None
+    problems: list[Problem] = field(default_factory=list)  # index.problems: codes a caller translates
+    searched_words: str | None = None  # the plain words searched when the query could not be read as written
     suggestion: str | None = None
     meaning: str = "off"  # "on": dense hits were fused in; "off": asked not to, or not a plain-words query;
     # "unavailable": no model or no vectors (lexical only)
     query_lang: str | None = None
     documents: int | None = None  # the matching documents (language versions counted apart), when collapsed
 
+    @property
+    def message(self) -> str | None:
+        """The problems in English (index.problems.message)."""
+        return message(self.problems, self.searched_words)
+
     def to_json(self) -> dict:
         # not dataclasses.asdict: its deep copy of every hit and facet cost ~1 ms per search
-        return {name: getattr(self, name) for name in self.__dataclass_fields__}
-
-
-def syntax_problems(text: str) -> list[str]:
-    """What is wrong with a query's syntax, in words a user understands."""
-    problems = []
-    if text.count('"') % 2:
-        problems.append("unbalanced quote")
-    depth = 0
-    for char in text:
-        depth += {"(": 1, ")": -1}.get(char, 0)
-        if depth < 0:
-            break
-    if depth != 0:
-        problems.append("unbalanced parenthesis")
-    words = text.split()
-    if words and (words[0] in OPERATORS - {"NOT"} or words[-1] in OPERATORS):  # "NOT x": every page but x's
-        problems.append(f"operator {words[-1] if words[-1] in OPERATORS else words[0]} without a term")
-    if any(len(_before_wildcard(word)) < MIN_WILDCARD_PREFIX for word in words if "*" in word or "?" in word):
-        problems.append(WILDCARD_PROBLEM)
-    if any(field not in RANGE_FIELDS for field in RANGE.findall(text)):
-        problems.append(RANGE_PROBLEM)
-    if any(not _sane_boost(value) for value in BOOST.findall(text)):
-        problems.append(BOOST_PROBLEM)
-    return problems
+        data = {name: getattr(self, name) for name in self.__dataclass_fields__}
+        data["problems"] = [problem.to_json() for problem in self.problems]
+        data["message"] = self.message
+        return data
 
 
 def _wildcards(text: str) -> int:
@@ -149,22 +125,6 @@ def expands(text: str) -> bool:
     """Whether a query asks for words by pattern (a wildcard, a range): the requests the server rate-limits."""
     text = QUESTION_MARK.sub("", text)
     return bool(EXPANDING.search(text) or RANGE.search(text))
-
-
-def _sane_boost(value: str) -> bool:
-    number = re.match(r"[0-9]*\.?[0-9]+", value)
-    return bool(number) and float(number.group()) <= MAX_BOOST
-
-
-def _before_wildcard(word: str) -> str:
-    """The letters of a query word before its first wildcard, without a ``field:`` or brackets."""
-    word = word.rsplit(":", 1)[-1].lstrip('("+-')
-    return re.split(r"[*?]", word, maxsplit=1)[0]
-
-
-def plain_words(text: str) -> str:
-    words = re.findall(r"\w+(?:[-'’.]\w+)*", text)
-    return " ".join(w for w in words if w not in OPERATORS)
 
 
 def _parser(schema):
@@ -188,13 +148,14 @@ def _split_negations(query):
 
 
 def parse_query(schema, text: str, expand: bool = False, searcher: Searcher | None = None):
-    """(query, message): the parsed query, and a message when the syntax was repaired.
+    """(query, reading): the parsed query, and when it was read as plain words a ``Reading``
+    of why (index.problems) and the words searched; None when it was read as written.
 
     With ``expand`` the query also searches the labels of the thesaurus concepts
     it names; the parts of Dutch and German compounds are always added. Given the
     ``searcher`` it will run on, a query whose wildcards expand past the budget of
     ``index.cost``, or holding more than MAX_WILDCARDS of them, is searched as plain
-    words, with a message.
+    words.
 
     Parsing a query for sixteen language fields took a third of a search's time; the
     same query comes back with every facet clicked and every page turned, so the
@@ -204,8 +165,7 @@ def parse_query(schema, text: str, expand: bool = False, searcher: Searcher | No
     if searcher is not None and (_wildcards(text) > MAX_WILDCARDS
                                  or not affordable(searcher, _remembered(schema, text, expand)[0], (text, expand))):
         words = plain_words(text)
-        message = f"Could not read the query as written ({COST_PROBLEM}); searched for the words: {words or '(none)'}."
-        return _remembered(schema, words, expand)[0], message
+        return _remembered(schema, words, expand)[0], Reading((Problem(COSTLY_WILDCARDS),), words)
     return _remembered(schema, text, expand)
 
 
@@ -240,27 +200,26 @@ def _parse(schema, text: str, expand: bool):
         return wq.Every(), None
     text = MINUS.sub("NOT ", QUESTION_MARK.sub("", text))
     problems = syntax_problems(text)
-    message = None
+    reading = None
     if problems:
         text = plain_words(text)
-        message = (f"Could not read the query as written ({', '.join(problems)}); "
-                   f"searched for the words: {text or '(none)'}.")
+        reading = Reading(tuple(problems), text)
     if not text:
-        return wq.Every(), message
+        return wq.Every(), reading
     try:
         parsed = _parser(schema).parse(_either_spelling(text))
     except Exception:  # Whoosh's parser fails on a few shapes ("title: NOT AND title:"): words it is
         text = plain_words(text)
-        message = f"Could not read the query as written; searched for the words: {text or '(none)'}."
+        reading = Reading((Problem(UNPARSABLE),), text)
         if not text:
-            return wq.Every(), message
+            return wq.Every(), reading
         parsed = _parser(schema).parse(_either_spelling(text))
     positive, negated = _split_negations(parsed)
     wanted = NEGATED_WORDS.sub(" ", text)
     extra = expansion_queries(default_labels() if expand else None, plain_words(wanted), concepts=expand)
     if extra:
         positive = wq.Or([positive, *extra])
-    return (wq.AndNot(positive, negated) if negated is not None else positive), message
+    return (wq.AndNot(positive, negated) if negated is not None else positive), reading
 
 
 def _hit(score: float, fields: dict, snippet: str) -> dict:
@@ -311,11 +270,12 @@ def prune(query, searcher):
 def run_search(searcher: Searcher, request: SearchRequest, meaning: Meaning | None = None) -> SearchResponse:
     """Run one search on an open searcher; with ``meaning`` (an embedder and the generation's
     vectors), documents close in meaning are found and ranked beside the lexical matches."""
-    query, message = parse_query(searcher.schema, request.q, expand=request.expand, searcher=searcher)
+    query, reading = parse_query(searcher.schema, request.q, expand=request.expand, searcher=searcher)
+    problems = list(reading.problems) if reading else []
     filters = {k: v for k, v in request.filters.items() if k in FACETS and v}
     dates, date_problem = date_range(request.date_from, request.date_to)
     if date_problem:
-        message = " ".join(m for m in (message, date_problem) if m)
+        problems.append(date_problem)
     page = max(1, request.page)
     per_page = max(1, min(MAX_PER_PAGE, request.per_page))
     sets = facet_sets(searcher)
@@ -365,8 +325,9 @@ def run_search(searcher: Searcher, request: SearchRequest, meaning: Meaning | No
     suggestion = suggest(searcher, request.q) if total == 0 and request.q.strip() else None
     names = tuple(n for n in (request.facets or FACETS) if n in FACETS)
     facets = facet_counts(searcher, query, filters, names, restrict_docs=date_docs, matched=matched)
-    return SearchResponse(request.q, total, page, per_page, hits, facets, message, suggestion, state, query_lang,
-                          documents if request.collapse else None)
+    return SearchResponse(request.q, total, page, per_page, hits, facets, problems=problems,
+                          searched_words=reading.words if reading else None, suggestion=suggestion, meaning=state,
+                          query_lang=query_lang, documents=documents if request.collapse else None)
 
 
 def _collapsed(searcher, ranked, candidates: int, preferred: list[str], wanted: int, available: int) -> list[dict]:
@@ -408,12 +369,11 @@ def _day(text: str | None, end: bool) -> datetime | None:
 
 
 def date_range(date_from: str | None, date_to: str | None):
-    """(filter on the date field or None, message when a bound could not be read)."""
+    """(filter on the date field or None, a Problem when a bound could not be read)."""
     try:
         start, end = _day(date_from, end=False), _day(date_to, end=True)
     except ValueError:
-        return None, (f"Could not read the dates {date_from or ''}..{date_to or ''} "
-                      "(use YYYY, YYYY-MM or YYYY-MM-DD); not filtered by date.")
+        return None, Problem(UNREADABLE_DATES, {"date_from": date_from or "", "date_to": date_to or ""})
     if start is None and end is None:
         return None, None
     return wq.DateRange("date", start, end), None
@@ -475,6 +435,24 @@ def suggest(searcher: Searcher, text: str) -> str | None:
 
 def search(index_dir: Path, request: SearchRequest, embedder: Embedder | None = None) -> SearchResponse:
     """Run one search on this thread's warm searcher of the serving index; with ``embedder``,
-    by meaning too where the serving generation has its vectors."""
+    by meaning too where the serving generation has its vectors.
+
+    ``run_search`` repairs bad syntax itself; should a query still fail in some library's
+    hands, it is searched once more as its plain words (the failure logged, the response
+    naming the problem), so what a person types never becomes an error. IndexMissing and
+    the other SearchErrors are raised."""
+    searcher = searcher_for(index_dir)
     meaning = Meaning(embedder, current_generation(Path(index_dir))) if embedder is not None else None
-    return run_search(searcher_for(index_dir), request, meaning)
+    try:
+        return run_search(searcher, request, meaning)
+    except SearchError:
+        raise
+    except Exception:
+        words = plain_words(request.q)
+        if words == request.q:
+            raise
+        log.exception("search failed for %r; searching the plain words instead", request.q)
+    response = run_search(searcher, replace(request, q=words), meaning)
+    response.query, response.searched_words = request.q, words
+    response.problems = [Problem(UNPARSABLE)] + [p for p in response.problems if p.code not in QUERY_PROBLEMS]
+    return response

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from flask import abort, current_app, g, request
 
 from index.embedding import embedder_or_reason
 from index.errors import IndexMissing
-from index.query import MAX_PER_PAGE, SORTS, SearchRequest, SearchResponse, plain_words, search
+from index.query import MAX_PER_PAGE, SORTS, SearchRequest, SearchResponse, search
 from index.schema import FACETS
 from webui.i18n import ui_language
-
-UNREADABLE = "Could not read the query as written; searched for the words: {words}."
 
 
 def kb():
@@ -72,23 +68,9 @@ def search_request() -> SearchRequest:
 
 
 def run_search(req: SearchRequest) -> SearchResponse:
-    """Search the serving index; 503 without one.
-
-    The index repairs bad syntax itself; should its parser still fail on some
-    text, the query is searched once more as plain words (and the failure
-    logged), so what a person types never becomes a 500.
-    """
-    index_dir = settings().index_dir
-    model = embedder()[0]
+    """Search the serving index; 503 without one. What a person types never fails
+    (index.query.search reads it as plain words at worst)."""
     try:
-        return search(index_dir, req, model)
+        return search(settings().index_dir, req, embedder()[0])
     except IndexMissing:
         abort(503, "The search index has not been built yet (run `kb index`).")
-    except Exception:
-        words = plain_words(req.q)
-        if words == req.q:
-            raise
-        current_app.logger.exception("search failed for %r; searching the plain words instead", req.q)
-    response = search(index_dir, replace(req, q=words), model)
-    response.query, response.message = req.q, UNREADABLE.format(words=words or "(none)")
-    return response

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from index.problems import ENGLISH
 from index.schema import FACETS
 
 _CONVERTER = re.compile(r"<(?:(\w+):)?(\w+)>")
@@ -241,7 +242,13 @@ def openapi_document(server_url: str, app=None) -> dict:
                 "per_page": {"type": "integer"},
                 "hits": {"type": "array", "items": {"$ref": "#/components/schemas/Hit"}},
                 "facets": {"type": "object", "additionalProperties": counts},
-                "message": {"type": "string", "nullable": True}, "suggestion": {"type": "string", "nullable": True},
+                "message": {"type": "string", "nullable": True,
+                            "description": "The problems in English; translate problems' codes rather than this"},
+                "problems": {"type": "array", "items": {"$ref": "#/components/schemas/Problem"}},
+                "searched_words": {"type": "string", "nullable": True,
+                                   "description": "The plain words searched when the query could not be read as "
+                                                  "written"},
+                "suggestion": {"type": "string", "nullable": True},
                 "meaning": {"type": "string", "enum": ["on", "off", "unavailable"],
                             "description": "on: documents close in meaning were found and ranked too; off: not asked, "
                                            "or a query of exact syntax; unavailable: no model or no vectors here"},
@@ -249,6 +256,10 @@ def openapi_document(server_url: str, app=None) -> dict:
                 "documents": {"type": "integer", "nullable": True,
                               "description": "Matching documents, language versions counted apart (what the facets "
                                              "count); total counts pages"}}},
+            "Problem": {"type": "object", "required": ["code", "params"], "properties": {
+                "code": {"type": "string", "enum": sorted(ENGLISH)},
+                "params": {"type": "object", "description": "operator, letters, fields, max, date_from, date_to: "
+                                                            "as the code needs"}}},
             "Facets": {"type": "object", "required": ["query", "total", "facets"], "properties": {
                 "query": {"type": "string"}, "total": {"type": "integer"},
                 "facets": {"type": "object", "additionalProperties": counts}}},

@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from werkzeug.exceptions import ServiceUnavailable
 
-from index.query import COST_PROBLEM, WILDCARD_PROBLEM, plain_words, syntax_problems
+from index.problems import COSTLY_WILDCARDS, QUERY_PROBLEMS, SHORT_WILDCARD
 from index.schema import FACETS
 from kb.models import Document
 from webui.context import embedder, kb, run_search, search_request
@@ -150,17 +150,18 @@ def _named_translations(hits: list[dict]) -> dict[str, list[tuple[str, str]]]:
     return out
 
 
-def user_message(req, response) -> str | None:
-    """The index's message, in the UI language when it is the repaired-syntax one."""
-    problems = syntax_problems(req.q.strip())
-    if response.message and (problems or response.message.startswith("Could not read the query")):
-        words = plain_words(req.q) or gettext("(none)")
-        if problems == [WILDCARD_PROBLEM]:
-            return gettext("A wildcard (* or ?) needs at least two letters before it; searched for the words: %(words)s.", words=words)  # noqa: E501 (one line: tests read the msgid)
-        if not problems and COST_PROBLEM in response.message:
-            return gettext("Your wildcards (* or ?) match too many words to search them all; searched for the words: %(words)s.", words=words)  # noqa: E501
-        return gettext("Could not read the query as written; searched for the words: %(words)s.", words=words)
-    return response.message
+def user_message(response) -> str | None:
+    """The index's problems (index.problems codes) in the UI language: a query searched as its
+    plain words says so; the others keep the index's English."""
+    codes = {problem.code for problem in response.problems} & QUERY_PROBLEMS
+    if not codes:
+        return response.message
+    words = response.searched_words or gettext("(none)")
+    if codes == {SHORT_WILDCARD}:
+        return gettext("A wildcard (* or ?) needs at least two letters before it; searched for the words: %(words)s.", words=words)  # noqa: E501 (one line: tests read the msgid)
+    if codes == {COSTLY_WILDCARDS}:
+        return gettext("Your wildcards (* or ?) match too many words to search them all; searched for the words: %(words)s.", words=words)  # noqa: E501
+    return gettext("Could not read the query as written; searched for the words: %(words)s.", words=words)
 
 
 def is_home() -> bool:
@@ -182,7 +183,7 @@ def index():
     if response.page > pages:  # Whoosh answers a page past the end with the last page: show none
         response.hits = []
     context = dict(req=req, response=response, selected=selected, empty_index=False,
-                   facets=facet_groups(response.facets, req.filters), message=user_message(req, response),
+                   facets=facet_groups(response.facets, req.filters), message=user_message(response),
                    translations=other_languages(response.hits), pages=pages,
                    page_numbers=page_numbers(response.page, pages), meaning_problem=embedder()[1])
     if request.headers.get(FRAGMENT_HEADER):

@@ -5,7 +5,8 @@ from __future__ import annotations
 from whoosh import index as whoosh_index
 
 from index.cost import MAX_EXPANDED_TERMS, expansion_cost
-from index.query import COST_PROBLEM, parse_query
+from index.problems import COSTLY_WILDCARDS, Problem
+from index.query import parse_query
 from tests.index.helpers import ask, build
 
 WORDS_PER_PAGE = 50
@@ -23,7 +24,8 @@ def many_words(tmp_path):
 def test_a_query_whose_wildcards_match_too_many_words_is_searched_as_plain_words_with_a_message(tmp_path):
     path = many_words(tmp_path)
     response = ask(path, "ab* ab0012", meaning=False)
-    assert response.message == (f"Could not read the query as written ({COST_PROBLEM}); "
+    assert response.problems == [Problem(COSTLY_WILDCARDS)] and response.searched_words == "ab ab0012"
+    assert response.message == ("Could not read the query as written (its wildcards match too many words); "
                                 "searched for the words: ab ab0012.")
     assert [hit["title"] for hit in response.hits] == ["Page 0"]  # ab0012, as a plain word
 
@@ -53,6 +55,6 @@ def test_a_query_of_more_wildcards_than_allowed_is_searched_as_words_even_when_e
     path = build(tmp_path / "small", [{"title": "Digitaal loket", "lang": "nl", "text": "Inwoners vragen attesten."}])
     text = " ".join(["loket*"] * (MAX_WILDCARDS + 1))
     response = ask(path, text, meaning=False)
-    assert response.message.startswith(f"Could not read the query as written ({COST_PROBLEM})")
+    assert response.problems == [Problem(COSTLY_WILDCARDS)]
     assert response.total == 1  # "loket", as a word
     assert ask(path, " ".join(["loket*"] * MAX_WILDCARDS), meaning=False).message is None

@@ -7,7 +7,8 @@ import json
 import pytest
 
 from index.build import build_index, check_index, sync_index
-from index.query import SearchRequest, search, syntax_problems
+from index.problems import SHORT_WILDCARD, UNBALANCED_QUOTE, UNPARSABLE, WORD_RANGE, Problem, syntax_problems
+from index.query import SearchRequest, search
 from kb.formats import import_documents
 
 DOCS = [
@@ -67,7 +68,7 @@ def test_a_malformed_query_gives_a_message_and_best_effort_results(indexed, quer
 
 
 def test_syntax_problems_are_named():
-    assert syntax_problems('"open') == ["unbalanced quote"]
+    assert syntax_problems('"open') == [Problem(UNBALANCED_QUOTE)]
     assert syntax_problems("open data") == []
 
 
@@ -104,6 +105,7 @@ def test_incremental_update_and_check_keep_index_and_kb_consistent(indexed):
 
 def test_a_query_the_whoosh_parser_chokes_on_is_searched_as_words(indexed):
     response = run(indexed, "title: NOT AND title: Manchester")
+    assert response.problems == [Problem(UNPARSABLE)] and response.searched_words == "title title Manchester"
     assert response.message and response.total >= 1
 
 
@@ -180,8 +182,9 @@ def test_a_bare_star_lists_every_page_without_asking_each_field(indexed):
 
 @pytest.mark.parametrize("text", ["a*", "*e", "body_en:*", "(k?t OR loket)", "title:?pen"])
 def test_a_wildcard_with_fewer_than_two_letters_before_it_is_searched_as_plain_words(indexed, text):
-    assert syntax_problems(text) == ["a wildcard needs 2 letters before it"]
+    assert syntax_problems(text) == [Problem(SHORT_WILDCARD, {"letters": 2})]
     response = run(indexed, text)
+    assert response.problems == [Problem(SHORT_WILDCARD, {"letters": 2})]
     assert response.message.startswith("Could not read the query as written (a wildcard needs 2 letters")
 
 
@@ -192,7 +195,7 @@ def test_a_wildcard_after_two_letters_still_finds_the_words_it_starts(indexed):
 
 @pytest.mark.parametrize("text", ["[a TO z]", "body_en:[a TO zzzz]", "title:{alpha TO omega}", "[2015 TO 2020]"])
 def test_a_range_over_words_is_searched_as_plain_words(indexed, text):
-    assert syntax_problems(text) == ["ranges work on year: and date: only"]
+    assert [problem.code for problem in syntax_problems(text)] == [WORD_RANGE]
     assert run(indexed, text).message.startswith("Could not read the query as written (ranges work on year:")
 
 

@@ -7,7 +7,8 @@ import json
 import pytest
 
 from index.build import build_index
-from index.query import SearchRequest, search, syntax_problems
+from index.problems import BOOST_OUT_OF_RANGE, Problem, syntax_problems
+from index.query import SearchRequest, search
 from kb.formats import import_documents
 
 DOCS = [
@@ -62,6 +63,7 @@ def test_a_question_mark_inside_a_word_stays_a_wildcard(indexed):
 
 def test_an_absurd_boost_is_searched_as_plain_words_with_a_message(indexed):
     response = run(indexed, "loket^" + "9" * 400)
+    assert response.problems == [Problem(BOOST_OUT_OF_RANGE, {"max": 100})]
     assert response.message.startswith("Could not read the query as written (a boost (^) must be a number")
     assert response.total == 1 and all(abs(hit["score"]) < 1e6 for hit in response.hits)
     assert run(indexed, "loket^3 Kortrijk").message is None

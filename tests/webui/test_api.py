@@ -58,6 +58,8 @@ def test_api_refuses_writes_to_read_only_endpoints_as_json(web):
 def test_a_syntax_error_in_the_api_is_a_message_not_an_error(web):
     data = web.get("/api/search", query_string={"q": 'open (data "'}).get_json()
     assert data["message"] and "Could not read" in data["message"]
+    assert [problem["code"] for problem in data["problems"]] == ["unbalanced_quote", "unbalanced_parenthesis"]
+    assert data["searched_words"] == "open data"
 
 
 def test_the_openapi_document_describes_every_api_route_and_method(web, demo_app):

@@ -6,20 +6,21 @@ import pytest
 
 
 def test_a_parser_failure_is_searched_again_as_plain_words(web, monkeypatch):
-    import webui.context
+    import index.query
 
-    real_search = webui.context.search
+    real_search = index.query.run_search
 
-    def fragile_search(index_dir, req, embedder=None):
+    def fragile_search(searcher, req, meaning=None):
         if "(" in req.q:
             raise IndexError("list index out of range")  # as Whoosh's parser once did on odd input
-        return real_search(index_dir, req, embedder)
+        return real_search(searcher, req, meaning)
 
-    monkeypatch.setattr(webui.context, "search", fragile_search)
+    monkeypatch.setattr(index.query, "run_search", fragile_search)
     page = web.get("/", query_string={"q": "open data ("})
     assert page.status_code == 200 and "Could not read the query" in page.get_data(as_text=True)
     data = web.get("/api/search", query_string={"q": "open data ("}).get_json()
     assert data["total"] >= 1 and data["query"] == "open data (" and "open data" in data["message"]
+    assert data["problems"] == [{"code": "unparsable", "params": {}}] and data["searched_words"] == "open data"
 
 
 @pytest.fixture
