@@ -10,9 +10,6 @@ write route is wrapped in ``require_role``, which the permission test checks.
 from __future__ import annotations
 
 import functools
-import threading
-import time
-from collections import deque
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -29,6 +26,7 @@ from kb.accounts import ROLE_LEVEL, authenticate, logout_everywhere, role_at_lea
 from kb.fields import CONTROL
 from kb.models import User
 from webui.context import kb
+from webui.throttle import LoginThrottle, shared_throttle
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 csrf = CSRFProtect()
@@ -52,71 +50,6 @@ class Viewer:
         return role_at_least(self.role, role)
 
 
-class LoginThrottle:
-    """Attempts per key (a name and address pair, an address) in a sliding window, in this process's memory.
-
-    ``reserve`` counts an attempt before it is made, so concurrent attempts
-    cannot all pass the check before any of them is counted.
-    """
-
-    MAX_KEYS = 50_000
-
-    def __init__(self, limit: int = 5, window: float = 900.0, clock=time.monotonic):
-        self.limit, self.window, self.clock = limit, window, clock
-        self._failures: dict[str, deque] = {}
-        self._lock = threading.Lock()
-
-    def _recent(self, key: str) -> deque:
-        now = self.clock()
-        failures = self._failures.setdefault(key, deque())
-        while failures and now - failures[0] > self.window:
-            failures.popleft()
-        return failures
-
-    def _wait(self, keys, limits) -> int:
-        waits = []
-        for key in keys:
-            failures, limit = self._recent(key), limits.get(key, self.limit)
-            if len(failures) >= limit:
-                waits.append(self.window - (self.clock() - failures[len(failures) - limit]))
-        return int(max(waits, default=0)) + (1 if waits else 0)
-
-    def retry_after(self, *keys: str, limits: dict | None = None) -> int:
-        """Seconds until these keys may try again; 0 when they may now."""
-        with self._lock:
-            return self._wait(keys, limits or {})
-
-    def reserve(self, *keys: str, limits: dict | None = None) -> int:
-        """Count one attempt of every key, unless one is over its limit: then the seconds to wait."""
-        with self._lock:
-            wait = self._wait(keys, limits or {})
-            if not wait:
-                self._record(keys)
-            return wait
-
-    def failed(self, *keys: str) -> None:
-        with self._lock:
-            self._record(keys)
-
-    def _record(self, keys) -> None:
-        if len(self._failures) > self.MAX_KEYS:  # many names or addresses: forget the quiet ones
-            for key in [k for k in self._failures if not self._recent(k)]:
-                del self._failures[key]
-        for key in keys:
-            self._recent(key).append(self.clock())
-
-    def release(self, key: str) -> None:
-        """Take back the newest attempt of ``key`` (a sign-in that succeeded)."""
-        with self._lock:
-            if self._failures.get(key):
-                self._failures[key].pop()
-
-    def succeeded(self, *keys: str) -> None:
-        with self._lock:
-            for key in keys:
-                self._failures.pop(key, None)
-
-
 class HttpsAwareSessions(SecureCookieSessionInterface):
     """The session cookie is Secure whenever the request came over HTTPS, or always with ``secure_cookies``."""
 
@@ -130,8 +63,6 @@ def init_app(app) -> None:
     app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
     csrf.init_app(app)
-    from webui.throttle import shared_throttle
-
     app.extensions["casebook"]["login_throttle"] = shared_throttle(app.extensions["casebook"]["settings"], "login",
                                                                    limit=SIGN_INS_PER_PAIR, window=900.0)
     app.before_request(load_viewer)

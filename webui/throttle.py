@@ -5,7 +5,7 @@ kept in each process's memory would give an attacker that many times the
 allowed attempts. The counts live in a small SQLite file of the data folder
 (``throttle.sqlite3``, not the knowledge base: nothing here is a record worth
 keeping or migrating). Should that file be unusable (a read-only folder, a
-full disk) the counts fall back to this process's memory, with one log line:
+full disk) the counts fall back to this process's memory (LoginThrottle), with one log line:
 searches and sign-ins keep working.
 """
 
@@ -15,15 +15,79 @@ import logging
 import sqlite3
 import threading
 import time
+from collections import deque
 from pathlib import Path
 
 from kb.errors import StorageError
 from kb.storage import private_file
-from webui.auth import LoginThrottle
-
 LOG = logging.getLogger(__name__)
 FILE_NAME = "throttle.sqlite3"
 PRUNE_EVERY = 200  # calls between removals of expired attempts of every key
+
+
+class LoginThrottle:
+    """Attempts per key (a name and address pair, an address) in a sliding window, in this process's memory.
+
+    ``reserve`` counts an attempt before it is made, so concurrent attempts
+    cannot all pass the check before any of them is counted.
+    """
+
+    MAX_KEYS = 50_000
+
+    def __init__(self, limit: int = 5, window: float = 900.0, clock=time.monotonic):
+        self.limit, self.window, self.clock = limit, window, clock
+        self._failures: dict[str, deque] = {}
+        self._lock = threading.Lock()
+
+    def _recent(self, key: str) -> deque:
+        now = self.clock()
+        failures = self._failures.setdefault(key, deque())
+        while failures and now - failures[0] > self.window:
+            failures.popleft()
+        return failures
+
+    def _wait(self, keys, limits) -> int:
+        waits = []
+        for key in keys:
+            failures, limit = self._recent(key), limits.get(key, self.limit)
+            if len(failures) >= limit:
+                waits.append(self.window - (self.clock() - failures[len(failures) - limit]))
+        return int(max(waits, default=0)) + (1 if waits else 0)
+
+    def retry_after(self, *keys: str, limits: dict | None = None) -> int:
+        """Seconds until these keys may try again; 0 when they may now."""
+        with self._lock:
+            return self._wait(keys, limits or {})
+
+    def reserve(self, *keys: str, limits: dict | None = None) -> int:
+        """Count one attempt of every key, unless one is over its limit: then the seconds to wait."""
+        with self._lock:
+            wait = self._wait(keys, limits or {})
+            if not wait:
+                self._record(keys)
+            return wait
+
+    def failed(self, *keys: str) -> None:
+        with self._lock:
+            self._record(keys)
+
+    def _record(self, keys) -> None:
+        if len(self._failures) > self.MAX_KEYS:  # many names or addresses: forget the quiet ones
+            for key in [k for k in self._failures if not self._recent(k)]:
+                del self._failures[key]
+        for key in keys:
+            self._recent(key).append(self.clock())
+
+    def release(self, key: str) -> None:
+        """Take back the newest attempt of ``key`` (a sign-in that succeeded)."""
+        with self._lock:
+            if self._failures.get(key):
+                self._failures[key].pop()
+
+    def succeeded(self, *keys: str) -> None:
+        with self._lock:
+            for key in keys:
+                self._failures.pop(key, None)
 
 
 class SharedThrottle:
