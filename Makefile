@@ -9,7 +9,7 @@ BIN = $(VENV)/bin
 # The versions the suite passed with: every install below reads them as pip constraints (make constraints refreshes them).
 CONSTRAINTS = constraints.txt
 
-.PHONY: demo test lint install install-test constraints chromium postgresql axe bench audit clean help
+.PHONY: demo test lint install install-test constraints chromium postgresql axe bench audit screenshots clean help
 
 help:
 	@echo "make demo   - install, crawl the bundled demo site, index it, serve http://$(HOST):$(PORT)/"
@@ -17,6 +17,7 @@ help:
 	@echo "make lint   - ruff check (the rules in pyproject.toml)"
 	@echo "make bench  - run the benchmarks in bench/ (slow)"
 	@echo "make audit  - bandit and pip-audit"
+	@echo "make screenshots - build the demo apart and photograph its pages into docs/screenshots/"
 	@echo "make constraints - re-resolve the newest versions pyproject.toml allows into constraints.txt (then make test)"
 
 $(BIN)/python:
@@ -91,6 +92,11 @@ test: $(VENV)/.installed-test chromium postgresql axe
 bench: $(VENV)/.installed-test
 	$(BIN)/python -m bench.search
 	$(BIN)/python -m bench.crawl
+
+# The README's pictures: a demo built in bench/results/screenshots-data (never kb-data), served on
+# 127.0.0.1 and photographed in Chromium; pngquant (Debian's) makes them a third of the size when installed.
+screenshots: $(VENV)/.installed-test chromium
+	$(BIN)/python -m bench.screenshots
 
 # Security audit: bandit (no high-severity finding allowed) and pip-audit of the installed
 # dependencies. pip-audit needs PyPI's vulnerability API; where only the package index is
