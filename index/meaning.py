@@ -71,11 +71,14 @@ def meaning_query(text: str) -> str | None:
     return words or None
 
 
-def languages_present(searcher) -> frozenset[str]:
-    """The languages of the index's documents (remembered per reader)."""
-    return shared(searcher, "meaning-languages",
-                  lambda s: frozenset(lang for langs in facet_sets(s).by_doc("lang").values()
-                                      for lang in langs) - {"und"})
+def language_sizes(searcher) -> dict[str, int]:
+    """Each language of the index (but "und") and its number of pages, counted once per reader."""
+
+    def count(s) -> dict[str, int]:
+        per_language = facet_sets(s).values.get("lang", {})
+        return {lang: docs.bit_count() for lang, docs in sorted(per_language.items()) if lang != "und" and docs}
+
+    return shared(searcher, "meaning-language-sizes", count)
 
 
 def vocabulary_language(searcher, words: str, reader_lang: str | None) -> str | None:
@@ -87,8 +90,8 @@ def vocabulary_language(searcher, words: str, reader_lang: str | None) -> str | 
     of the words are on no page (a query in a language the index does not hold)."""
     schema = searcher.schema
     tokens = [token.text for token in schema["words"].analyzer(words)]
-    langs = [lang for lang in sorted(languages_present(searcher)) if f"body_{lang}" in schema]
-    sizes = {lang: facet_sets(searcher).selected("lang", [lang]).bit_count() for lang in langs}
+    sizes = {lang: size for lang, size in language_sizes(searcher).items() if f"body_{lang}" in schema}
+    langs = list(sizes)
     table: dict[str, list[int]] = {}
     for lang in langs:
         analyzer = schema[f"body_{lang}"].analyzer
