@@ -4,8 +4,8 @@ A malformed query (unbalanced quotes or brackets, a dangling AND) never fails:
 the response names the problem by code (index.problems) and the query is
 searched as plain words. So does a query that would cost seconds of CPU for
 nothing a reader means (a wildcard with fewer than two letters before it, a
-range over words). Ranking,
-in every order, is index.scoring's.
+range over words). Ranking, in every order, is index.scoring's; the "did you
+mean" of a query that finds nothing is index.spelling's.
 Snippets are HTML-escaped before matches are marked, so markup in a document
 can never run in the page.
 """
@@ -13,7 +13,6 @@ can never run in the page.
 from __future__ import annotations
 
 import copy
-import heapq
 import logging
 import re
 from dataclasses import dataclass, field, replace
@@ -23,7 +22,6 @@ from pathlib import Path
 from whoosh import query as wq
 from whoosh.qparser import MultifieldParser, OrGroup, PhrasePlugin
 from whoosh.searching import Searcher
-from whoosh.support.levenshtein import distance as edit_distance
 
 from index import bitmaps
 from index.concepts import default_labels
@@ -37,11 +35,12 @@ from index.meaning import Meaning, meaning_query
 from index.problems import (COSTLY_WILDCARDS, QUERY_PROBLEMS, RANGE, UNPARSABLE, UNREADABLE_DATES,
                             Problem, Reading, message, plain_words, syntax_problems)
 from index.scoring import rank
-from index.searchers import searcher_for, shared
+from index.searchers import searcher_for
 from index.snippets import snippets
+from index.spelling import suggest
 from index.terms import document_frequency
 from index.versions import collapse, count_groups
-from index.schema import FACETS, searchable_fields, spelling_fields
+from index.schema import FACETS, searchable_fields
 
 log = logging.getLogger(__name__)
 
@@ -53,9 +52,6 @@ MAX_WILDCARDS = 10
 PARSES_KEPT = 2048  # parsed queries remembered per process
 _PARSES: dict[tuple, tuple] = {}
 MAX_PER_PAGE = 100
-MAX_SUGGESTED_WORDS = 8
-MIN_CORRECTED = 3  # letters a word needs before a "did you mean" replaces it
-MAX_REMEMBERED_CORRECTIONS = 50_000  # per index version: the "did you mean" of a word
 SORTS = ("relevance", "date")
 # "-word" / -"a phrase" / -(a b) at the start of a word, as search engines read it: NOT. A hyphen inside a
 # word (e-government, smart-city) or between spaces (2019 - 2024) is no operator.
@@ -377,60 +373,6 @@ def date_range(date_from: str | None, date_to: str | None):
     if start is None and end is None:
         return None, None
     return wq.DateRange("date", start, end), None
-
-
-def _corrections(reader, field_name: str, word: str) -> list[str]:
-    """What Whoosh's ``corrector(field).suggest(word, limit=2, maxdist=1, prefix=1)`` answers:
-    the two most frequent words within one edit sharing the first letter. Words whose
-    length alone puts them further away are skipped before the (Python) edit distance,
-    which was most of the cost of a "did you mean"."""
-    spelling = reader.schema[field_name].spelling_fieldname(field_name)
-    field_object = reader.schema[spelling]
-    found = []
-    for raw in reader.expand_prefix(spelling, word[:1]):
-        candidate = field_object.from_bytes(raw)
-        if abs(len(candidate) - len(word)) <= 1 and edit_distance(candidate, word, limit=1) <= 1 \
-                and _live(reader, spelling, candidate):
-            found.append((-(1 + 0.5 / (reader.frequency(field_name, candidate) or 1)), candidate))
-    return [candidate for _, candidate in sorted(heapq.nlargest(2, found), key=lambda item: (-item[0], item[1]))]
-
-
-def _live(reader, field_name: str, word: str) -> bool:
-    """Whether ``word`` is in a live entry: Whoosh keeps a deleted entry's words (a page gone, a
-    profile erased) in the vocabulary until its segment is merged, and they must not be offered."""
-    if (field_name, word) not in reader:
-        return False
-    return not reader.has_deletions() or reader.postings(field_name, word).is_active()
-
-
-def _correction(searcher: Searcher, word: str) -> str | None:
-    """The closest index word to ``word`` (lowercased), remembered for this index version."""
-    memo = shared(searcher, "corrections", lambda _: {})
-    if word in memo:
-        return memo[word]
-    reader = searcher.reader()
-    names = [name for name in spelling_fields() if name in searcher.schema]
-    if any(_live(reader, searcher.schema[name].spelling_fieldname(name), word) for name in names):
-        correction = word  # a word of the index is its own closest word (distance 0): no scan
-    else:
-        # prefix=1 and one edit: misspellings rarely touch the first letter, and a
-        # distance-2 automaton over the whole vocabulary cost up to 0.8 s per word
-        # every option is one edit away: the word most used in the index is the likeliest meant
-        options = {option for name in names for option in _corrections(reader, name, word)}
-        correction = max(options, key=lambda o: (sum(reader.frequency(n, o) for n in names), o)) if options else None
-    if len(memo) >= MAX_REMEMBERED_CORRECTIONS:
-        memo.clear()
-    memo[word] = correction
-    return correction
-
-
-def suggest(searcher: Searcher, text: str) -> str | None:
-    """A "did you mean" from the index vocabulary (unstemmed words), word by word."""
-    words = plain_words(text).split()[:MAX_SUGGESTED_WORDS]
-    # a word of one or two letters is one edit from dozens of others ("lo" -> "la"): kept as typed
-    fixed = [word if len(word) < MIN_CORRECTED else _correction(searcher, word.lower()) or word for word in words]
-    suggestion = " ".join(fixed)
-    return suggestion if words and suggestion.lower() != " ".join(words).lower() else None
 
 
 def search(index_dir: Path, request: SearchRequest, embedder: Embedder | None = None) -> SearchResponse:

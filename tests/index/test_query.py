@@ -130,7 +130,7 @@ def test_an_update_into_an_index_built_with_another_schema_asks_for_a_rebuild(in
 def test_did_you_mean_candidates_are_those_of_whooshs_corrector(tmp_path):
     from whoosh import index as whoosh_index
 
-    from index.query import _corrections, suggest
+    from index.spelling import _corrections, suggest
     from index.schema import spelling_fields
 
     from .helpers import build
