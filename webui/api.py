@@ -9,7 +9,8 @@ from urllib.parse import urlsplit
 from flask import Blueprint, current_app, jsonify, render_template, request
 
 from kb.formats import export_record
-from webui.context import kb, run_search, search_request, source_label
+from webui.context import kb, run_search, search_request
+from webui.source_labels import source_label
 from webui.documents import readable_document
 from webui.links import site_root
 from webui.openapi import openapi_document

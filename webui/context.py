@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, g, request
+from flask import abort, current_app, request
 
 from index.embedding import embedder_or_reason
 from index.errors import IndexMissing
@@ -17,16 +17,6 @@ def kb():
 
 def settings():
     return current_app.extensions["casebook"]["settings"]
-
-
-def source_label(host: str | None, source_id: int | None = None) -> str:
-    """A source's registered name for a page on ``host`` (kb.sources.names), read once per request."""
-    if "source_names" not in g:
-        from kb.sources.names import source_names
-
-        with kb().session() as session:
-            g.source_names = source_names(session)
-    return g.source_names.label(host, source_id)
 
 
 def embedder():

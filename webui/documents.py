@@ -14,7 +14,8 @@ from sqlalchemy import select
 
 from kb.models import Case, Collection, CollectionItem, Document
 from webui.cases import case_visible
-from webui.context import kb, settings, source_label
+from webui.context import kb, settings
+from webui.source_labels import source_label
 from webui.similar import similar_documents
 
 bp = Blueprint("documents", __name__, url_prefix="/documents")

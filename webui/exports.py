@@ -20,7 +20,8 @@ from index.query import MAX_PER_PAGE
 from kb.formats import EXPORT_FIELDS, csv_cells, export_record, xml_safe
 from kb.models import Document
 from webui.citations import to_bibtex, to_ris
-from webui.context import kb, run_search, search_request, source_label
+from webui.context import kb, run_search, search_request
+from webui.source_labels import source_label
 from webui.links import absolute_request_url, absolute_url
 
 bp = Blueprint("exports", __name__)

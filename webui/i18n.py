@@ -18,6 +18,8 @@ from babel import Locale, UnknownLocaleError
 from flask import Flask, g, request
 from flask_babel import Babel, get_locale, gettext, lazy_gettext
 
+from webui.source_labels import source_label
+
 UI_LANGUAGES = ("nl", "en", "fr", "de")
 DEFAULT_LANGUAGE = "en"
 COOKIE = "ui_lang"
@@ -133,8 +135,6 @@ def facet_value_label(facet: str, value: str) -> str:
     if facet == "org_kind":
         return str(ORG_KIND_NAMES.get(value, value))
     if facet == "source":
-        from webui.context import source_label  # context reads the UI language from here
-
         return source_label(value)
     return value
 
