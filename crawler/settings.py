@@ -25,7 +25,7 @@ def _kb_setting(name: str, help_text: str):
 
 @dataclass(frozen=True)
 class CrawlSettings:
-    """How one crawl behaves; built by kb/cli.py from kb settings and flags."""
+    """How one crawl behaves; built by kb/app/wiring.py from kb settings and flags."""
 
     user_agent: str = _kb_setting("user_agent", "User-Agent header")
     delay: float = _kb_setting("crawl_delay", "Seconds between requests to one host")

@@ -87,7 +87,7 @@ def test_a_municipality_cannot_issue_a_call(kb):
 def test_the_worker_closes_calls_past_their_deadline_audits_it_and_updates_their_search_entry(kb, network_id):
     from crawler.settings import CrawlSettings
     from index.query import SearchRequest, search
-    from kb.commands.worker import worker_loop
+    from kb.app.worker import worker_loop
 
     with kb.session() as db:
         past = create_call(db, {"title": "Transfer networks 2019", "network_id": network_id,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from crawler.settings import CrawlSettings
-from kb.commands.worker import run_due_sources
+from kb.app.worker import run_due_sources
 from kb.models import AuditEvent, Source
 from kb.source_queue import register_source, source_json
 
@@ -110,7 +110,7 @@ def test_the_worker_indexes_cases_changed_in_the_web_ui_so_they_are_searchable(k
 
 
 def test_a_source_left_crawling_by_a_dead_worker_is_queued_again(kb):
-    from kb.commands.worker import requeue_interrupted
+    from kb.app.worker import requeue_interrupted
 
     with kb.session() as session:
         source = register_source(session, "https://www.example.org/", "Ex", "ana")
@@ -151,7 +151,7 @@ def test_a_worker_starting_after_a_kill_indexes_what_the_crawl_stored_but_never_
     import json
 
     from index.build import check_index
-    from kb.commands.worker import catch_up_index
+    from kb.app.worker import catch_up_index
     from kb.formats import import_documents
 
     docs = [{"url": f"https://stad.test/{n}", "title": f"Loket {n}", "lang": "nl",

@@ -6,8 +6,9 @@ import sys
 
 import click
 
-from kb.cli import (UserError, as_background_work, build_index, check_index, cli, emit, facet_names,
-                    index_report, open_data, rebuild_vectors, search, settings_of, sync_index, vector_problems)
+from kb.app.group import UserError, as_background_work, cli, emit, open_data, settings_of
+from kb.app.wiring import (build_index, check_index, facet_names, index_report, rebuild_vectors, search, sync_index,
+                           vector_problems)
 
 
 @cli.command(name="index")

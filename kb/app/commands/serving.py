@@ -6,8 +6,8 @@ from datetime import date
 
 import click
 
-from kb.cli import (Failure, UserError, build_index, cli, crawl_settings, crawl_sources, open_data, propose_cases,
-                    serve_app)
+from kb.app.group import Failure, UserError, cli, open_data
+from kb.app.wiring import build_index, crawl_settings, crawl_sources, propose_cases, serve_app
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
@@ -32,7 +32,7 @@ def serve(ctx, host: str, port: int, workers: int | None, threads: int | None, w
     if with_worker and kb.settings.serve_workers > 1:
         raise UserError("--with-worker needs a single serving process: run `kb worker` beside `kb serve` instead")
     if with_worker:
-        from kb.commands.worker import start_worker_thread
+        from kb.app.worker import start_worker_thread
 
         start_worker_thread(kb)
     serve_app(kb, host, port, single=with_worker)
@@ -50,7 +50,7 @@ def demo(ctx, host: str, port: int, site_port: int, no_serve: bool):
     cases it proposes as the demo curator, import the starter catalogue of sources (not crawled),
     add organisations, example experts, the workshop series with its collections, networks and
     calls, index it and serve the UI."""
-    from kb.commands.crawling import print_summary, with_progress
+    from kb.app.commands.crawling import print_summary, with_progress
     from kb.demo.curation import (demo_curator, import_starter_catalogue, register_demo_source,
                                   validate_site_cases)
     from kb.demo.events import add_demo_events

@@ -1,9 +1,12 @@
-"""`kb worker`: crawl the sources that are queued or due, one after another.
+"""The worker's background pipeline: crawl the sources that are queued or due, one after another.
 
 The web UI cannot import the crawler; it queues sources through kb
 (``Source.status = "queued"``) and this worker picks them up, marks them
 ``crawling``, crawls them within their scope and records the outcome (done with
-the pages stored, or failed with the reason), each step an audit event.
+the pages stored, or failed with the reason), each step an audit event. Each
+round also indexes what changed, refreshes the calls' statuses and purges the
+registrations past their retention. `kb worker` runs it; `kb serve --with-worker`
+runs it in a thread beside the web server.
 """
 
 from __future__ import annotations
@@ -13,8 +16,7 @@ import time
 
 import click
 
-from kb.cli import (as_background_work, build_index, cli, crawl_settings, crawl_sources, index_report, open_data,
-                    sync_index)
+from kb.app.wiring import build_index, crawl_settings, crawl_sources, index_report, sync_index
 
 
 def run_due_sources(kb, cfg, limit: int | None = None, echo=click.echo) -> int:
@@ -115,24 +117,3 @@ def start_worker_thread(kb, interval: float = 30.0) -> threading.Thread:
     thread = threading.Thread(target=run, name="kb-worker", daemon=True)
     thread.start()
     return thread
-
-
-@cli.command()
-@click.option("--once", is_flag=True, help="Crawl what is due now, then exit.")
-@click.option("--interval", type=click.FloatRange(1), default=30.0, show_default=True,
-              help="Seconds between two looks at the queue.")
-@click.option("--limit", type=click.IntRange(1), default=None, help="Most sources crawled per round.")
-@click.option("--allow-private-hosts", is_flag=True, help="Allow loopback and private addresses (tests, demo).")
-@click.pass_context
-def worker(ctx, once: bool, interval: float, limit: int | None, allow_private_hosts: bool):
-    """Crawl sources queued from the web UI or API, and recrawl due ones.
-
-    Also indexes what changed in the knowledge base (cases and profiles edited in
-    the web UI, imports run with --no-index), closes calls past their deadline and deletes
-    participant data of events past the retention period. Runs until interrupted
-    (Ctrl+C), or one round with --once.
-    """
-    kb = open_data(ctx)
-    as_background_work(kb.settings)
-    cfg = crawl_settings(kb.settings, allow_private=allow_private_hosts)
-    worker_loop(kb, cfg, interval, limit, once)

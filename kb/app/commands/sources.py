@@ -6,7 +6,8 @@ import sys
 
 import click
 
-from kb.cli import UserError, check_source_seeds, cli, crawl_settings, emit, open_data
+from kb.app.group import UserError, cli, emit, open_data
+from kb.app.wiring import check_source_seeds, crawl_settings
 from kb.errors import InputError
 
 

@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from kb.cli import UserError, cli, emit, open_data
+from kb.app.group import UserError, cli, emit, open_data
 
 
 @cli.group()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from kb.calls import STATUSES
-from kb.cli import cli, emit, open_data
+from kb.app.group import cli, emit, open_data
 
 
 @cli.command(name="calls")

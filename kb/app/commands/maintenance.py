@@ -8,7 +8,8 @@ from pathlib import Path
 
 import click
 
-from kb.cli import Failure, UserError, cli, copy_index, emit, index_problems, open_data
+from kb.app.group import Failure, UserError, cli, emit, open_data
+from kb.app.wiring import copy_index, index_problems
 from kb.errors import InputError, StorageError
 
 

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import click
 
-from kb.cli import UserError, as_background_work, cli, emit, open_data, sync_index
-from kb.commands.data import render_import
+from kb.app.group import UserError, as_background_work, cli, emit, open_data
+from kb.app.wiring import sync_index
+from kb.app.commands.data import render_import
 
 
 @cli.group(name="case")

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from kb.cli import UserError, as_background_work, cli, emit, open_data, sync_index
+from kb.app.group import UserError, as_background_work, cli, emit, open_data
+from kb.app.wiring import sync_index
 from kb.errors import InputError
 
 

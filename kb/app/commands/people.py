@@ -6,7 +6,8 @@ import json
 
 import click
 
-from kb.cli import UserError, cli, emit, open_data, sync_index
+from kb.app.group import UserError, cli, emit, open_data
+from kb.app.wiring import sync_index
 from kb.errors import InputError
 
 

@@ -6,8 +6,8 @@ import sys
 
 import click
 
-from kb.cli import (UserError, as_background_work, check_seeds, cli, crawl, crawl_outcomes, crawl_settings,
-                    crawl_sources, emit, open_data, sync_index)
+from kb.app.group import UserError, as_background_work, cli, emit, open_data
+from kb.app.wiring import check_seeds, crawl, crawl_outcomes, crawl_settings, crawl_sources, sync_index
 from kb.settings import Settings
 
 DEFAULTS = Settings()  # the flags' defaults are the settings' (kb.toml and KB_* may change them)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from kb.audit import AUDITED
-from kb.cli import UserError, cli, emit, open_data
+from kb.app.group import UserError, cli, emit, open_data
 
 
 @cli.command(name="audit")

@@ -1,5 +1,0 @@
-"""The commands of `kb`, one module per area, attached to the group in kb/cli.py.
-
-They parse options, call kb or the wiring functions of kb/cli.py, and print;
-none of them imports crawler, index or webui (tests/test_architecture.py).
-"""
