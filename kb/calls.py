@@ -19,10 +19,10 @@ from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from kb.audit import record, snapshot
-from kb.events import _moment, _utc, _zone, time_zones
 from kb.fields import COUNTRY, Fields, whole_number
 from kb.language import detect_language
 from kb.models import Base, Document, utcnow
+from kb.moments import moment_field, naive_utc, time_zones, zone_field
 from kb.people import NETWORK_KINDS, Organisation, resolve_concepts
 
 STATUSES = ("upcoming", "open", "closed")
@@ -60,7 +60,7 @@ def call_status(call: Call, now: datetime | None = None) -> str:
     """upcoming, open or closed at ``now`` (an aware moment, or a naive one in UTC; default: now)."""
     now = now or utcnow()
     if now.tzinfo is not None:
-        now = _utc(now)
+        now = naive_utc(now)
     if now >= call.deadline_utc:
         return "closed"
     if call.opens_utc is not None and now < call.opens_utc:
@@ -128,9 +128,9 @@ def clean_call(session: Session, data: dict) -> dict:
     Dates carry an offset (the API) or are local times of the time zone ``zone``
     names (the web form); the deadline is required, the opening date is not."""
     fields = Fields(data)
-    zone = _zone(fields)
-    opens = _plausible(fields, "opens", _moment(fields, "opens", zone, required=False))
-    deadline = _plausible(fields, "deadline", _moment(fields, "deadline", zone))
+    zone = zone_field(fields)
+    opens = _plausible(fields, "opens", moment_field(fields, "opens", zone, required=False))
+    deadline = _plausible(fields, "deadline", moment_field(fields, "deadline", zone))
     if opens and deadline and opens > deadline:
         fields.fail("opens", "opens_after_deadline")
     values = {"title": fields.text("title", 500, required=True), "network_id": _network_id(session, fields),
@@ -138,8 +138,8 @@ def clean_call(session: Session, data: dict) -> dict:
               "countries": _codes(fields, "countries"), "themes": _themes(fields), "url": fields.url("url"),
               "example": _flag(data.get("example"))}
     fields.check()
-    values.update(opens=opens.isoformat() if opens else None, opens_utc=_utc(opens) if opens else None,
-                  deadline=deadline.isoformat(), deadline_utc=_utc(deadline), zone=zone_of(deadline, zone))
+    values.update(opens=opens.isoformat() if opens else None, opens_utc=naive_utc(opens) if opens else None,
+                  deadline=deadline.isoformat(), deadline_utc=naive_utc(deadline), zone=zone_of(deadline, zone))
     return values
 
 
@@ -179,7 +179,7 @@ def refresh_statuses(session: Session, now: datetime | None = None, actor: str =
             continue
         before, call.status = call.status, status
         if status == "closed":
-            call.closed_at = now if now.tzinfo is None else _utc(now)
+            call.closed_at = now if now.tzinfo is None else naive_utc(now)
             record(session, actor, "close", "call", call.id, {"status": before},
                    {"status": "closed", "deadline": call.deadline})
         publish_call(session, call)

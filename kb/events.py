@@ -9,12 +9,11 @@ hash is stored. Participant data is purged a set time after the event.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import re
 import secrets
-from datetime import datetime, timedelta, timezone
-from zoneinfo import ZoneInfo, available_timezones
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, func, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -23,6 +22,7 @@ from kb.audit import record, snapshot
 from kb.errors import InputError
 from kb.fields import Fields, whole_number
 from kb.models import Base, Collection, Document, utcnow
+from kb.moments import moment_field, naive_utc, time_zones, zone_field
 
 MODES = ("onsite", "online", "hybrid")
 ATTENDANCE = ("onsite", "online")
@@ -70,44 +70,6 @@ class Registration(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
-@functools.cache
-def time_zones() -> tuple[str, ...]:
-    """The time zones an event form offers: Europe's, then UTC."""
-    return (*sorted(z for z in available_timezones() if z.startswith("Europe/")), "UTC")
-
-
-def _zone(fields: Fields) -> ZoneInfo | None:
-    name = fields.raw("zone")
-    if not name:
-        return None
-    if name not in time_zones():
-        fields.fail("zone", "zone")
-        return None
-    return ZoneInfo(name)
-
-
-def _moment(fields: Fields, name: str, zone: ZoneInfo | None = None, required: bool = True) -> datetime | None:
-    """An aware date-time from ISO 8601 text; a naive one is read in ``zone`` when a form gave one."""
-    raw = fields.raw(name)
-    if not raw:
-        if required:
-            fields.fail(name, "required")
-        return None
-    try:
-        moment = datetime.fromisoformat(raw)
-    except ValueError:
-        fields.fail(name, "datetime")
-        return None
-    if moment.tzinfo is None and zone is None:
-        fields.fail(name, "offset")
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=zone)
-
-
-def _utc(moment: datetime) -> datetime:
-    return moment.astimezone(timezone.utc).replace(tzinfo=None)
-
-
 def _collection_id(session: Session, fields: Fields) -> int | None:
     raw = fields.raw("collection_id")
     if not raw:
@@ -127,9 +89,9 @@ def clean_event(session: Session, data: dict) -> dict:
     names (the web form); the offset is kept as given, with the UTC moment beside it.
     """
     fields = Fields(data)
-    zone = _zone(fields)
-    starts, ends = _moment(fields, "starts", zone), _moment(fields, "ends", zone)
-    deadline = _moment(fields, "registration_deadline", zone, required=False)
+    zone = zone_field(fields)
+    starts, ends = moment_field(fields, "starts", zone), moment_field(fields, "ends", zone)
+    deadline = moment_field(fields, "registration_deadline", zone, required=False)
     if starts and ends and ends < starts:
         fields.fail("ends", "ends_before_starts")
     if deadline and ends and deadline > ends:
@@ -144,8 +106,8 @@ def clean_event(session: Session, data: dict) -> dict:
     elif agenda:
         _check_agenda_ids(session, fields, agenda)
     fields.check()
-    values.update(starts=starts.isoformat(), ends=ends.isoformat(), starts_utc=_utc(starts), ends_utc=_utc(ends),
-                  registration_deadline=_utc(deadline) if deadline else None)
+    values.update(starts=starts.isoformat(), ends=ends.isoformat(), starts_utc=naive_utc(starts),
+                  ends_utc=naive_utc(ends), registration_deadline=naive_utc(deadline) if deadline else None)
     if agenda is not None:
         values["agenda"] = number_items(agenda)
     return values

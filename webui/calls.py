@@ -21,9 +21,9 @@ from flask_babel import gettext, lazy_gettext
 from kb.call_feeds import calls_atom, deadlines_ics
 from kb.calls import FIELDS, STATUSES, Call, call_status, create_call, deadline_in_utc, update_call
 from kb.errors import FieldErrors
-from kb.events import time_zones
 from kb.fields import whole_number
 from kb.models import utcnow
+from kb.moments import time_zones
 from kb.networks import list_networks
 from kb.people import Organisation
 from webui.auth import require_role
