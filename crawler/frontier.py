@@ -23,7 +23,7 @@ def find_or_start_job(kb: KnowledgeBase, seeds: list[str], options: dict, source
     """The unfinished job with the same seeds (resumed), or a new one."""
     with kb.session() as session:
         running = session.scalars(
-            select(CrawlJob).where(CrawlJob.status == "running", CrawlJob.source_id.is_(source_id))
+            select(CrawlJob).where(CrawlJob.status == "running", CrawlJob.source_id.is_not_distinct_from(source_id))
             .order_by(CrawlJob.id.desc())
         ).all()
         for job in running:

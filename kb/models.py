@@ -16,6 +16,11 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
+# An address of up to 2,083 characters (crawler.urls.MAX_URL_CHARS) is crawled and stored. SQLite never
+# enforced the declared 2,048; PostgreSQL does, so there the columns hold what the crawler keeps
+# (migration 0007; widening a varchar there rewrites nothing).
+URL = String(2048).with_variant(String(2083), "postgresql")
+
 class Base(DeclarativeBase):
     type_annotation_map = {dict: JSON, list: JSON}
 
@@ -55,8 +60,8 @@ class Document(Base):
     __tablename__ = "document"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    url: Mapped[str] = mapped_column(String(2048), unique=True)
-    final_url: Mapped[str | None] = mapped_column(String(2048))
+    url: Mapped[str] = mapped_column(URL, unique=True)
+    final_url: Mapped[str | None] = mapped_column(URL)
     title: Mapped[str] = mapped_column(Text, default="")
     description: Mapped[str | None] = mapped_column(Text)
     text: Mapped[str] = mapped_column(Text, default="")
@@ -112,14 +117,14 @@ class CrawlUrl(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     job_id: Mapped[int] = mapped_column(ForeignKey("crawl_job.id"), index=True)
-    url: Mapped[str] = mapped_column(String(2048))
+    url: Mapped[str] = mapped_column(URL)
     depth: Mapped[int] = mapped_column(Integer, default=0)
     status: Mapped[str] = mapped_column(String(20), default="pending", index=True)
     reason: Mapped[str | None] = mapped_column(String(60))
     detail: Mapped[str | None] = mapped_column(Text)
     http_status: Mapped[int | None] = mapped_column(Integer)
     document_id: Mapped[int | None] = mapped_column(ForeignKey("document.id"))
-    referrer: Mapped[str | None] = mapped_column(String(2048))
+    referrer: Mapped[str | None] = mapped_column(URL)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 
 

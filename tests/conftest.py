@@ -2,7 +2,8 @@
 
 A test marked ``both_engines`` runs twice, its ``settings`` (and so ``kb``) on SQLite in the data
 folder and on a database of its own in a throwaway PostgreSQL cluster (tests/pgserver.py), started
-once per session and only when such a test runs.
+once per session and only when such a test runs. CASEBOOK_TEST_ENGINE=postgresql puts every other
+test's ``settings`` on PostgreSQL too.
 """
 
 from __future__ import annotations
@@ -56,8 +57,9 @@ def postgres_cluster():
 
 @pytest.fixture
 def db_engine(request):
-    """"sqlite", unless a test marked both_engines is being run on "postgresql"."""
-    return getattr(request, "param", "sqlite")
+    """The engine of the test's ``settings``: both in turn for a test marked both_engines; for the
+    others "sqlite", or CASEBOOK_TEST_ENGINE (=postgresql runs every kb fixture on PostgreSQL)."""
+    return getattr(request, "param", os.environ.get("CASEBOOK_TEST_ENGINE", "sqlite"))
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from kb.models import CrawlUrl, Document
@@ -25,6 +26,7 @@ def outcomes(kb) -> dict[str, str]:
         return {row.url.split("/", 3)[-1]: (row.reason or row.status) for row in session.scalars(select(CrawlUrl))}
 
 
+@pytest.mark.both_engines
 def test_crawl_follows_links_in_scope_and_stores_each_page_once(site, crawl, kb):
     site.page("/", page("Home", NL, ["/a.html", "/b.html", "http://elsewhere.example/x"]))
     site.page("/a.html", page("A", EN, ["/", "/b.html"], lang="en"))
@@ -97,6 +99,7 @@ def test_a_latin1_page_is_stored_without_mojibake(site, crawl, kb):
         assert "guichet électronique" in session.scalars(select(Document)).one().text
 
 
+@pytest.mark.both_engines
 def test_recrawl_sends_conditional_requests_and_keeps_unchanged_pages(site, crawl, kb):
     def conditional(handler):
         if handler.headers.get("If-None-Match") == '"v1"':
@@ -147,6 +150,7 @@ def test_a_second_address_of_a_page_stored_by_the_crawl_counts_as_a_duplicate_no
     assert [(d.url, d.also_at) for d in documents] == [(site.url + "/home.html", [site.url + "/"])]
 
 
+@pytest.mark.both_engines
 def test_links_and_redirects_to_overlong_addresses_are_not_followed_and_say_why(site, crawl, kb):
     long_path = "/" + "a" * 5000
     site.page("/", page("Home", NL, [long_path, "/move", "/fine.html", "http://elsewhere.example/" + "b" * 5000]))

@@ -89,6 +89,7 @@ def test_the_lookup_reads_the_url_and_content_hash_indexes_not_the_whole_table(k
     assert not any("SCAN document" in row[-1] for row in plan), plan
 
 
+@pytest.mark.both_engines
 def test_a_stored_page_reads_back_through_the_orm_with_every_field_typed(kb):
     page, detected, response = fetched_page()
     before = utcnow() - timedelta(seconds=1)
@@ -135,6 +136,7 @@ def test_an_update_keeps_the_documents_source_and_its_type_when_the_page_names_n
         assert document.updated_at > created
 
 
+@pytest.mark.both_engines
 def test_another_address_is_added_once_and_never_the_documents_own(kb):
     with kb.session() as session:
         document_id = add(session, "http://a.test/", "text").id
@@ -165,6 +167,7 @@ def test_a_not_modified_page_counts_as_fetched_and_keeps_its_links(kb):
         assert document.meta["sitemap_lastmod"] == "2024-01-01"
 
 
+@pytest.mark.both_engines
 def test_a_page_answering_404_marks_its_document_gone(kb):
     with kb.session() as session:
         document_id = add(session, "http://a.test/", "text").id
