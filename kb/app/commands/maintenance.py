@@ -37,14 +37,17 @@ def frontier_problems(kb) -> list[str]:
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.pass_context
 def check(ctx, as_json: bool):
-    """Check the data folder: SQLite integrity, index <-> kb consistency, crawl frontier.
+    """Check the data folder: database integrity, index <-> kb consistency, crawl frontier.
 
-    Exits 1 when a problem is found; `kb index --rebuild` repairs the index.
+    On SQLite the database is checked with its integrity check; on PostgreSQL its B-tree indexes
+    with amcheck where that extension is installed. Exits 1 when a problem is found; `kb index
+    --rebuild` repairs the index.
     """
-    from kb.backup import integrity_problems
+    from kb.backup import integrity_problems, server_problems
 
     kb = open_data(ctx, create=False)
-    report = {"database": integrity_problems(kb.settings.db_path), "frontier": frontier_problems(kb)}
+    database = server_problems(kb.engine) if kb.settings.on_postgresql else integrity_problems(kb.settings.db_path)
+    report = {"database": database, "frontier": frontier_problems(kb)}
     report["index"] = index_problems(kb)
     report["ok"] = not any(report[k] for k in ("database", "frontier", "index"))
 
@@ -62,13 +65,19 @@ def check(ctx, as_json: bool):
 @click.option("--force", is_flag=True, help="Replace TARGET's contents if it is not empty.")
 @click.pass_context
 def backup(ctx, target: Path, force: bool):
-    """Back up the data folder (database, index, settings) into TARGET, while in use."""
-    from kb.backup import backup_database, copy_config, prepare_target
+    """Back up the data folder (database, index, settings) into TARGET, while in use.
+
+    On PostgreSQL the database is dumped by pg_dump into TARGET/kb.pgdump.
+    """
+    from kb.backup import DUMP_NAME, backup_database, copy_config, dump_database, prepare_target
 
     kb = open_data(ctx, create=False)
     try:
         prepare_target(target, force)
-        backup_database(kb.settings.db_path, target / "kb.sqlite3")
+        if kb.settings.on_postgresql:
+            dump_database(kb.settings.database_url, target / DUMP_NAME)
+        else:
+            backup_database(kb.settings.db_path, target / "kb.sqlite3")
         copy_config(kb.settings.data_dir, target)
     except InputError as exc:
         raise UserError(str(exc)) from None
@@ -86,22 +95,64 @@ def backup(ctx, target: Path, force: bool):
 @click.option("--force", is_flag=True, help="Replace the data folder's contents if it is not empty.")
 @click.pass_context
 def restore(ctx, source: Path, force: bool):
-    """Restore a backup made by `kb backup` from SOURCE into the data folder."""
-    from kb.backup import copy_config, integrity_problems, prepare_target
+    """Restore a backup made by `kb backup` from SOURCE into the data folder.
+
+    A backup of a PostgreSQL knowledge base (kb.pgdump) is restored by pg_restore into the database
+    that database_url names (KB_DATABASE_URL, or kb.toml in the data folder), in one transaction.
+    """
+    from kb.backup import DUMP_NAME, copy_config, integrity_problems, prepare_target
     from kb.settings import load_settings
 
-    if not (source / "kb.sqlite3").is_file():
-        raise UserError(f"{source} holds no kb backup (kb.sqlite3 missing)")
-    if problems := integrity_problems(source / "kb.sqlite3"):
+    settings = load_settings(ctx.obj["data"])
+    on_server = (source / DUMP_NAME).is_file()
+    if not on_server and not (source / "kb.sqlite3").is_file():
+        raise UserError(f"{source} holds no kb backup (kb.sqlite3 or {DUMP_NAME} missing)")
+    if on_server != settings.on_postgresql:
+        raise UserError(f"{source} is a backup of a {'PostgreSQL' if on_server else 'SQLite'} knowledge base: "
+                        + ("set database_url (KB_DATABASE_URL) to the database to restore it into" if on_server
+                           else "restore it without database_url, into a data folder"))
+    if not on_server and (problems := integrity_problems(source / "kb.sqlite3")):
         raise Failure(f"the backup's database is damaged: {problems[0]}")
-    target = load_settings(ctx.obj["data"]).data_dir
+    target = settings.data_dir
     try:
+        if on_server:
+            _refuse_a_database_in_use(settings, force)
         prepare_target(target, force)
     except InputError as exc:
         raise UserError(str(exc)) from None
-    shutil.copy2(source / "kb.sqlite3", target / "kb.sqlite3")
+    if on_server:
+        _restore_dump(settings, source / DUMP_NAME)
+    else:
+        shutil.copy2(source / "kb.sqlite3", target / "kb.sqlite3")
     copy_config(source, target)
     if (source / "index").is_dir():
         shutil.copytree(source / "index", target / "index")
     open_data(ctx, create=False).close()  # applies any newer migrations
     click.echo(f"restored {source} into {target}")
+
+
+def _refuse_a_database_in_use(settings, force: bool) -> None:
+    """A database holding tables is replaced only with --force, as a data folder that is not empty."""
+    from sqlalchemy import inspect
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from kb.storage import make_server_engine
+
+    engine = make_server_engine(settings.database_url)
+    try:
+        tables = inspect(engine).get_table_names()
+    except SQLAlchemyError as exc:
+        raise Failure(f"cannot reach the database to restore into: {getattr(exc, 'orig', exc)}") from None
+    finally:
+        engine.dispose()
+    if tables and not force:
+        raise InputError("the database database_url names is not empty (use --force to replace its contents)")
+
+
+def _restore_dump(settings, dump: Path) -> None:
+    from kb.backup import restore_database
+
+    try:
+        restore_database(settings.database_url, dump)
+    except StorageError as exc:
+        raise Failure(f"restore failed: {exc}") from None
