@@ -6,7 +6,9 @@ allowed attempts. The counts live in a small SQLite file of the data folder
 (``throttle.sqlite3``, not the knowledge base: nothing here is a record worth
 keeping or migrating). Should that file be unusable (a read-only folder, a
 full disk) the counts fall back to this process's memory (LoginThrottle), with one log line:
-searches and sign-ins keep working.
+searches and sign-ins keep working. On PostgreSQL (``database_url``) several web nodes share one
+database and no file, so the counts live in its ``throttle_attempt`` table (ServerThrottle),
+made when first needed and left out of the migrations as the file is.
 """
 
 from __future__ import annotations
@@ -198,6 +200,109 @@ class SharedThrottle:
             self._fallback.succeeded(*keys)
 
 
+class ServerThrottle(SharedThrottle):
+    """SharedThrottle's counts in the knowledge base's PostgreSQL database, seen by every web node.
+
+    ``reserve`` takes a transaction-scoped advisory lock per key (in a fixed order) before it counts,
+    as SQLite's write lock does for the file.
+    """
+
+    TABLE = "throttle_attempt"
+
+    def __init__(self, database_url: str, scope: str, limit: int = 5, window: float = 900.0, clock=time.time):
+        from sqlalchemy import create_engine
+        from sqlalchemy.pool import NullPool
+
+        # a connection per count (a few ms, for sign-ins, sign-ups and costly searches): none is left
+        # open by a throttle that is never closed, as an app's are not
+        self.engine = create_engine(database_url, poolclass=NullPool)
+        super().__init__(Path(f"{self.TABLE} in {self.engine.url.database}"), scope, limit, window, clock)
+
+    def _guarded(self, operation, default=None):
+        from sqlalchemy.exc import SQLAlchemyError
+
+        if self._fallback is None:
+            try:
+                with self.engine.begin() as db:
+                    return operation(db)
+            except SQLAlchemyError as exc:
+                LOG.warning("attempt counts kept in memory only (%s: %s)", self.path, exc)
+                self._fallback = LoginThrottle(self.limit, self.window, self.clock)
+        return default
+
+    def _create(self, db) -> None:
+        from sqlalchemy import text
+
+        db.execute(text("SELECT pg_advisory_xact_lock(20260002)"))  # two nodes starting at once
+        db.execute(text(f"CREATE TABLE IF NOT EXISTS {self.TABLE} (id BIGSERIAL PRIMARY KEY, scope TEXT NOT NULL, "
+                        "key TEXT NOT NULL, at DOUBLE PRECISION NOT NULL)"))
+        db.execute(text(f"CREATE INDEX IF NOT EXISTS {self.TABLE}_by_key ON {self.TABLE} (scope, key, at)"))
+
+    def _wait(self, db, keys, limits: dict) -> int:
+        from sqlalchemy import text
+
+        now, waits = self.clock(), []
+        for key in keys:
+            limit = limits.get(key, self.limit)
+            times = db.execute(text(f"SELECT at FROM {self.TABLE} WHERE scope = :scope AND key = :key AND "
+                                    "at > :since ORDER BY at"),
+                               {"scope": self.scope, "key": key, "since": now - self.window}).scalars().all()
+            if len(times) >= limit:
+                waits.append(self.window - (now - times[len(times) - limit]))
+        return int(max(waits, default=0)) + (1 if waits else 0)
+
+    def _insert(self, db, keys) -> None:
+        from sqlalchemy import text
+
+        now = self.clock()
+        db.execute(text(f"INSERT INTO {self.TABLE} (scope, key, at) VALUES (:scope, :key, :at)"),
+                   [{"scope": self.scope, "key": key, "at": now} for key in keys])
+        self._calls += 1
+        if self._calls % PRUNE_EVERY == 0:
+            db.execute(text(f"DELETE FROM {self.TABLE} WHERE at < :before"), {"before": now - self.window})
+
+    def reserve(self, *keys: str, limits: dict | None = None) -> int:
+        """Count one attempt of every key, unless one is over its limit: then the seconds to wait."""
+        from sqlalchemy import text
+
+        def take(db):
+            for key in sorted(set(keys)):
+                db.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:name, 0))"),
+                           {"name": f"{self.scope} {key}"})
+            wait = self._wait(db, keys, limits or {})
+            if not wait:
+                self._insert(db, keys)
+            return wait
+
+        answer = self._guarded(take)
+        return self._fallback.reserve(*keys, limits=limits) if answer is None else answer
+
+    def release(self, key: str) -> None:
+        """Take back the newest attempt of ``key`` (a sign-in that succeeded)."""
+        from sqlalchemy import text
+
+        def forget_one(db):
+            db.execute(text(f"DELETE FROM {self.TABLE} WHERE id = (SELECT id FROM {self.TABLE} WHERE scope = :scope "
+                            "AND key = :key ORDER BY at DESC, id DESC LIMIT 1)"), {"scope": self.scope, "key": key})
+            return True
+
+        if self._guarded(forget_one) is None:
+            self._fallback.release(key)
+
+    def succeeded(self, *keys: str) -> None:
+        from sqlalchemy import text
+
+        def forget(db):
+            db.execute(text(f"DELETE FROM {self.TABLE} WHERE scope = :scope AND key = :key"),
+                       [{"scope": self.scope, "key": key} for key in keys])
+            return True
+
+        if self._guarded(forget) is None:
+            self._fallback.succeeded(*keys)
+
+
 def shared_throttle(settings, scope: str, limit: int, window: float) -> SharedThrottle:
-    """The throttle of ``scope`` for the data folder of ``settings``."""
+    """The throttle of ``scope`` for the data folder of ``settings`` (its PostgreSQL database when it has one)."""
+    if getattr(settings, "database_url", ""):
+        return ServerThrottle(settings.database_url, scope, limit, window)
     return SharedThrottle(Path(settings.data_dir) / FILE_NAME, scope, limit, window)

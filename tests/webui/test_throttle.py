@@ -78,3 +78,33 @@ def test_a_broken_file_keeps_the_counts_in_memory(tmp_path, caplog):
     throttle.succeeded("ip:1")
     assert throttle.retry_after("ip:1") == 0
     assert "in memory only" in caplog.text
+
+
+@pytest.mark.both_engines
+def test_two_nodes_of_one_knowledge_base_share_the_counts_and_never_let_more_through_than_the_limit(settings):
+    """On PostgreSQL the counts live in the database (several machines, no shared file); on SQLite in the file."""
+    import threading
+
+    from webui.throttle import ServerThrottle, shared_throttle
+
+    settings.data_dir.mkdir()
+    nodes = [shared_throttle(settings, "signup", limit=5, window=600.0) for _ in range(2)]
+    assert isinstance(nodes[0], ServerThrottle) == bool(settings.database_url)
+    waits = []
+
+    def attempt(n):
+        waits.append(nodes[n % 2].reserve("ip:10.0.0.1"))
+
+    threads = [threading.Thread(target=attempt, args=(n,)) for n in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert waits.count(0) == 5 and all(0 < wait <= 601 for wait in waits if wait)
+    assert nodes[1].retry_after("ip:10.0.0.1") > 0
+    nodes[0].succeeded("ip:10.0.0.1")
+    assert nodes[1].retry_after("ip:10.0.0.1") == 0
+    nodes[1].failed("ip:10.0.0.2")
+    nodes[0].release("ip:10.0.0.2")
+    assert nodes[1].reserve("ip:10.0.0.2", limits={"ip:10.0.0.2": 1}) == 0
+    assert all(node._fallback is None for node in nodes)  # counted where they are shared, not in memory
