@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -59,19 +60,18 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def live_url(demo_kb):
-    """`kb serve` (waitress) in a subprocess on a free port, on the demo data folder."""
-    knowledge_base, _ = demo_kb
+@contextmanager
+def kb_serving(data_dir: Path, *serve_args: str, env: dict | None = None):
+    """`kb serve` (waitress) in a subprocess on a free port of 127.0.0.1, on ``data_dir``: yields its URL.
+    The KB_* variables of the tests are left out unless given in ``env``."""
     port = _free_port()
     kb_command = Path(sys.executable).with_name("kb")
     command = [str(kb_command)] if kb_command.exists() else [sys.executable, "-m", "kb.cli"]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KB_")}
-    process = subprocess.Popen([*command, "--data", str(knowledge_base.settings.data_dir), "serve",
-                                "--host", "127.0.0.1", "--port", str(port)],
-                               env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("KB_")} | (env or {})
+    process = subprocess.Popen([*command, "--data", str(data_dir), "serve", "--host", "127.0.0.1", "--port", str(port),
+                                *serve_args], env=environ, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 60
     while True:
         try:
             with urllib.request.urlopen(url + "/robots.txt", timeout=2):
@@ -82,13 +82,23 @@ def live_url(demo_kb):
                 output = process.stdout.read().decode("utf-8", "replace")
                 pytest.fail(f"kb serve did not start on {url}:\n{output}")
             time.sleep(0.2)
-    yield url
-    process.terminate()
     try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-    process.stdout.close()
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        process.stdout.close()
+
+
+@pytest.fixture(scope="session")
+def live_url(demo_kb):
+    """`kb serve` on a free port, on the demo data folder."""
+    knowledge_base, _ = demo_kb
+    with kb_serving(knowledge_base.settings.data_dir) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

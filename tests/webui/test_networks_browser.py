@@ -4,18 +4,13 @@ and axe-core on the network, calls and call pages (as `kb demo` builds them)."""
 from __future__ import annotations
 
 import json
-import os
-import socket
-import subprocess
-import sys
-import time
 import urllib.request
-from pathlib import Path
 from xml.etree import ElementTree as ET
 
 import pytest
 
-from tests.webui.test_accessibility import WIDTHS, serious_violations
+from tests.webui.conftest import kb_serving
+from tests.webui.test_accessibility import WIDTHS, axe_problems, serious_violations
 
 pytestmark = pytest.mark.browser
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -25,32 +20,8 @@ ATOM = "{http://www.w3.org/2005/Atom}"
 def demo_live_url(demo_curated_kb):
     """`kb serve` on a free port, on the data folder `kb demo` leaves (networks and calls included)."""
     knowledge_base, _, _ = demo_curated_kb
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    kb_command = Path(sys.executable).with_name("kb")
-    command = [str(kb_command)] if kb_command.exists() else [sys.executable, "-m", "kb.cli"]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KB_")} | {"KB_EMBEDDING_MODEL": "none"}
-    process = subprocess.Popen([*command, "--data", str(knowledge_base.settings.data_dir), "serve", "--host",
-                                "127.0.0.1", "--port", str(port), "--workers", "1"],
-                               env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    url, deadline = f"http://127.0.0.1:{port}", time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(url + "/robots.txt", timeout=2):
-                break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                pytest.fail(f"kb serve did not start:\n{process.stdout.read().decode('utf-8', 'replace')}")
-            time.sleep(0.2)
-    yield url
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-    process.stdout.close()
+    with kb_serving(knowledge_base.settings.data_dir, "--workers", "1", env={"KB_EMBEDDING_MODEL": "none"}) as url:
+        yield url
 
 
 def case_id_of(demo_curated_kb, title_start: str) -> int:
@@ -61,41 +32,41 @@ def case_id_of(demo_curated_kb, title_start: str) -> int:
         return session.query(Case).filter(Case.title.startswith(title_start)).order_by(Case.id).first().id
 
 
-def test_a_civil_servant_opens_a_case_follows_its_network_and_subscribes_to_its_calls(chromium, demo_live_url,
-                                                                                     demo_curated_kb):
-    context = chromium.new_context(base_url=demo_live_url, locale="en-GB", viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    try:
-        page.goto(f"/cases/{case_id_of(demo_curated_kb, 'Smart Flanders: helping')}")
-        networks = page.locator("section.case-networks")
-        networks.get_by_role("link", name="Smart Flanders").click()
-        page.wait_for_url("**/networks/*")
-        assert page.locator("h1").inner_text() == "Smart Flanders"
-        assert page.locator("#cases li").count() >= 2  # the cases that came out of it
-        assert page.get_by_role("heading", name="Who may join").is_visible()
-        feed_link = page.locator("a[data-feed='atom']")
-        href = feed_link.get_attribute("href")
-        assert "network=" in href
-        feed = page.request.get(href)
-        assert feed.ok and feed.headers["content-type"].startswith("application/atom+xml")
-        root = ET.fromstring(feed.body())
-        assert root.tag == f"{ATOM}feed" and "Smart Flanders" in root.find(f"{ATOM}title").text
-        titles = [entry.find(f"{ATOM}title").text for entry in root.findall(f"{ATOM}entry")]
-        assert titles == ["[example] Example: call for open data pilot projects of the central cities"]
-        calendar = page.request.get(page.locator("a[data-feed='ics']").get_attribute("href"))
-        assert calendar.ok and calendar.text().startswith("BEGIN:VCALENDAR")
-        # "More cases from this network" is one click from the case too
-        page.go_back()
-        case_url = page.url
-        page.locator("a[data-more-cases]").first.click()
-        page.wait_for_url("**/cases/?network=*")  # the cases browse, narrowed to the network
-        assert "Smart Flanders" in page.locator("[data-chip^='network=']").inner_text()
-        links = page.locator("ul.case-list li[data-case] > a")
-        hrefs = [links.nth(i).get_attribute("href") for i in range(links.count())]
-        assert len(hrefs) >= 2 and any(case_url.endswith(href) for href in hrefs)  # the case we came from too
-    finally:
-        context.close()
+@pytest.fixture(scope="module")
+def live_url(demo_live_url):
+    """Here conftest's browser_page opens the pages of the data folder `kb demo` leaves."""
+    return demo_live_url
+
+
+def test_a_civil_servant_opens_a_case_follows_its_network_and_subscribes_to_its_calls(browser_page, demo_curated_kb):
+    page = browser_page
+    page.goto(f"/cases/{case_id_of(demo_curated_kb, 'Smart Flanders: helping')}")
+    networks = page.locator("section.case-networks")
+    networks.get_by_role("link", name="Smart Flanders").click()
+    page.wait_for_url("**/networks/*")
+    assert page.locator("h1").inner_text() == "Smart Flanders"
+    assert page.locator("#cases li").count() >= 2  # the cases that came out of it
+    assert page.get_by_role("heading", name="Who may join").is_visible()
+    feed_link = page.locator("a[data-feed='atom']")
+    href = feed_link.get_attribute("href")
+    assert "network=" in href
+    feed = page.request.get(href)
+    assert feed.ok and feed.headers["content-type"].startswith("application/atom+xml")
+    root = ET.fromstring(feed.body())
+    assert root.tag == f"{ATOM}feed" and "Smart Flanders" in root.find(f"{ATOM}title").text
+    titles = [entry.find(f"{ATOM}title").text for entry in root.findall(f"{ATOM}entry")]
+    assert titles == ["[example] Example: call for open data pilot projects of the central cities"]
+    calendar = page.request.get(page.locator("a[data-feed='ics']").get_attribute("href"))
+    assert calendar.ok and calendar.text().startswith("BEGIN:VCALENDAR")
+    # "More cases from this network" is one click from the case too
+    page.go_back()
+    case_url = page.url
+    page.locator("a[data-more-cases]").first.click()
+    page.wait_for_url("**/cases/?network=*")  # the cases browse, narrowed to the network
+    assert "Smart Flanders" in page.locator("[data-chip^='network=']").inner_text()
+    links = page.locator("ul.case-list li[data-case] > a")
+    hrefs = [links.nth(i).get_attribute("href") for i in range(links.count())]
+    assert len(hrefs) >= 2 and any(case_url.endswith(href) for href in hrefs)  # the case we came from too
 
 
 def test_the_open_example_call_says_it_is_an_example_on_the_calls_page_and_its_own(chromium, demo_live_url):
@@ -126,8 +97,6 @@ def test_axe_finds_no_serious_violation_on_the_network_and_call_pages(chromium, 
 
 def test_axe_finds_no_serious_violation_on_the_curator_forms_of_calls_and_networks(chromium, demo_live_url,
                                                                                    axe_script, demo_curated_kb):
-    from tests.webui.test_accessibility import TAGS
-
     knowledge_base, _, curator = demo_curated_kb
     password = (knowledge_base.settings.data_dir / "demo-curator-password.txt").read_text(encoding="utf-8").strip()
     with urllib.request.urlopen(f"{demo_live_url}/api/networks") as response:
@@ -146,18 +115,12 @@ def test_axe_finds_no_serious_violation_on_the_curator_forms_of_calls_and_networ
         for path in ("/calls/new", f"/calls/{call_id}/edit", f"/networks/{network_id}/links"):
             response = page.goto(path)
             assert response.ok and page.locator("form button[type=submit]").count() >= 1, path
-            page.add_script_tag(path=str(axe_script))
-            result = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", TAGS)
-            problems += [f"{path}: {v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
-                         for v in result["violations"] if v["impact"] in ("serious", "critical")]
+            problems += axe_problems(page, axe_script, path)
         page.goto("/calls/new")
         page.locator("main form button[type=submit]").click()  # nothing filled in: the messages, checked too
         page.wait_for_load_state()
         assert page.locator(".error-summary").is_visible()
-        page.add_script_tag(path=str(axe_script))
-        result = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", TAGS)
-        problems += [f"refused form: {v['id']} ({v['impact']}): {v['help']}" for v in result["violations"]
-                     if v["impact"] in ("serious", "critical")]
+        problems += axe_problems(page, axe_script, "refused form")
     finally:
         context.close()
     assert not problems, "\n".join(problems)
