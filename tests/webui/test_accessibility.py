@@ -27,6 +27,16 @@ def document_path(live_url):
     return f"/documents/{hit['id']}"
 
 
+def axe_problems(page, axe_script, where: str = "") -> list[str]:
+    """axe-core run on the page as it is (its context made with bypass_csp=True): the serious and critical
+    violations, each said in a line that starts with ``where``."""
+    page.add_script_tag(path=str(axe_script))
+    result = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", TAGS)
+    prefix = f"{where}: " if where else ""
+    return [f"{prefix}{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
+            for v in result["violations"] if v["impact"] in ("serious", "critical")]
+
+
 def serious_violations(chromium, live_url, axe_script, path: str, width: int) -> list[str]:
     context = chromium.new_context(base_url=live_url, bypass_csp=True, viewport={"width": width, "height": 900},
                                    locale="en-GB")
@@ -34,12 +44,9 @@ def serious_violations(chromium, live_url, axe_script, path: str, width: int) ->
         page = context.new_page()
         response = page.goto(path)
         assert response.ok, f"{path} answered {response.status}"
-        page.add_script_tag(path=str(axe_script))
-        result = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", TAGS)
+        return axe_problems(page, axe_script)
     finally:
         context.close()
-    return [f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
-            for v in result["violations"] if v["impact"] in ("serious", "critical")]
 
 
 @pytest.mark.parametrize("width", WIDTHS)
@@ -79,10 +86,7 @@ def test_axe_finds_no_serious_violation_on_what_a_curator_sees(chromium, live_ur
         for path in ("/?q=open+data&lang=nl", document_path):
             page.goto(path)
             assert page.locator("form.add-to-collection").count() >= 1, f"signed in as a curator on {path}"
-            page.add_script_tag(path=str(axe_script))
-            result = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", TAGS)
-            problems += [f"{path}: {v['id']} ({v['impact']}): {v['help']}" for v in result["violations"]
-                         if v["impact"] in ("serious", "critical")]
+            problems += axe_problems(page, axe_script, path)
     finally:
         context.close()
     assert not problems, "\n".join(problems)
