@@ -61,15 +61,19 @@ class Claim:
 
 
 @functools.lru_cache(maxsize=64)
-def _claim_statement(excluded: int) -> str:
+def _claim_statement(excluded: int, skip_locked: bool = False) -> str:
     """Pick the next pending URL of a job on none of ``excluded`` hosts, and mark it in flight.
 
     One statement per number of hosts left out (their URL prefixes are parameters); the
-    ``ix_crawl_url_claim`` index (job, status, depth, id) answers it without a sort.
+    ``ix_crawl_url_claim`` index (job, status, depth, id) answers it without a sort. On PostgreSQL
+    (``skip_locked``) two claims at once would otherwise pick the same row, the second waiting for the
+    first and then marking it again: a row another transaction is claiming is passed over instead.
+    SQLite runs one writer at a time, so there the question does not arise.
     """
     hosts = " AND url NOT LIKE ? ESCAPE '\\' AND url NOT LIKE ? ESCAPE '\\'" * excluded
+    lock = " FOR UPDATE SKIP LOCKED" if skip_locked else ""
     return ("UPDATE crawl_url SET status = 'in_flight', updated_at = ? WHERE id = (SELECT id FROM crawl_url "
-            f"WHERE job_id = ? AND status = 'pending'{hosts} ORDER BY depth, id LIMIT 1) "
+            f"WHERE job_id = ? AND status = 'pending'{hosts} ORDER BY depth, id LIMIT 1{lock}) "
             "RETURNING id, url, depth, referrer, detail")
 
 
@@ -122,7 +126,8 @@ class Frontier:
             escaped = key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
             parameters += [f"http://{escaped}/%", f"https://{escaped}/%"]
         with in_transaction(self.kb, db) as active:  # one statement: pick and mark
-            rows = active.execute(_claim_statement(len(exclude_hosts)), parameters).fetchall()
+            statement = _claim_statement(len(exclude_hosts), self.kb.engine.dialect.name == "postgresql")
+            rows = active.execute(statement, parameters).fetchall()
         return Claim(*rows[0]) if rows else None
 
     def release(self, url_id: int, db=None) -> None:

@@ -80,3 +80,25 @@ def test_a_url_first_met_too_deep_is_fetched_after_all_when_met_again_within_the
     assert frontier.add([("http://a.test/x", 2, "http://a.test/d")]) == 0  # pending already: left as it is
     assert rows(kb)["http://a.test/x"] == ("pending", None, None, None, 1, "http://a.test/")
     assert frontier.claim_next().url == "http://a.test/x"
+
+
+@pytest.mark.both_engines
+def test_claims_made_at_once_by_many_threads_take_each_url_once(kb):
+    import threading
+
+    frontier = frontier_of(kb)
+    frontier.add([(f"http://a.test/{n}", 1, None) for n in range(60)])
+    claimed, barrier = [], threading.Barrier(6)
+
+    def claim_all():
+        barrier.wait()
+        while (claim := frontier_of(kb).claim_next()) is not None:
+            claimed.append(claim.url)
+
+    threads = [threading.Thread(target=claim_all) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(claimed) == sorted(f"http://a.test/{n}" for n in range(60))
+    assert {status for status, *_ in rows(kb).values()} == {"in_flight"}
