@@ -14,6 +14,7 @@ import io
 from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_datetime
 from flask import (Blueprint, Response, abort, current_app, flash, g, jsonify, redirect, render_template, request,
                    url_for)
 from flask_babel import format_date, gettext, lazy_gettext
@@ -32,6 +33,7 @@ from kb.people import Person
 from webui.auth import public_write, require_role
 from webui.context import kb
 from webui.forms import form_values, save_or_show
+from webui.i18n import ui_language
 from webui.links import absolute_url, link_host
 from webui.throttle import shared_throttle
 
@@ -130,11 +132,21 @@ def _agenda_view(db, event: Event) -> list[dict]:
             for item in items]
 
 
+# "Wednesday 21 September 2022", "woensdag 21 september 2022": CLDR's "full" date is American in English
+DAY = "EEEE d MMMM y"
+
+
 def _day_label(day: str | None) -> str:
     try:
-        return format_date(date.fromisoformat(day), "full") if day else ""
+        return format_date(date.fromisoformat(day), DAY) if day else ""
     except ValueError:
         return day or ""
+
+
+def moment_text(moment_iso: str) -> str:
+    """An event's start or end as people read it in the UI language, at the UTC offset it was given with."""
+    moment = datetime.fromisoformat(moment_iso)
+    return format_datetime(moment, f"{DAY}, HH:mm ZZZZ", tzinfo=moment.tzinfo, locale=ui_language())
 
 
 def _linked_collection(db, event: Event) -> tuple[int, str] | None:
@@ -150,7 +162,7 @@ def _show_page(event_id: int, status: int = 200, **extra):
         data = event_json(event, with_link=_is_organiser())
         agenda, collection, places = _agenda_view(db, event), _linked_collection(db, event), _places(db, event)
     return render_template("events/show.html", event=data, agenda=agenda, collection=collection, places=places,
-                           honeypot=HONEYPOT, mode_names=MODE_NAMES, **extra), status
+                           honeypot=HONEYPOT, mode_names=MODE_NAMES, moment_text=moment_text, **extra), status
 
 
 @bp.route("/events/<int:event_id>")

@@ -46,6 +46,18 @@ def test_the_first_workshop_shows_its_two_day_agenda_place_collection_and_closed
     assert "Registration for this event is closed." in html and 'name="consent"' not in html
 
 
+@pytest.mark.parametrize("lang, starts, day", [
+    ("en", "Wednesday 21 September 2022, 09:30 GMT+02:00", "Thursday 22 September 2022"),
+    ("nl", "woensdag 21 september 2022, 09:30 GMT+02:00", "donderdag 22 september 2022"),
+])
+def test_the_workshop_times_read_as_dates_in_the_interface_language_not_as_iso(client, demo_curated_kb, lang, starts,
+                                                                                 day):
+    path = f"/events/{event_id(demo_curated_kb, 'Workshop series')}?lang_ui={lang}"
+    html = client.get(path).get_data(as_text=True)
+    assert f'<time datetime="2022-09-21T09:30:00+02:00">{starts}</time>' in html
+    assert f'<time datetime="2022-09-22">{day}</time>' in html
+
+
 def test_the_example_event_offers_registration_with_its_places_waiting_list_and_consent_text(client, demo_curated_kb):
     html = client.get(f"/events/{event_id(demo_curated_kb, 'Example event')}").get_data(as_text=True)
     assert "25 · 25 left" in html and "further registrations go on a waiting list" in html
