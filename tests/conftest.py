@@ -63,11 +63,14 @@ def db_engine(request):
 
 
 @pytest.fixture
-def database_url(request, db_engine):
-    """The database_url setting of the test: empty on SQLite, a new database of its own on PostgreSQL."""
+def database_url(request, db_engine, monkeypatch):
+    """The database_url setting of the test: empty on SQLite, a new database of its own on PostgreSQL
+    (also in KB_DATABASE_URL then, for the `kb` commands the test starts)."""
     if db_engine == "sqlite":
         return ""
-    return request.getfixturevalue("postgres_cluster").create_database()
+    url = request.getfixturevalue("postgres_cluster").create_database()
+    monkeypatch.setenv("KB_DATABASE_URL", url)
+    return url
 
 
 @pytest.fixture
