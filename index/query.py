@@ -15,6 +15,8 @@ from __future__ import annotations
 import copy
 import logging
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -49,8 +51,13 @@ EXPANDING = re.compile(r"\w[*?]|[*?]\w")
 # each wildcard is parsed into 48 field queries before any is counted: 100 of them cost a second
 # to parse alone, so past this many the budget is spent without asking the index
 MAX_WILDCARDS = 10
-PARSES_KEPT = 2048  # parsed queries remembered per process
-_PARSES: dict[tuple, tuple] = {}
+# Parsed queries remembered per process, the least recently asked forgotten first. One parse holds
+# ~50 KB of Whoosh query objects (sixteen language fields, the thesaurus labels): 2,048 of them were
+# ~100 MB of a serving worker, measured with tracemalloc under bench/load.py's query mix. A reader
+# clicking facets and turning pages asks the same few queries again; 256 keep those.
+PARSES_KEPT = 256
+_PARSES: OrderedDict[tuple, tuple] = OrderedDict()
+_PARSES_LOCK = threading.Lock()
 MAX_PER_PAGE = 100
 SORTS = ("relevance", "date")
 # "-word" / -"a phrase" / -(a b) at the start of a word, as search engines read it: NOT. A hyphen inside a
@@ -167,12 +174,16 @@ def parse_query(schema, text: str, expand: bool = False, searcher: Searcher | No
 
 def _remembered(schema, text: str, expand: bool):
     key = (tuple(schema.names()), text, expand)
-    parsed = _PARSES.get(key)
-    if parsed is None:
-        parsed = _parse(schema, text, expand)
-        if len(_PARSES) >= PARSES_KEPT:
-            _PARSES.clear()
+    with _PARSES_LOCK:
+        parsed = _PARSES.get(key)
+        if parsed is not None:
+            _PARSES.move_to_end(key)
+            return parsed
+    parsed = _parse(schema, text, expand)
+    with _PARSES_LOCK:
         _PARSES[key] = parsed
+        while len(_PARSES) > PARSES_KEPT:
+            _PARSES.popitem(last=False)
     return parsed
 
 

@@ -220,3 +220,19 @@ def test_a_minus_takes_a_word_out_of_a_search_but_a_hyphen_inside_a_word_does_no
 def test_a_hyphenated_query_word_also_finds_pages_that_write_it_apart(indexed):
     assert [h["title"] for h in run(indexed, "open-data").hits] == ["Open data in Manchester"]
     assert [h["title"] for h in run(indexed, "air-quality sensors").hits] == ["Open data in Manchester"]
+
+
+def test_remembered_parses_are_bounded_and_the_least_recently_asked_go_first(monkeypatch):
+    import index.query as query_module
+    from index.schema import build_schema
+
+    monkeypatch.setattr(query_module, "PARSES_KEPT", 3)
+    monkeypatch.setattr(query_module, "_PARSES", query_module.OrderedDict())
+    schema = build_schema()
+    first = query_module._remembered(schema, "digital counter", False)
+    for text in ("smart city", "open data"):
+        query_module._remembered(schema, text, False)
+    assert query_module._remembered(schema, "digital counter", False) is first  # asked again: kept, now newest
+    query_module._remembered(schema, "air quality sensors", False)
+    kept = [key[1] for key in query_module._PARSES]
+    assert kept == ["open data", "digital counter", "air quality sensors"]
