@@ -26,6 +26,7 @@ from index.embedding import Embedder
 from index.facets import facet_sets, matching_docs
 from index.fusion import FusionPolicy, fuse
 from index.scoring import priors, rank
+from index.schema import text_field
 from index.searchers import shared
 from index.terms import document_frequency
 from kb.language import script_guesses
@@ -90,12 +91,14 @@ def vocabulary_language(searcher, words: str, reader_lang: str | None) -> str | 
     of the words are on no page (a query in a language the index does not hold)."""
     schema = searcher.schema
     tokens = [token.text for token in schema["words"].analyzer(words)]
-    sizes = {lang: size for lang, size in language_sizes(searcher).items() if f"body_{lang}" in schema}
+    # only languages with fields of their own: the neutral fields mix every other language
+    sizes = {lang: size for lang, size in language_sizes(searcher).items()
+             if text_field("body", lang) != "body" and text_field("body", lang) in schema}
     langs = list(sizes)
     table: dict[str, list[int]] = {}
     for lang in langs:
-        analyzer = schema[f"body_{lang}"].analyzer
-        table[lang] = [max((document_frequency(searcher, f"{part}_{lang}", term.text)
+        analyzer = schema[text_field("body", lang)].analyzer
+        table[lang] = [max((document_frequency(searcher, text_field(part, lang), term.text)
                             for term in analyzer(token) for part in ("title", "body")), default=sizes[lang])
                        for token in tokens]
     known = [i for i in range(len(tokens)) if any(table[lang][i] for lang in langs)]
