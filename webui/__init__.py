@@ -52,10 +52,12 @@ def wants_json() -> bool:
 
 
 class RecordIntegerConverter(IntegerConverter):
-    """``<int:...>`` in every route: a number SQLite can hold (below 2**63), else the route does not match (404)."""
+    """``<int:...>`` in every route: a number the database can hold, else the route does not match (404):
+    below 2**63 on SQLite, 2**31 on PostgreSQL (its record ids are 32-bit integers; a larger number
+    would be an out-of-range error, a 500). The app's url_map says which (``record_id_max``)."""
 
     def __init__(self, map, **kwargs):
-        super().__init__(map, **{"max": 2**63 - 1, **kwargs})
+        super().__init__(map, **{"max": getattr(map, "record_id_max", 2**63 - 1), **kwargs})
 
 
 class JSONProvider(DefaultJSONProvider):
@@ -115,6 +117,7 @@ def create_app(settings: Settings, kb=None) -> Flask:
     """Build the Flask app for one data folder."""
     app = Flask(__name__)
     app.url_map.converters["int"] = RecordIntegerConverter  # before any route is added
+    app.url_map.record_id_max = 2**31 - 1 if settings.database_url else 2**63 - 1
     app.json = JSONProvider(app)
     app.config.update(SECRET_KEY=_secret_key(settings), JSON_SORT_KEYS=False,
                       SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",

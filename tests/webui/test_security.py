@@ -248,6 +248,7 @@ def test_a_deleted_public_collection_is_not_listed_on_its_documents_pages(app, k
     assert "Kept set" in page and "Deleted set" not in page
 
 
+@pytest.mark.both_engines
 def test_record_numbers_beyond_what_sqlite_holds_are_404_on_every_anonymous_page(app):
     client, too_big, checked = app.test_client(), 2**63, 0
     for rule in app.url_map.iter_rules():
