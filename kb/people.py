@@ -122,10 +122,11 @@ def publish_organisation(session: Session, organisation: Organisation) -> int:
     document.text = "\n".join(filter(None, [organisation.name, organisation.kind, organisation.description,
                                              organisation.join_info if network else None]))
     document.doc_type, document.country = "network" if network else "organisation", organisation.country
-    document.lang, document.lang_confidence = "und", None
-    if network:  # described in words: analysed (stemmed) in their language, so "cities" finds "city"
-        detected = detect_language(document.text)
-        document.lang, document.lang_confidence = detected.lang or "und", detected.confidence or None
+    # The language of what is said about it (its name is in its own language, whatever the text's):
+    # analysed (stemmed) in it, so "cities" finds "city"; undetermined ("und") only when nothing is said.
+    prose = "\n".join(filter(None, [organisation.description, organisation.join_info if network else None]))
+    detected = detect_language(prose)
+    document.lang, document.lang_confidence = detected.lang or "und", detected.confidence or None
     document.meta = {"organisation_kind": organisation.kind, "website": organisation.website}
     if network:
         document.meta["page_path"] = f"/networks/{organisation.id}"

@@ -83,6 +83,22 @@ def test_an_organisation_profile_is_searchable_as_type_organisation(tmp_path):
     assert kb_cli("org", "add", "Bad", "--website", "javascript:alert(1)").returncode == 2
 
 
+def test_an_organisation_profile_has_the_language_of_its_description_and_und_when_it_has_none(kb):
+    from kb.models import Document
+    from kb.people import Organisation, publish_organisation
+
+    with kb.session() as db:
+        described = Organisation(name="Vilniaus miesto savivaldybė", kind="municipality", country="LT",
+                                 description="The city of Vilnius, which publishes its budget and its "
+                                             "council decisions as open data and runs an e-services portal.")
+        bare = Organisation(name="Tallinna linn", kind="municipality", country="EE")
+        db.add_all([described, bare])
+        db.flush()
+        documents = [db.get(Document, publish_organisation(db, org)) for org in (described, bare)]
+        # the Lithuanian name does not make the English description Lithuanian
+        assert [(doc.lang, bool(doc.lang_confidence)) for doc in documents] == [("en", True), ("und", False)]
+
+
 def test_a_case_page_lists_its_public_people(kb):
     from kb.models import Case
     from webui import create_app
