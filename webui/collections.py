@@ -16,6 +16,7 @@ from kb.fields import whole_number
 from kb.models import Collection, User
 from webui.auth import require_role
 from webui.context import kb
+from webui.event_views import day_label
 from webui.events import MODE_NAMES
 from webui.links import absolute_url
 
@@ -29,7 +30,18 @@ VISIBILITY_NAMES = {"private": lazy_gettext("private"), "unlisted": lazy_gettext
 @bp.context_processor
 def collection_labels():
     return {"visibility_name": lambda value: str(VISIBILITY_NAMES.get(value, value)),
-            "mode_name": lambda value: str(MODE_NAMES.get(value, value))}
+            "mode_name": lambda value: str(MODE_NAMES.get(value, value)), "event_dates": event_dates}
+
+
+def event_dates(start: str | None, end: str | None) -> str:
+    """'Wednesday 21 September 2022 – Thursday 22 September 2022', in the workshops' form; one day once."""
+    days = [_event_day(value) for value in dict.fromkeys(filter(None, [start, end]))]
+    return " – ".join(days)
+
+
+def _event_day(value: str) -> str:
+    """A day as workshops show theirs, with its time when a date-time (2027-03-10T09:30) gives one."""
+    return " ".join(filter(None, [day_label(value[:10]), value[11:16]]))
 
 
 @bp.app_context_processor

@@ -60,6 +60,21 @@ def test_a_curator_builds_a_collection_from_search_results_and_exports_it(app, k
     assert curator.get(f"/collections/{cid}/export.exe").status_code == 404
 
 
+@pytest.mark.parametrize("lang, two_days, one_day", [
+    ("en", "Wednesday 21 September 2022 – Thursday 22 September 2022", "Tuesday 6 December 2022 · Gent"),
+    ("nl", "woensdag 21 september 2022 – donderdag 22 september 2022", "dinsdag 6 december 2022 · Gent"),
+])
+def test_a_collections_event_dates_read_as_the_workshops_do_not_as_iso(app, lang, two_days, one_day):
+    curator = signed_in(app, "curator")
+    two = new_collection(curator, event_name="Governance", event_start="2022-09-21", event_end="2022-09-22")
+    one = new_collection(curator, event_name="Open data", event_start="2022-12-06", event_end="2022-12-06",
+                         event_place="Gent")
+    for cid, expected in ((two, two_days), (one, one_day)):
+        for view in ("", "&print=1"):
+            page = curator.get(f"/collections/{cid}?lang_ui={lang}{view}").get_data(as_text=True)
+            assert expected in page and ">2022-" not in page and "· 2022-" not in page  # (the form keeps ISO)
+
+
 def test_visibility_decides_who_reads_and_what_the_feed_lists(app):
     curator = signed_in(app, "curator")
     ids = {v: new_collection(curator, title=f"{v} set", visibility=v) for v in ("public", "unlisted", "private")}
