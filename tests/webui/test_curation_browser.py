@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.webui.test_accessibility import axe_problems
+
 pytestmark = pytest.mark.browser
 
 
@@ -96,16 +98,13 @@ def test_a_curator_signs_in_registers_a_source_and_builds_a_collection(chromium,
     context.close()
 
 
-AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
-
-
 @pytest.mark.parametrize("width", (1280, 360))
 def test_the_curation_pages_have_no_serious_accessibility_violation(chromium, curation_url, axe_script, width):
     context = chromium.new_context(base_url=curation_url, bypass_csp=True, locale="en-GB",
                                    viewport={"width": width, "height": 900})
     page = context.new_page()
     page.goto("/auth/login")
-    problems = _axe(page, axe_script, "login")
+    problems = axe_problems(page, axe_script, "login")
     page.fill("#name", "cora")
     page.fill("#password", "a long password")
     page.click("main button[type=submit]")
@@ -122,13 +121,6 @@ def test_the_curation_pages_have_no_serious_accessibility_violation(chromium, cu
                        ("new case", "/cases/new"), ("case", case), ("cases", "/cases/?state=proposed"),
                        ("trash", "/audit/trash"), ("history", "/audit/"), ("account", "/auth/account")):
         page.goto(path)
-        problems += _axe(page, axe_script, name)
+        problems += axe_problems(page, axe_script, name)
     context.close()
     assert not problems, "\n".join(problems)
-
-
-def _axe(page, axe_script, name) -> list[str]:
-    page.add_script_tag(path=str(axe_script))
-    result = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS)
-    return [f"{name}: {v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
-            for v in result["violations"] if v["impact"] in ("serious", "critical")]

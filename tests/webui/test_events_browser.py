@@ -9,6 +9,7 @@ import pytest
 from kb.accounts import create_user
 from kb.events import create_event
 from kb.people import Person
+from tests.webui.test_accessibility import axe_problems
 
 pytestmark = pytest.mark.browser
 
@@ -81,9 +82,6 @@ def test_a_curator_creates_an_event_with_an_agenda_item_and_a_visitor_registers(
     assert "piet@gemeente.example" in page.locator("table").inner_text()
 
 
-AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
-
-
 @pytest.mark.parametrize("width", (1280, 360))
 def test_the_curator_forms_with_their_messages_pass_axe(chromium, live_url, axe_script, organiser, width):
     """WCAG 2.1 AA on the forms as a curator meets them, messages shown, at desktop and phone widths."""
@@ -98,10 +96,7 @@ def test_the_curator_forms_with_their_messages_pass_axe(chromium, live_url, axe_
     found = {}
 
     def check(name):
-        page.add_script_tag(path=str(axe_script))
-        result = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS)
-        found[name] = [f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:3]}"
-                       for v in result["violations"] if v["impact"] in ("serious", "critical")]
+        found[name] = axe_problems(page, axe_script)
 
     page.goto("/events/new")
     page.fill("#f-capacity", "-1")
