@@ -36,7 +36,7 @@ from typing import Iterable
 import numpy as np
 
 from index.embedding import Embedder
-from index.ivf import ANN_FROM, CHUNK, InvertedLists
+from index.ivf import ANN_FROM, CHUNK, PROBE_FROM, InvertedLists
 from index.passages import passages_of
 from index.vector_files import (MODEL, POINTER, cells_path, copy_cells, copy_rows, ensure_quantiser, files_key,
                                 folder_of, meta_of, parts_of, quantiser_of, write_part)
@@ -93,7 +93,7 @@ class VectorSet:
         if not len(self.doc_ids):
             return np.zeros(0, dtype=np.float32)
         queries = np.atleast_2d(np.asarray(queries, dtype=np.float32))
-        if self.lists is None:
+        if not probes(self):
             return np.maximum.reduceat(_best_of(self.matrix, self.scales, queries), self.starts)
         rows = self.lists.probed_rows(queries[0]) if len(queries) == 1 else \
             np.unique(np.concatenate([self.lists.probed_rows(query) for query in queries]))  # each row read once
@@ -363,12 +363,18 @@ def check_vectors(generation: Path | None, live_ids: set[int], embedder_name: st
             "ann": ann_report(vectors)}
 
 
+def probes(vectors: "VectorSet") -> bool:
+    """Whether a query reads the quantiser's closest cells (from ``PROBE_FROM`` passages) or every row."""
+    return vectors.lists is not None and vectors.passages >= PROBE_FROM
+
+
 def ann_report(vectors: VectorSet) -> dict:
     """How a query searches the vectors: ``exact`` (every passage), or ``ivf`` with the quantiser's
     cells; ``due`` when the passages reached ``ANN_FROM`` without a quantiser, ``unlisted`` the
     passages every query reads for want of a cell list."""
     lists = vectors.lists
-    return {"search": "exact" if lists is None else "ivf", "from_passages": ANN_FROM,
+    return {"search": "ivf" if probes(vectors) else "exact", "from_passages": ANN_FROM,
+            "probe_from_passages": PROBE_FROM,
             "cells": 0 if lists is None else len(lists.centroids),
             "unlisted": 0 if lists is None else len(lists.unlisted),
             "due": lists is None and vectors.passages >= ANN_FROM}

@@ -55,7 +55,9 @@ def queries_near(matrix: np.ndarray, count: int, rng) -> np.ndarray:
     return near / np.linalg.norm(near, axis=1, keepdims=True)
 
 
-def test_a_quantiser_over_60000_clustered_passages_finds_nearly_all_of_the_exact_50_closest_documents(tmp_path):
+def test_a_quantiser_over_60000_clustered_passages_finds_nearly_all_of_the_exact_50_closest_documents(
+        tmp_path, monkeypatch):
+    monkeypatch.setattr(index.vectors, "PROBE_FROM", 50_000)  # probed here; by default exact up to 300,000
     rng = np.random.default_rng(7)
     matrix = clustered(60_000, Named.dim, 300, rng)
     written(tmp_path, matrix)
@@ -72,6 +74,7 @@ def test_a_quantiser_over_60000_clustered_passages_finds_nearly_all_of_the_exact
 def small_ann(monkeypatch):
     for module in (index.vectors, index.vector_files):
         monkeypatch.setattr(module, "ANN_FROM", 3000)
+    monkeypatch.setattr(index.vectors, "PROBE_FROM", 3000)
 
 
 def test_a_part_written_without_its_cell_list_is_read_by_every_query_reported_and_listed_by_the_next_sync(
@@ -89,7 +92,8 @@ def test_a_part_written_without_its_cell_list_is_read_by_every_query_reported_an
         assert top(found, 10) == top(truth, 10)
         assert np.allclose(found[list(top(truth, 10))], truth[list(top(truth, 10))], atol=5e-3)  # int8 rows
     report = check_vectors(tmp_path, set(range(1, 2001)), Named.name)
-    assert report["ann"] == {"search": "ivf", "from_passages": 3000, "cells": report["ann"]["cells"],
+    assert report["ann"] == {"search": "ivf", "from_passages": 3000, "probe_from_passages": 3000,
+                             "cells": report["ann"]["cells"],
                              "unlisted": 1500, "due": False}
     assert any("1500 passages are in no cell list" in p for p in vector_problems(report))
     ensure_quantiser(tmp_path)
@@ -147,3 +151,16 @@ def test_several_queries_at_once_give_each_document_its_best_answer_to_any_of_th
     alone = np.max([vectors.best_per_document(query) for query in queries], axis=0)
     assert (together >= alone - 1e-5).all()  # a row probed for one query is read for all of them: as close or closer
     assert top(together, 20) == top(np.max([exact(matrix, query) for query in queries], axis=0), 20)
+
+
+def test_below_probe_from_a_generation_with_a_quantiser_is_still_searched_exactly(tmp_path, small_ann, monkeypatch):
+    monkeypatch.setattr(index.vectors, "PROBE_FROM", 10_000)
+    rng = np.random.default_rng(13)
+    matrix = clustered(4500, Named.dim, 30, rng)
+    written(tmp_path, matrix)
+    ensure_quantiser(tmp_path)
+    vectors = load_vectors(tmp_path)
+    assert vectors.lists is not None  # built, ready for when the generation grows
+    for query in queries_near(matrix, 5, rng):
+        assert np.allclose(vectors.best_per_document(query), exact(matrix, query), atol=5e-3)  # every row read
+    assert check_vectors(tmp_path, set(range(1, 1501)), Named.name)["ann"]["search"] == "exact"

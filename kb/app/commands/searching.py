@@ -58,7 +58,7 @@ def _print_check(report: dict) -> None:
                    f"built by {vectors['model']}")
         ann = vectors.get("ann") or {}
         click.echo(f"  searched through a quantiser of {ann['cells']} cells" if ann.get("search") == "ivf" else
-                   f"  searched exactly (a quantiser is made from {ann.get('from_passages')} passages)")
+                   f"  searched exactly (through a quantiser from {ann.get('probe_from_passages')} passages)")
     for problem in vector_problems(vectors):
         click.echo(f"  {problem}")
 
