@@ -11,6 +11,8 @@ from datetime import datetime, timezone
 from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from kb.settings import DEFAULTS, SOURCE_RECRAWL_DAYS
+
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
@@ -42,9 +44,9 @@ class Source(Base):
     country: Mapped[str | None] = mapped_column(String(8))
     kind: Mapped[str | None] = mapped_column(String(40))
     why: Mapped[str | None] = mapped_column(Text)
-    max_depth: Mapped[int] = mapped_column(Integer, default=5)
-    max_pages: Mapped[int] = mapped_column(Integer, default=500)
-    recrawl_days: Mapped[float] = mapped_column(Float, default=7.0)
+    max_depth: Mapped[int] = mapped_column(Integer, default=DEFAULTS.max_depth)
+    max_pages: Mapped[int] = mapped_column(Integer, default=DEFAULTS.max_pages)
+    recrawl_days: Mapped[float] = mapped_column(Float, default=float(SOURCE_RECRAWL_DAYS))
     status: Mapped[str] = mapped_column(String(20), default="queued")
     last_error: Mapped[str | None] = mapped_column(Text)
     last_crawl_at: Mapped[datetime | None] = mapped_column(DateTime)

@@ -88,6 +88,13 @@ class Settings:
         return self.data_dir / "index"
 
 
+DEFAULTS = Settings()  # every default, read by what states one elsewhere (flags' help, a new source's limits)
+
+# A source's own schedule, given when it is registered (`kb source add --recrawl-days`, the catalogue's
+# entries); not a setting of the installation, but stated here with the limits a new source starts with.
+SOURCE_RECRAWL_DAYS = 7
+
+
 def setting_help() -> dict[str, str]:
     """Name -> help text of every setting, for `kb --help` and the README."""
     return {f.name: f.metadata["help"] for f in dataclasses.fields(Settings)}

@@ -23,6 +23,13 @@ def crawl_settings(settings, max_pages=None, max_depth=None, delay=None, allow_p
         sitemap_trust_days=settings.sitemap_trust_days, **({"concurrency": concurrency} if concurrency else {}))
 
 
+def crawl_defaults():
+    """The crawler's settings when nothing is said: the kb settings' defaults and the crawler's own."""
+    from crawler.settings import CrawlSettings
+
+    return CrawlSettings()
+
+
 def check_seeds(urls, allow_private: bool) -> None:
     """Refuse, before any request, a seed the crawler would refuse (bad scheme, private address)."""
     from crawler.addresses import check_url_allowed

@@ -20,9 +20,9 @@ import yaml
 
 from kb import urlcheck
 from kb.errors import InputError
+from kb.settings import SOURCE_RECRAWL_DAYS
 
 DEFAULT_PATH = Path(__file__).with_name("catalogue.yaml")
-DEFAULT_RECRAWL_DAYS = 7
 
 KINDS = frozenset({"programme", "municipality", "agency", "network", "database", "research"})
 
@@ -112,7 +112,7 @@ def _entry_from_mapping(raw: object, position: int) -> CatalogueEntry:
     unknown = sorted(set(scope) - set(_SCOPE_FIELDS), key=str)
     if unknown:
         raise CatalogueError(f"{label}: unknown scope field(s) {', '.join(map(str, unknown))}")
-    recrawl_days = raw.get("recrawl_days", DEFAULT_RECRAWL_DAYS)
+    recrawl_days = raw.get("recrawl_days", SOURCE_RECRAWL_DAYS)
     if isinstance(recrawl_days, bool) or not isinstance(recrawl_days, int) or recrawl_days < 1:
         raise CatalogueError(f"{label}: field 'recrawl_days' must be a whole number of days >= 1")
     return CatalogueEntry(

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 
 from kb.errors import InputError
 from kb.models import Document, Source, utcnow
+from kb.settings import SOURCE_RECRAWL_DAYS
 from kb.sources.catalogue import CatalogueEntry, validate_entry
 from kb.urlcheck import parse_web_url, url_problem
 
@@ -161,6 +162,6 @@ def record_crawl(session, source: Source, error: str | None, now: datetime | Non
     source.status = "error" if error else "ok"
     source.last_error = error
     source.last_crawl_at = now
-    source.next_crawl_at = now + timedelta(days=source.recrawl_days or 7.0)
+    source.next_crawl_at = now + timedelta(days=source.recrawl_days or SOURCE_RECRAWL_DAYS)
     source.pages_stored = session.scalar(
         select(func.count(Document.id)).where(Document.source_id == source.id, Document.gone.is_(False))) or 0

@@ -7,10 +7,9 @@ import sys
 import click
 
 from kb.app.group import UserError, as_background_work, cli, emit, open_data
-from kb.app.wiring import check_seeds, crawl, crawl_outcomes, crawl_settings, crawl_sources, sync_index
-from kb.settings import Settings
-
-DEFAULTS = Settings()  # the flags' defaults are the settings' (kb.toml and KB_* may change them)
+from kb.app.wiring import (check_seeds, crawl, crawl_defaults, crawl_outcomes, crawl_settings, crawl_sources,
+                           sync_index)
+from kb.settings import DEFAULTS  # the flags' defaults are the settings' (kb.toml and KB_* may change them)
 
 
 # Skips a user ends by asking for more: the summary says how.
@@ -57,7 +56,8 @@ def run_crawl(kb, seeds, crawl_cfg, show_progress: bool, source_id=None):
                    f"{DEFAULTS.crawl_delay:g}); a host slower to answer rests as long as it takes. 0: no pause at "
                    "all (your own server).")
 @click.option("--concurrency", type=click.IntRange(1, 64), default=None,
-              help="Hosts (or sources) crawled in parallel, one request at a time per host (default 4).")
+              help="Hosts (or sources) crawled in parallel, one request at a time per host "
+                   f"(default {crawl_defaults().concurrency}).")
 @click.option("--allow-private-hosts", is_flag=True, help="Allow loopback and private addresses (tests, demo).")
 @click.option("--no-index", is_flag=True,
               help="Store pages without updating the search index (the next `kb index` does).")

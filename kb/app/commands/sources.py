@@ -9,6 +9,7 @@ import click
 from kb.app.group import UserError, cli, emit, open_data
 from kb.app.wiring import check_source_seeds, crawl_settings
 from kb.errors import InputError
+from kb.settings import DEFAULTS, SOURCE_RECRAWL_DAYS
 
 
 @cli.group()
@@ -21,10 +22,12 @@ def source():
 @click.option("--name", default=None, help="A name people recognise (default: the host).")
 @click.option("--include", multiple=True, metavar="PREFIX", help="Only crawl paths under PREFIX (repeat).")
 @click.option("--exclude", multiple=True, metavar="PREFIX", help="Never crawl paths under PREFIX (repeat).")
-@click.option("--max-pages", type=click.IntRange(1), default=None, help="Most pages per crawl (default 500).")
-@click.option("--max-depth", type=click.IntRange(0), default=None, help="Most links followed from a seed (default 5).")
+@click.option("--max-pages", type=click.IntRange(1), default=None,
+              help=f"Most pages per crawl (default {DEFAULTS.max_pages}).")
+@click.option("--max-depth", type=click.IntRange(0), default=None,
+              help=f"Most links followed from a seed (default {DEFAULTS.max_depth}).")
 @click.option("--recrawl-days", type=click.FloatRange(0, min_open=True), default=None,
-              help="Days between two crawls (default 7).")
+              help=f"Days between two crawls (default {SOURCE_RECRAWL_DAYS}).")
 @click.option("--json", "as_json", is_flag=True, help="Print the new source as JSON.")
 @click.pass_context
 def add(ctx, url, name, include, exclude, max_pages, max_depth, recrawl_days, as_json):
