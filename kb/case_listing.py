@@ -19,9 +19,11 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from kb.fields import whole_number
 from kb.models import Case
 from kb.networks import NetworkCase
 from kb.people import NETWORK_KINDS, Organisation
+from kb.storage import holds_id
 
 CASE_FACETS = ("country", "population", "theme", "year", "status", "network", "state")
 SORTS = ("updated", "title", "country", "year")
@@ -60,7 +62,7 @@ def case_networks(session: Session) -> dict[int, list[str]]:
 
 def network_names(session: Session, ids: set[str]) -> dict[str, str]:
     """The names of the networks and programmes of ``ids`` (other ids are left out)."""
-    numbers = [int(i) for i in ids if i.isdigit() and int(i) < 2**63]
+    numbers = [n for n in map(whole_number, ids) if holds_id(session, n)]
     if not numbers:
         return {}
     return {str(i): name for i, name in session.execute(select(Organisation.id, Organisation.name)

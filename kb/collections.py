@@ -23,6 +23,7 @@ from kb import audit
 from kb.accounts import role_at_least
 from kb.errors import InputError
 from kb.models import Case, Collection, CollectionCurator, CollectionItem, Document, User, utcnow
+from kb.storage import get_record
 
 VISIBILITIES = ("private", "unlisted", "public")
 EVENT_MODES = ("onsite", "online", "hybrid")
@@ -180,9 +181,9 @@ def add_item(session: Session, collection: Collection, *, document_id: int | Non
     """Append a document or a case (not both); adding the same one twice is refused."""
     if (document_id is None) == (case_id is None):
         raise CollectionError("add either a document or a case")
-    if document_id is not None and session.get(Document, document_id) is None:
+    if document_id is not None and get_record(session, Document, document_id) is None:
         raise CollectionError(f"there is no document {document_id}")
-    if case_id is not None and session.get(Case, case_id) is None:
+    if case_id is not None and get_record(session, Case, case_id) is None:
         raise CollectionError(f"there is no case {case_id}")
     if not _readable(session, document_id, case_id):
         raise CollectionError("a rejected or deleted case cannot be added to a collection")

@@ -23,6 +23,7 @@ from kb.errors import InputError
 from kb.fields import Fields, whole_number
 from kb.models import Base, Collection, Document, utcnow
 from kb.moments import moment_field, naive_utc, time_zones, zone_field
+from kb.storage import holds_id
 
 MODES = ("onsite", "online", "hybrid")
 ATTENDANCE = ("onsite", "online")
@@ -119,7 +120,7 @@ def _check_agenda_ids(session: Session, fields: Fields, agenda: list[dict]) -> N
 
     for key, model, message in (("speakers", Person, "speakers"), ("documents", Document, "documents")):
         wanted = {n for item in agenda for n in item.get(key) or []}
-        storable = {n for n in wanted if 0 < n < 2**63}
+        storable = {n for n in wanted if holds_id(session, n)}
         found = set(session.scalars(select(model.id).where(model.id.in_(storable)))) if storable else set()
         missing = sorted(wanted - found)
         if missing:

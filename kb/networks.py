@@ -18,6 +18,7 @@ from kb.errors import InputError
 from kb.events import Event
 from kb.models import Base, Case
 from kb.people import NETWORK_KINDS, Organisation
+from kb.storage import holds_id
 
 LINKS = ("members", "cases", "events")
 
@@ -90,7 +91,7 @@ def set_links(session: Session, network: Organisation, link: str, ids: list[int]
         raise InputError(f"link must be one of {', '.join(LINKS)}")
     model, column, target = _TABLES[link]
     wanted = list(dict.fromkeys(i for i in ids if isinstance(i, int) and not isinstance(i, bool)))
-    storable = [i for i in wanted if 0 < i < 2**63]
+    storable = [i for i in wanted if holds_id(session, i)]
     found = set(session.scalars(select(target.id).where(target.id.in_(storable)))) if storable else set()
     missing = [i for i in wanted if i not in found or (link == "members" and i == network.id)]
     if missing:

@@ -18,7 +18,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
 from kb.settings import Settings
-from kb.storage import open_kb
+from kb.storage import POSTGRESQL_ID_MAX, SQLITE_ID_MAX, open_kb
 
 # Request bodies: what the largest legitimate request needs, and no more (413 beyond).
 MAX_UPLOAD_BODY = 6 * 1024 * 1024  # a bulk-import file (5 MB at most) with its multipart wrapping
@@ -57,7 +57,7 @@ class RecordIntegerConverter(IntegerConverter):
     would be an out-of-range error, a 500). The app's url_map says which (``record_id_max``)."""
 
     def __init__(self, map, **kwargs):
-        super().__init__(map, **{"max": getattr(map, "record_id_max", 2**63 - 1), **kwargs})
+        super().__init__(map, **{"max": getattr(map, "record_id_max", SQLITE_ID_MAX), **kwargs})
 
 
 class JSONProvider(DefaultJSONProvider):
@@ -117,7 +117,7 @@ def create_app(settings: Settings, kb=None) -> Flask:
     """Build the Flask app for one data folder."""
     app = Flask(__name__)
     app.url_map.converters["int"] = RecordIntegerConverter  # before any route is added
-    app.url_map.record_id_max = 2**31 - 1 if settings.database_url else 2**63 - 1
+    app.url_map.record_id_max = POSTGRESQL_ID_MAX if settings.on_postgresql else SQLITE_ID_MAX
     app.json = JSONProvider(app)
     app.config.update(SECRET_KEY=_secret_key(settings), JSON_SORT_KEYS=False,
                       SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",

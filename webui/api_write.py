@@ -140,7 +140,7 @@ def add_collection_item(collection_id: int):
     ids = {}
     for name in ("document_id", "case_id"):
         value = data.get(name)
-        if value is not None and (not isinstance(value, int) or isinstance(value, bool) or not 0 < value < 2**63):
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
             abort(422, f"{name!r} must be a whole number")
         ids[name] = value
     with kb().session() as db:

@@ -24,6 +24,7 @@ from kb.errors import InputError
 from kb.fields import whole_number
 from kb.formats import csv_cells
 from kb.models import Case, Document, utcnow
+from kb.storage import get_record, holds_id
 from webui.auth import require_role
 from webui.context import kb, settings
 from webui.europe_map import europe_map
@@ -295,8 +296,8 @@ def validate(case_id: int):
 def validate_many():
     """Validate the proposed cases ticked on the list (at most one page of them)."""
     raw = request.form.getlist("case_id")[:PAGE_SIZE]
-    ids = [n for n in map(whole_number, raw) if n is not None]
     with kb().session() as db:
+        ids = [n for n in map(whole_number, raw) if holds_id(db, n)]
         done = 0
         for case in db.scalars(select(Case).where(Case.id.in_(ids), Case.deleted_at.is_(None))):
             if case.review_state != "validated" or case.proposed_changes:
@@ -324,7 +325,7 @@ def merge(case_id: int):
         return redirect(url_for("cases.show", case_id=case_id))
 
     def merge_into(db, keep):
-        duplicate = db.get(Case, number)
+        duplicate = get_record(db, Case, number)
         if duplicate is None:
             raise case_ops.CaseError(gettext("There is no case %(id)s.", id=raw))
         case_ops.merge_cases(db, keep, duplicate, g.viewer)

@@ -14,6 +14,7 @@ from kb import collections as coll
 from kb.collection_export import EXPORT_FORMATS, atom_feed, export_collection, export_rows
 from kb.fields import whole_number
 from kb.models import Collection, User
+from kb.storage import get_record
 from webui.auth import require_role
 from webui.context import kb
 from webui.event_views import day_label
@@ -62,7 +63,7 @@ def my_collections() -> list[tuple[int, str]]:
 
 
 def _get(db, collection_id: int, edit: bool = False) -> Collection:
-    collection = db.get(Collection, collection_id)
+    collection = get_record(db, Collection, collection_id)
     if collection is None or not coll.can_view(db, collection, g.viewer, request.args.get("key")):
         abort(404, gettext("There is no collection %(id)s.", id=collection_id))
     if edit and not coll.can_edit(db, collection, g.viewer):

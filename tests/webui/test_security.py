@@ -402,3 +402,41 @@ def test_an_events_text_cannot_add_lines_to_its_calendar_file(app, tokens):
     assert [line.split(":")[0] for line in lines if line.startswith(("ATTENDEE", "X-INJECTED", "URL"))] == ["URL"]
     assert "SUMMARY:Open data ATTENDEE:mailto:a@evil.example" in lines
     assert "DESCRIPTION:Day one URL:http://evil.example/\\nDay two" in lines
+
+
+@pytest.mark.both_engines
+def test_record_numbers_a_postgresql_id_cannot_hold_are_unknown_records_in_query_strings_forms_and_bodies(
+        app, kb, tokens):
+    from kb.people import Organisation
+
+    big, curator = 2**33, bearer(tokens["curator"])  # beyond PostgreSQL's 32-bit ids; ten digits, as forms take
+    with kb.session() as db:
+        network = Organisation(name="Eurocities", kind="network")
+        db.add(network)
+        db.flush()
+        network_id = network.id
+    cid = app.test_client().post("/api/collections", json={"title": "Set", "visibility": "public"},
+                                 headers=curator).get_json()["id"]
+    client, browser = app.test_client(), signed_in(app, "curator")
+    assert client.get(f"/cases/?network={big}").status_code == 200
+    assert client.get(f"/calls?network={big}").status_code == 200
+    response = client.put(f"/api/networks/{network_id}/links", json={"cases": [big]}, headers=curator)
+    assert response.status_code == 422 and str(big) in response.get_json()["message"]
+    response = client.post(f"/api/collections/{cid}/items", json={"document_id": big}, headers=curator)
+    assert response.get_json()["message"] == f"there is no document {big}" and response.status_code == 422
+    agenda = [{"time": "09:00", "title": "Welcome", "speakers": [big], "documents": []}]
+    response = client.post("/api/events", headers=curator, json={
+        "title": "Smart city governance", "starts": "2030-09-21T09:00:00+02:00", "ends": "2030-09-21T17:00:00+02:00",
+        "mode": "online", "capacity": 3, "online_link": "https://meet.example.org/scg", "agenda": agenda})
+    assert response.status_code == 422 and "speakers" in response.get_json()["message"]
+    assert browser.post("/collections/add-item", data={"collection_id": big, "document_id": 1}).status_code == 404
+    assert browser.post(f"/collections/{cid}/items", data={"document_id": big}).status_code == 302
+    assert browser.post("/cases/validate", data={"case_id": big}).status_code == 302
+    with kb.session() as db:
+        case = Case(title="Telraam", summary="Counting traffic", review_state="validated")
+        db.add(case)
+        db.flush()
+        case_id = case.id
+    merge = browser.post(f"/cases/{case_id}/merge", data={"duplicate": str(big)}, follow_redirects=True)
+    assert merge.status_code == 200 and f"There is no case {big}" in merge.get_data(as_text=True)
+    assert browser.post(f"/networks/{network_id}/links", data={"cases": str(big)}).status_code == 422
