@@ -54,6 +54,7 @@ def wait_for_pages(site, pages: set[str], count: int, timeout: float = 60.0) -> 
         time.sleep(0.02)
 
 
+@pytest.mark.both_engines
 def test_a_killed_crawl_resumes_without_refetching_and_stores_every_page_once(site, tmp_path, settings):
     pages = generated_site(site, latency=0.05)
     data = tmp_path / "kill"
@@ -74,7 +75,8 @@ def test_a_killed_crawl_resumes_without_refetching_and_stores_every_page_once(si
     from kb.settings import load_settings
     from kb.storage import open_kb
 
-    knowledge_base = open_kb(load_settings(data, environ={}))
+    # the kb commands found the test's database in KB_DATABASE_URL (the settings fixture); SQLite: in ``data``
+    knowledge_base = open_kb(load_settings(data, {"database_url": settings.database_url or None}, environ={}))
     try:
         with knowledge_base.session() as session:
             urls = [url.removeprefix(site.url) for url in session.scalars(select(Document.url))]
