@@ -4,7 +4,10 @@ A civil servant searches in Dutch, finds a case written in French, narrows by co
 address to a colleague and reads a case in both its languages (the demo's cases have no population
 band yet, so the facet is the country); a researcher registers a source and imports a list of cases,
 which wait for review; a workshop expert builds a collection, notes its cases and shares its link
-with someone who is not signed in. One `kb serve` for the module, on a copy of the data folder
+with someone who is not signed in; a researcher proposes a case through the form, the demo curator
+validates it, builds a public collection with it for the upcoming workshop and links it to the event, and a
+signed-out visitor sees the case validated, reads the collection from the event and registers (not
+without consent). One `kb serve` for the module, on a copy of the data folder
 `kb demo` leaves, so that what the journeys add stays out of the other modules' demo.
 """
 
@@ -211,3 +214,91 @@ def case_number(page, browse: str) -> int:
     """The number of the first case a browse lists, read from its link."""
     page.goto(browse)
     return int(page.locator("ul.case-list li[data-case] > a").first.get_attribute("href").rstrip("/").split("/")[-1])
+
+
+PROPOSAL = "Mechelen: wijkloket aan huis"
+WORKSHOP_READING = "Reading for the upcoming workshop"
+
+
+def test_a_proposed_case_is_validated_read_for_the_next_workshop_and_a_visitor_registers_for_it(
+    open_page, journey_data
+):
+    from kb.demo.curation import PASSWORD_FILE
+
+    researcher = open_page()  # proposes a case through the form
+    sign_in(researcher, RESEARCHER, RESEARCHER_PASSWORD)
+    researcher.goto("/cases/")
+    researcher.get_by_role("link", name="Propose a case").click()
+    researcher.fill("#title", PROPOSAL)
+    researcher.fill("#summary", "Civil servants visit residents who cannot come to the front desk.")
+    researcher.fill("#municipality", "Mechelen")
+    researcher.fill("#country", "BE")
+    researcher.fill("#themes", "digital-services")
+    researcher.fill("#years", "2024")
+    researcher.get_by_role("button", name="Propose").click()
+    researcher.wait_for_url(re.compile(r"/cases/\d+$"))
+    expect(researcher.locator("main")).to_contain_text("proposed, not yet reviewed")
+    proposal_url = researcher.url
+
+    curator = open_page()  # finds it among the proposals and validates it
+    sign_in(curator, "demo-curator", (journey_data / PASSWORD_FILE).read_text(encoding="utf-8").strip())
+    curator.goto("/cases/?state=proposed")
+    curator.get_by_role("link", name=PROPOSAL).click()
+    assert curator.url == proposal_url
+    curator.get_by_role("button", name="Validate").click()
+    expect(curator.locator("main")).to_contain_text(re.compile(r"validated by demo-curator on \d{4}-\d{2}-\d{2}"))
+
+    curator.goto("/events")  # the next workshop: the one open for registration
+    upcoming = curator.locator("ul.event-list li", has_text="Registration open")
+    expect(upcoming).to_have_count(1)
+    workshop = upcoming.locator("a").inner_text()
+    day = upcoming.locator("time").first.get_attribute("datetime")[:10]
+    curator.goto("/collections/new")  # a public collection for that workshop, with the new case, noted
+    curator.fill("#title", WORKSHOP_READING)
+    curator.select_option("#visibility", "public")
+    curator.fill("#event_name", workshop)
+    curator.fill("#event_start", day)
+    curator.get_by_role("button", name="Create").click()
+    curator.wait_for_url(re.compile(r"/collections/\d+"))
+    curator.goto(proposal_url)
+    curator.select_option("form.add-to-collection select", label=WORKSHOP_READING)
+    curator.get_by_role("button", name="Add to collection").click()
+    item = curator.locator("ol.items > li")
+    expect(item).to_have_count(1)
+    item.locator("textarea").fill("Read before the workshop: a front desk that comes to the residents.")
+    item.get_by_role("button", name="Save note").click()
+    expect(item.locator("p.note")).to_contain_text("comes to the residents")
+    curator.goto("/events")  # and links it to the event
+    curator.get_by_role("link", name=workshop).click()
+    event_url = curator.url
+    curator.get_by_role("link", name="Edit event").click()
+    curator.get_by_label("Collection for the event").select_option(label=WORKSHOP_READING)
+    curator.get_by_role("button", name="Save").click()
+    curator.wait_for_url(event_url)
+    expect(curator.locator("dl.facts dt:has-text('Collection') + dd")).to_have_text(WORKSHOP_READING)
+
+    visitor = open_page()  # signed out: sees the case validated, reads the workshop's collection, registers
+    visitor.goto(f"/cases/?q={PROPOSAL}")
+    listed = visitor.locator("li[data-case]", has=visitor.get_by_role("link", name=PROPOSAL))
+    expect(listed.locator(".badge")).to_have_text("validated")
+    visitor.goto("/events")
+    visitor.get_by_role("link", name=workshop).click()
+    places = visitor.locator("dl.facts dt:has-text('Places') + dd")
+    left = int(re.search(r"(\d+) left", places.inner_text()).group(1))
+    visitor.get_by_role("link", name=WORKSHOP_READING).click()
+    expect(visitor.locator("section.event h2")).to_have_text(workshop)
+    expect(visitor.locator("ol.items > li")).to_contain_text(PROPOSAL)
+    expect(visitor.locator("ol.items p.note")).to_contain_text("comes to the residents")
+    visitor.go_back()
+    visitor.fill("#reg-name", "Vera Visitor")
+    visitor.fill("#reg-email", "vera@example.org")
+    visitor.fill("#reg-org", "City of Mechelen")
+    visitor.get_by_role("button", name="Register").click()
+    expect(visitor.locator("input[name=consent]:invalid")).to_have_count(1)  # not without consent
+    assert visitor.url == event_url
+    visitor.get_by_label(re.compile("I agree that Casebook stores my name")).check()
+    visitor.get_by_role("button", name="Register").click()
+    expect(visitor.locator("h1")).to_contain_text(f"Your registration: {workshop}")
+    expect(visitor.locator("[role=status]")).to_have_text("You are registered.")
+    visitor.goto(event_url)
+    expect(places).to_contain_text(f"{left - 1} left")
