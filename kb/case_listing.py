@@ -23,7 +23,7 @@ from kb.fields import whole_number
 from kb.models import Case
 from kb.networks import NetworkCase
 from kb.people import NETWORK_KINDS, Organisation
-from kb.storage import holds_id
+from kb.record_ids import holds_id
 
 CASE_FACETS = ("country", "population", "theme", "year", "status", "network", "state")
 SORTS = ("updated", "title", "country", "year")

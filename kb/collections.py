@@ -23,7 +23,7 @@ from kb import audit
 from kb.accounts import role_at_least
 from kb.errors import InputError
 from kb.models import Case, Collection, CollectionCurator, CollectionItem, Document, User, utcnow
-from kb.storage import get_record
+from kb.record_ids import get_record
 
 VISIBILITIES = ("private", "unlisted", "public")
 EVENT_MODES = ("onsite", "online", "hybrid")

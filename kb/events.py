@@ -23,7 +23,7 @@ from kb.errors import InputError
 from kb.fields import Fields, whole_number
 from kb.models import Base, Collection, Document, utcnow
 from kb.moments import moment_field, naive_utc, time_zones, zone_field
-from kb.storage import holds_id
+from kb.record_ids import holds_id
 
 MODES = ("onsite", "online", "hybrid")
 ATTENDANCE = ("onsite", "online")

@@ -18,7 +18,7 @@ from kb.errors import InputError
 from kb.events import Event
 from kb.models import Base, Case
 from kb.people import NETWORK_KINDS, Organisation
-from kb.storage import holds_id
+from kb.record_ids import holds_id
 
 LINKS = ("members", "cases", "events")
 

@@ -63,29 +63,6 @@ def on_postgresql(engine_or_connection: Engine | Connection) -> bool:
     return engine_or_connection.dialect.name == "postgresql"
 
 
-# The largest record id each engine holds: SQLite's integer primary keys are 64-bit, PostgreSQL's
-# (the migrations' INTEGER) 32-bit. A larger number names no record, and asking PostgreSQL for one is an
-# out-of-range error, not an empty answer.
-SQLITE_ID_MAX, POSTGRESQL_ID_MAX = 2**63 - 1, 2**31 - 1
-
-
-def record_id_max(bind: Engine | Connection) -> int:
-    return POSTGRESQL_ID_MAX if on_postgresql(bind) else SQLITE_ID_MAX
-
-
-def holds_id(session: Session, number) -> bool:
-    """Whether ``number`` (from a form, a query string or a JSON body) can be a record id in the session's
-    database: a positive whole number it can store. Check before asking for it; a number that fails names
-    no record, on either engine."""
-    return (isinstance(number, int) and not isinstance(number, bool)
-            and 0 < number <= record_id_max(session.get_bind()))
-
-
-def get_record(session: Session, model, number):
-    """``session.get(model, number)``, None for a number no record of the database can have (``holds_id``)."""
-    return session.get(model, number) if holds_id(session, number) else None
-
-
 def make_readonly_engine(db_path: Path) -> Engine:
     """For a data folder on read-only media: SQLite's immutable mode needs no lock or -shm file."""
     uri = f"file:{quote(str(db_path.resolve()))}?immutable=1"

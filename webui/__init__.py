@@ -17,8 +17,9 @@ from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
+from kb.record_ids import POSTGRESQL_ID_MAX, SQLITE_ID_MAX
 from kb.settings import Settings
-from kb.storage import POSTGRESQL_ID_MAX, SQLITE_ID_MAX, open_kb
+from kb.storage import open_kb
 
 # Request bodies: what the largest legitimate request needs, and no more (413 beyond).
 MAX_UPLOAD_BODY = 6 * 1024 * 1024  # a bulk-import file (5 MB at most) with its multipart wrapping

@@ -24,7 +24,7 @@ from kb.errors import InputError
 from kb.fields import whole_number
 from kb.formats import csv_cells
 from kb.models import Case, Document, utcnow
-from kb.storage import get_record, holds_id
+from kb.record_ids import get_record, holds_id
 from webui.auth import require_role
 from webui.context import kb, settings
 from webui.europe_map import europe_map

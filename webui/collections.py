@@ -14,7 +14,7 @@ from kb import collections as coll
 from kb.collection_export import EXPORT_FORMATS, atom_feed, export_collection, export_rows
 from kb.fields import whole_number
 from kb.models import Collection, User
-from kb.storage import get_record
+from kb.record_ids import get_record
 from webui.auth import require_role
 from webui.context import kb
 from webui.event_views import day_label
