@@ -90,9 +90,9 @@ class Crawler:
         seeds = list(dict.fromkeys(canonical_url(s) for s in seeds))
         scope = scope or Scope.of_seeds(seeds)
         job_id, resumed = find_or_start_job(self.kb, seeds, {"max_pages": self.settings.max_pages}, source_id)
-        frontier = Frontier(self.kb, job_id)
+        frontier = Frontier(self.kb, job_id, self.settings.worker_id)
         if resumed:
-            frontier.requeue_in_flight()
+            frontier.requeue_in_flight(self.settings.claim_lease)
         frontier.add([(s, 0, None) for s in seeds])
         near = near_duplicates_on(self.kb, scope, self.settings.near_duplicate_distance)
         job = _Job(frontier, Recorder(self.settings, frontier, scope, source_id, near), frontier.summary()["stored"])

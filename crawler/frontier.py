@@ -9,9 +9,11 @@ only the URLs that were in flight are fetched again, and none is lost.
 from __future__ import annotations
 
 import functools
+import socket
 from dataclasses import dataclass
+from datetime import timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 
 from crawler.database import encoder, in_transaction
 from crawler.politeness import host_key
@@ -46,7 +48,7 @@ _ADD_PENDING = _ADD.replace("DO NOTHING", "(job_id, url) DO UPDATE SET status = 
                             "updated_at = excluded.updated_at WHERE crawl_url.reason = 'too_deep'")
 _FINISH = ("UPDATE crawl_url SET status = ?, reason = ?, detail = ?, http_status = ?, document_id = ?, updated_at = ? "
            "WHERE id = ?")
-_RELEASE = "UPDATE crawl_url SET status = 'pending', updated_at = ? WHERE id = ?"
+_RELEASE = "UPDATE crawl_url SET status = 'pending', claimed_by = NULL, claimed_at = NULL, updated_at = ? WHERE id = ?"
 
 
 @dataclass(frozen=True)
@@ -72,7 +74,8 @@ def _claim_statement(excluded: int, skip_locked: bool = False) -> str:
     """
     hosts = " AND url NOT LIKE ? ESCAPE '\\' AND url NOT LIKE ? ESCAPE '\\'" * excluded
     lock = " FOR UPDATE SKIP LOCKED" if skip_locked else ""
-    return ("UPDATE crawl_url SET status = 'in_flight', updated_at = ? WHERE id = (SELECT id FROM crawl_url "
+    return ("UPDATE crawl_url SET status = 'in_flight', updated_at = ?, claimed_by = ?, claimed_at = ? "
+            "WHERE id = (SELECT id FROM crawl_url "
             f"WHERE job_id = ? AND status = 'pending'{hosts} ORDER BY depth, id LIMIT 1{lock}) "
             "RETURNING id, url, depth, referrer, detail")
 
@@ -80,9 +83,10 @@ def _claim_statement(excluded: int, skip_locked: bool = False) -> str:
 class Frontier:
     """The URLs of one crawl job and their outcomes."""
 
-    def __init__(self, kb: KnowledgeBase, job_id: int):
+    def __init__(self, kb: KnowledgeBase, job_id: int, worker_id: str = ""):
         self.kb = kb
         self.job_id = job_id
+        self.worker_id = worker_id or socket.gethostname()  # the claimer named in the URLs it claims
         self.hosts = self._hosts_to_visit()  # politeness keys with URLs to claim, or that had some
 
     def _hosts_to_visit(self) -> set[str]:
@@ -106,11 +110,17 @@ class Frontier:
         with in_transaction(self.kb, db) as active:
             return max(active.executemany(_ADD_PENDING if status == "pending" else _ADD, rows).rowcount, 0)
 
-    def requeue_in_flight(self) -> int:
-        """After a kill: URLs that were being fetched go back to pending."""
+    def requeue_in_flight(self, lease: float) -> int:
+        """After a kill: URLs that were being fetched go back to pending, but only this worker's (from
+        before it was killed) and those claimed more than ``lease`` seconds ago. Other workers on a
+        shared database keep fetching theirs; a dead one's come back when their lease runs out."""
+        expired = utcnow() - timedelta(seconds=lease)
         with self.kb.session() as session:
-            result = session.execute(update(CrawlUrl).where(CrawlUrl.job_id == self.job_id,
-                                     CrawlUrl.status == "in_flight").values(status="pending"))
+            result = session.execute(update(CrawlUrl).where(
+                CrawlUrl.job_id == self.job_id, CrawlUrl.status == "in_flight",
+                or_(CrawlUrl.claimed_by == self.worker_id, CrawlUrl.claimed_by.is_(None),
+                    CrawlUrl.claimed_at.is_(None), CrawlUrl.claimed_at < expired),
+            ).values(status="pending", claimed_by=None, claimed_at=None))
             return result.rowcount or 0
 
     def claim_next(self, exclude_hosts=frozenset(), db=None) -> Claim | None:
@@ -121,7 +131,8 @@ class Frontier:
         """
         if self.hosts <= exclude_hosts:
             return None
-        parameters = [_WHEN(utcnow()), self.job_id]
+        now = _WHEN(utcnow())
+        parameters = [now, self.worker_id, now, self.job_id]
         for key in sorted(exclude_hosts):
             escaped = key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
             parameters += [f"http://{escaped}/%", f"https://{escaped}/%"]

@@ -128,6 +128,9 @@ class CrawlUrl(Base):
     document_id: Mapped[int | None] = mapped_column(ForeignKey("document.id"))
     referrer: Mapped[str | None] = mapped_column(URL)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    # An in-flight URL's lease: the worker fetching it and since when (crawler.frontier.requeue_in_flight).
+    claimed_by: Mapped[str | None] = mapped_column(String(200))
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 class AuditEvent(Base):

@@ -102,3 +102,33 @@ def test_claims_made_at_once_by_many_threads_take_each_url_once(kb):
         thread.join()
     assert sorted(claimed) == sorted(f"http://a.test/{n}" for n in range(60))
     assert {status for status, *_ in rows(kb).values()} == {"in_flight"}
+
+
+@pytest.mark.both_engines
+def test_a_starting_worker_puts_back_its_own_and_expired_claims_but_not_a_live_workers(kb):
+    from datetime import timedelta
+
+    job_id, _resumed = find_or_start_job(kb, ["http://a.test/"], {}, None)
+    live = Frontier(kb, job_id, "worker-a")
+    live.add([(f"http://a.test/{n}", 1, None) for n in range(6)])
+    restarted = Frontier(kb, job_id, "worker-b")
+    fetching = [live.claim_next().url for _ in range(2)]  # worker a is fetching these
+    stale = live.claim_next().url  # and this one, claimed long ago (as by a worker that died then)
+    killed = [restarted.claim_next().url for _ in range(2)]  # worker b's, when it was killed
+    with kb.session() as session:
+        row = session.scalar(select(CrawlUrl).where(CrawlUrl.url == stale))
+        row.claimed_at = utcnow() - timedelta(seconds=901)
+    assert Frontier(kb, job_id, "worker-b").requeue_in_flight(lease=900) == 3
+    state = {url: (row.status, row.claimed_by) for url, row in claims(kb).items()}
+    assert {url: state[url] for url in fetching} == {url: ("in_flight", "worker-a") for url in fetching}
+    assert {url: state[url] for url in [stale, *killed]} == {url: ("pending", None) for url in [stale, *killed]}
+    # put back, they are claimed again, once; worker a's stay its own
+    again = [claim.url for claim in iter(restarted.claim_next, None)]
+    assert sorted(again) == sorted([stale, *killed, "http://a.test/5"])
+    assert Frontier(kb, job_id, "worker-b").requeue_in_flight(lease=900) == 4
+    assert {claims(kb)[url].status for url in fetching} == {"in_flight"}
+
+
+def claims(kb) -> dict[str, CrawlUrl]:
+    with kb.session() as session:
+        return {row.url: row for row in session.scalars(select(CrawlUrl))}
