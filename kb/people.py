@@ -2,20 +2,19 @@
 
 A person's profile is public only with their recorded consent (who recorded
 it, when, for what purpose); otherwise only curators see it. ``export_person``
-gives everything held about a person; ``erase_person`` removes it, keeping the
-cases they were linked to and leaving an audit entry without personal data.
+gives everything held about a person; ``kb.erasure.erase_person`` removes it, keeping
+the cases they were linked to and leaving an audit entry without personal data.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, delete, select
+from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from kb.audit import record, snapshot
 from kb.errors import InputError
-from kb.events import Event
 from kb.fields import Fields, whole_number
 from kb.language import detect_language
 from kb.models import Base, Document, utcnow
@@ -201,29 +200,6 @@ def export_person(session: Session, person_id: int) -> dict:
     return {"person": snapshot(person),
             "links": [{"entity": link.entity, "entity_id": link.entity_id, "relation": link.relation}
                       for link in links]}
-
-
-def erase_person(session: Session, person_id: int, actor: str) -> int:
-    """Erase a person (GDPR right to erasure), with their search entry; returns the links removed."""
-    person = session.get(Person, person_id)
-    if person is None:
-        raise InputError(f"there is no person {person_id}")
-    _leave_agendas(session, person_id)
-    removed = session.execute(delete(PersonLink).where(PersonLink.person_id == person_id)).rowcount or 0
-    retire_profile_entry(session, person_id)
-    session.delete(person)
-    record(session, actor, "erase", "person", person_id, None, {"links_removed": removed})
-    return removed
-
-
-def _leave_agendas(session: Session, person_id: int) -> None:
-    """Take an erased person out of the agendas they speak in (their id would otherwise come back
-    as a link on the next agenda edit, or name whoever is given the id next)."""
-    event_ids = session.scalars(select(PersonLink.entity_id).where(
-        PersonLink.person_id == person_id, PersonLink.entity == "event", PersonLink.relation == "speaker_at"))
-    for event in session.scalars(select(Event).where(Event.id.in_(list(event_ids)))):
-        event.agenda = [{**item, "speakers": [s for s in item.get("speakers") or [] if s != person_id]}
-                        for item in event.agenda or []]
 
 
 def _store(session: Session, row, values: dict):

@@ -84,7 +84,7 @@ def test_an_agenda_sent_whole_must_have_the_shape_pages_read(kb, item):
 
 
 def test_erasing_a_speaker_takes_them_out_of_the_agenda_so_it_can_still_be_edited(kb):
-    from kb.people import erase_person
+    from kb.erasure import erase_person
 
     with kb.session() as db:
         speaker = Person(name="Jane Speaker")

@@ -8,7 +8,8 @@ import os
 import pytest
 
 from kb.models import AuditEvent
-from kb.people import Person, PersonLink, erase_person, export_person, link_person, record_consent
+from kb.erasure import erase_person
+from kb.people import Person, PersonLink, export_person, link_person, record_consent
 
 
 def test_a_profile_is_public_only_after_consent_is_recorded(kb):

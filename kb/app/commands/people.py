@@ -125,7 +125,7 @@ def person_export(ctx, person_id):
 @click.pass_context
 def person_erase(ctx, person_id, actor):
     """Erase a person (right to erasure): cases stay, links go, the audit keeps no personal data."""
-    from kb.people import erase_person
+    from kb.erasure import erase_person
 
     kb = open_data(ctx)
     with kb.session() as db:
