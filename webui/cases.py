@@ -26,7 +26,7 @@ from kb.formats import csv_cells
 from kb.models import Case, Document, utcnow
 from kb.record_ids import get_record, holds_id
 from webui.auth import require_role
-from webui.context import kb, settings
+from webui.context import kb, settings, visible_case_states
 from webui.europe_map import europe_map
 from webui.i18n import facet_title, facet_value_label
 from webui.links import absolute_url
@@ -95,11 +95,6 @@ def _browse_request() -> tuple[dict, str, str, int]:
     sort = request.args.get("sort") if request.args.get("sort") in CASE_SORTS else "updated"
     page = whole_number(request.args.get("page") or "1") or 1
     return {k: v for k, v in filters.items() if v}, (request.args.get("q") or "").strip()[:200], sort, min(page, 10_000)
-
-
-def visible_case_states() -> tuple[str, ...]:
-    """The review states a viewer browses: every state when signed in, else validated and proposed."""
-    return case_ops.REVIEW_STATES if g.viewer is not None else ("validated", "proposed")
 
 
 def _value_label(name: str, value: str, network_names: dict[str, str]) -> str:

@@ -1,13 +1,14 @@
-"""Access to the app's knowledge base and search from a request, and request parsing."""
+"""From a request: the app's knowledge base and search, request parsing, and the case states a viewer browses."""
 
 from __future__ import annotations
 
-from flask import abort, current_app, request
+from flask import abort, current_app, g, request
 
 from index.embedding import embedder_or_reason
 from index.errors import IndexMissing
 from index.query import MAX_PER_PAGE, SORTS, SearchRequest, SearchResponse, search
 from index.schema import FACETS
+from kb.cases import REVIEW_STATES
 from webui.i18n import ui_language
 
 
@@ -25,6 +26,12 @@ def embedder():
     if "embedder" not in state:
         state["embedder"] = embedder_or_reason(getattr(settings(), "embedding_model", "auto"))
     return state["embedder"]
+
+
+
+def visible_case_states() -> tuple[str, ...]:
+    """The review states a viewer browses: every state when signed in, else validated and proposed."""
+    return REVIEW_STATES if g.viewer is not None else ("validated", "proposed")
 
 
 def _switch(name: str) -> bool:

@@ -11,7 +11,7 @@ from werkzeug.exceptions import ServiceUnavailable
 from index.query import SearchRequest
 from kb.case_listing import browse_cases
 from kb.models import Document
-from webui.context import kb, run_search
+from webui.context import kb, run_search, visible_case_states
 from webui.europe_map import EuropeMap, europe_map
 from webui.i18n import facet_value_label
 
@@ -48,8 +48,6 @@ def render_home():
 
 def case_map() -> EuropeMap | None:
     """Where the cases a visitor may browse are, each country linking to its cases (None: no case yet)."""
-    from webui.cases import visible_case_states  # webui.cases imports webui.search, which imports this module
-
     with kb().session() as session:
         counts = browse_cases(session, {}, visible_case_states(), per_page=1).facets.get("country", {})
     if not counts:
