@@ -2,8 +2,9 @@
 
 A page the crawler typed ``case`` (its schema.org JSON-LD says so with ``additionalType`` or
 ``@type``, see crawler.metadata) becomes a *proposed* case, drafted from that description
-(``name``, ``description``, ``spatialCoverage``, ``about``, ``temporalCoverage``,
-``creativeWorkStatus``, ``isBasedOn``) and linked to the page and its language versions
+(``name``, ``description``, ``spatialCoverage`` with its population band as a
+``PropertyValue`` named ``populationBand``, ``about``, ``temporalCoverage``, ``creativeWorkStatus``,
+``isBasedOn``) and linked to the page and its language versions
 (``Document.translations``): one case for all versions of a page. The proposer is the
 researcher-level actor ``crawler``, so a researcher or curator reviews every proposal; nothing
 is imported silently, from the demo site or any other source.
@@ -87,15 +88,30 @@ def _themes(value) -> list[str]:
     return [name] if (name := _text(value)) else []
 
 
-def _place(item: dict) -> tuple[str | None, str | None]:
+def _place_item(item: dict):
     place = item.get("spatialCoverage") or item.get("contentLocation")
-    place = place[0] if isinstance(place, list) and place else place
+    return place[0] if isinstance(place, list) and place else place
+
+
+def _place(item: dict) -> tuple[str | None, str | None]:
+    place = _place_item(item)
     if not isinstance(place, dict):
         return _text(place), None
     address = place.get("address") if isinstance(place.get("address"), dict) else {}
     country = _text(address.get("addressCountry"))
     town = _text(address.get("addressLocality")) or _text(place.get("name"))
     return town, country.upper() if country and len(country) == 2 else None
+
+
+def _population_band(item: dict) -> str | None:
+    """The place's population band: its ``additionalProperty`` whose ``propertyID`` or ``name``
+    is ``populationBand`` (the demo site states "100k-500k" and the like)."""
+    place = _place_item(item)
+    found = place.get("additionalProperty") if isinstance(place, dict) else None
+    for prop in found if isinstance(found, list) else [found]:
+        if isinstance(prop, dict) and "populationBand" in (prop.get("propertyID"), prop.get("name")):
+            return _text(prop.get("value"))
+    return None
 
 
 def _years(item: dict, document: Document) -> str:
@@ -120,6 +136,7 @@ def draft_case(document: Document, versions: list[Document]) -> dict:
     return {"title": _text(item.get("name") or item.get("headline")) or document.title or document.url,
             "summary": _text(item.get("description")) or document.description or (document.text or "")[:2000],
             "municipality": town or document.municipality, "country": country or document.country,
+            "population_band": _population_band(item),
             "themes": _themes(item.get("about")) or list(document.themes or []),
             "years": _years(item, document), "status": _text(item.get("creativeWorkStatus")), "links": links}
 

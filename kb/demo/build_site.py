@@ -29,6 +29,8 @@ SITE = HERE / "site"
 LANGS = ("nl", "en", "fr", "de", "es", "it", "pt")
 LEVELS = ("municipality", "region", "national", "network")
 STATUSES = ("ongoing", "completed", "pilot", "unknown")
+# Inhabitants of the place a case names (optional: a national or European case has none).
+POPULATION_BANDS = ("<10k", "10k-50k", "50k-100k", "100k-500k", "500k-1M", "1M+")
 REQUIRED = ("slug", "lang", "title", "place", "country", "level", "status",
             "themes", "keywords", "source_url", "summary", "body")
 PAGE_SIZE = 10
@@ -105,7 +107,8 @@ def normalise_case(raw: dict, path: Path, vocab: dict) -> dict:
     if path.name != f"{case['slug']}.{case['lang']}.yaml":
         raise ContentError(f"{path.name}: file name must be <slug>.<lang>.yaml")
     checks = (("lang", [case["lang"]], LANGS), ("level", [case["level"]], LEVELS),
-              ("status", [case["status"]], STATUSES), ("themes", case["themes"], vocab["themes"]))
+              ("status", [case["status"]], STATUSES), ("themes", case["themes"], vocab["themes"]),
+              ("population_band", [case["population_band"]] if case.get("population_band") else [], POPULATION_BANDS))
     for name, values, allowed in checks:
         unknown = [value for value in values if value not in allowed]
         if unknown:
@@ -289,10 +292,14 @@ def case_jsonld(case: dict) -> dict:
     address = {"@type": "PostalAddress", "addressCountry": case["country"]}
     if case.get("region"):
         address["addressRegion"] = case["region"]
+    place = {"@type": "Place", "name": case["place"], "address": address}
+    if case.get("population_band"):
+        place["additionalProperty"] = {"@type": "PropertyValue", "propertyID": "populationBand",
+                                       "value": case["population_band"]}
     data = {"@context": "https://schema.org", "@type": "Article", "additionalType": "case",
             "name": case["title"], "inLanguage": case["lang"], "description": case["summary"].strip(),
             "keywords": ", ".join(case["keywords"]), "about": list(case["themes"]),
-            "spatialCoverage": {"@type": "Place", "name": case["place"], "address": address}}
+            "spatialCoverage": place}
     start, end = case.get("start_year"), case.get("end_year")
     if start:
         data["temporalCoverage"] = f"{start}/{end or '..'}"
@@ -308,7 +315,8 @@ def render_facts(content: Content, case: dict) -> str:
     themes = ", ".join(link(theme_url(lang, t), theme_label(content, t, lang)) for t in case["themes"])
     rows = [("place", esc(case["place"])), ("region", esc(case.get("region") or "")),
             ("country", esc(country_label(content, case["country"], lang))),
-            ("level", esc(ui["level_values"][case["level"]])), ("years", esc(years_text(case, ui))),
+            ("level", esc(ui["level_values"][case["level"]])),
+            ("population", esc(case.get("population_band") or "")), ("years", esc(years_text(case, ui))),
             ("status", esc(ui["status_values"][case["status"]])), ("themes", themes),
             ("keywords", esc(", ".join(case["keywords"]))),
             ("source", link(case["source_url"], case["source_url"], ' rel="external"'))]

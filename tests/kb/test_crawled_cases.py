@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import stat
+from collections import Counter
 
 from sqlalchemy import func, select
 
@@ -20,7 +21,9 @@ def case_page(lang: str, name: str, description: str, status: str = "ongoing") -
     json_ld = {"@context": "https://schema.org", "@type": "Article", "additionalType": "case", "name": name,
                "inLanguage": lang, "description": description, "about": ["smart-city", "Open data"],
                "spatialCoverage": {"@type": "Place", "name": "Gent",
-                                   "address": {"@type": "PostalAddress", "addressCountry": "be"}},
+                                   "address": {"@type": "PostalAddress", "addressCountry": "be"},
+                                   "additionalProperty": {"@type": "PropertyValue", "propertyID": "populationBand",
+                                                          "value": "100k-500k"}},
                "temporalCoverage": "2018/2021", "creativeWorkStatus": status, "isBasedOn": "https://stad.gent/"}
     return Document(url=f"{BASE}/{lang}.html", final_url=f"{BASE}/{lang}.html", title=f"{name} | City site",
                     text=description, lang=lang, doc_type="case", origin="crawl",
@@ -49,6 +52,7 @@ def test_a_page_describing_a_case_becomes_one_proposed_case_linked_to_its_langua
         assert case.validated_by is None and case.validated_at is None
         assert case.title == "Ghent: a living lab"  # the English version is the one drafted from
         assert (case.municipality, case.country, case.status) == ("Gent", "BE", "ongoing")
+        assert case.population_band == "100k-500k"
         assert case.years == [2018, 2019, 2020, 2021]
         assert case.themes == ["smart-city", "open-data"]  # "Open data" is the thesaurus concept open-data
         assert case.links == [f"{BASE}/en.html", f"{BASE}/nl.html", "https://stad.gent/"]
@@ -127,6 +131,9 @@ def test_the_demo_site_crawled_as_its_source_gives_85_cases_validated_by_the_dem
         antwerp = next(c for c in cases if c.links[0].endswith("/cases/antwerpen-city-of-things/en.html"))
         assert [link.rsplit("/", 1)[-1] for link in antwerp.links[:3]] == ["en.html", "fr.html", "nl.html"]
         assert (antwerp.country, antwerp.municipality, antwerp.status) == ("BE", "Antwerp", "ongoing")
+        assert antwerp.population_band == "500k-1M"  # the place's band, from the page's JSON-LD
+        bands = Counter(c.population_band for c in cases)
+        assert bands[None] == 19 and set(bands) == {None, "10k-50k", "50k-100k", "100k-500k", "500k-1M", "1M+"}
 
 
 def test_the_demo_curator_password_is_generated_once_and_kept_for_its_owner_only(demo_curated_kb):

@@ -1,8 +1,8 @@
 """The three users of the demo, end to end in Chromium, asserting on what each sees.
 
 A civil servant searches in Dutch, finds a case written in French, narrows by country, sends the
-address to a colleague and reads a case in both its languages (the demo's cases have no population
-band yet, so the facet is the country); a researcher registers a source and imports a list of cases,
+address to a colleague, reads a case in both its languages and narrows the cases to places of her
+own size (population band); a researcher registers a source and imports a list of cases,
 which wait for review; a workshop expert builds a collection, notes its cases and shares its link
 with someone who is not signed in; a researcher proposes a case through the form, the demo curator
 validates it, builds a public collection with it for the upcoming workshop and links it to the event, and a
@@ -86,7 +86,7 @@ def sign_in(page, name: str, password: str) -> None:
     expect(page.locator(".account-nav")).to_contain_text(name)
 
 
-def test_a_civil_servant_searches_in_dutch_finds_a_french_case_narrows_by_country_and_shares_the_address(open_page):
+def test_a_civil_servant_searches_in_dutch_narrows_by_country_shares_the_address_and_filters_by_population(open_page):
     page = open_page("nl-BE")
     page.goto("/")
     expect(page.locator("form[role=search] button[type=submit]")).to_have_text("Zoeken")
@@ -125,6 +125,18 @@ def test_a_civil_servant_searches_in_dutch_finds_a_french_case_narrows_by_countr
     expect(page.locator("h1")).to_have_attribute("lang", "fr")
     expect(page.locator("h1")).to_contain_text("IRISbox")
     expect(page.locator("html")).to_have_attribute("lang", "nl")  # the interface stays Dutch
+
+    page.goto("/cases/")  # the Belgian cases of places of over a million inhabitants (regions)
+    page.locator('a[data-facet="country"][data-value="BE"]').click()
+    page.wait_for_url(re.compile(r"country=BE"))
+    page.locator('a[data-facet="population"][data-value="1M+"]').click()
+    page.wait_for_url(re.compile(r"population=1M"))
+    expect(page.locator('a[data-facet="population"][data-value="1M+"]')).to_have_attribute("aria-current", "true")
+    listed = page.locator("li[data-case]")
+    expect(listed.filter(has_text="IRISbox")).to_have_count(1)  # the Brussels-Capital Region
+    texts = listed.all_inner_texts()
+    assert len(texts) == 9 and all("1M+" in t and "België" in t for t in texts), texts
+    assert not any("Antwerp" in t or "Gent" in t for t in texts), texts  # cities of under a million
 
 
 CASE_LIST = (
