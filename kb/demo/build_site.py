@@ -315,8 +315,8 @@ def render_facts(content: Content, case: dict) -> str:
     themes = ", ".join(link(theme_url(lang, t), theme_label(content, t, lang)) for t in case["themes"])
     rows = [("place", esc(case["place"])), ("region", esc(case.get("region") or "")),
             ("country", esc(country_label(content, case["country"], lang))),
-            ("level", esc(ui["level_values"][case["level"]])),
-            ("population", esc(case.get("population_band") or "")), ("years", esc(years_text(case, ui))),
+            ("population", esc(case.get("population_band") or "")),
+            ("level", esc(ui["level_values"][case["level"]])), ("years", esc(years_text(case, ui))),
             ("status", esc(ui["status_values"][case["status"]])), ("themes", themes),
             ("keywords", esc(", ".join(case["keywords"]))),
             ("source", link(case["source_url"], case["source_url"], ' rel="external"'))]
