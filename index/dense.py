@@ -1,7 +1,7 @@
 """Search by meaning: the documents whose passages are closest to the query's vector.
 
 The vectors of the serving generation (``index.vectors``) are searched exactly,
-one matrix-vector product over every passage, up to ``index.ivf.ANN_FROM``
+one matrix-vector product over every passage, up to ``index.ivf.PROBE_FROM``
 passages; from there a query reads the passages of its closest cells of the
 generation's quantiser (``index.ivf``), or every passage while it has none. A
 document scores its closest passage read. Hits are Whoosh document numbers, so that the facet filters, counts and
