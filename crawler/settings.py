@@ -44,10 +44,7 @@ class CrawlSettings:
         "sitemap_trust_days", "Days a sitemap lastmod may spare a page its request; older copies are asked again "
                               "(a page deleted but still listed must be found gone)")
     near_duplicate_distance: int = _setting(3, "Most differing SimHash bits of a near-duplicate.")
-    worker_id: str = _setting("", "Who claims URLs from a shared frontier; a worker restarted under the same id puts "
-                                  "back its own URLs in flight at once. Empty: this machine's name (one worker "
-                                  "per machine and job; give each its own id to run more).")
-    claim_lease: float = _setting(900.0, "Seconds a claimed URL is its worker's: a starting worker puts back "
-                                         "another's URL in flight only when claimed longer ago (a dead worker's).")
+    worker_id: str = _kb_setting("worker_id", "Who claims URLs from a shared frontier; empty: this machine's name")
+    claim_lease: float = _kb_setting("claim_lease", "Seconds a claimed URL stays its worker's without renewal")
     languages: tuple[str, ...] = _kb_setting(
         "languages", "Languages preferred for a short text declaring none (kb.language); never override a longer text")

@@ -42,6 +42,14 @@ class Settings:
     sitemap_trust_days: float = _setting(
         30.0, "A re-crawl skips a page whose sitemap lastmod is not newer than our copy, if fetched within these days.")
     max_depth: int = _setting(5, "Most links followed from a seed.")
+    worker_id: str = _setting(
+        "", "Name of this crawler worker (`kb worker`, `kb crawl`) on a frontier shared through database_url: the "
+            "URLs it claims carry it, and a worker restarted under the same name puts back its own URLs in flight "
+            "at once. Empty: this machine's name; give each of several workers on one machine a name of its own.")
+    claim_lease: float = _setting(
+        900.0, "Seconds a URL claimed by a crawler worker stays its own without news of it: a live worker renews "
+               "its claims every third of this, and the URLs of a worker silent for longer (killed) go back to "
+               "the queue for the others.")
     max_bytes: int = _setting(10 * 1024 * 1024, "Largest response body kept, in bytes.")
     timeout: float = _setting(20.0, "Connect and read timeout of one request, in seconds.")
     allow_private_hosts: bool = _setting(False, "Allow crawling loopback and private addresses.")
@@ -146,6 +154,8 @@ def load_settings(data_dir: str | Path | None = None, overrides: dict | None = N
         coerced["base_url"] = _checked_base_url(coerced["base_url"])
     if "embedding_model" in coerced:
         coerced["embedding_model"] = _checked_model(coerced["embedding_model"])
+    if coerced.get("claim_lease", 1.0) <= 0:
+        raise InputError(f"setting 'claim_lease': {coerced['claim_lease']!r} is not a number of seconds above 0")
     if coerced.get("database_url"):
         coerced["database_url"] = _checked_database_url(coerced["database_url"])
     return Settings(**coerced)

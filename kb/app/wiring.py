@@ -20,7 +20,8 @@ def crawl_settings(settings, max_pages=None, max_depth=None, delay=None, allow_p
         max_pages=max_pages or settings.max_pages, max_depth=settings.max_depth if max_depth is None else max_depth,
         max_bytes=settings.max_bytes, read_timeout=settings.timeout,
         allow_private_hosts=allow_private or settings.allow_private_hosts, languages=settings.languages,
-        sitemap_trust_days=settings.sitemap_trust_days, **({"concurrency": concurrency} if concurrency else {}))
+        sitemap_trust_days=settings.sitemap_trust_days, worker_id=settings.worker_id,
+        claim_lease=settings.claim_lease, **({"concurrency": concurrency} if concurrency else {}))
 
 
 def crawl_defaults():

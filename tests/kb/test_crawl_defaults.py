@@ -64,3 +64,10 @@ def test_the_crawlers_user_settable_limits_default_to_the_kb_settings():
     assert (crawl.user_agent, crawl.delay, crawl.read_timeout, crawl.max_bytes, crawl.sitemap_trust_days) == (
         kb_defaults.user_agent, kb_defaults.crawl_delay, kb_defaults.timeout, kb_defaults.max_bytes,
         kb_defaults.sitemap_trust_days)
+
+
+def test_kb_crawl_and_kb_worker_help_give_the_claim_lease_the_settings_give():
+    for command in ("crawl", "worker"):
+        text = help_text(command)
+        assert float(stated_default(text, "--claim-lease")) == Settings().claim_lease == CrawlSettings().claim_lease
+        assert "--worker-id TEXT" in text

@@ -12,6 +12,18 @@ from kb.app.wiring import (check_seeds, crawl, crawl_defaults, crawl_outcomes, c
 from kb.settings import DEFAULTS  # the flags' defaults are the settings' (kb.toml and KB_* may change them)
 
 
+def claim_options(command):
+    """--worker-id and --claim-lease, for the commands that claim from a frontier (`kb crawl`, `kb worker`)."""
+    command = click.option(
+        "--claim-lease", type=click.FloatRange(0, min_open=True), default=None,
+        help=f"Seconds a claimed URL stays this worker's without renewal (default: the claim_lease setting, "
+             f"{DEFAULTS.claim_lease:g}); a dead worker's URLs go back to the queue after it.")(command)
+    return click.option(
+        "--worker-id", default=None,
+        help="Name of this worker on a frontier shared through database_url (default: the worker_id setting, "
+             "else this machine's name); give each worker on one machine its own.")(command)
+
+
 # Skips a user ends by asking for more: the summary says how.
 LIMIT_HINTS = {"too_deep": "links beyond --max-depth: raise it to follow them",
                "max_pages": "left when --max-pages was reached: raise it to fetch them"}
@@ -62,9 +74,10 @@ def run_crawl(kb, seeds, crawl_cfg, show_progress: bool, source_id=None):
 @click.option("--no-index", is_flag=True,
               help="Store pages without updating the search index (the next `kb index` does).")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object.")
+@claim_options
 @click.pass_context
 def crawl_command(ctx, urls, due, source_id, max_pages, max_depth, delay, concurrency, allow_private_hosts, no_index,
-                  as_json):
+                  as_json, worker_id, claim_lease):
     """Crawl URLS and the in-scope pages they link to (same host by default),
     or, without URLS, the registered sources that are due (see `kb source`).
 
@@ -74,7 +87,7 @@ def crawl_command(ctx, urls, due, source_id, max_pages, max_depth, delay, concur
     the same URLs. Ends with a summary of fetched, stored and skipped pages by
     reason; `kb crawl-report` lists the outcome of every URL.
     """
-    kb = open_data(ctx)
+    kb = open_data(ctx, worker_id=worker_id, claim_lease=claim_lease)
     as_background_work(kb.settings)
     cfg = crawl_settings(kb.settings, max_pages, max_depth, delay, allow_private_hosts, concurrency)
     if urls and (due or source_id is not None):
