@@ -38,8 +38,7 @@ class Shot:
 
 def shots(data: Path) -> list[Shot]:
     """The pages to photograph, their ids read from the demo's database."""
-    from kb.events import Event
-    from kb.models import Case
+    from kb.models import Case, Event
     from kb.settings import load_settings
     from kb.storage import open_kb
 

@@ -15,10 +15,9 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from kb.audit import record
-from kb.events import Event, number_items
+from kb.events import number_items
 from kb.fields import Fields, whole_number
-from kb.models import Document
-from kb.people import Person, PersonLink
+from kb.models import Document, Event, Person, PersonLink
 
 TIME = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
 

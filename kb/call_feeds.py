@@ -10,8 +10,9 @@ from datetime import datetime
 from xml.etree import ElementTree as ET
 
 from kb.calendar import escape_text, fold_line, utc_stamp
-from kb.calls import Call, call_status
+from kb.calls import call_status
 from kb.formats import xml_safe
+from kb.models import Call
 
 ATOM = "http://www.w3.org/2005/Atom"
 

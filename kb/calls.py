@@ -15,45 +15,19 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, String, Text, select
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from kb.audit import record, snapshot
 from kb.fields import COUNTRY, Fields, whole_number
 from kb.language import detect_language
-from kb.models import Base, Document, utcnow
+from kb.models import Call, Document, Organisation, utcnow
 from kb.moments import moment_field, naive_utc, time_zones, zone_field
-from kb.people import NETWORK_KINDS, Organisation, resolve_concepts
+from kb.people import NETWORK_KINDS, resolve_concepts
 
 STATUSES = ("upcoming", "open", "closed")
 FIELDS = ("title", "network_id", "description", "eligibility", "countries", "themes", "opens", "deadline", "zone",
           "url", "example")
-
-
-class Call(Base):
-    """A call for applications or participants, issued by a network or programme."""
-
-    __tablename__ = "network_call"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    title: Mapped[str] = mapped_column(String(500))
-    network_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
-    description: Mapped[str] = mapped_column(Text, default="")
-    eligibility: Mapped[str | None] = mapped_column(Text)
-    countries: Mapped[list] = mapped_column(JSON, default=list)  # eligible countries; empty: not limited
-    themes: Mapped[list] = mapped_column(JSON, default=list)
-    opens: Mapped[str | None] = mapped_column(String(40))  # ISO 8601 with the offset it was given with
-    opens_utc: Mapped[datetime | None] = mapped_column(DateTime)
-    deadline: Mapped[str] = mapped_column(String(40))
-    deadline_utc: Mapped[datetime] = mapped_column(DateTime, index=True)
-    zone: Mapped[str] = mapped_column(String(60), default="UTC")
-    url: Mapped[str | None] = mapped_column(String(1000))
-    example: Mapped[bool] = mapped_column(Boolean, default=False)  # made up to show the feature, not a real call
-    status: Mapped[str] = mapped_column(String(12), default="open")  # as last recorded; read call_status()
-    closed_at: Mapped[datetime | None] = mapped_column(DateTime)
-    created_by: Mapped[str | None] = mapped_column(String(200))
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 
 
 def call_status(call: Call, now: datetime | None = None) -> str:

@@ -20,9 +20,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kb.fields import whole_number
-from kb.models import Case
-from kb.networks import NetworkCase
-from kb.people import NETWORK_KINDS, Organisation
+from kb.models import Case, NetworkCase, Organisation
+from kb.people import NETWORK_KINDS
 from kb.record_ids import holds_id
 
 CASE_FACETS = ("country", "population", "theme", "year", "status", "network", "state")

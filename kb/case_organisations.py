@@ -14,8 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kb.cases import is_live
-from kb.models import Case
-from kb.people import Organisation
+from kb.models import Case, Organisation
 
 SEPARATOR = ";"
 

@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 
 from kb.audit import record
 from kb.errors import InputError
-from kb.events import Event
-from kb.people import Person, PersonLink, retire_profile_entry
+from kb.models import Event, Person, PersonLink
+from kb.people import retire_profile_entry
 
 
 def erase_person(session: Session, person_id: int, actor: str) -> int:

@@ -15,60 +15,19 @@ import secrets
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, func, select, update
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
 
 from kb.audit import record, snapshot
 from kb.errors import InputError
 from kb.fields import Fields, whole_number
-from kb.models import Base, Collection, Document, utcnow
+from kb.models import Collection, Document, Event, Person, Registration, utcnow
 from kb.moments import moment_field, naive_utc, time_zones, zone_field
 from kb.record_ids import holds_id
 
 MODES = ("onsite", "online", "hybrid")
 ATTENDANCE = ("onsite", "online")
 EMAIL = re.compile(r"^[^@\s<>\"']{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9-]{1,63})+$")
-
-
-class Event(Base):
-    """A workshop or meeting: when, where, how, and its agenda."""
-
-    __tablename__ = "event"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    title: Mapped[str] = mapped_column(String(500))
-    description: Mapped[str] = mapped_column(Text, default="")
-    starts: Mapped[str] = mapped_column(String(40))
-    ends: Mapped[str] = mapped_column(String(40))
-    starts_utc: Mapped[datetime] = mapped_column(DateTime, index=True)
-    ends_utc: Mapped[datetime] = mapped_column(DateTime)
-    mode: Mapped[str] = mapped_column(String(10), default="onsite")
-    place: Mapped[str | None] = mapped_column(String(500))
-    online_link: Mapped[str | None] = mapped_column(String(1000))
-    capacity: Mapped[int | None] = mapped_column(Integer)
-    registration_deadline: Mapped[datetime | None] = mapped_column(DateTime)
-    agenda: Mapped[list] = mapped_column(default=list)
-    collection_id: Mapped[int | None] = mapped_column(ForeignKey("collection.id"))
-    created_by: Mapped[str | None] = mapped_column(String(200))
-    signups: Mapped[int] = mapped_column(Integer, default=0)
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-
-
-class Registration(Base):
-    """One participant's sign-up; personal data, purged after the event."""
-
-    __tablename__ = "registration"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    event_id: Mapped[int] = mapped_column(ForeignKey("event.id"), index=True)
-    name: Mapped[str] = mapped_column(String(300))
-    email: Mapped[str] = mapped_column(String(300))
-    organisation: Mapped[str | None] = mapped_column(String(300))
-    attendance: Mapped[str] = mapped_column(String(10))
-    status: Mapped[str] = mapped_column(String(12))
-    consent_at: Mapped[datetime] = mapped_column(DateTime)
-    cancel_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
 def _collection_id(session: Session, fields: Fields) -> int | None:
@@ -116,8 +75,6 @@ def clean_event(session: Session, data: dict) -> dict:
 
 def _check_agenda_ids(session: Session, fields: Fields, agenda: list[dict]) -> None:
     """The speakers and documents an agenda names must exist (the form offers only those that do)."""
-    from kb.people import Person  # kb.people imports this module
-
     for key, model, message in (("speakers", Person, "speakers"), ("documents", Document, "documents")):
         wanted = {n for item in agenda for n in item.get(key) or []}
         storable = {n for n in wanted if holds_id(session, n)}

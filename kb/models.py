@@ -1,4 +1,10 @@
-"""The records of the knowledge base, as SQLAlchemy 2 declarative models.
+"""The records of the knowledge base, as SQLAlchemy 2 declarative models: every table, in one place.
+
+Each table of the schema is declared here and nowhere else, so importing this
+module makes ``Base.metadata`` complete (storage creates a new schema from it,
+Alembic compares it with the migrations) without importing any domain module
+for its side effect. The domain modules (kb.people, kb.events, kb.networks,
+kb.calls, ...) keep the functions and import their tables from here.
 
 Schema changes go through Alembic migrations in ``kb/migrations`` so that an
 upgrade never loses a user's data; never change a column here without one.
@@ -259,3 +265,156 @@ class CollectionItem(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     added_by: Mapped[str | None] = mapped_column(String(200))
     added_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Organisation(Base):
+    """A municipality, agency, network, programme, company or university."""
+
+    __tablename__ = "organisation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(300))
+    kind: Mapped[str] = mapped_column(String(40), default="other")
+    country: Mapped[str | None] = mapped_column(String(8))
+    website: Mapped[str | None] = mapped_column(String(500))
+    description: Mapped[str | None] = mapped_column(Text)
+    join_info: Mapped[str | None] = mapped_column(Text)  # a network's or programme's: who may join, and how
+    join_url: Mapped[str | None] = mapped_column(String(1000))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Person(Base):
+    """An expert or stakeholder; personal data, public only with consent."""
+
+    __tablename__ = "person"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(300))
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
+    role_title: Mapped[str | None] = mapped_column(String(300))
+    country: Mapped[str | None] = mapped_column(String(8))
+    languages: Mapped[list] = mapped_column(default=list)
+    expertise: Mapped[list] = mapped_column(default=list)
+    bio: Mapped[str | None] = mapped_column(Text)
+    links: Mapped[list] = mapped_column(default=list)
+    email: Mapped[str | None] = mapped_column(String(300))
+    consent_at: Mapped[datetime | None] = mapped_column(DateTime)
+    consent_by: Mapped[str | None] = mapped_column(String(200))
+    consent_purpose: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    @property
+    def is_public(self) -> bool:
+        return self.consent_at is not None
+
+
+class PersonLink(Base):
+    """A person's relation to a case, document, collection or event."""
+
+    __tablename__ = "person_link"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    entity: Mapped[str] = mapped_column(String(20))
+    entity_id: Mapped[int] = mapped_column(Integer)
+    relation: Mapped[str] = mapped_column(String(20))
+
+
+class NetworkMember(Base):
+    """An organisation taking part in a network or programme."""
+
+    __tablename__ = "network_member"
+    __table_args__ = (UniqueConstraint("network_id", "organisation_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    network_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+
+
+class NetworkCase(Base):
+    """A case that came out of (was carried out in, or funded by) a network or programme."""
+
+    __tablename__ = "network_case"
+    __table_args__ = (UniqueConstraint("network_id", "case_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    network_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_record.id"), index=True)
+
+
+class NetworkEvent(Base):
+    """An event a network or programme holds."""
+
+    __tablename__ = "network_event"
+    __table_args__ = (UniqueConstraint("network_id", "event_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    network_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id"), index=True)
+
+
+class Event(Base):
+    """A workshop or meeting: when, where, how, and its agenda."""
+
+    __tablename__ = "event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(500))
+    description: Mapped[str] = mapped_column(Text, default="")
+    starts: Mapped[str] = mapped_column(String(40))
+    ends: Mapped[str] = mapped_column(String(40))
+    starts_utc: Mapped[datetime] = mapped_column(DateTime, index=True)
+    ends_utc: Mapped[datetime] = mapped_column(DateTime)
+    mode: Mapped[str] = mapped_column(String(10), default="onsite")
+    place: Mapped[str | None] = mapped_column(String(500))
+    online_link: Mapped[str | None] = mapped_column(String(1000))
+    capacity: Mapped[int | None] = mapped_column(Integer)
+    registration_deadline: Mapped[datetime | None] = mapped_column(DateTime)
+    agenda: Mapped[list] = mapped_column(default=list)
+    collection_id: Mapped[int | None] = mapped_column(ForeignKey("collection.id"))
+    created_by: Mapped[str | None] = mapped_column(String(200))
+    signups: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Registration(Base):
+    """One participant's sign-up; personal data, purged after the event."""
+
+    __tablename__ = "registration"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id"), index=True)
+    name: Mapped[str] = mapped_column(String(300))
+    email: Mapped[str] = mapped_column(String(300))
+    organisation: Mapped[str | None] = mapped_column(String(300))
+    attendance: Mapped[str] = mapped_column(String(10))
+    status: Mapped[str] = mapped_column(String(12))
+    consent_at: Mapped[datetime] = mapped_column(DateTime)
+    cancel_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Call(Base):
+    """A call for applications or participants, issued by a network or programme."""
+
+    __tablename__ = "network_call"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(500))
+    network_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    eligibility: Mapped[str | None] = mapped_column(Text)
+    countries: Mapped[list] = mapped_column(JSON, default=list)  # eligible countries; empty: not limited
+    themes: Mapped[list] = mapped_column(JSON, default=list)
+    opens: Mapped[str | None] = mapped_column(String(40))  # ISO 8601 with the offset it was given with
+    opens_utc: Mapped[datetime | None] = mapped_column(DateTime)
+    deadline: Mapped[str] = mapped_column(String(40))
+    deadline_utc: Mapped[datetime] = mapped_column(DateTime, index=True)
+    zone: Mapped[str] = mapped_column(String(60), default="UTC")
+    url: Mapped[str | None] = mapped_column(String(1000))
+    example: Mapped[bool] = mapped_column(Boolean, default=False)  # made up to show the feature, not a real call
+    status: Mapped[str] = mapped_column(String(12), default="open")  # as last recorded; read call_status()
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    created_by: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)

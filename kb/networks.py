@@ -10,50 +10,16 @@ is searchable as a document of type ``network`` (kb.people.publish_organisation)
 
 from __future__ import annotations
 
-from sqlalchemy import ForeignKey, UniqueConstraint, delete, func, select
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
 
 from kb.audit import record
 from kb.errors import InputError
-from kb.events import Event
-from kb.models import Base, Case
-from kb.people import NETWORK_KINDS, Organisation
+from kb.models import Case, Event, NetworkCase, NetworkEvent, NetworkMember, Organisation
+from kb.people import NETWORK_KINDS
 from kb.record_ids import holds_id
 
 LINKS = ("members", "cases", "events")
-
-
-class NetworkMember(Base):
-    """An organisation taking part in a network or programme."""
-
-    __tablename__ = "network_member"
-    __table_args__ = (UniqueConstraint("network_id", "organisation_id"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    network_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
-    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
-
-
-class NetworkCase(Base):
-    """A case that came out of (was carried out in, or funded by) a network or programme."""
-
-    __tablename__ = "network_case"
-    __table_args__ = (UniqueConstraint("network_id", "case_id"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    network_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("case_record.id"), index=True)
-
-
-class NetworkEvent(Base):
-    """An event a network or programme holds."""
-
-    __tablename__ = "network_event"
-    __table_args__ = (UniqueConstraint("network_id", "event_id"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    network_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
-    event_id: Mapped[int] = mapped_column(ForeignKey("event.id"), index=True)
 
 
 _TABLES = {"members": (NetworkMember, NetworkMember.organisation_id, Organisation),

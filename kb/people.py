@@ -10,73 +10,20 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, select
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from kb.audit import record, snapshot
 from kb.errors import InputError
 from kb.fields import Fields, whole_number
 from kb.language import detect_language
-from kb.models import Base, Document, utcnow
+from kb.models import Document, Organisation, Person, PersonLink, utcnow
 from kb.thesaurus import load_thesaurus
 
 ORG_KINDS = ("municipality", "region", "agency", "network", "programme", "company", "university", "other")
 NETWORK_KINDS = ("network", "programme")  # organisations others join: kb.networks gives them members and cases
 RELATIONS = ("author_of", "contact_for", "speaker_at", "member_of")
 ENTITIES = ("case", "document", "collection", "event")
-
-
-class Organisation(Base):
-    """A municipality, agency, network, programme, company or university."""
-
-    __tablename__ = "organisation"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(300))
-    kind: Mapped[str] = mapped_column(String(40), default="other")
-    country: Mapped[str | None] = mapped_column(String(8))
-    website: Mapped[str | None] = mapped_column(String(500))
-    description: Mapped[str | None] = mapped_column(Text)
-    join_info: Mapped[str | None] = mapped_column(Text)  # a network's or programme's: who may join, and how
-    join_url: Mapped[str | None] = mapped_column(String(1000))
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-
-
-class Person(Base):
-    """An expert or stakeholder; personal data, public only with consent."""
-
-    __tablename__ = "person"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(300))
-    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
-    role_title: Mapped[str | None] = mapped_column(String(300))
-    country: Mapped[str | None] = mapped_column(String(8))
-    languages: Mapped[list] = mapped_column(default=list)
-    expertise: Mapped[list] = mapped_column(default=list)
-    bio: Mapped[str | None] = mapped_column(Text)
-    links: Mapped[list] = mapped_column(default=list)
-    email: Mapped[str | None] = mapped_column(String(300))
-    consent_at: Mapped[datetime | None] = mapped_column(DateTime)
-    consent_by: Mapped[str | None] = mapped_column(String(200))
-    consent_purpose: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-
-    @property
-    def is_public(self) -> bool:
-        return self.consent_at is not None
-
-
-class PersonLink(Base):
-    """A person's relation to a case, document, collection or event."""
-
-    __tablename__ = "person_link"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
-    entity: Mapped[str] = mapped_column(String(20))
-    entity_id: Mapped[int] = mapped_column(Integer)
-    relation: Mapped[str] = mapped_column(String(20))
 
 
 def profile_url(person_id: int) -> str:

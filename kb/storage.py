@@ -160,7 +160,6 @@ def create_new_schema(engine: Engine, lock_path: Path | None = None) -> bool:
     head = head_revision()
     if head is None:
         return False
-    from kb import calls, events, networks, people  # noqa: F401  (their tables belong to the metadata)
     from kb.models import Base
 
     with _file_lock(lock_path), engine.begin() as connection:

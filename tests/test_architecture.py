@@ -6,6 +6,8 @@ import ast
 import functools
 import importlib.util
 import re
+import subprocess
+import sys
 import warnings
 from pathlib import Path
 
@@ -323,3 +325,48 @@ def test_no_package_has_an_import_cycle():
 
 def test_the_cycle_finder_finds_a_cycle_of_three():
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a", "d"}, "d": set()}) == {frozenset({"a", "b", "c"})}
+
+
+# The tables in one place: every ORM class is declared in kb.models, so importing it alone makes the
+# metadata whole (storage creates a schema from it, Alembic compares it with the migrations) and no
+# module has to import another only for the side effect of registering its tables.
+TABLES_MODULE = Path("kb", "models.py")
+SIDE_EFFECT_IMPORT = re.compile(r"^\s*(?:from kb\b[\w.]* import|import kb\b)[^#\n]*#\s*noqa:\s*F401", re.M)
+
+
+def table_classes(path: Path) -> list[str]:
+    """The classes of ``path`` that declare a table: a ``__tablename__`` or ``__table__`` in their body."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    return [node.name for node in ast.walk(tree) if isinstance(node, ast.ClassDef) and any(
+        isinstance(target, ast.Name) and target.id in ("__tablename__", "__table__")
+        for statement in node.body if isinstance(statement, (ast.Assign, ast.AnnAssign))
+        for target in (statement.targets if isinstance(statement, ast.Assign) else [statement.target]))]
+
+
+def test_every_table_is_declared_in_kb_models():
+    elsewhere = {str(path.relative_to(ROOT)): table_classes(path) for package in (*PACKAGES, "bench")
+                 for path in (ROOT / package).rglob("*.py") if path.relative_to(ROOT) != TABLES_MODULE}
+    assert {path: names for path, names in elsewhere.items() if names} == {}
+    assert {"Source", "Document", "Organisation", "Event", "Call"} <= set(table_classes(ROOT / TABLES_MODULE))
+
+
+def test_no_module_imports_a_kb_module_only_for_its_side_effects():
+    found = [str(path.relative_to(ROOT)) for package in (*PACKAGES, "bench", "tests")
+             for path in (ROOT / package).rglob("*.py") if SIDE_EFFECT_IMPORT.search(path.read_text(encoding="utf-8"))]
+    assert found == []
+    assert SIDE_EFFECT_IMPORT.search("from kb import calls, events  # noqa: F401  (their tables)\n")
+
+
+def test_importing_kb_models_alone_gives_every_table_and_no_other_module_adds_one():
+    # In a fresh interpreter: in this one, other tests have imported the domain modules already.
+    script = """
+import importlib, pkgutil, kb, kb.models
+alone = sorted(kb.models.Base.metadata.tables)
+for module in pkgutil.walk_packages(kb.__path__, "kb."):
+    if not module.name.startswith("kb.migrations"):  # env.py runs the migrations when imported
+        importlib.import_module(module.name)
+print(alone == sorted(kb.models.Base.metadata.tables), len(alone))
+"""
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True)
+    same, count = done.stdout.split()
+    assert same == "True" and int(count) >= 20, done.stdout

@@ -19,13 +19,12 @@ from flask import Blueprint, Response, abort, g, jsonify, render_template, reque
 from flask_babel import gettext, lazy_gettext
 
 from kb.call_feeds import calls_atom, deadlines_ics
-from kb.calls import FIELDS, STATUSES, Call, call_status, create_call, deadline_in_utc, update_call
+from kb.calls import FIELDS, STATUSES, call_status, create_call, deadline_in_utc, update_call
 from kb.errors import FieldErrors
 from kb.fields import whole_number
-from kb.models import utcnow
+from kb.models import Call, Organisation, utcnow
 from kb.moments import time_zones
 from kb.networks import list_networks
-from kb.people import Organisation
 from webui.auth import require_role
 from webui.context import kb
 from webui.forms import form_values, save_or_show

@@ -17,9 +17,9 @@ from flask_babel import gettext
 from kb import agenda as agenda_ops
 from kb.collections import visible_collections
 from kb.errors import InputError
-from kb.events import MODES, Event, create_event, event_zone, time_zones, update_event
+from kb.events import MODES, create_event, event_zone, time_zones, update_event
 from kb.formats import csv_cells
-from kb.people import Person
+from kb.models import Event, Person
 from webui.auth import require_role
 from webui.context import kb
 from webui.event_views import MODE_NAMES, agenda_view, day_label, event_json, event_or_404, participants_json

@@ -10,7 +10,8 @@ from flask import Blueprint, abort, current_app, jsonify, redirect, render_templ
 from flask_babel import gettext
 
 from kb.errors import InputError
-from kb.events import DuplicateRegistration, Event, Registration, cancel, hash_token, register
+from kb.events import DuplicateRegistration, cancel, hash_token, register
+from kb.models import Event, Registration
 from webui.auth import public_write
 from webui.context import kb
 from webui.event_views import HONEYPOT, event_json, show_page

@@ -14,9 +14,8 @@ from flask_babel import format_date, gettext, lazy_gettext
 from sqlalchemy import func
 
 from kb.collections import can_view
-from kb.events import Event, Registration, number_items, participants, registration_open
-from kb.models import Collection, Document, utcnow
-from kb.people import Person
+from kb.events import number_items, participants, registration_open
+from kb.models import Collection, Document, Event, Person, Registration, utcnow
 from webui.context import kb
 from webui.i18n import ui_language
 

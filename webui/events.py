@@ -14,8 +14,8 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify, render_template
 
 from kb.calendar import event_ics
-from kb.events import Event, registration_open
-from kb.models import utcnow
+from kb.events import registration_open
+from kb.models import Event, utcnow
 from webui import event_forms, event_signup
 from webui.context import kb
 from webui.event_views import MODE_NAMES, event_json, event_or_404, is_organiser, show_page

@@ -10,12 +10,11 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext
 
-from kb.calls import Call, call_status
+from kb.calls import call_status
 from kb.errors import InputError
-from kb.events import Event
 from kb.fields import whole_number
+from kb.models import Call, Event, Organisation
 from kb.networks import LINKS, get_network, linked_ids, linked_rows, list_networks, network_json, set_links
-from kb.people import Organisation
 from webui.auth import require_role
 from webui.cases import case_visible
 from webui.context import kb

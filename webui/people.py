@@ -14,11 +14,9 @@ from flask_babel import gettext
 
 from kb.case_organisations import cases_of
 from kb.cases import is_live
-from kb.events import Event
-from kb.models import Case
+from kb.models import Case, Event, Organisation, Person, PersonLink
 from kb.networks import networks_of
-from kb.people import (NETWORK_KINDS, ORG_KINDS, Organisation, Person, PersonLink, record_consent, save_organisation,
-                       save_person, withdraw_consent)
+from kb.people import NETWORK_KINDS, ORG_KINDS, record_consent, save_organisation, save_person, withdraw_consent
 from kb.thesaurus import load_thesaurus
 from webui.auth import require_role
 from webui.context import kb

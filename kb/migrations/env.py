@@ -3,7 +3,6 @@
 from alembic import context
 from sqlalchemy import create_engine
 
-from kb import calls, events, networks, people  # noqa: F401  (their tables belong to the metadata)
 from kb.models import Base
 
 config = context.config

@@ -10,7 +10,6 @@ from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 
-from kb import calls, events, networks, people  # noqa: F401  (their tables belong to the metadata)
 from kb.models import Base
 from kb.settings import load_settings
 from kb.storage import MIGRATIONS, head_revision, make_engine, open_kb, settings_engine, stored_revision

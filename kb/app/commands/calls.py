@@ -14,8 +14,8 @@ from kb.app.group import cli, emit, open_data
 @click.pass_context
 def calls_command(ctx, status, as_json):
     """List calls by deadline, with their status (derived from the dates, in UTC) and network."""
-    from kb.calls import Call, call_status, deadline_in_utc
-    from kb.people import Organisation
+    from kb.calls import call_status, deadline_in_utc
+    from kb.models import Call, Organisation
 
     kb = open_data(ctx, create=False)
     with kb.session() as session:

@@ -31,7 +31,7 @@ def person():
 @click.pass_context
 def person_add(ctx, name, organisation, kind, role_title, country, languages, expertise, bio, links, as_json):
     """Add a profile (not public until consent is recorded)."""
-    from kb.people import Organisation, Person
+    from kb.models import Organisation, Person
 
     if any(not link.startswith(("https://", "http://")) for link in links):
         raise UserError("--link must be an http(s) URL")
@@ -66,7 +66,8 @@ def org():
 @click.pass_context
 def org_add(ctx, name, kind, country, website, description):
     """Add an organisation profile and make it searchable."""
-    from kb.people import Organisation, publish_organisation
+    from kb.models import Organisation
+    from kb.people import publish_organisation
 
     if website and not website.startswith(("https://", "http://")):
         raise UserError("--website must be an http(s) URL")
@@ -89,7 +90,8 @@ def org_add(ctx, name, kind, country, website, description):
 @click.pass_context
 def person_consent(ctx, person_id, actor, purpose):
     """Record a person's consent to publish their profile."""
-    from kb.people import Person, record_consent
+    from kb.models import Person
+    from kb.people import record_consent
 
     kb = open_data(ctx)
     with kb.session() as db:
