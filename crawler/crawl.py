@@ -33,6 +33,9 @@ from kb.models import CrawlJob, utcnow
 from kb.storage import KnowledgeBase
 
 IDLE_WAIT = 0.05
+# A worker that found nothing to claim looks again this often for URLs other workers sharing the
+# frontier added or put back (its own outcomes make it look at once).
+RECHECK = 0.5
 # Threads extracting fetched pages (parsing, language, SimHash): Python work under one lock, so a
 # second thread gave no more pages/s in bench.crawl. Requests stop being started while
 # concurrency + EXTRACTORS pages are under way, so fetched bodies never pile up.
@@ -55,6 +58,8 @@ class _Job:
     stored: int
     version: int = 0  # bumped whenever the frontier may have gained a URL to claim
     nothing_for: tuple | None = None  # (version, unavailable hosts) of the last claim that found nothing
+    rechecked: float = 0.0  # when the frontier was last looked at for other workers' URLs (monotonic)
+    leases_due: float = 0.0  # when this worker's claims are next renewed (monotonic)
 
 
 @dataclass
@@ -95,7 +100,8 @@ class Crawler:
             frontier.requeue_in_flight(self.settings.claim_lease)
         frontier.add([(s, 0, None) for s in seeds])
         near = near_duplicates_on(self.kb, scope, self.settings.near_duplicate_distance)
-        job = _Job(frontier, Recorder(self.settings, frontier, scope, source_id, near), frontier.summary()["stored"])
+        job = _Job(frontier, Recorder(self.settings, frontier, scope, source_id, near), frontier.summary()["stored"],
+                   leases_due=time.monotonic() + self.settings.claim_lease / 3)
         visitor = Visitor(self.kb, self.settings, self.fetcher, self.robots, self.gate)
         try:
             with ThreadPoolExecutor(self.settings.concurrency, thread_name_prefix="crawl") as pool:
@@ -123,6 +129,7 @@ class Crawler:
         """Each turn is one transaction: the outcomes that came in, the links they add and the next
         claims commit together."""
         while True:
+            self._keep_claims(job)
             if not stages.busy():
                 with transaction(self.kb) as db:
                     self._dispatch(job, visitor, pool, stages, db=db)
@@ -143,6 +150,23 @@ class Crawler:
                     self.progress(outcome.entry.url, label)
         if job.stored >= self.settings.max_pages:
             job.frontier.skip_pending("max_pages")
+
+    def _keep_claims(self, job: _Job) -> None:
+        """What workers sharing the frontier owe each other: every third of the lease, renew this
+        worker's claims and put back those of workers silent for a whole lease (dead); between,
+        notice the URLs others added, so a worker with nothing to do takes part of theirs."""
+        now = time.monotonic()
+        if now >= job.leases_due:
+            job.leases_due = now + self.settings.claim_lease / 3
+            with transaction(self.kb) as db:
+                job.frontier.renew_claims(db)
+                job.frontier.requeue_expired(self.settings.claim_lease, db)
+            job.frontier.hosts |= job.frontier.hosts_to_visit()  # what a look at new rows may have missed
+            job.version += 1
+        elif job.nothing_for is not None and now >= job.rechecked + RECHECK:
+            job.rechecked = now
+            job.frontier.notice_new_hosts()
+            job.version += 1  # other workers may also have put URLs back: claim again
 
     def _advance(self, done, job: _Job, visitor: Visitor, extractors: ThreadPoolExecutor,
                  stages: _Stages) -> list[Outcome]:

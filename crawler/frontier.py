@@ -13,7 +13,7 @@ import socket
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, or_, select, text, update
 
 from crawler.database import encoder, in_transaction
 from crawler.politeness import host_key
@@ -21,9 +21,18 @@ from kb.models import CrawlJob, CrawlUrl, utcnow
 from kb.storage import KnowledgeBase
 
 
+JOB_START_LOCK = 0x6B62_6A6F_6273  # "kbjobs": the advisory lock key of starting a crawl job
+
+
 def find_or_start_job(kb: KnowledgeBase, seeds: list[str], options: dict, source_id: int | None) -> tuple[int, bool]:
-    """The unfinished job with the same seeds (resumed), or a new one."""
+    """The unfinished job with the same seeds (resumed), or a new one.
+
+    On PostgreSQL workers starting at once on other machines take turns (an advisory lock until the
+    commit), so that they join one job instead of starting one each.
+    """
     with kb.session() as session:
+        if kb.engine.dialect.name == "postgresql":
+            session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": JOB_START_LOCK})
         running = session.scalars(
             select(CrawlJob).where(CrawlJob.status == "running", CrawlJob.source_id.is_not_distinct_from(source_id))
             .order_by(CrawlJob.id.desc())
@@ -49,6 +58,12 @@ _ADD_PENDING = _ADD.replace("DO NOTHING", "(job_id, url) DO UPDATE SET status = 
 _FINISH = ("UPDATE crawl_url SET status = ?, reason = ?, detail = ?, http_status = ?, document_id = ?, updated_at = ? "
            "WHERE id = ?")
 _RELEASE = "UPDATE crawl_url SET status = 'pending', claimed_by = NULL, claimed_at = NULL, updated_at = ? WHERE id = ?"
+_RENEW = "UPDATE crawl_url SET claimed_at = ? WHERE job_id = ? AND status = 'in_flight' AND claimed_by = ?"
+_REQUEUE_EXPIRED = ("UPDATE crawl_url SET status = 'pending', claimed_by = NULL, claimed_at = NULL, updated_at = ? "
+                    "WHERE job_id = ? AND status = 'in_flight' AND (claimed_at IS NULL OR claimed_at < ?) "
+                    "AND (claimed_by IS NULL OR claimed_by <> ?)")
+# Rows added to any job since a given id (the claim index does not serve this; the primary key does).
+_ADDED_SINCE = "SELECT id, url FROM crawl_url WHERE id > ? AND job_id = ? AND status = 'pending'"
 
 
 @dataclass(frozen=True)
@@ -87,10 +102,13 @@ class Frontier:
         self.kb = kb
         self.job_id = job_id
         self.worker_id = worker_id or socket.gethostname()  # the claimer named in the URLs it claims
-        self.hosts = self._hosts_to_visit()  # politeness keys with URLs to claim, or that had some
+        self.last_seen_id = 0  # the newest row of the job whose host ``hosts`` holds
+        self.hosts = self.hosts_to_visit()  # politeness keys with URLs to claim, or that had some
 
-    def _hosts_to_visit(self) -> set[str]:
+    def hosts_to_visit(self) -> set[str]:
+        """The hosts of the job's URLs pending or in flight."""
         with self.kb.session() as session:
+            self.last_seen_id = session.scalar(select(func.max(CrawlUrl.id))) or 0
             urls = session.scalars(select(CrawlUrl.url).where(CrawlUrl.job_id == self.job_id, CrawlUrl.status.in_(
                 ("pending", "in_flight"))).execution_options(yield_per=1000))
             return {host_key(url) for url in urls}
@@ -122,6 +140,29 @@ class Frontier:
                     CrawlUrl.claimed_at.is_(None), CrawlUrl.claimed_at < expired),
             ).values(status="pending", claimed_by=None, claimed_at=None))
             return result.rowcount or 0
+
+    def renew_claims(self, db=None) -> int:
+        """This worker's URLs in flight are still its own: their lease starts again now."""
+        with in_transaction(self.kb, db) as active:
+            return max(active.execute(_RENEW, (_WHEN(utcnow()), self.job_id, self.worker_id)).rowcount, 0)
+
+    def requeue_expired(self, lease: float, db=None) -> int:
+        """Other workers' URLs in flight whose lease ran out (not renewed for ``lease`` seconds: the worker
+        died) go back to pending, for the live workers to claim; returns how many."""
+        now = utcnow()
+        parameters = (_WHEN(now), self.job_id, _WHEN(now - timedelta(seconds=lease)), self.worker_id)
+        with in_transaction(self.kb, db) as active:
+            return max(active.execute(_REQUEUE_EXPIRED, parameters).rowcount, 0)
+
+    def notice_new_hosts(self, db=None) -> bool:
+        """Learn the hosts of URLs other workers added to this job since the last look; True when
+        there were pending URLs added (a claim may find something now)."""
+        with in_transaction(self.kb, db) as active:
+            rows = active.execute(_ADDED_SINCE, (self.last_seen_id, self.job_id)).fetchall()
+        for url_id, url in rows:
+            self.hosts.add(host_key(url))
+            self.last_seen_id = max(self.last_seen_id, url_id)
+        return bool(rows)
 
     def claim_next(self, exclude_hosts=frozenset(), db=None) -> Claim | None:
         """The next pending URL (shallowest first) whose host is not excluded, marked in flight.

@@ -1,0 +1,121 @@
+"""Claim leases on a shared frontier: a live worker renews its claims, a dead one's come back to the others.
+
+Workers are simulated as ``Frontier`` objects under different ids on one job, or as real crawls
+(``Crawler``) with a short lease against a real HTTP server on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from crawler.crawl import Crawler
+from crawler.frontier import Frontier, find_or_start_job
+from crawler.settings import CrawlSettings
+from kb.models import CrawlUrl, Document, utcnow
+
+
+def claims(kb) -> dict[str, tuple]:
+    with kb.session() as session:
+        return {row.url: (row.status, row.claimed_by) for row in session.scalars(select(CrawlUrl))}
+
+
+def backdate(kb, url: str, seconds: float) -> None:
+    with kb.session() as session:
+        session.scalar(select(CrawlUrl).where(CrawlUrl.url == url)).claimed_at = utcnow() - timedelta(seconds=seconds)
+
+
+@pytest.mark.both_engines
+def test_a_renewed_claim_is_kept_and_an_expired_one_of_another_worker_goes_back(kb):
+    job_id, _ = find_or_start_job(kb, ["http://a.test/"], {}, None)
+    live = Frontier(kb, job_id, "live")
+    live.add([(f"http://a.test/{n}", 1, None) for n in range(4)])
+    dead = Frontier(kb, job_id, "dead")
+    mine, its = live.claim_next().url, dead.claim_next().url
+    for url in (mine, its):
+        backdate(kb, url, 60)
+    assert live.renew_claims() == 1
+    assert live.requeue_expired(lease=30) == 1  # the dead worker's; its own was just renewed
+    assert {url: claims(kb)[url] for url in (mine, its)} == {mine: ("in_flight", "live"), its: ("pending", None)}
+    assert dead.requeue_expired(lease=30) == 0  # the live worker's claim is fresh
+    assert live.claim_next().url == its
+
+
+@pytest.mark.both_engines
+def test_a_worker_notices_the_hosts_another_worker_added(kb):
+    job_id, _ = find_or_start_job(kb, ["http://a.test/"], {}, None)
+    first, second = Frontier(kb, job_id, "first"), Frontier(kb, job_id, "second")
+    second.add([("http://b.test/", 1, None)])
+    assert first.claim_next(frozenset({"a.test"})) is None  # it knows of no host but a.test
+    assert first.notice_new_hosts() and "b.test" in first.hosts
+    assert first.claim_next(frozenset({"a.test"})).url == "http://b.test/"
+    assert not first.notice_new_hosts()
+
+
+def slow_site(site, pages: int, latency: float) -> set[str]:
+    def answer(n):
+        def route(_handler):
+            time.sleep(latency)
+            return 200, {"Content-Type": "text/html"}, (
+                f"<html lang='en'><head><title>Page {n}</title></head><body><main><p>Page {n} of the town hall "
+                f"says where to ask for permit number {n} and when the desk is open.</p></main></body></html>"
+            ).encode()
+        return route
+
+    links = "".join(f"<a href='/p{n}'>p{n}</a>" for n in range(pages))
+    site.page("/", f"<html lang='en'><body><main><p>The town's pages, one per permit.</p>{links}</main></body></html>")
+    for n in range(pages):
+        site.routes[f"/p{n}"] = answer(n)
+    return {f"/p{n}" for n in range(pages)}
+
+
+def settings_for(lease: float, worker: str) -> CrawlSettings:
+    return CrawlSettings(delay=0.0, allow_private_hosts=True, retries=0, claim_lease=lease, worker_id=worker)
+
+
+@pytest.mark.both_engines
+def test_a_live_worker_keeps_its_claims_while_its_requests_outlast_the_lease(site, kb):
+    pages = slow_site(site, pages=3, latency=1.2)  # each request takes twice the lease
+    job_id, _ = find_or_start_job(kb, [site.url + "/"], {"max_pages": 500}, None)
+    watcher = Frontier(kb, job_id, "watcher")
+    taken, done = [], threading.Event()
+
+    def watch():  # another worker, putting back whatever claims it finds expired
+        while not done.is_set():
+            taken.append(watcher.requeue_expired(lease=0.6))
+            time.sleep(0.05)
+
+    thread = threading.Thread(target=watch)
+    thread.start()
+    try:
+        result = Crawler(kb, settings_for(0.6, "slow")).run([site.url + "/"])
+    finally:
+        done.set()
+        thread.join()
+    assert result.job_id == job_id and len(taken) > 20
+    assert sum(taken) == 0, "a claim of a live worker was put back"
+    assert sorted(path for path in site.log if path in pages) == sorted(pages)  # each fetched once
+
+
+@pytest.mark.both_engines
+def test_a_dead_workers_claims_are_taken_over_by_a_live_worker_within_about_a_lease(site, kb):
+    pages = slow_site(site, pages=6, latency=0.0)
+    lease = 1.5
+    job_id, _ = find_or_start_job(kb, [site.url + "/"], {"max_pages": 500}, None)
+    dead = Frontier(kb, job_id, "dead")
+    dead.add([(site.url + path, 1, site.url + "/") for path in sorted(pages)])
+    held = {dead.claim_next().url for _ in range(3)}  # it claimed these, then was killed
+    started = time.monotonic()
+    result = Crawler(kb, settings_for(lease, "live")).run([site.url + "/"])
+    took = time.monotonic() - started
+    assert result.resumed and result.summary["stored"] == 7
+    assert lease * 0.9 <= took < lease * 2 + 3, f"took {took:.1f} s with a lease of {lease} s"
+    assert sorted(path for path in site.log if path in pages) == sorted(pages)  # fetched once each
+    with kb.session() as session:
+        stored = set(session.scalars(select(Document.url)))
+    assert held <= stored
+    assert {claims(kb)[url] for url in held} == {("done", "live")}
