@@ -36,7 +36,7 @@ from whoosh.writing import MERGE_SMALL
 from index.entries import live_entries
 from index.errors import IndexBusy
 from index.location import (FINGERPRINT, current_generation, drop_older_generations, new_generation, open_current,
-                            schema_fingerprint, switch_to)
+                            remove_retired, schema_fingerprint, switch_to)
 from index.records import document_fields
 from index.tagging import Tagger
 from index.vector_sync import apply_vectors, vector_report
@@ -111,7 +111,7 @@ def build_index(kb: KnowledgeBase, index_dir: Path, progress: Callable[[int], No
         for apply in appliers:
             apply(generation, kb, Changes(frozenset(live)))
         write_mark(generation, Mark().advanced(stamps))
-        switch_to(index_dir, generation)
+        switch_to(index_dir, generation, kb.settings.index_grace)
         sync_index(kb, index_dir, appliers)
     return count
 
@@ -168,6 +168,8 @@ def sync_index(kb: KnowledgeBase, index_dir: Path, appliers: tuple[Applier, ...]
         write_mark(generation, mark)
     if changes.private:
         drop_older_generations(index_dir)
+    else:  # generations web nodes may have stopped reading since the last publication
+        remove_retired(index_dir, kb.settings.index_grace)
     return changes
 
 

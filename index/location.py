@@ -1,9 +1,18 @@
-"""Where the index lives in the data folder, and the atomic swap of generations.
+"""Where the index lives, and the atomic swap (publication) of generations.
 
-``index/CURRENT`` names the generation folder that serves searches. A rebuild
-writes a new generation beside it and replaces CURRENT with ``os.replace``
-(atomic), so searches keep working during a rebuild and a killed rebuild
-leaves the old generation serving.
+``CURRENT`` in the index folder (``index/`` in the data folder, or the
+``index_dir`` setting: a folder shared by web nodes) names the generation
+folder that serves searches. A rebuild writes a new generation beside it and
+replaces CURRENT with ``os.replace`` (atomic), so searches keep working during
+a rebuild and a killed rebuild leaves the old generation serving. Each search
+reads CURRENT again, so every process reading the folder, on any machine,
+moves to a new generation at its next search.
+
+Only the indexer (the process holding the rebuild or sync lock) writes here.
+A replaced generation is stamped ``RETIRED`` with the time, and removed once
+it has been retired for longer than the grace period (``index_grace``) and is
+not the previous one: a web node mid-search on it finishes first. Readers
+leave no trace (no heartbeat files): they open generations read-only.
 """
 
 from __future__ import annotations
@@ -11,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import time
 from pathlib import Path
 
 from whoosh import index as whoosh_index
@@ -21,6 +31,7 @@ from index.schema import build_schema
 
 POINTER = "CURRENT"
 FINGERPRINT = "SCHEMA"
+RETIRED = "RETIRED"  # in a generation CURRENT no longer names: when it stopped serving (time.time())
 
 
 def schema_fingerprint() -> str:
@@ -58,18 +69,44 @@ def new_generation(index_dir: Path) -> Path:
     return path
 
 
-def switch_to(index_dir: Path, generation: Path) -> None:
-    """Point CURRENT at ``generation`` atomically, then drop generations older than the previous one."""
+def switch_to(index_dir: Path, generation: Path, grace: float = 0.0) -> None:
+    """Point CURRENT at ``generation`` atomically (publish it), stamp the one it replaces as retired,
+    then remove the generations retired over ``grace`` seconds ago, except the previous one, and the
+    ones never published (killed builds: the caller holds the rebuild lock, so none is being built)."""
     previous = current_generation(index_dir)
     tmp = index_dir / f"{POINTER}.tmp"
     tmp.write_text(generation.name, encoding="utf-8")
     with open(tmp, "rb+") as handle:
         os.fsync(handle.fileno())
     os.replace(tmp, index_dir / POINTER)
-    keep = {generation.name, previous.name if previous else ""}
-    for old in index_dir.glob("gen-*"):
-        if old.name not in keep:
-            shutil.rmtree(old, ignore_errors=True)
+    if previous is not None and previous != generation:
+        (previous / RETIRED).write_text(f"{time.time():.3f}", encoding="utf-8")
+    remove_retired(index_dir, grace, unpublished=True)
+
+
+def retired_at(generation: Path) -> float | None:
+    """When ``generation`` stopped serving; None while it serves, or if it never did."""
+    try:
+        return float((generation / RETIRED).read_text(encoding="utf-8"))
+    except (FileNotFoundError, ValueError):
+        return None
+
+
+def remove_retired(index_dir: Path, grace: float, unpublished: bool = False, now: float | None = None) -> list[str]:
+    """Remove the generations retired more than ``grace`` seconds ago, keeping the serving one and the
+    previous one; with ``unpublished`` also those that never served. Returns the names removed."""
+    serving = current_generation(index_dir)
+    now = time.time() if now is None else now
+    retired = {old: retired_at(old) for old in index_dir.glob("gen-*") if old != serving}
+    stamped = [old for old, when in retired.items() if when is not None]
+    previous = max(stamped, key=lambda old: retired[old], default=None)
+    removed = []
+    for old, when in retired.items():
+        if old == previous or (when is None and not unpublished) or (when is not None and now - when <= grace):
+            continue
+        shutil.rmtree(old, ignore_errors=True)
+        removed.append(old.name)
+    return sorted(removed)
 
 
 def drop_older_generations(index_dir: Path) -> None:
@@ -83,8 +120,9 @@ def drop_older_generations(index_dir: Path) -> None:
             shutil.rmtree(old, ignore_errors=True)
 
 
-def open_current(index_dir: Path, create: bool = False):
-    """The serving Whoosh index; created empty when asked and missing."""
+def open_current(index_dir: Path, create: bool = False, readonly: bool = False):
+    """The serving Whoosh index; created empty when asked and missing. ``readonly``: Whoosh refuses
+    to create or change any file of it (what every searcher opens: a web node never writes)."""
     generation = current_generation(index_dir)
     if generation is None:
         if not create:
@@ -99,4 +137,4 @@ def open_current(index_dir: Path, create: bool = False):
     # the process, for every searcher: some 150 MB per server thread at 50,000 documents
     # (1.4 GB private memory for one waitress process of 8 threads). Plain file reads
     # share the operating system's page cache instead.
-    return FileStorage(str(generation), supports_mmap=False).open_index()
+    return FileStorage(str(generation), supports_mmap=False, readonly=readonly).open_index()

@@ -75,7 +75,7 @@ def searcher_for(index_dir: Path):
             searchers.opened[:] = [s for s in searchers.opened if s is not searcher] + [fresh]
             return fresh
         searcher.close()
-    searcher = open_current(Path(index_dir)).searcher()
+    searcher = open_current(Path(index_dir), readonly=True).searcher()
     searchers[key] = (current_generation(Path(index_dir)), searcher)
     searchers.opened[:] = [s for s in searchers.opened if not s.is_closed] + [searcher]
     while len(searchers) > KEPT_FOLDERS:  # a process serving one data folder never gets here; tests do

@@ -32,6 +32,13 @@ class Settings:
         "", "The knowledge base on a PostgreSQL server instead of SQLite in the data folder: "
             "postgresql+psycopg://user:password@host:port/database (or ?host=/socket/folder). Empty: SQLite "
             "(kb.sqlite3 in the data folder). The index and the other files stay in the data folder.")
+    index_dir: Path | None = _setting(
+        None, "Folder of the index generations; empty: index/ in the data folder. Several web nodes share one "
+              "index by naming the same folder (a shared disk): one indexer (`kb worker` or `kb index`) "
+              "publishes generations there, every `kb serve` only reads it.")
+    index_grace: float = _setting(
+        300.0, "Seconds a replaced index generation stays on disk for web nodes still reading it, once a "
+               "newer one is published (the previous one is kept in any case).")
     user_agent: str = _setting(
         "CasebookBot/0.1 (+https://casebook.example/bot)",
         "User-Agent sent by the crawler; names Casebook and a contact URL.",
@@ -83,6 +90,12 @@ class Settings:
         0, "Reverse proxies in front of `kb serve` whose X-Forwarded-For and X-Forwarded-Proto are believed: "
            "the client's address then comes from them (rate limits, sign-in throttling). 0: none.")
 
+    def __post_init__(self):
+        # index_dir is a field (kb.toml, KB_INDEX_DIR) read as a path: the data folder's index/ when unset.
+        # dataclasses.replace(settings, data_dir=...) keeps the index folder already chosen.
+        folder = Path(self.index_dir) if self.index_dir else self.data_dir / "index"
+        object.__setattr__(self, "index_dir", folder)
+
     @property
     def db_path(self) -> Path:
         return self.data_dir / "kb.sqlite3"
@@ -92,8 +105,9 @@ class Settings:
         return bool(self.database_url)
 
     @property
-    def index_dir(self) -> Path:
-        return self.data_dir / "index"
+    def shared_index(self) -> bool:
+        """The index lives outside the data folder, where other machines' web nodes may read it."""
+        return self.index_dir != self.data_dir / "index"
 
 
 DEFAULTS = Settings()  # every default, read by what states one elsewhere (flags' help, a new source's limits)
@@ -119,7 +133,7 @@ def _coerce(name: str, raw, kind):
             return int(raw)
         if kind in (float, "float"):
             return float(raw)
-        if kind in (Path, "Path"):
+        if kind in (Path, "Path", "Path | None"):
             return Path(raw)
         if kind in ("tuple[str, ...]",):
             return tuple(raw) if isinstance(raw, list) else tuple(s.strip() for s in str(raw).split(",") if s.strip())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 
@@ -17,16 +18,21 @@ from kb.app.wiring import (build_index, check_index, facet_names, index_report, 
               help="Report documents missing from the index and vice versa, and the passage vectors' state.")
 @click.option("--vectors", is_flag=True,
               help="Rebuild the passage vectors only (after the embedding model changed); Whoosh is left as it is.")
+@click.option("--index", "index_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="The folder to publish the index generations in (default: the index_dir setting, else index/ "
+                   "in the data folder), such as one shared by several `kb serve` nodes.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.pass_context
-def index_command(ctx, rebuild: bool, check: bool, vectors: bool, as_json: bool):
+def index_command(ctx, rebuild: bool, check: bool, vectors: bool, index_dir: Path | None, as_json: bool):
     """Build the search index from the knowledge base.
 
     Without flags, builds it when missing (or built by another version) and
     otherwise brings it up to date: what changed since it last looked is
-    written again, what the knowledge base no longer holds is dropped.
+    written again, what the knowledge base no longer holds is dropped. A
+    rebuild publishes a new generation: web nodes reading the folder move to
+    it at their next search.
     """
-    kb = open_data(ctx)
+    kb = open_data(ctx, index_dir=index_dir)
     as_background_work(kb.settings)
     if check:
         report = check_index(kb)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import click
 
@@ -20,17 +21,27 @@ LOOPBACK = ("127.0.0.1", "localhost", "::1")
                    "else one per core, at most 4). Searching is CPU-bound: one per core serves most.")
 @click.option("--threads", type=click.IntRange(1, 256), default=None, help="Threads per process (default 8).")
 @click.option("--with-worker", is_flag=True, help="Also run `kb worker` in the background (crawl queued sources).")
+@click.option("--index", "index_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Read the index generations from this folder (default: the index_dir setting, else index/ in "
+                   "the data folder); read only: one indexer elsewhere publishes them.")
 @click.pass_context
-def serve(ctx, host: str, port: int, workers: int | None, threads: int | None, with_worker: bool):
+def serve(ctx, host: str, port: int, workers: int | None, threads: int | None, with_worker: bool,
+          index_dir: Path | None):
     """Serve the web UI and JSON API on a production WSGI server, never a debug server: waitress,
-    in this process or in each of gunicorn's --workers (slow clients hold a socket, not a thread)."""
-    kb = open_data(ctx, serve_workers=workers, serve_threads=threads)
+    in this process or in each of gunicorn's --workers (slow clients hold a socket, not a thread).
+
+    Searches read the index only: any number of nodes may serve one index folder, each moving to a
+    new generation at its next search once the indexer (`kb worker`, `kb index`) publishes it."""
+    kb = open_data(ctx, serve_workers=workers, serve_threads=threads, index_dir=index_dir)
     settings = kb.settings
     if not (settings.base_url or settings.allowed_hosts) and (settings.trusted_proxies or host not in LOOPBACK):
         click.echo("Note: set base_url (or allowed_hosts) in kb.toml: until then the links in calendar files, "
                    "share and cancel links, feeds and exports point at localhost", err=True)
     if with_worker and kb.settings.serve_workers > 1:
         raise UserError("--with-worker needs a single serving process: run `kb worker` beside `kb serve` instead")
+    if with_worker and settings.shared_index:
+        raise UserError("--with-worker would write the shared index: a web node only reads it; run the one "
+                        "indexer (`kb worker`) on its own")
     if with_worker:
         from kb.app.worker import start_worker_thread
 
