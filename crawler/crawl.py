@@ -22,11 +22,12 @@ from typing import Callable
 from crawler.database import transaction
 from crawler.fetch import Fetcher
 from crawler.frontier import Claim, Frontier, find_or_start_job
+from crawler.host_ledger import host_gate
 from crawler.outcomes import Deferred, Outcome
 from crawler.politeness import HostGate, host_key
 from crawler.record import STORED, Recorder, near_duplicates_on
 from crawler.robots import RobotsCache
-from crawler.settings import CrawlSettings
+from crawler.settings import CrawlSettings, worker_name
 from crawler.urls import Scope, canonical_url
 from crawler.visit import Fetched, HostTurn, Visitor
 from kb.models import CrawlJob, utcnow
@@ -88,14 +89,14 @@ class Crawler:
         self.progress = progress or (lambda _url, _outcome: None)
         self.fetcher = Fetcher(settings, sleep=sleep)
         self.robots = RobotsCache(self.fetcher, settings.user_agent)
-        self.gate = gate or HostGate()
+        self.gate = gate or host_gate(kb, settings)
         self.slots = slots
 
     def run(self, seeds: list[str], scope: Scope | None = None, source_id: int | None = None) -> CrawlResult:
         seeds = list(dict.fromkeys(canonical_url(s) for s in seeds))
         scope = scope or Scope.of_seeds(seeds)
         job_id, resumed = find_or_start_job(self.kb, seeds, {"max_pages": self.settings.max_pages}, source_id)
-        frontier = Frontier(self.kb, job_id, self.settings.worker_id)
+        frontier = Frontier(self.kb, job_id, worker_name(self.settings))
         if resumed:
             frontier.requeue_in_flight(self.settings.claim_lease)
         frontier.add([(s, 0, None) for s in seeds])
@@ -161,6 +162,7 @@ class Crawler:
             with transaction(self.kb) as db:
                 job.frontier.renew_claims(db)
                 job.frontier.requeue_expired(self.settings.claim_lease, db)
+            self.gate.renew()  # the hosts it is asking, on a shared ledger
             job.frontier.hosts |= job.frontier.hosts_to_visit()  # what a look at new rows may have missed
             job.version += 1
         elif job.nothing_for is not None and now >= job.rechecked + RECHECK:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import threading
 import time
 from contextlib import contextmanager
-from typing import Callable
+from typing import Callable, Protocol
 from urllib.parse import urlsplit
 
 MAX_ADAPTIVE_REST = 60.0  # a host that takes minutes to answer still gets asked again within one
@@ -69,14 +69,24 @@ class HostGate:
     def release(self, key: str, delay: float, latency: float | None = None) -> None:
         """The request to ``key`` is over, its answer took ``latency`` seconds (None: no request was
         sent); the host rests ``delay`` seconds, or its smoothed latency when longer (delay > 0 only)."""
+        self._free(key, self._rest_after(key, delay, latency))
+
+    def _rest_after(self, key: str, delay: float, latency: float | None) -> float:
         with self._lock:
-            self._busy.discard(key)
             if latency is not None and delay > 0:
                 smoothed = (self._latency.get(key, latency) + latency) / 2
                 self._latency[key] = smoothed
                 delay = max(delay, min(smoothed, MAX_ADAPTIVE_REST))
-            self._free_at[key] = self._clock() + max(0.0, delay)
+        return max(0.0, delay)
+
+    def _free(self, key: str, rest: float) -> None:
+        with self._lock:
+            self._busy.discard(key)
+            self._free_at[key] = self._clock() + rest
             self._lock.notify_all()
+
+    def renew(self) -> None:
+        """Nothing to renew: this gate's hosts are held in this process only (see SharedGate)."""
 
     def next_free_in(self) -> float:
         """Seconds until the first resting host may be claimed again (0 when none rests)."""
@@ -84,6 +94,52 @@ class HostGate:
         with self._lock:
             waits = [at - now for key, at in self._free_at.items() if at > now and key not in self._busy]
         return min(waits, default=0.0)
+
+
+class Ledger(Protocol):
+    """Where workers of one knowledge base keep hosts' turns between them (crawler.host_ledger)."""
+
+    def take(self, key: str) -> float | None: ...
+    def give_back(self, key: str, rest: float) -> None: ...
+    def renew(self) -> None: ...
+
+
+class SharedGate(HostGate):
+    """A ``HostGate`` whose hosts are also taken in a ledger shared by other processes (workers on
+    other machines): a host is this process's only once both agree. A host another worker holds or
+    rested is left to rest here for as long as the ledger says (or a short look again), so the
+    claims pass over it meanwhile."""
+
+    def __init__(self, ledger: Ledger, clock=time.monotonic):
+        super().__init__(clock)
+        self.ledger = ledger
+
+    def try_acquire(self, key: str) -> bool:
+        return super().try_acquire(key) and self._take(key)
+
+    def acquire(self, key: str, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        while super().acquire(key, max(0.0, deadline - time.monotonic())):
+            if self._take(key):
+                return True
+        return False
+
+    def _take(self, key: str) -> bool:
+        """Held here: take it in the ledger too, or let it rest here until it may be free there."""
+        wait = self.ledger.take(key)
+        if wait is not None:
+            self._free(key, wait)
+        return wait is None
+
+    def release(self, key: str, delay: float, latency: float | None = None) -> None:
+        rest = self._rest_after(key, delay, latency)
+        try:  # in the ledger first: the host is free here only once it is there
+            self.ledger.give_back(key, rest)
+        finally:
+            self._free(key, rest)
+
+    def renew(self) -> None:
+        self.ledger.renew()
 
 
 class HostBusy(Exception):

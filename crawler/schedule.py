@@ -21,6 +21,7 @@ from sqlalchemy import select
 from crawler.addresses import check_url_allowed
 from crawler.crawl import Crawler
 from crawler.errors import CrawlError, SkipError
+from crawler.host_ledger import host_gate
 from crawler.politeness import HostGate
 from crawler.settings import CrawlSettings
 from crawler.urls import Scope
@@ -108,7 +109,7 @@ def _finish(kb: KnowledgeBase, source_id: int, error: str | None, actor: str) ->
 def crawl_sources(kb: KnowledgeBase, source_ids: list[int], base: CrawlSettings,
                   progress: Callable | None = None, actor: str = "crawler") -> list[SourceOutcome]:
     """Crawl the sources, up to ``base.concurrency`` at once; outcomes in the order given."""
-    gate, slots = HostGate(), threading.BoundedSemaphore(base.concurrency)
+    gate, slots = host_gate(kb, base), threading.BoundedSemaphore(base.concurrency)
     with ThreadPoolExecutor(max(1, min(base.concurrency, len(source_ids))), thread_name_prefix="source") as pool:
         futures = [pool.submit(crawl_source, kb, sid, base, gate, slots, progress, actor) for sid in source_ids]
         return [future.result() for future in futures]

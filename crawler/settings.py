@@ -7,6 +7,7 @@ kb.settings, and taken from there; the others are the crawler's own.
 from __future__ import annotations
 
 import dataclasses
+import socket
 from dataclasses import dataclass, field
 
 from kb.settings import Settings
@@ -48,3 +49,8 @@ class CrawlSettings:
     claim_lease: float = _kb_setting("claim_lease", "Seconds a claimed URL stays its worker's without renewal")
     languages: tuple[str, ...] = _kb_setting(
         "languages", "Languages preferred for a short text declaring none (kb.language); never override a longer text")
+
+
+def worker_name(settings: CrawlSettings) -> str:
+    """The name a worker claims URLs and takes hosts under: its ``worker_id``, else the machine's name."""
+    return settings.worker_id or socket.gethostname()

@@ -139,6 +139,18 @@ class CrawlUrl(Base):
     claimed_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
+class CrawlHost(Base):
+    """A host's politeness state shared by every crawler worker of the knowledge base: who is asking it
+    now (until when, a lease renewed as claims are) and when it may be asked next (crawler.host_ledger)."""
+
+    __tablename__ = "crawl_host"
+
+    host: Mapped[str] = mapped_column(String(300), primary_key=True)  # crawler.politeness.host_key
+    held_by: Mapped[str | None] = mapped_column(String(200))
+    held_until: Mapped[datetime | None] = mapped_column(DateTime)
+    free_at: Mapped[datetime] = mapped_column(DateTime)
+
+
 class AuditEvent(Base):
     """Who changed what, when, with the record before and after."""
 
