@@ -54,8 +54,10 @@ MAX_WILDCARDS = 10
 # Parsed queries remembered per process, the least recently asked forgotten first. One parse holds
 # ~50 KB of Whoosh query objects (sixteen language fields, the thesaurus labels): 2,048 of them were
 # ~100 MB of a serving worker, measured with tracemalloc under bench/load.py's query mix. A reader
-# clicking facets and turning pages asks the same few queries again; 256 keep those.
-PARSES_KEPT = 256
+# clicking facets and turning pages asks the same few queries again. A query takes two or three
+# entries that share their objects (Whoosh's parse, and the query with and without the thesaurus,
+# built on it), so 512 entries keep some 200 queries in about the memory 256 whole parses took.
+PARSES_KEPT = 512
 _PARSES: OrderedDict[tuple, tuple] = OrderedDict()
 _PARSES_LOCK = threading.Lock()
 MAX_PER_PAGE = 100
@@ -172,14 +174,15 @@ def parse_query(schema, text: str, expand: bool = False, searcher: Searcher | No
     return _remembered(schema, text, expand)
 
 
-def _remembered(schema, text: str, expand: bool):
+def _remembered(schema, text: str, expand: bool | None):
+    """The parse of ``text`` (``expand`` None: Whoosh's parse alone, which the others are built on)."""
     key = (tuple(schema.names()), text, expand)
     with _PARSES_LOCK:
         parsed = _PARSES.get(key)
         if parsed is not None:
             _PARSES.move_to_end(key)
             return parsed
-    parsed = _parse(schema, text, expand)
+    parsed = _words_parsed(schema, text) if expand is None else _parse(schema, text, expand)
     with _PARSES_LOCK:
         _PARSES[key] = parsed
         while len(_PARSES) > PARSES_KEPT:
@@ -202,6 +205,22 @@ def _either_spelling(text: str) -> str:
 
 
 def _parse(schema, text: str, expand: bool):
+    """The query with its compound parts, and with ``expand`` the thesaurus concepts it names. Both
+    are built on one remembered Whoosh parse (``_words_parsed``): a search by meaning asks for the
+    query with and without the concepts, and the parse over sixteen fields is most of either's cost."""
+    parsed = _remembered(schema, text, None)
+    if len(parsed) == 2:  # every page, or nothing left to parse
+        return parsed
+    positive, negated, reading, wanted = parsed
+    extra = expansion_queries(default_labels() if expand else None, plain_words(wanted), concepts=expand)
+    if extra:
+        positive = wq.Or([positive, *extra])
+    return (wq.AndNot(positive, negated) if negated is not None else positive), reading
+
+
+def _words_parsed(schema, text: str):
+    """(positive part, negated part or None, Reading or None, the words wanted) of the query as
+    Whoosh parses it; or (query, reading) when it matches every page."""
     if not text.replace("*", "").strip():
         # every page: Whoosh's "*" asks each of the sixteen fields for every term's postings (7 s at 50k)
         return wq.Every(), None
@@ -222,11 +241,7 @@ def _parse(schema, text: str, expand: bool):
             return wq.Every(), reading
         parsed = _parser(schema).parse(_either_spelling(text))
     positive, negated = _split_negations(parsed)
-    wanted = NEGATED_WORDS.sub(" ", text)
-    extra = expansion_queries(default_labels() if expand else None, plain_words(wanted), concepts=expand)
-    if extra:
-        positive = wq.Or([positive, *extra])
-    return (wq.AndNot(positive, negated) if negated is not None else positive), reading
+    return positive, negated, reading, NEGATED_WORDS.sub(" ", text)
 
 
 def _hit(score: float, fields: dict, snippet: str) -> dict:
@@ -301,7 +316,8 @@ def run_search(searcher: Searcher, request: SearchRequest, meaning: Meaning | No
     matched = lexical_matched | (dense.bitmap() if dense is not None else 0)
     if dense is not None:
         lexical_allowed = lexical_matched if allowed is None else lexical_matched & allowed
-        plain = prune(parse_query(searcher.schema, meaning_query(request.q), expand=False)[0],
+        # the query's own words without the thesaurus labels: built on the same Whoosh parse
+        plain = prune(parse_query(searcher.schema, request.q, expand=False, searcher=searcher)[0],
                       searcher) if request.expand else None
         plain = None if plain == pruned else plain  # the thesaurus named no concept: one ranking serves
         query_lang = meaning.prepare(searcher, pruned, plain, lexical_allowed, request.q, request.reader_lang)

@@ -226,13 +226,31 @@ def test_remembered_parses_are_bounded_and_the_least_recently_asked_go_first(mon
     import index.query as query_module
     from index.schema import build_schema
 
-    monkeypatch.setattr(query_module, "PARSES_KEPT", 3)
+    monkeypatch.setattr(query_module, "PARSES_KEPT", 6)
     monkeypatch.setattr(query_module, "_PARSES", query_module.OrderedDict())
     schema = build_schema()
-    first = query_module._remembered(schema, "digital counter", False)
+    first = query_module._remembered(schema, "digital counter", False)  # its Whoosh parse, then the query
     for text in ("smart city", "open data"):
         query_module._remembered(schema, text, False)
     assert query_module._remembered(schema, "digital counter", False) is first  # asked again: kept, now newest
     query_module._remembered(schema, "air quality sensors", False)
-    kept = [key[1] for key in query_module._PARSES]
-    assert kept == ["open data", "digital counter", "air quality sensors"]
+    kept = [(key[1], key[2]) for key in query_module._PARSES]
+    assert len(kept) == 6
+    assert kept == [("smart city", False), ("open data", None), ("open data", False), ("digital counter", False),
+                    ("air quality sensors", None), ("air quality sensors", False)]
+
+
+def test_a_query_with_and_without_the_thesaurus_is_built_on_one_whoosh_parse(monkeypatch):
+    import index.query as query_module
+    from index.schema import build_schema
+
+    monkeypatch.setattr(query_module, "_PARSES", query_module.OrderedDict())
+    parses = []
+    real = query_module._words_parsed
+    monkeypatch.setattr(query_module, "_words_parsed", lambda *args: parses.append(args[1]) or real(*args))
+    schema = build_schema()
+    plain, _ = query_module.parse_query(schema, "digitaal loket", expand=False)
+    expanded, _ = query_module.parse_query(schema, "digitaal loket", expand=True)
+    assert parses == ["digitaal loket"]
+    assert plain != expanded  # the thesaurus names the concept: its labels are added
+    assert plain in expanded.subqueries
