@@ -224,8 +224,6 @@ def dense_hit_counts(index_dir: Path, mix: list[dict], embedder) -> dict:
 
 def ann_recall(index_dir: Path, mix: list[dict], embedder) -> dict:
     """The quantiser's top 50 documents against the exact ones, for the queries of the mix (see 6.)."""
-    from dataclasses import replace
-
     from index.dense import min_cosine
     from index.location import current_generation
     from index.meaning import meaning_query
@@ -235,22 +233,15 @@ def ann_recall(index_dir: Path, mix: list[dict], embedder) -> dict:
     report = ann_report(vectors)
     if vectors.lists is None:
         return report
-    exact, floor = replace(vectors, lists=None), min_cosine(vectors.model)
+    floor = min_cosine(vectors.model)
     queries = [embedder.query(text) for text in (meaning_query(p["q"]) for p in mix[:100]) if text]
     top50, hits, cpu = [], [], {"ivf": 0.0, "exact": 0.0}
-    import index.vectors as vector_module
-
-    probe_from = vector_module.PROBE_FROM  # the quantiser is measured at any size, probed or not by default
     for query in queries:
         started = time.process_time()
-        vector_module.PROBE_FROM = 0
-        try:
-            found = vectors.best_per_document(query)
-        finally:
-            vector_module.PROBE_FROM = probe_from
+        found = vectors.best_per_document(query, probe=True)  # measured at any size, probed by default or not
         cpu["ivf"] += time.process_time() - started
         started = time.process_time()
-        truth = exact.best_per_document(query)
+        truth = vectors.best_per_document(query, probe=False)
         cpu["exact"] += time.process_time() - started
         best, want = np.argsort(-found, kind="stable")[:50], np.argsort(-truth, kind="stable")[:50]
         top50.append(len(set(best.tolist()) & set(want.tolist())) / 50)

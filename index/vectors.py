@@ -87,13 +87,14 @@ class VectorSet:
     def passages(self) -> int:
         return len(self.matrix)
 
-    def best_per_document(self, queries: np.ndarray) -> np.ndarray:
+    def best_per_document(self, queries: np.ndarray, probe: bool | None = None) -> np.ndarray:
         """Each document's closest passage's cosine with ``queries`` (one, or the best of several rows),
-        aligned with doc_ids. With ``lists``, a document none of whose passages was probed gets -inf."""
+        aligned with doc_ids. When the quantiser is probed (``probe``; None: as ``probes`` says for this
+        set's size), a document none of whose passages was probed gets -inf."""
         if not len(self.doc_ids):
             return np.zeros(0, dtype=np.float32)
         queries = np.atleast_2d(np.asarray(queries, dtype=np.float32))
-        if not probes(self):
+        if not (probes(self) if probe is None else probe and self.lists is not None):
             return np.maximum.reduceat(_best_of(self.matrix, self.scales, queries), self.starts)
         rows = self.lists.probed_rows(queries[0]) if len(queries) == 1 else \
             np.unique(np.concatenate([self.lists.probed_rows(query) for query in queries]))  # each row read once

@@ -163,4 +163,9 @@ def test_below_probe_from_a_generation_with_a_quantiser_is_still_searched_exactl
     assert vectors.lists is not None  # built, ready for when the generation grows
     for query in queries_near(matrix, 5, rng):
         assert np.allclose(vectors.best_per_document(query), exact(matrix, query), atol=5e-3)  # every row read
+        probed = vectors.best_per_document(query, probe=True)  # asked for: the quantiser's cells alone
+        assert np.isinf(probed).any() and not np.isinf(vectors.best_per_document(query, probe=False)).any()
+        read = np.isfinite(probed)  # documents of the cells read: their passages read, never closer than exact
+        assert (probed[read] <= exact(matrix, query)[read] + 5e-3).all()
+        assert top(probed, 1) == top(exact(matrix, query), 1)
     assert check_vectors(tmp_path, set(range(1, 1501)), Named.name)["ann"]["search"] == "exact"
