@@ -370,3 +370,30 @@ print(alone == sorted(kb.models.Base.metadata.tables), len(alone))
     done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True)
     same, count = done.stdout.split()
     assert same == "True" and int(count) >= 20, done.stdout
+
+
+# Web errors carry their HTTP status and one handler (webui.errors) renders them as HTML or JSON:
+# a view raises (abort, Refused) and never writes an error body of its own.
+ERRORS_MODULE = Path("webui", "errors.py")
+
+
+def error_bodies(source: str) -> list[int]:
+    """The lines of ``source`` that jsonify a dict with an error's keys ("error", or "status" and "message")."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", None)) == "jsonify":
+            for argument in node.args:
+                if isinstance(argument, ast.Dict):
+                    keys = {key.value for key in argument.keys if isinstance(key, ast.Constant)}
+                    if "error" in keys or {"status", "message"} <= keys:
+                        found.append(node.lineno)
+    return found
+
+
+def test_web_views_raise_their_errors_for_the_one_handler_to_render():
+    bodies = {str(path.relative_to(ROOT)): error_bodies(path.read_text(encoding="utf-8"))
+              for path in (ROOT / "webui").rglob("*.py") if path.relative_to(ROOT) != ERRORS_MODULE}
+    assert {path: lines for path, lines in bodies.items() if lines} == {}
+    assert error_bodies((ROOT / ERRORS_MODULE).read_text(encoding="utf-8")) != []  # the handler writes its 500
+    planted = 'return jsonify({"status": 409, "error": "Conflict", "message": m}), 409\n'
+    assert error_bodies(planted) == [1]

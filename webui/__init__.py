@@ -12,9 +12,8 @@ import secrets
 import time
 from pathlib import Path
 
-from flask import Flask, current_app, jsonify, render_template, request
+from flask import Flask, current_app, request
 from flask.json.provider import DefaultJSONProvider
-from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
 from kb.record_ids import POSTGRESQL_ID_MAX, SQLITE_ID_MAX
@@ -46,10 +45,6 @@ def _secret_key(settings: Settings) -> str:
     with open(fd, "w", encoding="utf-8") as handle:
         handle.write(key)
     return key
-
-
-def wants_json() -> bool:
-    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
 
 
 class RecordIntegerConverter(IntegerConverter):
@@ -129,7 +124,7 @@ def create_app(settings: Settings, kb=None) -> Flask:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
-    from webui import api, documents, exports, search, site
+    from webui import api, documents, errors, exports, search, site
     from webui.i18n import init_i18n
     from webui.links import init_links
 
@@ -157,21 +152,7 @@ def create_app(settings: Settings, kb=None) -> Flask:
     app.register_blueprint(networks.bp)
     app.register_blueprint(calls.bp)
 
-    @app.errorhandler(HTTPException)
-    def handle_http_error(exc: HTTPException):
-        # Keep the exception's own headers (WWW-Authenticate on 401, Allow on 405).
-        headers = [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]
-        if wants_json():
-            return jsonify({"status": exc.code, "error": exc.name, "message": exc.description}), exc.code, headers
-        return render_template("error.html", error=exc), exc.code, headers
-
-    @app.errorhandler(Exception)
-    def handle_unexpected(exc: Exception):
-        app.logger.exception("unhandled error on %s", request.path)
-        message = "Something went wrong on our side; the error has been logged."
-        if wants_json():
-            return jsonify({"status": 500, "error": "Internal Server Error", "message": message}), 500
-        return render_template("error.html", error={"code": 500, "name": "Internal error", "description": message}), 500
+    errors.init_app(app)
 
     @app.after_request
     def security_headers(response):

@@ -20,6 +20,7 @@ from webui.audit import readable_by
 from webui.auth import require_role
 from webui.cases import case_visible
 from webui.context import kb, settings
+from webui.errors import Refused
 from webui.links import absolute_url
 
 bp = Blueprint("api_write", __name__, url_prefix="/api")
@@ -54,7 +55,7 @@ def create_source():
             source = register_source(db, _text(data, "url") or "", _text(data, "name"), g.viewer.name,
                                      why=_text(data, "why"), allow_private=settings().allow_private_hosts, **fields)
         except DuplicateSource as exc:
-            return jsonify({"status": 409, "error": "Conflict", "message": str(exc), "id": exc.source_id}), 409
+            raise Refused(409, str(exc), id=exc.source_id) from None
         except InputError as exc:
             abort(422, str(exc))
         return jsonify({"id": source.id, "status": source.status}), 201

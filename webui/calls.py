@@ -27,6 +27,7 @@ from kb.moments import time_zones
 from kb.networks import list_networks
 from webui.auth import require_role
 from webui.context import kb
+from webui.errors import refused_fields
 from webui.forms import form_values, save_or_show
 from webui.i18n import country_name, theme_label, ui_language
 from webui.links import absolute_request_url, absolute_url, link_host
@@ -225,12 +226,6 @@ def api_show(call_id: int):
         return jsonify(call_json(call, db.get(Organisation, call.network_id)))
 
 
-def _refused(exc: FieldErrors):
-    """422 with a message per field (in English: the API speaks English to machines)."""
-    fields = {field: text % params for field, (text, params) in exc.errors.items()}
-    return jsonify({"status": 422, "error": "Unprocessable Entity", "message": str(exc), "fields": fields}), 422
-
-
 def _json_body() -> dict:
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
@@ -248,7 +243,7 @@ def api_create():
             call = create_call(db, data, g.viewer.name)
             body = {"id": call.id, "status": call_status(call)}
     except FieldErrors as exc:
-        return _refused(exc)
+        raise refused_fields(exc) from None
     return jsonify(body), 201
 
 
@@ -262,7 +257,7 @@ def api_update(call_id: int):
             call = update_call(db, _call_or_404(db, call_id), data, g.viewer.name)
             body = call_json(call, db.get(Organisation, call.network_id))
     except FieldErrors as exc:
-        return _refused(exc)
+        raise refused_fields(exc) from None
     return jsonify(body)
 
 

@@ -16,12 +16,13 @@ from flask_babel import gettext
 
 from kb import agenda as agenda_ops
 from kb.collections import visible_collections
-from kb.errors import InputError
+from kb.errors import FieldErrors
 from kb.events import MODES, create_event, event_zone, time_zones, update_event
 from kb.formats import csv_cells
 from kb.models import Event, Person
 from webui.auth import require_role
 from webui.context import kb
+from webui.errors import refused_fields
 from webui.event_views import MODE_NAMES, agenda_view, day_label, event_json, event_or_404, participants_json
 from webui.forms import form_values, save_or_show
 
@@ -173,14 +174,15 @@ def participants_csv(event_id: int):
 
 @require_role("curator")
 def api_create():
+    """Add an event (curators): 201 {"id"}; 422 with a message per field."""
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         abort(400, "Send a JSON object with Content-Type: application/json.")
     try:
         with kb().session() as db:
             event_id = create_event(db, data, g.viewer.name).id
-    except InputError as exc:
-        return jsonify({"status": 422, "error": "Unprocessable Entity", "message": str(exc)}), 422
+    except FieldErrors as exc:
+        raise refused_fields(exc) from None
     return jsonify({"id": event_id}), 201
 
 

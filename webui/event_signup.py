@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request
 from flask_babel import gettext
+from werkzeug.exceptions import HTTPException
 
 from kb.errors import InputError
 from kb.events import DuplicateRegistration, cancel, hash_token, register
@@ -30,34 +31,35 @@ def _throttled() -> bool:
     return throttle.reserve(key) > 0  # counts every attempt, successful or not, before it is made
 
 
-def _sign_up(event_id: int, data: dict) -> tuple[dict | None, str | None, int]:
-    """(result, error message, status) of one sign-up attempt."""
+def _sign_up(event_id: int, data: dict) -> dict:
+    """One sign-up attempt: the registration, its status and links; a refusal is raised with its
+    HTTP status (422 refused, 429 too many, 404 no such event, 409 the address holds a place)."""
     if data.get(HONEYPOT):
-        return None, "registration refused", 422
+        abort(422, "registration refused")
     if _throttled():
-        return None, "too many sign-ups from your address; please try again later", 429
+        abort(429, "too many sign-ups from your address; please try again later")
     try:
         with kb().session() as db:
             registration, token = register(db, event_id, data)
-            result = {"id": registration.id, "status": registration.status, "event_id": event_id,
-                      "cancel_url": absolute_url("events.cancel_page", token=token),
-                      "personal_url": absolute_url("events.personal", token=token)}
+            return {"id": registration.id, "status": registration.status, "event_id": event_id,
+                    "cancel_url": absolute_url("events.cancel_page", token=token),
+                    "personal_url": absolute_url("events.personal", token=token)}
     except LookupError as exc:
-        return None, str(exc), 404
+        abort(404, str(exc))
     except DuplicateRegistration as exc:
-        return None, str(exc), 409
+        abort(409, str(exc))
     except InputError as exc:
-        return None, str(exc), 422
-    return result, None, 201
+        abort(422, str(exc))
 
 
 @public_write
 def register_form(event_id: int):
     data = {k: request.form.get(k) for k in ("name", "email", "organisation", "attendance", HONEYPOT)}
     data["consent"] = request.form.get("consent") == "yes"
-    result, error, status = _sign_up(event_id, data)
-    if error:
-        return show_page(event_id, status, error=error, form=data)
+    try:
+        result = _sign_up(event_id, data)
+    except HTTPException as refusal:  # the event page again, with the message and the person's entries
+        return show_page(event_id, refusal.code, error=refusal.description, form=data)
     return redirect(result["personal_url"], code=303)
 
 
@@ -87,13 +89,11 @@ def cancel_page(token: str):
 
 @public_write
 def api_register(event_id: int):
+    """Sign up for an event: 201 with the status and links; 422, 429, 404 or 409 with the reason."""
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         abort(400, "Send a JSON object with Content-Type: application/json.")
-    result, error, status = _sign_up(event_id, data)
-    if error:
-        return jsonify({"status": status, "error": "Registration refused", "message": error}), status
-    return jsonify(result), 201
+    return jsonify(_sign_up(event_id, data)), 201
 
 
 def add_routes(bp: Blueprint) -> None:

@@ -189,3 +189,21 @@ def test_a_cancelled_registration_is_in_the_audit_trail_without_the_participants
         assert [(e.action, e.entity_id, e.after["status"], e.after["promoted_registration"]) for e in events] == \
             [("cancel", str(results[0]["id"]), "cancelled", results[3]["id"])]
         assert "p0@stad.example" not in str(events[0].before) + str(events[0].after)
+
+
+def test_the_events_api_refuses_through_the_one_error_handler_with_its_status_and_a_message_per_field(
+        app, tokens, event_id):
+    client = app.test_client()
+    bad = client.post("/api/events", json={**EVENT, "starts": "2030-09-21T09:00", "mode": "by boat"},
+                      headers=bearer(tokens["curator"]))
+    body = bad.get_json()
+    assert bad.status_code == 422 and body.pop("message").startswith("starts: Needs a time-zone offset")
+    assert body == {"status": 422, "error": "Unprocessable Entity", "fields": {
+        "starts": "Needs a time-zone offset, such as +02:00.", "mode": "Choose one of the options offered."}}
+    assert signup(client, event_id).status_code == 201
+    again = signup(client, event_id).get_json()
+    assert again["status"] == 409 and again["error"] == "Conflict" and "already registered" in again["message"]
+    unknown = signup(client, 99999).get_json()
+    assert unknown == {"status": 404, "error": "Not Found", "message": "there is no event 99999"}
+    refused = signup(client, event_id, name="Bot", website="http://spam.example").get_json()
+    assert refused == {"status": 422, "error": "Unprocessable Entity", "message": "registration refused"}
