@@ -34,9 +34,11 @@ from kb.models import CrawlJob, utcnow
 from kb.storage import KnowledgeBase
 
 IDLE_WAIT = 0.05
-# A worker that found nothing to claim looks again this often for URLs other workers sharing the
-# frontier added or put back (its own outcomes make it look at once).
+# A worker looks this often at what other workers sharing the frontier did: the pages they stored (max_pages
+# is the job's) and, when it found nothing to claim, the URLs they added or put back (its own outcomes make
+# it look at once).
 RECHECK = 0.5
+NEAR_MAX_PAGES = 4  # visits under way, times this, from max_pages: stored pages counted every turn
 # Threads extracting fetched pages (parsing, language, SimHash): Python work under one lock, so a
 # second thread gave no more pages/s in bench.crawl. Requests stop being started while
 # concurrency + EXTRACTORS pages are under way, so fetched bodies never pile up.
@@ -155,7 +157,8 @@ class Crawler:
     def _keep_claims(self, job: _Job) -> None:
         """What workers sharing the frontier owe each other: every third of the lease, renew this
         worker's claims and put back those of workers silent for a whole lease (dead); between,
-        notice the URLs others added, so a worker with nothing to do takes part of theirs."""
+        count the pages they stored and notice the URLs they added, so a worker with nothing to do
+        takes part of theirs."""
         now = time.monotonic()
         if now >= job.leases_due:
             job.leases_due = now + self.settings.claim_lease / 3
@@ -165,10 +168,15 @@ class Crawler:
             self.gate.renew()  # the hosts it is asking, on a shared ledger
             job.frontier.hosts |= job.frontier.hosts_to_visit()  # what a look at new rows may have missed
             job.version += 1
-        elif job.nothing_for is not None and now >= job.rechecked + RECHECK:
+        # Pages other workers stored count towards the job's max_pages: near it, asked every turn.
+        if now >= job.rechecked + RECHECK or self.settings.max_pages - job.stored <= NEAR_MAX_PAGES * (
+                self.settings.concurrency + EXTRACTORS):
+            job.stored = max(job.stored, job.frontier.stored())
+        if now >= job.rechecked + RECHECK:
             job.rechecked = now
-            job.frontier.notice_new_hosts()
-            job.version += 1  # other workers may also have put URLs back: claim again
+            if job.nothing_for is not None:
+                job.frontier.notice_new_hosts()
+                job.version += 1  # other workers may also have put URLs back: claim again
 
     def _advance(self, done, job: _Job, visitor: Visitor, extractors: ThreadPoolExecutor,
                  stages: _Stages) -> list[Outcome]:

@@ -15,7 +15,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, or_, select, text, update
 
-from crawler.database import encoder, in_transaction
+from crawler.database import connection, encoder, in_transaction
 from crawler.politeness import host_key
 from kb.models import CrawlJob, CrawlUrl, utcnow
 from kb.storage import KnowledgeBase
@@ -27,12 +27,14 @@ JOB_START_LOCK = 0x6B62_6A6F_6273  # "kbjobs": the advisory lock key of starting
 def find_or_start_job(kb: KnowledgeBase, seeds: list[str], options: dict, source_id: int | None) -> tuple[int, bool]:
     """The unfinished job with the same seeds (resumed), or a new one.
 
-    On PostgreSQL workers starting at once on other machines take turns (an advisory lock until the
-    commit), so that they join one job instead of starting one each.
+    Workers starting at once take turns, so that they join one job instead of starting one each: on
+    PostgreSQL (other machines) an advisory lock until the commit, on SQLite the write lock taken first.
     """
     with kb.session() as session:
         if kb.engine.dialect.name == "postgresql":
             session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": JOB_START_LOCK})
+        else:
+            session.connection().exec_driver_sql("BEGIN IMMEDIATE")
         running = session.scalars(
             select(CrawlJob).where(CrawlJob.status == "running", CrawlJob.source_id.is_not_distinct_from(source_id))
             .order_by(CrawlJob.id.desc())
@@ -62,6 +64,7 @@ _RENEW = "UPDATE crawl_url SET claimed_at = ? WHERE job_id = ? AND status = 'in_
 _REQUEUE_EXPIRED = ("UPDATE crawl_url SET status = 'pending', claimed_by = NULL, claimed_at = NULL, updated_at = ? "
                     "WHERE job_id = ? AND status = 'in_flight' AND (claimed_at IS NULL OR claimed_at < ?) "
                     "AND (claimed_by IS NULL OR claimed_by <> ?)")
+_STORED = "SELECT count(*) FROM crawl_url WHERE job_id = ? AND status = 'done' AND reason IS NULL"
 # Rows added to any job since a given id (the claim index does not serve this; the primary key does).
 _ADDED_SINCE = "SELECT id, url FROM crawl_url WHERE id > ? AND job_id = ? AND status = 'pending'"
 
@@ -213,6 +216,11 @@ class Frontier:
             result = session.execute(update(CrawlUrl).where(CrawlUrl.job_id == self.job_id,
                                      CrawlUrl.status == "pending").values(status="skipped", reason=reason))
             return result.rowcount or 0
+
+    def stored(self) -> int:
+        """Pages the job stored, by every worker (the claim index answers it)."""
+        with connection(self.kb) as db:
+            return db.execute(_STORED, (self.job_id,)).fetchone()[0]
 
     def has_pending(self) -> bool:
         with self.kb.session() as session:
