@@ -37,7 +37,7 @@ def register_demo_source(session: Session, site_url: str) -> Source:
     host = parse_web_url(site_url).host
     values = {"name": DEMO_SOURCE_NAME, "seeds": [site_url], "hosts": [host], "max_pages": 2000, "max_depth": 10,
               "country": None, "kind": "demo", "languages": ["nl", "en", "fr", "de", "es", "it", "pt"],
-              "why": "The bundled demo site: 100 case pages in seven languages, a workshop and reports."}
+              "why": "The bundled demo site: 104 case pages in seven languages, a workshop and reports."}
     source = session.scalar(select(Source).where(Source.key == DEMO_SOURCE_KEY))
     if source is None:
         source = Source(key=DEMO_SOURCE_KEY, include=[], exclude=[], tags=["demo"], status="queued", **values)

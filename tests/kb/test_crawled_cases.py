@@ -117,14 +117,14 @@ def test_a_page_without_a_case_description_proposes_nothing(kb):
         assert report.to_json() == {"proposed": [], "updated": [], "unchanged": 0, "kept": 0, "problems": {}}
 
 
-def test_the_demo_site_crawled_as_its_source_gives_85_cases_validated_by_the_demo_curator(demo_curated_kb):
+def test_the_demo_site_crawled_as_its_source_gives_88_cases_validated_by_the_demo_curator(demo_curated_kb):
     knowledge_base, site_url, curator = demo_curated_kb
     with knowledge_base.session() as session:
         cases = list(session.scalars(select(Case).where(Case.origin == "crawl")))
         pages = session.scalar(select(func.count()).select_from(Document)
                                .where(Document.doc_type == "case", Document.origin == "crawl"))
-        # 100 case pages, which are 85 cases in one to three languages each
-        assert (pages, len(cases)) == (100, 85)
+        # 104 case pages, which are 88 cases in one to three languages each
+        assert (pages, len(cases)) == (104, 88)
         assert {(c.review_state, c.proposed_by, c.validated_by) for c in cases} == {
             ("validated", "crawler", "demo-curator")}
         assert all(c.validated_at is not None for c in cases)
@@ -133,7 +133,7 @@ def test_the_demo_site_crawled_as_its_source_gives_85_cases_validated_by_the_dem
         assert (antwerp.country, antwerp.municipality, antwerp.status) == ("BE", "Antwerp", "ongoing")
         assert antwerp.population_band == "500k-1M"  # the place's band, from the page's JSON-LD
         bands = Counter(c.population_band for c in cases)
-        assert bands[None] == 19 and set(bands) == {None, "10k-50k", "50k-100k", "100k-500k", "500k-1M", "1M+"}
+        assert bands[None] == 22 and set(bands) == {None, "10k-50k", "50k-100k", "100k-500k", "500k-1M", "1M+"}
 
 
 def test_the_demo_curator_password_is_generated_once_and_kept_for_its_owner_only(demo_curated_kb):
