@@ -8,11 +8,14 @@ worker picks registered sources up by their status and schedule.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kb import audit
 from kb.errors import InputError
+from kb.formats import ImportReport, read_records
 from kb.models import Source, utcnow
 from kb.sources.registry import add_source
 from kb.urlcheck import check_source_url
@@ -51,6 +54,25 @@ def register_source(session: Session, url: str, name: str | None, actor: str | N
     session.flush()
     audit.record(session, actor, "create", "source", source.id, None, audit.snapshot(source))
     return source
+
+
+def import_sources(session: Session, path: Path, actor: str | None, allow_private: bool = False) -> ImportReport:
+    """Register a source per row of a CSV, JSON or JSON Lines file (url, name, include, exclude, tags,
+    why); each refused row is in the report with why (a row is refused before anything of it is written)."""
+    report = ImportReport()
+    for row, record, problem in read_records(path):
+        if problem is None:
+            try:
+                register_source(session, str(record.get("url") or ""), record.get("name") and str(record["name"]),
+                                actor, include=record.get("include"), exclude=record.get("exclude"),
+                                tags=record.get("tags"), why=record.get("why") and str(record["why"]),
+                                allow_private=allow_private)
+                report.stored += 1
+                continue
+            except InputError as exc:
+                problem = str(exc)
+        report.rejected.append((row, problem))
+    return report
 
 
 def status_label(source: Source) -> str:

@@ -14,7 +14,6 @@ from flask_babel import gettext, lazy_gettext
 
 from kb import source_queue
 from kb.errors import InputError
-from kb.formats import read_records
 from kb.models import Source
 from webui.auth import require_role
 from webui.context import kb, settings
@@ -108,18 +107,9 @@ def uploaded_file() -> Path:
 def import_sources():
     """Bulk import (url, name, include, exclude, tags, why): each rejected row with its reason."""
     path = uploaded_file()
-    report = {"stored": 0, "rejected": []}
     try:
         with kb().session() as db:
-            for row, record, problem in read_records(path):
-                if problem is None:
-                    try:
-                        _register(db, record)  # refuses before writing anything
-                        report["stored"] += 1
-                        continue
-                    except InputError as exc:
-                        problem = str(exc)
-                report["rejected"].append({"row": row, "reason": problem})
+            report = source_queue.import_sources(db, path, g.viewer.name, settings().allow_private_hosts).to_json()
     except InputError as exc:
         flash(str(exc))
         return redirect(url_for("sources.list_sources"))
