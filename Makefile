@@ -9,7 +9,7 @@ BIN = $(VENV)/bin
 # The versions the suite passed with: every install below reads them as pip constraints (make constraints refreshes them).
 CONSTRAINTS = constraints.txt
 
-.PHONY: demo test lint install install-test constraints chromium postgresql axe bench audit screenshots clean help
+.PHONY: demo demo-site test lint install install-test constraints chromium postgresql axe bench audit screenshots clean help
 
 help:
 	@echo "make demo   - install, crawl the bundled demo site, index it, serve http://$(HOST):$(PORT)/"
@@ -18,6 +18,7 @@ help:
 	@echo "make bench  - run the benchmarks in bench/ (slow)"
 	@echo "make audit  - bandit and pip-audit"
 	@echo "make screenshots - build the demo apart and photograph its pages into docs/screenshots/"
+	@echo "make demo-site - rebuild kb/demo/site/ from kb/demo/content/ (then commit both)"
 	@echo "make constraints - re-resolve the newest versions pyproject.toml allows into constraints.txt (then make test)"
 
 $(BIN)/python:
@@ -79,6 +80,11 @@ axe:
 
 demo: $(VENV)/.installed
 	$(BIN)/kb --data $(DATA) demo --host $(HOST) --port $(PORT)
+
+# The demo site is generated, not written: its builder is a build-time tool kept with the tests (the site is
+# their fixture), outside the installed packages; tests/kb/test_demo_site.py fails until the result is committed.
+demo-site: $(VENV)/.installed
+	$(BIN)/python -m tests.demo_site_builder
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import ast
+import fnmatch
 import functools
 import importlib.util
 import re
 import subprocess
 import sys
+import tomllib
 import warnings
 from pathlib import Path
 
@@ -397,3 +399,24 @@ def test_web_views_raise_their_errors_for_the_one_handler_to_render():
     assert error_bodies((ROOT / ERRORS_MODULE).read_text(encoding="utf-8")) != []  # the handler writes its 500
     planted = 'return jsonify({"status": 409, "error": "Conflict", "message": m}), 409\n'
     assert error_bodies(planted) == [1]
+
+
+# Build-time tools stay out of what is installed: the demo site's builder (tests/demo_site_builder.py,
+# `make demo-site`) and the benchmarks. `kb demo` serves kb/demo/site/ as committed and generates nothing.
+BUILD_TIME = ("tests", "bench")
+
+
+def test_build_time_tools_are_neither_installed_nor_imported_by_the_runtime_packages():
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    installed = config["tool"]["setuptools"]["packages"]["find"]["include"]
+    assert [name for name in BUILD_TIME if any(fnmatch.fnmatch(name, pattern) for pattern in installed)] == []
+    assert all(any(fnmatch.fnmatch(package, pattern) for pattern in installed) for package in PACKAGES)
+    runtime = [path for package in PACKAGES for path in (ROOT / package).rglob("*.py")]
+    imports = [f"{path.relative_to(ROOT)} imports {bad}" for path in runtime
+               for bad in sorted(imported_packages(path) & set(BUILD_TIME))]
+    assert imports == []
+    def writes_a_site(path: Path) -> bool:
+        return "def write_site(" in path.read_text(encoding="utf-8")
+
+    assert [str(path.relative_to(ROOT)) for path in runtime if writes_a_site(path)] == []
+    assert writes_a_site(ROOT / "tests" / "demo_site_builder.py")  # the rule is about a real tool

@@ -1,4 +1,4 @@
-"""The demo site committed under kb/demo/site/ is what kb/demo/build_site.py builds from kb/demo/content/."""
+"""The demo site committed under kb/demo/site/ is what tests/demo_site_builder.py builds from kb/demo/content/."""
 
 from __future__ import annotations
 
@@ -6,13 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from kb.demo.build_site import SITE, ContentError, build, case_jsonld, load_content, normalise_case, render_facts
+from tests.demo_site_builder import SITE, ContentError, build, case_jsonld, load_content, normalise_case, render_facts
 
 
 def test_the_committed_demo_site_is_the_one_its_builder_makes_from_the_content():
     built = {path.lstrip("/"): data for path, data in build(load_content()).files.items()}
     committed = {path.relative_to(SITE).as_posix(): path.read_bytes() for path in SITE.rglob("*") if path.is_file()}
-    assert sorted(set(built) ^ set(committed)) == [], "python -m kb.demo.build_site, then commit kb/demo/site/"
+    assert sorted(set(built) ^ set(committed)) == [], "make demo-site, then commit kb/demo/site/"
     assert [path for path in sorted(built) if built[path] != committed[path]] == []
     assert len(built) > 100 and "index.html" in built
 

@@ -9,7 +9,11 @@ listings, tag pages, a sitemap, robots.txt with a disallowed /admin/, a redirect
 near-duplicate print page, a broken link and two small PDFs. The output is
 deterministic: every date comes from the content, never from the clock.
 
-Run with `python -m kb.demo.build_site`.
+A build-time tool, not part of the runtime package: `kb demo` only serves kb/demo/site/ as
+committed. It lives with the tests because the site is first of all their fixture (the crawler's
+extraction, near-duplicates, crawled cases, the journeys), and tests/kb/test_demo_site.py checks
+that the committed site is what it builds. Rebuild with `make demo-site`
+(`python -m tests.demo_site_builder` from the repository's root), then commit kb/demo/site/.
 """
 from __future__ import annotations
 
@@ -23,9 +27,9 @@ from pathlib import Path
 
 import yaml
 
-HERE = Path(__file__).resolve().parent
-CONTENT = HERE / "content"
-SITE = HERE / "site"
+DEMO = Path(__file__).resolve().parent.parent / "kb" / "demo"  # the data folder `kb demo` serves from
+CONTENT = DEMO / "content"
+SITE = DEMO / "site"
 LANGS = ("nl", "en", "fr", "de", "es", "it", "pt")
 LEVELS = ("municipality", "region", "national", "network")
 STATUSES = ("ongoing", "completed", "pilot", "unknown")
@@ -688,12 +692,12 @@ def main() -> int:
     try:
         content = load_content()
     except ContentError as error:
-        print(f"build_site: {error}", file=sys.stderr)
+        print(f"demo_site_builder: {error}", file=sys.stderr)
         return 1
     out = build(content)
     write_site(out)
     counts = {lang: len(cases_in(content, lang)) for lang in LANGS}
-    print(f"build_site: wrote {len(out.files)} files to {SITE} (cases per language: {counts})")
+    print(f"demo_site_builder: wrote {len(out.files)} files to {SITE} (cases per language: {counts})")
     return 0
 
 
