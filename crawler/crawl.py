@@ -94,10 +94,16 @@ class Crawler:
         self.gate = gate or host_gate(kb, settings)
         self.slots = slots
 
-    def run(self, seeds: list[str], scope: Scope | None = None, source_id: int | None = None) -> CrawlResult:
+    def run(self, seeds: list[str], scope: Scope | None = None, source_id: int | None = None,
+            join: bool = False) -> CrawlResult | None:
+        """Crawl ``seeds``: the running job with the same seeds (another worker's, or one killed), else a
+        new one; with ``join``, only a running job (None when there is none)."""
         seeds = list(dict.fromkeys(canonical_url(s) for s in seeds))
         scope = scope or Scope.of_seeds(seeds)
-        job_id, resumed = find_or_start_job(self.kb, seeds, {"max_pages": self.settings.max_pages}, source_id)
+        job_id, resumed = find_or_start_job(self.kb, seeds, {"max_pages": self.settings.max_pages}, source_id,
+                                            start=not join)
+        if job_id is None:
+            return None
         frontier = Frontier(self.kb, job_id, worker_name(self.settings))
         if resumed:
             frontier.requeue_in_flight(self.settings.claim_lease)

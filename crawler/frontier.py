@@ -24,8 +24,9 @@ from kb.storage import KnowledgeBase
 JOB_START_LOCK = 0x6B62_6A6F_6273  # "kbjobs": the advisory lock key of starting a crawl job
 
 
-def find_or_start_job(kb: KnowledgeBase, seeds: list[str], options: dict, source_id: int | None) -> tuple[int, bool]:
-    """The unfinished job with the same seeds (resumed), or a new one.
+def find_or_start_job(kb: KnowledgeBase, seeds: list[str], options: dict, source_id: int | None,
+                      start: bool = True) -> tuple[int | None, bool]:
+    """The unfinished job with the same seeds (resumed), or a new one (``start``; else None).
 
     Workers starting at once take turns, so that they join one job instead of starting one each: on
     PostgreSQL (other machines) an advisory lock until the commit, on SQLite the write lock taken first.
@@ -42,6 +43,8 @@ def find_or_start_job(kb: KnowledgeBase, seeds: list[str], options: dict, source
         for job in running:
             if sorted(job.seeds) == sorted(seeds):
                 return job.id, True
+        if not start:
+            return None, False
         job = CrawlJob(seeds=seeds, options=options, source_id=source_id, status="running")
         session.add(job)
         session.flush()

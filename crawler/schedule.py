@@ -46,14 +46,15 @@ class SourceOutcome:
         return {"source": self.source_id, "name": self.name, "error": self.error, **self.summary}
 
 
-def _plan(kb: KnowledgeBase, source_id: int, base: CrawlSettings,
-          actor: str) -> tuple[str, list[str], Scope, CrawlSettings]:
+def _plan(kb: KnowledgeBase, source_id: int, base: CrawlSettings, actor: str,
+          join: bool = False) -> tuple[str, list[str], Scope, CrawlSettings]:
     with kb.session() as session:
         source = session.get(Source, source_id)
-        before = audit.snapshot(source)
-        mark_crawling(source)
-        session.flush()
-        audit.record(session, actor, "crawl_start", "source", source.id, before, audit.snapshot(source))
+        if not join:  # a worker joining another's crawl starts nothing
+            before = audit.snapshot(source)
+            mark_crawling(source)
+            session.flush()
+            audit.record(session, actor, "crawl_start", "source", source.id, before, audit.snapshot(source))
         scope = Scope.of_seeds(source.seeds, source.include or (), source.exclude or (), source.hosts or ())
         cfg = dataclasses.replace(base, max_pages=source.max_pages or base.max_pages,
                                   max_depth=base.max_depth if source.max_depth is None else source.max_depth)
@@ -76,14 +77,17 @@ def failure_of(kb: KnowledgeBase, job_id: int, summary: dict) -> str | None:
 
 def crawl_source(kb: KnowledgeBase, source_id: int, base: CrawlSettings, gate: HostGate | None = None,
                  slots: threading.Semaphore | None = None, progress: Callable | None = None,
-                 actor: str = "crawler") -> SourceOutcome:
-    """Crawl one source and record the outcome on it; never raises for a crawl that fails."""
-    name, seeds, scope, cfg = _plan(kb, source_id, base, actor)
+                 actor: str = "crawler", join: bool = False) -> SourceOutcome | None:
+    """Crawl one source and record the outcome on it; never raises for a crawl that fails. With
+    ``join``, take part in the crawl another worker is running on it (None when it is over)."""
+    name, seeds, scope, cfg = _plan(kb, source_id, base, actor, join)
     outcome = SourceOutcome(source_id, name)
     try:
         for seed in seeds:
             check_url_allowed(seed, cfg.allow_private_hosts)
-        result = Crawler(kb, cfg, progress=progress, gate=gate, slots=slots).run(seeds, scope, source_id)
+        result = Crawler(kb, cfg, progress=progress, gate=gate, slots=slots).run(seeds, scope, source_id, join)
+        if result is None:
+            return None
         outcome.summary = result.summary
         outcome.error = failure_of(kb, result.job_id, result.summary)
     except SkipError as exc:
@@ -107,9 +111,10 @@ def _finish(kb: KnowledgeBase, source_id: int, error: str | None, actor: str) ->
 
 
 def crawl_sources(kb: KnowledgeBase, source_ids: list[int], base: CrawlSettings,
-                  progress: Callable | None = None, actor: str = "crawler") -> list[SourceOutcome]:
-    """Crawl the sources, up to ``base.concurrency`` at once; outcomes in the order given."""
+                  progress: Callable | None = None, actor: str = "crawler", join: bool = False) -> list[SourceOutcome]:
+    """Crawl the sources, up to ``base.concurrency`` at once; outcomes in the order given. With ``join``,
+    take part in the crawls other workers are running on them (those already over are left out)."""
     gate, slots = host_gate(kb, base), threading.BoundedSemaphore(base.concurrency)
     with ThreadPoolExecutor(max(1, min(base.concurrency, len(source_ids))), thread_name_prefix="source") as pool:
-        futures = [pool.submit(crawl_source, kb, sid, base, gate, slots, progress, actor) for sid in source_ids]
-        return [future.result() for future in futures]
+        futures = [pool.submit(crawl_source, kb, sid, base, gate, slots, progress, actor, join) for sid in source_ids]
+        return [outcome for future in futures if (outcome := future.result()) is not None]

@@ -59,13 +59,14 @@ def crawl(kb, seeds, cfg, progress=None, source_id=None):
     return result
 
 
-def crawl_sources(kb, source_ids, cfg, progress=None, actor: str = "crawler"):
-    """Crawl registered sources side by side; one outcome each, a failed crawl recorded, not raised."""
+def crawl_sources(kb, source_ids, cfg, progress=None, actor: str = "crawler", join: bool = False):
+    """Crawl registered sources side by side; one outcome each, a failed crawl recorded, not raised.
+    ``join``: take part in the crawls other workers run on them (none for a crawl already over)."""
     from crawler.schedule import crawl_sources as run
     from kb.models import utcnow
 
     started = utcnow()
-    outcomes = run(kb, source_ids, cfg, progress, actor=actor)
+    outcomes = run(kb, source_ids, cfg, progress, actor=actor, join=join)
     propose_cases(kb, started)
     return outcomes
 

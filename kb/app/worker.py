@@ -20,18 +20,27 @@ from kb.app.wiring import build_index, crawl_settings, crawl_sources, index_repo
 
 
 def run_due_sources(kb, cfg, limit: int | None = None, echo=click.echo) -> int:
-    """Crawl every queued or due source (at most ``limit``), one after another; returns how many."""
+    """Crawl every queued or due source (at most ``limit``), one after another; returns how many.
+
+    On PostgreSQL, where workers on several machines share the frontier, a worker also takes part in
+    the crawls other workers are running (sources ``crawling``): they claim URLs of one job.
+    """
     from kb.sources.registry import due_sources
 
     with kb.session() as session:
-        due = [s.id for s in due_sources(session) if s.status != "crawling"]
-    for source_id in due[:limit]:
-        echo(f"crawling source {source_id}")
-        outcome, = crawl_sources(kb, [source_id], cfg, actor="worker")
-        sync_index(kb)  # this source's pages are searchable before the next source is crawled
-        stored = outcome.summary.get("stored", 0)
-        echo(f"source {source_id}: {outcome.error or f'{stored} pages stored'}")
-    return len(due[:limit])
+        sources = due_sources(session)
+        due = [(s.id, False) for s in sources if s.status != "crawling"]
+        if kb.settings.on_postgresql:
+            due += [(s.id, True) for s in sources if s.status == "crawling"]
+    crawled = 0
+    for source_id, join in due[:limit]:
+        echo(f"{'joining the crawl of' if join else 'crawling'} source {source_id}")
+        for outcome in crawl_sources(kb, [source_id], cfg, actor="worker", join=join):
+            sync_index(kb)  # this source's pages are searchable before the next source is crawled
+            stored = outcome.summary.get("stored", 0)
+            echo(f"source {source_id}: {outcome.error or f'{stored} pages stored'}")
+            crawled += 1
+    return crawled
 
 
 def requeue_interrupted(kb) -> int:
