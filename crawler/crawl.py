@@ -9,6 +9,9 @@ holding the outcomes that came in, the links they add and the next claims, so
 a crawl killed at any moment resumes where it stopped: only URLs that were in
 flight are fetched again. Workers get the crawl's scope with each visit and
 return an outcome (crawler.outcomes); nothing they share is changed on them.
+Crawls in other processes, on other machines, may run the same job: they claim
+from one frontier under leases the loop renews (and reclaims from the dead),
+and on PostgreSQL take each host's turn in the database (crawler.host_ledger).
 """
 
 from __future__ import annotations
