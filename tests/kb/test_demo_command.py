@@ -31,7 +31,7 @@ def test_kb_demo_says_how_to_sign_in_imports_the_catalogue_uncrawled_and_adds_no
     first = kb_demo(data)
     entries = len(load_catalogue())
     assert f"Starter catalogue: {entries} sources added, 0 unchanged" in first
-    assert "Profiles: 26 organisations" in first and "Workshops: 6 events" in first
+    assert "Profiles: 28 organisations" in first and "Workshops: 6 events" in first
     user, password = re.search(r"Sign in as the demo curator: user (\S+), password (\S+) ", first).groups()
     second = kb_demo(data)
     assert f"Starter catalogue: 0 sources added, {entries} unchanged" in second and "(0 new)" in second
