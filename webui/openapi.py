@@ -1,9 +1,10 @@
 """The OpenAPI 3 description of Casebook's open JSON API (served at /api/openapi.json).
 
-Search, facets, documents and exports are described here in full. The other
-areas' /api/ routes (sources, cases, collections, events...) are found in the
-app's URL map and described from their view's docstring, path parameters and
-methods, so the document never leaves an endpoint out.
+Search, facets, documents, exports, networks, calls and events are described here
+in full: bodies, answers and the 422 with a message per field. The other areas'
+/api/ routes (sources, cases, collections...) are found in the app's URL map and
+described from their view's docstring, path parameters and methods, so the
+document never leaves an endpoint out.
 """
 
 from __future__ import annotations
@@ -12,12 +13,16 @@ import re
 
 from index.problems import ENGLISH
 from index.schema import FACETS
+from kb.events import ACTIVE, ATTENDANCE, MODES
+from webui.event_views import HONEYPOT
 
 _CONVERTER = re.compile(r"<(?:(\w+):)?(\w+)>")
 _SKIP_METHODS = {"HEAD", "OPTIONS"}
 
 _ERROR = {"description": "An error, as JSON",
           "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+_REFUSED = {"description": "Refused fields: a message per field",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/FieldErrors"}}}}
 
 
 def _facet_params() -> list[dict]:
@@ -102,8 +107,6 @@ def _networks_and_calls() -> tuple[dict, dict]:
               "schema": {"type": "string", "enum": ["upcoming", "open", "closed"]}}
     network = {"name": "network", "in": "query", "required": False, "description": "Only this network's calls.",
                "schema": {"type": "integer"}}
-    refused = {"description": "Refused fields: a message per field",
-               "content": {"application/json": {"schema": {"$ref": "#/components/schemas/FieldErrors"}}}}
     body = {"required": True, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CallInput"}}}}
     feed = {"parameters": [status, network]}
     paths = {
@@ -120,7 +123,7 @@ def _networks_and_calls() -> tuple[dict, dict]:
                      "responses": {"201": _json("Created", "The new call's id and status"),
                                    "401": {**_ERROR, "description": "No API token"},
                                    "403": {**_ERROR, "description": "The token's user is not a curator"},
-                                   "422": refused}}},
+                                   "422": _REFUSED}}},
         "/api/calls/{id}": {
             "get": {"summary": "One call", "operationId": "call", "tags": ["calls"],
                     "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}],
@@ -130,7 +133,7 @@ def _networks_and_calls() -> tuple[dict, dict]:
                     "security": [{"bearer": []}], "requestBody": body,
                     "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}],
                     "responses": {"200": {"description": "The call", "content": {"application/json": {"schema": ref}}},
-                                  "401": _ERROR, "403": _ERROR, "404": _ERROR, "422": refused}}},
+                                  "401": _ERROR, "403": _ERROR, "404": _ERROR, "422": _REFUSED}}},
         "/calls.atom": {"get": {"summary": "An Atom feed of calls", "operationId": "calls_feed", "tags": ["calls"],
                                 **feed, "responses": {"200": {"description": "Atom 1.0", "content": {
                                     "application/atom+xml": {"schema": {"type": "string"}}}}}}},
@@ -176,6 +179,93 @@ def _networks_and_calls() -> tuple[dict, dict]:
                        "description": "Field name -> what is wrong with it"}}},
     }
     return paths, schemas
+
+
+def _event_paths() -> dict:
+    """Events: the public list and pages, the curators' writes and reads, the sign-up without an account."""
+    event_id = [{"name": "event_id", "in": "path", "required": True, "schema": {"type": "integer"}}]
+    event = {"$ref": "#/components/schemas/Event"}
+    events = {"type": "array", "items": event}
+    participants = {"type": "array", "items": {"$ref": "#/components/schemas/Participant"}}
+    not_json = {**_ERROR, "description": "The body is not a JSON object"}
+    no_token = {**_ERROR, "description": "No API token"}
+    not_curator = {**_ERROR, "description": "The token's user is not a curator"}
+    return {
+        "/api/events": {
+            "get": {"summary": "Every event, by start", "operationId": "events", "tags": ["events"],
+                    "responses": {"200": {"description": "Events (without their online link)",
+                                          "content": {"application/json": {"schema": events}}}}},
+            "post": {"summary": "Add an event (curators)", "operationId": "create_event", "tags": ["events"],
+                     "security": [{"bearer": []}], "requestBody": {"required": True, "content": {
+                         "application/json": {"schema": {"$ref": "#/components/schemas/EventInput"}}}},
+                     "responses": {"201": _json("EventCreated", "The new event's id"), "400": not_json,
+                                   "401": no_token, "403": not_curator,
+                                   "422": {**_REFUSED, "description": "Refused fields: a message per field of "
+                                                                      "EventInput"}}}},
+        "/api/events/{event_id}": {"get": {
+            "summary": "One event (its online link for organisers)", "operationId": "event", "tags": ["events"],
+            "parameters": event_id, "responses": {"200": {"description": "The event", "content": {
+                "application/json": {"schema": event}}}, "404": _ERROR}}},
+        "/api/events/{event_id}/registrations": {
+            "get": {"summary": "An event's participants, with emails (curators)", "operationId": "participants",
+                    "tags": ["events"], "security": [{"bearer": []}], "parameters": event_id,
+                    "responses": {"200": {"description": "Registrations, in order of sign-up", "content": {
+                        "application/json": {"schema": participants}}}, "401": no_token, "403": not_curator,
+                        "404": {**_ERROR, "description": "No such event"}}},
+            "post": {"summary": "Sign up for an event (no account needed)", "operationId": "register",
+                     "tags": ["events"], "parameters": event_id, "requestBody": {"required": True, "content": {
+                         "application/json": {"schema": {"$ref": "#/components/schemas/RegistrationInput"}}}},
+                     "responses": {
+                         "201": _json("Registered", "Confirmed, or waitlisted when the event is full"),
+                         "400": not_json, "404": {**_ERROR, "description": "No such event"},
+                         "409": {**_ERROR, "description": "The email address is already registered for the event"},
+                         "422": {**_ERROR, "description": "Refused: no consent, no name, an invalid email or "
+                                                          "attendance, registration closed, or the honeypot filled"},
+                         "429": {**_ERROR, "description": "Too many sign-ups from this address; try again later"}}}},
+    }
+
+
+def _event_schemas() -> dict:
+    nullable_text, nullable_number = {"type": "string", "nullable": True}, {"type": "integer", "nullable": True}
+    moment = "ISO 8601 with an offset (2030-09-21T09:00:00+02:00), or a local time with zone"
+    item = {"type": "object", "required": ["title"], "properties": {
+        "id": {"type": "integer", "description": "Given on saving when missing"}, "title": {"type": "string"},
+        "day": nullable_text, "time": nullable_text,
+        "speakers": {"type": "array", "items": {"type": "integer"}, "description": "Profile ids"},
+        "documents": {"type": "array", "items": {"type": "integer"}, "description": "Document ids"}}}
+    return {
+        "Event": {"type": "object", "required": ["id", "title", "starts", "ends", "mode"], "properties": {
+            "id": {"type": "integer"}, "title": {"type": "string"}, "description": {"type": "string"},
+            "starts": {"type": "string", "description": "ISO 8601 with the offset it was given with"},
+            "ends": {"type": "string"}, "mode": {"type": "string", "enum": list(MODES)}, "place": nullable_text,
+            "capacity": nullable_number, "agenda": {"type": "array", "items": item},
+            "collection_id": nullable_number,
+            "registration_deadline": {**nullable_text, "description": "UTC, ISO 8601 without offset"},
+            "online_link": {**nullable_text, "description": "Only for organisers"}}},
+        "EventInput": {"type": "object", "required": ["title", "starts", "ends"], "properties": {
+            "title": {"type": "string", "maxLength": 500}, "description": {"type": "string", "maxLength": 20000},
+            "starts": {"type": "string", "description": moment}, "ends": {"type": "string", "description": moment},
+            "zone": {"type": "string", "description": "IANA name, such as Europe/Brussels, for local times"},
+            "registration_deadline": {"type": "string", "description": moment + "; not after the end"},
+            "mode": {"type": "string", "enum": list(MODES), "default": "onsite"},
+            "place": {"type": "string", "maxLength": 500}, "online_link": {"type": "string"},
+            "capacity": {**nullable_number, "minimum": 0, "description": "Empty: no limit"},
+            "collection_id": nullable_number, "agenda": {"type": "array", "items": item}}},
+        "EventCreated": {"type": "object", "required": ["id"], "properties": {"id": {"type": "integer"}}},
+        "RegistrationInput": {"type": "object", "required": ["name", "email", "consent"], "properties": {
+            "name": {"type": "string"}, "email": {"type": "string"}, "organisation": {"type": "string"},
+            "attendance": {"type": "string", "enum": list(ATTENDANCE), "default": "onsite"},
+            "consent": {"type": "boolean", "description": "Must be true: consent to store the name and email"},
+            HONEYPOT: {"type": "string", "description": "Leave out or empty (a trap for robots)"}}},
+        "Registered": {"type": "object", "required": ["id", "status", "event_id", "cancel_url", "personal_url"],
+                       "properties": {
+            "id": {"type": "integer"}, "status": {"type": "string", "enum": list(ACTIVE)},
+            "event_id": {"type": "integer"}, "cancel_url": {"type": "string"}, "personal_url": {"type": "string"}}},
+        "Participant": {"type": "object", "required": ["id", "name", "email", "attendance", "status"], "properties": {
+            "id": {"type": "integer"}, "name": {"type": "string"}, "email": {"type": "string"},
+            "organisation": nullable_text, "attendance": {"type": "string"}, "status": {"type": "string"},
+            "registered_at": {"type": "string"}}},
+    }
 
 
 def openapi_document(server_url: str, app=None) -> dict:
@@ -281,6 +371,8 @@ def openapi_document(server_url: str, app=None) -> dict:
     paths, schemas = _networks_and_calls()
     spec["paths"].update(paths)
     spec["components"]["schemas"].update(schemas)
+    spec["paths"].update(_event_paths())
+    spec["components"]["schemas"].update(_event_schemas())
     if app is not None:
         spec["paths"].update(discovered_paths(app, spec["paths"]))
     return spec

@@ -152,3 +152,60 @@ def test_cors_preflight_for_the_api_is_allowed(web):
     assert response.status_code == 200
     assert response.headers["Access-Control-Allow-Origin"] == "*"
     assert "GET" in response.headers["Access-Control-Allow-Methods"]
+
+
+@pytest.fixture
+def events_api(kb):
+    """A test client on an empty knowledge base, and API tokens for a researcher and a curator."""
+    from kb.accounts import create_token, create_user
+    from webui import create_app
+
+    app = create_app(kb.settings, kb=kb)
+    app.config.update(TESTING=True)
+    with kb.session() as db:
+        tokens = {role: create_token(db, create_user(db, f"{role}1", role, "long-password-1"))
+                  for role in ("researcher", "curator")}
+    return app.test_client(), {role: {"Authorization": f"Bearer {token}"} for role, token in tokens.items()}
+
+
+def test_the_openapi_document_describes_the_events_writes_and_they_answer_as_described(events_api):
+    client, bearer = events_api
+    spec = client.get("/api/openapi.json").get_json()
+    create = spec["paths"]["/api/events"]["post"]
+    assert create["security"] == [{"bearer": []}]
+    assert create["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith("/EventInput")
+    assert {"201", "401", "403", "422"} <= set(create["responses"])
+    assert create["responses"]["422"]["content"]["application/json"]["schema"]["$ref"].endswith("/FieldErrors")
+    event_input = spec["components"]["schemas"]["EventInput"]
+    event = {"title": "Data governance", "starts": "2030-09-21T09:00:00+02:00", "ends": "2030-09-21T17:00:00+02:00",
+             "mode": "hybrid", "capacity": 1, "agenda": [{"time": "09:00", "title": "Welcome"}]}
+    assert not conforms(event, event_input, spec)
+
+    def answers_as_documented(method, path, url, **request):
+        response = client.open(url, method=method.upper(), **request)
+        answer = spec["paths"][path][method]["responses"].get(str(response.status_code))
+        assert answer, f"{method} {url}: {response.status_code} is not documented"
+        schema = answer["content"]["application/json"]["schema"]
+        assert not conforms(response.get_json(), schema, spec), conforms(response.get_json(), schema, spec)
+        return response
+
+    assert answers_as_documented("post", "/api/events", "/api/events", json=event).status_code == 401
+    assert answers_as_documented("post", "/api/events", "/api/events", json=event,
+                                 headers=bearer["researcher"]).status_code == 403
+    refused = answers_as_documented("post", "/api/events", "/api/events", headers=bearer["curator"],
+                                    json={**event, "title": "", "starts": "2030-09-21T09:00", "mode": "by post"})
+    assert refused.status_code == 422
+    assert set(refused.get_json()["fields"]) == {"title", "starts", "mode"} <= set(event_input["properties"])
+    created = answers_as_documented("post", "/api/events", "/api/events", json=event, headers=bearer["curator"])
+    assert created.status_code == 201
+    one = f"/api/events/{created.get_json()['id']}"
+    registrations, signup = "/api/events/{event_id}/registrations", {"name": "Ann", "email": "ann@stad.example",
+                                                                      "attendance": "online", "consent": True}
+    assert not conforms(signup, spec["components"]["schemas"]["RegistrationInput"], spec)
+    for body, status in ((signup, 201), (signup, 409), ({**signup, "name": "Bo", "email": "bo@stad.example"}, 201),
+                         ({**signup, "consent": False}, 422)):
+        assert answers_as_documented("post", registrations, one + "/registrations", json=body).status_code == status
+    assert answers_as_documented("get", "/api/events/{event_id}", one).status_code == 200
+    assert answers_as_documented("get", registrations, one + "/registrations").status_code == 401
+    listed = answers_as_documented("get", registrations, one + "/registrations", headers=bearer["curator"])
+    assert [(p["name"], p["status"]) for p in listed.get_json()] == [("Ann", "confirmed"), ("Bo", "waitlisted")]
