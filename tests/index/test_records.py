@@ -81,7 +81,8 @@ def test_a_cases_population_band_and_an_organisations_kind_reach_the_index(kb):
     from index.build import build_index
     from index.query import SearchRequest, search
     from kb.cases import create_case
-    from kb.people import Organisation, publish_organisation
+    from kb.models import Organisation
+    from kb.people import publish_organisation
 
     with kb.session() as session:
         create_case(session, {"title": "Digitaal loket in Lo-Reninge", "summary": "Een digitaal loket.",

@@ -113,7 +113,8 @@ def test_imported_documents_and_cases_are_searchable_after_one_sync(kb, tmp_path
 @pytest.mark.both_engines
 def test_an_erased_persons_profile_leaves_the_index_at_the_next_sync(kb):
     from kb.erasure import erase_person
-    from kb.people import Person, record_consent
+    from kb.models import Person
+    from kb.people import record_consent
 
     with kb.session() as db:
         person = Person(name="Ilse Zwanenburg", country="NL", bio="Adviseur open data bij de gemeente Utrecht")

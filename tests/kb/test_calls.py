@@ -6,9 +6,9 @@ from datetime import datetime, timezone
 
 import pytest
 
-from kb.calls import Call, call_status, create_call, update_call
+from kb.calls import call_status, create_call, update_call
 from kb.errors import FieldErrors
-from kb.models import AuditEvent, Document
+from kb.models import AuditEvent, Call, Document
 from kb.people import save_organisation
 
 

@@ -8,8 +8,8 @@ import pytest
 import yaml
 
 from kb.demo.events import CONTENT, add_demo_events, event_specs
-from kb.events import Event, register, registration_open
-from kb.models import Case, Collection, CollectionItem, utcnow
+from kb.events import register, registration_open
+from kb.models import Case, Collection, CollectionItem, Event, utcnow
 
 LATER = {"open-data-2022": "open data", "digital-twins-2023": "digital twins",
          "digital-inclusion-2023": "digital inclusion", "digital-town-hall-2024": "digital town hall"}

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
 
-from kb.calls import Call, call_status
+from kb.calls import call_status
 from kb.demo.networks import add_demo_networks
+from kb.models import Call
 from kb.networks import linked_rows, list_networks
 
 NAMED_IN_THE_ISSUE = ("URBACT", "Eurocities", "Living-in.EU", "Open & Agile Smart Cities (OASC)", "Interreg Europe",

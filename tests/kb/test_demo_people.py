@@ -5,9 +5,7 @@ from __future__ import annotations
 from kb.case_organisations import cases_of
 from kb.demo.events import Lookup
 from kb.demo.people import add_demo_people, load_records
-from kb.events import Event
-from kb.models import Case
-from kb.people import Organisation, Person, PersonLink
+from kb.models import Case, Event, Organisation, Person, PersonLink
 
 
 def test_each_organisation_of_the_records_lists_exactly_the_validated_cases_that_name_it(demo_curated_kb):

@@ -7,8 +7,7 @@ import pytest
 from kb import agenda
 from kb.errors import FieldErrors
 from kb.events import create_event, event_zone, update_event
-from kb.models import AuditEvent
-from kb.people import Person, PersonLink
+from kb.models import AuditEvent, Person, PersonLink
 
 EVENT = {"title": "Smart city governance", "starts": "2030-09-21T09:00", "ends": "2030-09-22T17:00",
          "zone": "Europe/Brussels", "mode": "hybrid"}

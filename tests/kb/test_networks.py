@@ -29,7 +29,7 @@ def ids(kb):
 def test_members_and_cases_are_linked_in_order_and_each_change_is_audited(kb, ids):
     network_id, gent_id, case_id = ids
     with kb.session() as db:
-        from kb.people import Organisation
+        from kb.models import Organisation
 
         network = db.get(Organisation, network_id)
         set_links(db, network, "members", [gent_id], "carl")
@@ -50,7 +50,7 @@ def test_members_and_cases_are_linked_in_order_and_each_change_is_audited(kb, id
 def test_unknown_ids_and_a_network_joining_itself_are_refused_and_nothing_changes(kb, ids):
     network_id, gent_id, _ = ids
     with kb.session() as db:
-        from kb.people import Organisation
+        from kb.models import Organisation
 
         network = db.get(Organisation, network_id)
         with pytest.raises(InputError, match="999"):

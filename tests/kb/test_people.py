@@ -7,9 +7,9 @@ import os
 
 import pytest
 
-from kb.models import AuditEvent
+from kb.models import AuditEvent, Person, PersonLink
 from kb.erasure import erase_person
-from kb.people import Person, PersonLink, export_person, link_person, record_consent
+from kb.people import export_person, link_person, record_consent
 
 
 def test_a_profile_is_public_only_after_consent_is_recorded(kb):
@@ -85,8 +85,8 @@ def test_an_organisation_profile_is_searchable_as_type_organisation(tmp_path):
 
 
 def test_an_organisation_profile_has_the_language_of_its_description_and_und_when_it_has_none(kb):
-    from kb.models import Document
-    from kb.people import Organisation, publish_organisation
+    from kb.models import Document, Organisation
+    from kb.people import publish_organisation
 
     with kb.session() as db:
         described = Organisation(name="Vilniaus miesto savivaldybė", kind="municipality", country="LT",

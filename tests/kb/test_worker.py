@@ -123,8 +123,8 @@ def test_a_source_left_crawling_by_a_dead_worker_is_queued_again(kb):
 def test_the_worker_indexes_a_profile_published_in_the_web_ui_and_removes_it_when_consent_is_withdrawn(kb):
     from index.query import SearchRequest, search
     from kb.cli import sync_index
-    from kb.models import Document
-    from kb.people import Person, record_consent, withdraw_consent
+    from kb.models import Document, Person
+    from kb.people import record_consent, withdraw_consent
 
     def experts():
         hits = search(kb.settings.index_dir, SearchRequest(q="Zwanenburg")).to_json()["hits"]

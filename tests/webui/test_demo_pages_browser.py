@@ -13,8 +13,7 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture(scope="module")
 def demo_paths(demo_curated_kb):
-    from kb.events import Event
-    from kb.people import Organisation, Person
+    from kb.models import Event, Organisation, Person
 
     knowledge_base, _, _ = demo_curated_kb
     with knowledge_base.session() as session:

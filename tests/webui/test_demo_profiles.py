@@ -7,8 +7,7 @@ import re
 import pytest
 
 from kb.demo.events import Lookup
-from kb.events import Event
-from kb.people import Organisation, Person
+from kb.models import Event, Organisation, Person
 
 
 @pytest.fixture(scope="module")

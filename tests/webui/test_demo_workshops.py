@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from kb.events import Event
+from kb.models import Event
 
 
 @pytest.fixture(scope="module")

@@ -8,8 +8,8 @@ from datetime import timedelta
 import pytest
 
 from kb.accounts import create_token, create_user
-from kb.events import Event, Registration, purge_participants
-from kb.models import AuditEvent, utcnow
+from kb.events import purge_participants
+from kb.models import AuditEvent, Event, Registration, utcnow
 
 EVENT = {"title": "Smart city governance", "starts": "2030-09-21T09:00:00+02:00",
          "ends": "2030-09-22T17:00:00+02:00", "mode": "hybrid", "capacity": 3, "place": "Brussels",

@@ -8,7 +8,7 @@ import pytest
 
 from kb.accounts import create_user
 from kb.events import create_event
-from kb.people import Person
+from kb.models import Person
 from tests.webui.test_accessibility import axe_problems
 
 pytestmark = pytest.mark.browser

@@ -8,9 +8,7 @@ import re
 
 import pytest
 
-from kb.events import Event
-from kb.models import AuditEvent, Collection, Document
-from kb.people import Person, PersonLink
+from kb.models import AuditEvent, Collection, Document, Event, Person, PersonLink
 from tests.webui.test_people_forms import app, field_error, signed_in  # noqa: F401 (app is the fixture)
 
 EVENT = {"title": "Smart city governance", "description": "Two days on governance.", "starts": "2030-09-21T09:00",

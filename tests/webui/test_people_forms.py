@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 
 from kb.accounts import create_user
-from kb.models import AuditEvent, Document
-from kb.people import Organisation, Person
+from kb.models import AuditEvent, Document, Organisation, Person
 
 TRANSLATIONS = Path(__file__).resolve().parents[2] / "webui" / "translations"
 

@@ -407,7 +407,7 @@ def test_an_events_text_cannot_add_lines_to_its_calendar_file(app, tokens):
 @pytest.mark.both_engines
 def test_record_numbers_a_postgresql_id_cannot_hold_are_unknown_records_in_query_strings_forms_and_bodies(
         app, kb, tokens):
-    from kb.people import Organisation
+    from kb.models import Organisation
 
     big, curator = 2**33, bearer(tokens["curator"])  # beyond PostgreSQL's 32-bit ids; ten digits, as forms take
     with kb.session() as db:
