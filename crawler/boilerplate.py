@@ -1,6 +1,6 @@
 """Boilerplate a site repeats on page after page, learnt while crawling it.
 
-Markup tells most boxes apart (crawler.extract), but not a contact block, a
+Markup tells most boxes apart (crawler.main_region), but not a contact block, a
 disclaimer or a "was this page helpful?" line that a theme writes into every
 page's content area. While a site is crawled, each line of main text is
 counted per host and language; when the crawl is over, a line held by at least

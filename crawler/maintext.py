@@ -1,6 +1,6 @@
 """The main text of an HTML page: trafilatura's reading, with Casebook's own as the second opinion.
 
-Casebook's structural reading (crawler.extract) trusts what markup says: <main>,
+Casebook's structural reading (crawler.main_region) trusts what markup says: <main>,
 <article>, a theme's content area, minus the boxes whose class or role names
 navigation, a footer or a cookie banner. On real news, agency and blog pages
 that scored F1 .83 against hand-made judgements, where trafilatura, which also
@@ -43,7 +43,7 @@ def engine_text(html: str, url: str) -> str:
 def main_text(engine: str, structural: str, dialogs=frozenset()) -> str:
     """The page's main text: trafilatura's (``engine``) unless it found little, else Casebook's.
 
-    Lines of ``dialogs`` (consent banners and dialogs that markup names, crawler.extract) are left
+    Lines of ``dialogs`` (consent banners and dialogs that markup names, crawler.main_region) are left
     out of trafilatura's reading: it has no list of consent managers, and a banner served in the
     page reads like a paragraph."""
     engine = "\n".join(line for line in engine.split("\n") if line not in dialogs) if dialogs else engine

@@ -24,10 +24,12 @@ from datetime import datetime, timedelta
 from urllib.parse import urlsplit, urlunsplit
 
 from crawler.database import connection, decoder
+from crawler.directives import robots_directives
 from crawler.errors import SkipError
-from crawler.extract import EXTRACTOR_VERSION, Page, decode_html, extract_html, extract_pdf, robots_directives
+from crawler.extract import EXTRACTOR_VERSION, Page, extract_html, extract_pdf
 from crawler.fetch import Fetcher, Response
 from crawler.frontier import Claim
+from crawler.markup import decode_html
 from crawler.outcomes import (Deferred, Links, NotModified, Outcome, PageRead, Redirected, SitemapRead, Skipped,
                               Unchanged)
 from crawler.politeness import HostBusy, HostGate, Turns, host_key

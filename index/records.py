@@ -55,7 +55,7 @@ def meta_facet(document: Document, key: str) -> str | None:
     return " ".join(str(value).split())[:MAX_FACET_CHARS] or None
 
 
-HUB_FROM, HUB_FULL = 0.4, 0.8  # teaser shares (crawler.extract.link_profile): not a hub below, wholly one above
+HUB_FROM, HUB_FULL = 0.4, 0.8  # teaser shares (crawler.teasers.link_profile): not a hub below, wholly one above
 
 
 def hubness(document: Document) -> int:

@@ -7,7 +7,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from crawler.errors import SkipError
-from crawler.extract import decode_html, extract_html, extract_pdf
+from crawler.extract import extract_html, extract_pdf
+from crawler.markup import decode_html
 from crawler.urls import Scope, canonical_address, canonical_url
 from kb.urlcheck import BadUrl, RefusedUrl
 

@@ -4,7 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from crawler.extract import decode_html, extract_html
+from crawler.extract import extract_html
+from crawler.markup import decode_html
 
 
 def test_extraction_drops_navigation_footer_and_cookie_banner():
@@ -103,12 +104,12 @@ def test_whitespace_is_what_regular_expressions_call_whitespace_in_every_code_po
     import re
     import sys
 
-    from crawler.extract import _clean
+    from crawler.markup import clean_text
 
     spaces = "".join(chr(code) for code in range(sys.maxunicode + 1) if chr(code).isspace())
     every = "".join(chr(code) for code in range(sys.maxunicode + 1) if re.fullmatch(r"\s", chr(code)))
     assert spaces == every and len(spaces) == 29
-    assert _clean(f"{spaces}open{spaces}data{spaces}") == "open data"
+    assert clean_text(f"{spaces}open{spaces}data{spaces}") == "open data"
 
 
 def test_each_block_is_a_line_of_its_own_and_deep_nesting_is_read_whole():
@@ -155,7 +156,7 @@ def test_content_in_page_builder_widgets_cards_and_language_classes_is_kept():
     ('3;url="/fr/"', "https://b.test/fr/"), ("url=/x", "https://b.test/x"), ("5", None), ("", None), (None, None),
 ])
 def test_a_meta_refresh_gives_its_address_and_a_plain_reload_none(content, target):
-    from crawler.extract import refresh_target
+    from crawler.directives import refresh_target
 
     assert refresh_target(content, "https://b.test/p/") == target
 
@@ -167,7 +168,7 @@ def test_a_meta_refresh_gives_its_address_and_a_plain_reload_none(content, targe
     ([None, "index, follow"], set()),
 ])
 def test_robots_directives_are_ours_when_unnamed_or_naming_our_crawler(values, expected):
-    from crawler.extract import robots_directives
+    from crawler.directives import robots_directives
 
     assert robots_directives(values, "casebookbot") == expected
 

@@ -41,7 +41,9 @@ import lxml.html
 import pytest
 from bs4 import BeautifulSoup
 
-from crawler.extract import decode_html, extract_html, robots_directives
+from crawler.directives import robots_directives
+from crawler.extract import extract_html
+from crawler.markup import decode_html
 from tests.conftest import shared_data
 
 FIXTURES = Path(__file__).parent / "fixtures" / "belgif"
