@@ -95,6 +95,7 @@ class Crawler:
         self.fetcher = Fetcher(settings, sleep=sleep)
         self.robots = RobotsCache(self.fetcher, settings.user_agent)
         self.gate = gate or host_gate(kb, settings)
+        self._own_gate = gate is None  # closed by this crawler when its run ends
         self.slots = slots
 
     def run(self, seeds: list[str], scope: Scope | None = None, source_id: int | None = None,
@@ -120,6 +121,8 @@ class Crawler:
                 self._loop(job, visitor, pool)
         finally:
             self.fetcher.close()
+            if self._own_gate:
+                self.gate.close()
         job.recorder.strip_boilerplate(self.kb)
         summary = frontier.summary()
         self._close_job(job_id, summary)

@@ -15,13 +15,18 @@ by NTP, a few milliseconds apart, move a host's rest by as much.
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from datetime import datetime, timedelta
 
-from crawler.database import decoder, encoder, transaction
+from sqlalchemy.exc import OperationalError
+
+from crawler.database import ServerConnection, decoder, encoder, transaction
 from crawler.politeness import HostGate, SharedGate
 from crawler.settings import CrawlSettings, worker_name
 from kb.models import CrawlHost, utcnow
-from kb.storage import KnowledgeBase
+from kb.errors import StorageError
+from kb.storage import KnowledgeBase, describe_operational_error
 
 _WHEN = encoder(CrawlHost.__table__.c.free_at)
 _READ_WHEN = decoder(CrawlHost.__table__.c.free_at)
@@ -41,17 +46,50 @@ _LET_GO = "UPDATE crawl_host SET held_by = NULL, held_until = NULL WHERE held_by
 
 class HostLedger:
     """The ``crawl_host`` table as one worker (``worker_id``) uses it; each call is its own short
-    transaction, never the crawl loop's (two workers' turns must not wait on each other's locks)."""
+    transaction, never the crawl loop's (two workers' turns must not wait on each other's locks).
+
+    On PostgreSQL the ledger keeps one connection in autocommit, its calls taking turns on it: a
+    call is one round trip to the server instead of four (the pool's ping, BEGIN, the statement,
+    COMMIT), which cost one worker on four local hosts a quarter of its pages per second. ``close``
+    gives it back to the pool.
+    """
 
     def __init__(self, kb: KnowledgeBase, worker_id: str, lease: float):
         self.kb, self.worker_id, self.lease = kb, worker_id, lease
+        self._lock = threading.Lock()
+        self._kept = None  # the pooled connection held, on PostgreSQL
+
+    @contextlib.contextmanager
+    def _db(self):
+        if self.kb.engine.dialect.name != "postgresql":
+            with transaction(self.kb) as db:
+                yield db
+            return
+        with self._lock:
+            if self._kept is None:
+                self._kept = self.kb.engine.raw_connection()
+                self._kept.driver_connection.autocommit = True
+            try:
+                yield ServerConnection(self._kept.driver_connection)
+            except self.kb.engine.dialect.loaded_dbapi.OperationalError as exc:
+                self._kept.invalidate()  # the next call connects again
+                self._kept = None
+                raise StorageError(describe_operational_error(OperationalError(None, None, exc),
+                                                              self.kb.settings.data_dir)) from exc
+
+    def close(self) -> None:
+        with self._lock:
+            if self._kept is not None:
+                self._kept.driver_connection.autocommit = False
+                self._kept.close()
+                self._kept = None
 
     def take(self, key: str) -> float | None:
         """Hold host ``key`` for a request: None when held now, else seconds until it may be free."""
         now = utcnow()
         parameters = (key, self.worker_id, _WHEN(now + timedelta(seconds=self.lease)), _WHEN(now), _WHEN(now),
                       _WHEN(now))
-        with transaction(self.kb) as db:
+        with self._db() as db:
             if db.execute(_TAKE, parameters).fetchall():
                 return None
             row = db.execute(_STATE, (key,)).fetchone()
@@ -68,17 +106,17 @@ class HostLedger:
     def give_back(self, key: str, rest: float) -> None:
         """The request to ``key`` is over; no worker asks it for ``rest`` seconds."""
         free_at = _WHEN(utcnow() + timedelta(seconds=rest))
-        with transaction(self.kb) as db:
+        with self._db() as db:
             db.execute(_GIVE_BACK, (free_at, key, self.worker_id))
 
     def renew(self) -> None:
         """The hosts this worker holds stay its own for another lease."""
-        with transaction(self.kb) as db:
+        with self._db() as db:
             db.execute(_RENEW, (_WHEN(utcnow() + timedelta(seconds=self.lease)), self.worker_id))
 
     def let_go(self) -> None:
         """What this worker held before it was restarted (killed mid-request) is free again."""
-        with transaction(self.kb) as db:
+        with self._db() as db:
             db.execute(_LET_GO, (self.worker_id,))
 
 

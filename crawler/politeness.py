@@ -88,6 +88,9 @@ class HostGate:
     def renew(self) -> None:
         """Nothing to renew: this gate's hosts are held in this process only (see SharedGate)."""
 
+    def close(self) -> None:
+        """Nothing to let go of (see SharedGate)."""
+
     def next_free_in(self) -> float:
         """Seconds until the first resting host may be claimed again (0 when none rests)."""
         now = self._clock()
@@ -102,6 +105,7 @@ class Ledger(Protocol):
     def take(self, key: str) -> float | None: ...
     def give_back(self, key: str, rest: float) -> None: ...
     def renew(self) -> None: ...
+    def close(self) -> None: ...
 
 
 class SharedGate(HostGate):
@@ -140,6 +144,9 @@ class SharedGate(HostGate):
 
     def renew(self) -> None:
         self.ledger.renew()
+
+    def close(self) -> None:
+        self.ledger.close()
 
 
 class HostBusy(Exception):

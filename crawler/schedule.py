@@ -115,6 +115,10 @@ def crawl_sources(kb: KnowledgeBase, source_ids: list[int], base: CrawlSettings,
     """Crawl the sources, up to ``base.concurrency`` at once; outcomes in the order given. With ``join``,
     take part in the crawls other workers are running on them (those already over are left out)."""
     gate, slots = host_gate(kb, base), threading.BoundedSemaphore(base.concurrency)
-    with ThreadPoolExecutor(max(1, min(base.concurrency, len(source_ids))), thread_name_prefix="source") as pool:
-        futures = [pool.submit(crawl_source, kb, sid, base, gate, slots, progress, actor, join) for sid in source_ids]
-        return [outcome for future in futures if (outcome := future.result()) is not None]
+    try:
+        with ThreadPoolExecutor(max(1, min(base.concurrency, len(source_ids))), thread_name_prefix="source") as pool:
+            futures = [pool.submit(crawl_source, kb, sid, base, gate, slots, progress, actor, join)
+                       for sid in source_ids]
+            return [outcome for future in futures if (outcome := future.result()) is not None]
+    finally:
+        gate.close()

@@ -16,12 +16,27 @@ from crawler.crawl import Crawler
 from crawler.host_ledger import LOOK_AGAIN, HostLedger, host_gate
 from crawler.politeness import HostGate, SharedGate
 from crawler.settings import CrawlSettings
-from tests.crawler.test_politeness import RequestLog, page
+from tests.crawler.test_politeness import RequestLog
+from tests.crawler.test_resume import page_html
+
+
+@pytest.fixture
+def ledger(kb):
+    """A factory of ledgers of ``kb`` (a worker each), closed at the end (on PostgreSQL each keeps a connection)."""
+    made = []
+
+    def make(worker: str, lease: float) -> HostLedger:
+        made.append(HostLedger(kb, worker, lease))
+        return made[-1]
+
+    yield make
+    for each in made:
+        each.close()
 
 
 @pytest.mark.both_engines
-def test_a_host_held_by_one_worker_is_refused_to_another_until_given_back_and_rested(kb):
-    first, second = HostLedger(kb, "first", lease=60), HostLedger(kb, "second", lease=60)
+def test_a_host_held_by_one_worker_is_refused_to_another_until_given_back_and_rested(ledger):
+    first, second = ledger("first", 60), ledger("second", 60)
     assert first.take("a.test") is None
     assert second.take("a.test") == LOOK_AGAIN
     assert first.take("a.test") == LOOK_AGAIN  # held is held, even by oneself: one request at a time
@@ -34,24 +49,24 @@ def test_a_host_held_by_one_worker_is_refused_to_another_until_given_back_and_re
 
 
 @pytest.mark.both_engines
-def test_a_dead_workers_host_is_taken_over_when_its_lease_runs_out_and_a_restarted_one_lets_go(kb):
-    dead, live = HostLedger(kb, "dead", lease=0.3), HostLedger(kb, "live", lease=0.3)
+def test_a_dead_workers_host_is_taken_over_when_its_lease_runs_out_and_a_restarted_one_lets_go(ledger):
+    dead, live = ledger("dead", 0.3), ledger("live", 0.3)
     assert dead.take("a.test") is None and dead.take("b.test") is None
     time.sleep(0.35)
     assert live.take("a.test") is None
     dead.give_back("a.test", rest=0)  # too late: it is no longer its to give back
-    assert HostLedger(kb, "third", lease=0.3).take("a.test") == LOOK_AGAIN
-    HostLedger(kb, "live", lease=60).renew()
+    assert ledger("third", 0.3).take("a.test") == LOOK_AGAIN
+    ledger("live", 60).renew()
     time.sleep(0.35)
-    assert HostLedger(kb, "third", lease=0.3).take("a.test") == LOOK_AGAIN  # renewed: still live's
+    assert ledger("third", 0.3).take("a.test") == LOOK_AGAIN  # renewed: still live's
     assert dead.take("c.test") is None
-    HostLedger(kb, "dead", lease=60).let_go()  # "dead" restarted: what it held is free at once
+    ledger("dead", 60).let_go()  # "dead" restarted: what it held is free at once
     assert live.take("c.test") is None
 
 
 @pytest.mark.both_engines
-def test_of_workers_taking_one_host_at_once_exactly_one_gets_it(kb):
-    ledgers = [HostLedger(kb, f"worker-{n}", lease=60) for n in range(8)]
+def test_of_workers_taking_one_host_at_once_exactly_one_gets_it(ledger):
+    ledgers = [ledger(f"worker-{n}", 60) for n in range(8)]
     barrier, got = threading.Barrier(len(ledgers)), []
 
     def take(ledger):
@@ -71,6 +86,7 @@ def test_a_crawl_takes_hosts_in_the_ledger_on_postgresql_only(kb, db_engine):
     gate = host_gate(kb, CrawlSettings(worker_id="w"))
     assert isinstance(gate, SharedGate) == (db_engine == "postgresql")
     assert isinstance(gate, HostGate)
+    gate.close()
 
 
 DELAY = 0.2
@@ -82,12 +98,13 @@ def test_two_workers_on_one_frontier_never_ask_one_host_twice_at_once_and_rest_b
     if db_engine == "sqlite":
         pytest.skip("one crawling process per SQLite data folder: its hosts' turns are kept in memory")
     hosts, logs = [sites(), sites()], [RequestLog(), RequestLog()]
-    for site, log in zip(hosts, logs):
+    for number, (site, log) in enumerate(zip(hosts, logs)):  # every page's words its own: no duplicates
         site.routes["/robots.txt"] = log.route("User-agent: *\nAllow: /\n", ctype="text/plain", latency=LATENCY)
-        links = [f"{other.url}/p{n}" for other in hosts for n in range(8)]
-        site.routes["/"] = log.route(page("home", links), latency=LATENCY)
+        links = "".join(f"<a href='{other.url}/p{n}'>p{n}</a>" for other in hosts for n in range(8))
+        site.routes["/"] = log.route(page_html(100 * number + 99, ()).decode().replace("</main>", links + "</main>"),
+                                     latency=LATENCY)
         for n in range(8):
-            site.routes[f"/p{n}"] = log.route(page(f"page {n}"), latency=LATENCY)
+            site.routes[f"/p{n}"] = log.route(page_html(100 * number + n, ()).decode(), latency=LATENCY)
     seeds = [site.url + "/" for site in hosts]
     results = []
 
