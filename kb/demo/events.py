@@ -28,9 +28,9 @@ from kb import agenda as agenda_ops
 from kb.accounts import Actor
 from kb.collections import add_item, create_collection, update_collection
 from kb.errors import InputError
-from kb.events import Event, create_event, update_event
+from kb.events import create_event, update_event
 from kb.demo.curation import DEMO_SOURCE_KEY
-from kb.models import Case, Collection, Document, Source, User
+from kb.models import Case, Collection, Document, Event, Source, User
 
 RECORDS = Path(__file__).resolve().parent / "records" / "workshops.yaml"
 CONTENT = Path(__file__).resolve().parent / "content"

@@ -22,10 +22,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from kb.accounts import Actor
-from kb.calls import Call, create_call, update_call
-from kb.models import Case, Document
+from kb.calls import create_call, update_call
+from kb.models import Call, Case, Document, Organisation
 from kb.networks import add_link
-from kb.people import Organisation, save_organisation
+from kb.people import save_organisation
 
 RECORDS = Path(__file__).resolve().parent / "records" / "networks.yaml"
 PROFILE = ("name", "kind", "country", "website", "description", "join_info", "join_url")

@@ -24,7 +24,8 @@ from kb.accounts import Actor
 from kb.case_organisations import join_names, named_organisations
 from kb.cases import edit_case
 from kb.demo.events import Lookup
-from kb.people import Organisation, Person, PersonLink, link_person, record_consent, save_organisation, save_person
+from kb.models import Organisation, Person, PersonLink
+from kb.people import link_person, record_consent, save_organisation, save_person
 
 RECORDS = Path(__file__).resolve().parent / "records" / "people.yaml"
 
