@@ -46,6 +46,18 @@ def test_members_are_demo_organisations_and_cases_are_those_whose_text_names_the
         assert len(oasc) == 1 and oasc[0].startswith("Open & Agile Smart Cities")
 
 
+def test_the_digital_europe_programme_has_the_partners_of_ds4sscc_among_those_taking_part_and_its_case(
+        demo_curated_kb):
+    knowledge_base, _, _ = demo_curated_kb
+    with knowledge_base.session() as session:
+        programme = networks_by_name(session)["Digital Europe Programme"]
+        taking_part = {o.name: o.kind for o in linked_rows(session, programme.id, "members")}
+        assert taking_part == {"Eurocities": "network", "Open & Agile Smart Cities (OASC)": "network"}
+        cases = linked_rows(session, programme.id, "cases")
+        assert [c.title.split(":")[0] for c in cases] == ["DS4SSCC"]
+        assert "Digital Europe Programme" in cases[0].summary
+
+
 def test_the_demo_calls_are_examples_past_ones_closed_and_one_open_until_weeks_after_the_build(demo_curated_kb):
     knowledge_base, _, _ = demo_curated_kb
     now = datetime.now(timezone.utc)
