@@ -63,22 +63,25 @@ def test_a_case_page_links_its_network_and_more_cases_from_it_is_one_click(app, 
     assert 'href="https://urbact.eu/get-involved"' in network_page and "Norway and Switzerland" in network_page
     assert f'href="/calls.atom?network={urbact["network"]}"' in network_page
     organisation = client.get(f"/organisations/{urbact['gent']}").get_data(as_text=True)
-    assert "Member of" in organisation and f'href="/networks/{urbact["network"]}"' in organisation
+    assert ">Takes part in</h2>" in organisation and f'href="/networks/{urbact["network"]}"' in organisation
     profile = client.get(f"/organisations/{urbact['network']}").get_data(as_text=True)
     assert f'<a href="/networks/{urbact["network"]}" data-network-page>' in profile
     assert f'href="/organisations/{urbact["network"]}"' in network_page
 
 
-@pytest.mark.parametrize("lang,heading,join", [("en", "Who may join", "Who takes part"),
-                                               ("nl", "Wie kan aansluiten", "Wie neemt deel"),
-                                               ("fr", "Qui peut adhérer", "Qui participe"),
-                                               ("de", "Wer beitreten kann", "Wer mitmacht")])
-def test_network_pages_speak_the_interface_language(app, urbact, lang, heading, join):
+@pytest.mark.parametrize("lang,heading,join,takes_part,taking_part", [
+    ("en", "Who may join", "Who takes part", "Takes part in", "1 organisation taking part"),
+    ("nl", "Wie kan aansluiten", "Wie neemt deel", "Neemt deel aan", "1 deelnemende organisatie"),
+    ("fr", "Qui peut adhérer", "Qui participe", "Participe à", "1 organisation participante"),
+    ("de", "Wer beitreten kann", "Wer mitmacht", "Macht mit bei", "1 teilnehmende Organisation")])
+def test_network_pages_speak_the_interface_language(app, urbact, lang, heading, join, takes_part, taking_part):
     client = app.test_client()
     page = client.get(f"/networks/{urbact['network']}?lang_ui={lang}").get_data(as_text=True)
     assert f">{heading}</h2>" in page and f">{join}</h2>" in page
     listing = client.get(f"/networks?lang_ui={lang}").get_data(as_text=True)
-    assert 'data-network="' in listing
+    assert 'data-network="' in listing and taking_part in listing  # a programme's members take part in it
+    organisation = client.get(f"/organisations/{urbact['gent']}?lang_ui={lang}").get_data(as_text=True)
+    assert f">{takes_part}</h2>" in organisation
 
 
 def test_a_curator_edits_members_cases_and_events_in_a_form_and_unknown_cases_are_refused(app, kb, urbact):
