@@ -36,13 +36,17 @@ from typing import Iterable
 import numpy as np
 
 from index.embedding import Embedder
-from index.ivf import ANN_FROM, CHUNK, PROBE_FROM, InvertedLists
+from index.ivf import ANN_FROM, PROBE_FROM, InvertedLists
 from index.passages import passages_of
 from index.vector_files import (MODEL, POINTER, cells_path, copy_cells, copy_rows, ensure_quantiser, files_key,
                                 folder_of, meta_of, parts_of, quantiser_of, write_part)
 
 MAX_PARTS = 12  # more parts than this are merged into one (a load reads every part)
 BATCH = 64  # passages embedded per call
+# int8 rows made float32 per block of the product: 1,024 rows (1.5 MB at 384 dimensions) stay in a core's
+# cache between the cast and the product. 285,697 rows, one math thread: 28 ms a query against 39 ms
+# for blocks of 8,192 (12 MB) made as new arrays (/tmp bench in the commit message).
+PRODUCT_ROWS = 1024
 _CACHE_LOCK = threading.Lock()
 _CACHE: dict[str, tuple[tuple, "VectorSet"]] = {}
 
@@ -114,14 +118,18 @@ class VectorSet:
 def _best_of(matrix: np.ndarray, scales: np.ndarray | None, queries: np.ndarray,
              rows: np.ndarray | None = None) -> np.ndarray:
     """Each row's (of ``rows``, or all) best cosine with any of ``queries`` (k, dim); a matrix not float32
-    is made float32 ``ivf.CHUNK`` rows at a time (numpy has no int8 or float16 product)."""
+    is made float32 ``PRODUCT_ROWS`` rows at a time into one buffer (numpy has no int8 or float16
+    product)."""
     if rows is None and matrix.dtype == np.float32:
         return (matrix @ queries.T).max(axis=1)
     count = len(matrix) if rows is None else len(rows)
     out = np.empty(count, dtype=np.float32)
-    for begin in range(0, count, CHUNK):
-        at = slice(begin, begin + CHUNK) if rows is None else rows[begin:begin + CHUNK]
-        products = matrix[at].astype(np.float32) @ queries.T
+    buffer = np.empty((PRODUCT_ROWS, matrix.shape[1]), dtype=np.float32)
+    for begin in range(0, count, PRODUCT_ROWS):
+        at = slice(begin, begin + PRODUCT_ROWS) if rows is None else rows[begin:begin + PRODUCT_ROWS]
+        block = buffer[:min(PRODUCT_ROWS, count - begin)]
+        block[...] = matrix[at]  # cast into the buffer: no new array per block
+        products = block @ queries.T
         if scales is not None:
             products *= scales[at, None]
         out[begin:begin + len(products)] = products.max(axis=1)
