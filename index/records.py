@@ -71,8 +71,12 @@ def hubness(document: Document) -> int:
     return round(100 * min(1.0, max(0.0, (teasers - HUB_FROM) / (HUB_FULL - HUB_FROM))))
 
 
-def source_name(document: Document) -> str:
-    return (urlsplit(document.final_url or document.url).hostname or "unknown").lower()
+def source_name(document: Document) -> str | None:
+    """The host of a crawled page, its ``source`` facet value; None for Casebook's own records
+    (organisations, networks, calls, experts: ``casebook:`` addresses), which have no source to
+    name (they were shown as a source called "unknown")."""
+    host = urlsplit(document.final_url or document.url).hostname
+    return host.lower() if host else None
 
 
 def version_addresses(document: Document) -> str:

@@ -97,6 +97,36 @@ def test_a_cases_population_band_and_an_organisations_kind_reach_the_index(kb):
     assert facets["org_kind"] == {"agency": 1}
 
 
+def test_a_crawled_page_s_source_is_its_host_and_casebook_s_own_records_have_none():
+    page = Document(id=3, url="https://www.Gent.be/open-data", final_url="https://stad.gent/nl/open-data",
+                    title="Open data", text="", lang="nl")
+    assert document_fields(page, None)["source"] == "stad.gent"
+    for url, kind in (("casebook:organisations/4", "organisation"), ("casebook:organisations/5", "network"),
+                      ("casebook:calls/6", "call"), ("casebook:people/7", "expert")):
+        record = Document(id=4, url=url, title="Eurocities", text="", lang="en", doc_type=kind)
+        assert "source" not in document_fields(record, None), url
+
+
+def test_organisations_in_search_results_name_no_source_and_the_source_facet_counts_pages_only(kb):
+    from index.build import build_index
+    from index.query import SearchRequest, search
+    from kb.models import Organisation
+    from kb.people import publish_organisation
+
+    with kb.session() as session:
+        session.add(Document(url="https://www.eurocities.eu/about", title="About Eurocities", lang="en",
+                             text="Eurocities is the network of large European cities.", doc_type="document"))
+        organisation = Organisation(name="Eurocities", kind="network", description="A network of cities.")
+        session.add(organisation)
+        session.flush()
+        publish_organisation(session, organisation)
+    build_index(kb, kb.settings.index_dir)
+    response = search(kb.settings.index_dir, SearchRequest(q="Eurocities"))
+    assert {hit["type"]: hit["source"] for hit in response.hits} == {"document": "www.eurocities.eu",
+                                                                     "network": None}
+    assert response.facets["source"] == {"www.eurocities.eu": 1}
+
+
 def test_a_listing_page_ranks_below_the_case_it_lists_for_the_case_s_own_words(tmp_path):
     from index.records import hubness
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 
@@ -42,3 +44,18 @@ def test_a_hit_on_a_network_or_call_leads_to_its_own_page(curated_client):
 def test_the_search_page_names_the_new_types_in_the_interface_language(curated_client):
     html = curated_client.get("/?q=network&lang_ui=nl").get_data(as_text=True)
     assert "Netwerk of programma" in html
+
+
+def test_organisation_network_and_call_hits_name_no_source_in_the_results(curated_client):
+    for q, kind in (("Eurocities", "network"), ("Stad Gent", "organisation"), ("digital twins pilots", "call")):
+        data = curated_client.get("/api/search", query_string={"q": q, "type": kind}).get_json()
+        assert data["hits"] and all(h["source"] is None and h["source_name"] == "" for h in data["hits"]), q
+        assert "unknown" not in data["facets"].get("source", {}), q
+    for lang, type_label in (("en", "network or programme"), ("nl", "netwerk of programma"),
+                             ("fr", "réseau ou programme"), ("de", "Netzwerk oder Programm")):
+        html = curated_client.get("/", query_string={"q": "Eurocities", "type": "network", "lang_ui": lang})
+        hits = re.findall(r'<li class="hit".*?</li>', html.get_data(as_text=True), re.S)
+        assert hits and all('class="source"' not in hit and "unknown" not in hit for hit in hits), lang
+        assert all(f'<span class="type">{type_label}</span>' in hit for hit in hits), lang
+    pages = curated_client.get("/", query_string={"q": "open data Gent"}).get_data(as_text=True)
+    assert 'class="source" data-source="' in pages  # crawled pages still name their source
