@@ -42,8 +42,10 @@ def test_members_are_demo_organisations_and_cases_are_those_whose_text_names_the
         assert all(c.review_state == "validated" for c in cases)
         eurocities = {o.name for o in linked_rows(session, networks["Eurocities"].id, "members")}
         assert {"Stad Gent", "Gemeente Amsterdam", "Ajuntament de Barcelona"} <= eurocities
-        oasc = [c.title for c in linked_rows(session, networks["Open & Agile Smart Cities (OASC)"].id, "cases")]
-        assert len(oasc) == 1 and oasc[0].startswith("Open & Agile Smart Cities")
+        oasc = networks["Open & Agile Smart Cities (OASC)"].id
+        assert [o.name for o in linked_rows(session, oasc, "members")] == ["Gemeente Rotterdam"]
+        oasc_cases = [c.title for c in linked_rows(session, oasc, "cases")]
+        assert len(oasc_cases) == 1 and oasc_cases[0].startswith("Open & Agile Smart Cities")
 
 
 def test_the_digital_europe_programme_has_the_partners_of_ds4sscc_among_those_taking_part_and_its_case(
