@@ -22,7 +22,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Callable
 
-from crawler.database import transaction
+from crawler.database import retried
 from crawler.fetch import Fetcher
 from crawler.frontier import Claim, Frontier, find_or_start_job
 from crawler.host_ledger import host_gate
@@ -142,12 +142,11 @@ class Crawler:
     def _run_until_done(self, job: _Job, visitor: Visitor, pool: ThreadPoolExecutor,
                         extractors: ThreadPoolExecutor, stages: _Stages) -> None:
         """Each turn is one transaction: the outcomes that came in, the links they add and the next
-        claims commit together."""
+        claims commit together (``_turn``)."""
         while True:
             self._keep_claims(job)
             if not stages.busy():
-                with transaction(self.kb) as db:
-                    self._dispatch(job, visitor, pool, stages, db=db)
+                self._turn(job, visitor, pool, stages, [])
             if not stages.busy():
                 if job.stored >= self.settings.max_pages or not job.frontier.has_pending():
                     break
@@ -156,10 +155,7 @@ class Crawler:
             done, _ = wait([*stages.fetching, *stages.extracting], return_when=FIRST_COMPLETED,
                            timeout=min(max(self.gate.next_free_in(), 0.005), IDLE_WAIT))
             finished = self._advance(done, job, visitor, extractors, stages)
-            with transaction(self.kb) as db:  # the next claims and these outcomes: one commit
-                self._dispatch(job, visitor, pool, stages, unrecorded=len(finished), db=db)
-                recorded = [(outcome, self._record(db, job, outcome)) for outcome in finished]
-            for outcome, label in recorded:
+            for outcome, label in zip(finished, self._turn(job, visitor, pool, stages, finished)):
                 job.stored += label == STORED
                 if not isinstance(outcome, Deferred):
                     self.progress(outcome.entry.url, label)
@@ -174,9 +170,8 @@ class Crawler:
         now = time.monotonic()
         if now >= job.leases_due:
             job.leases_due = now + self.settings.claim_lease / 3
-            with transaction(self.kb) as db:
-                job.frontier.renew_claims(db)
-                job.frontier.requeue_expired(self.settings.claim_lease, db)
+            retried(self.kb, lambda db: (job.frontier.renew_claims(db),
+                                         job.frontier.requeue_expired(self.settings.claim_lease, db)))
             self.gate.renew()  # the hosts it is asking, on a shared ledger
             job.frontier.hosts |= job.frontier.hosts_to_visit()  # what a look at new rows may have missed
             job.version += 1
@@ -213,17 +208,50 @@ class Crawler:
         if self.slots is not None:
             self.slots.release()
 
-    def _dispatch(self, job: _Job, visitor: Visitor, pool: ThreadPoolExecutor, stages: _Stages,
-                  unrecorded: int = 0, db=None) -> None:
-        """Start visits while workers, slots and rested hosts allow (and max_pages is not reached).
+    def _turn(self, job: _Job, visitor: Visitor, pool: ThreadPoolExecutor, stages: _Stages,
+              finished: list[Outcome]) -> list[str]:
+        """Record the outcomes that came in, and claim the next URLs, in one transaction; then start
+        their visits. Returns the outcomes' reasons (or "stored").
 
-        ``unrecorded``: visits over but not yet recorded, which may still store a page. In ``db``'s transaction,
-        claims commit with the outcomes recorded next: a kill before that leaves them pending, which
-        is what a URL in flight becomes on resume anyway.
+        The claims come last: they wait for nobody (SKIP LOCKED), but rows they mark make other workers'
+        inserts wait until the commit, and so must not be held while this transaction waits on theirs
+        (crawler.frontier's ``add_all``). Should the server still roll the transaction back for a
+        conflict with another writer, it runs again whole (crawler.database's ``retried``): its claims
+        are given back, and no visit started, nothing learnt, before it committed.
+        """
+        claims: list[Claim] = []
+
+        def work(db) -> list[str]:
+            reasons = job.recorder.record_all(db, finished) if finished else []
+            job.version += len(finished)  # the outcomes may have added URLs to claim, or freed their own
+            self._claim(job, stages, claims, len(finished), db)
+            return reasons
+
+        def give_back() -> None:
+            for entry in claims:
+                self._host_done(HostTurn(host_key(entry.url), 0.0, None))
+            claims.clear()
+
+        reasons = retried(self.kb, work, give_back)
+        job.recorder.committed()
+        for entry in claims:
+            stages.fetching[pool.submit(visitor.visit, entry, job.recorder.scope)] = entry
+        return reasons
+
+    def _claim(self, job: _Job, stages: _Stages, claims: list[Claim], unrecorded: int, db) -> None:
+        """Claim URLs into ``claims`` while workers, slots and rested hosts allow (and max_pages is not
+        reached), each with its host taken at the gate.
+
+        ``unrecorded``: visits over but not yet counted, which may still have stored a page. In ``db``'s
+        transaction, claims commit with the outcomes recorded before: a kill before that leaves them
+        pending, which is what a URL in flight becomes on resume anyway.
         """
         limit = self.settings.max_pages - unrecorded - len(stages.extracting)
-        while (len(stages.fetching) < self.settings.concurrency and job.stored + len(stages.fetching) < limit
-               and len(stages.fetching) + len(stages.extracting) < self.settings.concurrency + EXTRACTORS):
+        while True:
+            fetching = len(stages.fetching) + len(claims)
+            if not (fetching < self.settings.concurrency and job.stored + fetching < limit
+                    and fetching + len(stages.extracting) < self.settings.concurrency + EXTRACTORS):
+                return
             unavailable = frozenset(self.gate.unavailable())
             if job.nothing_for == (job.version, unavailable):
                 return  # the same question found nothing before: spare the database a scan
@@ -239,11 +267,7 @@ class Crawler:
                 if self.slots is not None:
                     self.slots.release()
                 return
-            stages.fetching[pool.submit(visitor.visit, entry, job.recorder.scope)] = entry
-
-    def _record(self, db, job: _Job, outcome: Outcome) -> str:
-        job.version += 1  # the outcome may have added URLs to claim, or freed its own (Deferred)
-        return job.recorder.record(db, outcome)
+            claims.append(entry)
 
     def _close_job(self, job_id: int, summary: dict) -> None:
         with self.kb.session() as session:

@@ -6,7 +6,9 @@ SQLite answering, and the crawl is bound by that CPU. So the frontier and the
 page store speak SQL to the DBAPI connection, with values encoded by the very
 types of ``kb.models`` (``encoder``): rows written here read back through the ORM
 as if it had written them. ``kb.models`` stays the schema. Database errors are
-translated at this boundary, as ``KnowledgeBase.session`` does for the ORM.
+translated at this boundary, as ``KnowledgeBase.session`` does for the ORM; those
+by which PostgreSQL rolls back one of two writers that met (a deadlock broken) become
+``TransactionConflict``, and ``retried`` runs such a transaction again whole.
 
 The SQL is SQLite's. On PostgreSQL ``ServerConnection`` hands the same statements
 to psycopg, translated once each (``server_sql``): ``?`` placeholders, the few
@@ -19,8 +21,10 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import random
 import re
 import sqlite3
+import time
 from typing import Callable
 
 from sqlalchemy import Boolean
@@ -63,6 +67,17 @@ def connection(kb: KnowledgeBase):
         pooled.close()  # back to the pool, rolled back if anything was left open
 
 
+# PostgreSQL's answers that roll a transaction back through no fault of its own, when writers meet: a deadlock
+# broken (40P01), a serialization failure (40001), and a unique key another writer took first (23505: two
+# workers storing one address as a document at once). Nothing was written, and the same work may run again.
+CONFLICTS = frozenset({"40P01", "40001", "23505"})
+ATTEMPTS = 5  # runs of a transaction in all, before its conflict is the caller's
+
+
+class TransactionConflict(StorageError):
+    """The server rolled the transaction back to let another writer through; nothing was written."""
+
+
 @contextlib.contextmanager
 def transaction(kb: KnowledgeBase):
     """A connection whose writes in the block commit together, or none does (a kill keeps the last commit)."""
@@ -70,13 +85,41 @@ def transaction(kb: KnowledgeBase):
         try:
             yield db
             db.commit()
-        except kb.engine.dialect.loaded_dbapi.OperationalError as exc:  # sqlite3's or psycopg's
+        except BaseException as exc:
             db.rollback()
-            raise StorageError(describe_operational_error(OperationalError(None, None, exc),
-                                                          kb.settings.data_dir)) from exc
-        except BaseException:
-            db.rollback()
-            raise
+            translated = _translated(kb, exc)
+            if translated is None:
+                raise
+            raise translated from exc
+
+
+def _translated(kb: KnowledgeBase, exc: BaseException) -> StorageError | None:
+    """The StorageError a database error means (None: not one to translate)."""
+    message = "the knowledge base is busy with another writer; nothing was changed, please retry"
+    if getattr(exc, "sqlstate", None) in CONFLICTS:  # only psycopg's errors have one
+        return TransactionConflict(f"{message} ({exc.sqlstate}: {str(exc).splitlines()[0]})")
+    if isinstance(exc, kb.engine.dialect.loaded_dbapi.OperationalError):  # sqlite3's or psycopg's
+        return StorageError(describe_operational_error(OperationalError(None, None, exc), kb.settings.data_dir))
+    return None
+
+
+def retried(kb: KnowledgeBase, work: Callable, undo: Callable[[], None] = lambda: None, attempts: int = ATTEMPTS):
+    """``work(db)`` in a transaction, run again from the start when the server rolled it back for a
+    conflict with another writer (up to ``attempts`` runs, after a short random pause); returns its result.
+
+    Each run starts from a clean slate: ``work`` must not have changed anything outside the database
+    before it returns (or ``undo`` takes that back after a run that failed).
+    """
+    for attempt in range(1, attempts + 1):
+        try:
+            with transaction(kb) as db:
+                return work(db)
+        except TransactionConflict:
+            undo()
+            if attempt == attempts:
+                raise
+            time.sleep(random.uniform(0, 0.01 * 2**attempt))  # the two writers do not meet again at once
+    raise ValueError("attempts must be 1 or more")
 
 
 @contextlib.contextmanager

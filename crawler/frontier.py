@@ -9,6 +9,7 @@ only the URLs that were in flight are fetched again, and none is lost.
 from __future__ import annotations
 
 import functools
+import itertools
 import socket
 from dataclasses import dataclass
 from datetime import timedelta
@@ -60,6 +61,13 @@ _ADD = ("INSERT INTO crawl_url (job_id, url, depth, referrer, status, reason, de
 _ADD_PENDING = _ADD.replace("DO NOTHING", "(job_id, url) DO UPDATE SET status = 'pending', reason = NULL, "
                             "detail = excluded.detail, depth = excluded.depth, referrer = excluded.referrer, "
                             "updated_at = excluded.updated_at WHERE crawl_url.reason = 'too_deep'")
+# On PostgreSQL a turn's new URLs are inserted only when not known yet (see Frontier.add_all), and the too_deep
+# rows met again within max_depth are made pending one by one, only they being locked.
+_KNOWN = "SELECT url, reason FROM crawl_url WHERE job_id = ? AND url = ANY(?)"
+_NEW_IDS = "SELECT nextval(pg_get_serial_sequence('crawl_url', 'id')) FROM generate_series(1, ?)"
+_ADD_WITH_ID = _ADD.replace("(job_id,", "(id, job_id,", 1).replace("VALUES (?,", "VALUES (?, ?,", 1)
+_PROMOTE = ("UPDATE crawl_url SET status = 'pending', reason = NULL, detail = ?, depth = ?, referrer = ?, "
+            "updated_at = ? WHERE job_id = ? AND url = ? AND reason = 'too_deep'")
 _FINISH = ("UPDATE crawl_url SET status = ?, reason = ?, detail = ?, http_status = ?, document_id = ?, updated_at = ? "
            "WHERE id = ?")
 _RELEASE = "UPDATE crawl_url SET status = 'pending', claimed_by = NULL, claimed_at = NULL, updated_at = ? WHERE id = ?"
@@ -101,6 +109,25 @@ def _claim_statement(excluded: int, skip_locked: bool = False) -> str:
             "RETURNING id, url, depth, referrer, detail")
 
 
+class NewUrls:
+    """The URLs the outcomes of one transaction add to the frontier, kept to be written together at its
+    end (``Frontier.add_all``): (url, depth, referrer, detail, status, reason) by URL.
+
+    The first row given for a URL stands, as the first insert would, except that a pending row takes
+    the place of a ``too_deep`` one (met again within ``max_depth``), as the upsert does.
+    """
+
+    def __init__(self):
+        self.rows: dict[str, tuple] = {}
+
+    def add(self, urls: list[tuple], status: str = "pending", reason: str | None = None) -> None:
+        """(url, depth, referrer[, detail]) rows, to be added with ``status`` and ``reason``."""
+        for row in urls:
+            known = self.rows.get(row[0])
+            if known is None or (status == "pending" and known[5] == "too_deep"):
+                self.rows[row[0]] = (row[0], row[1], row[2], row[3] if len(row) > 3 else None, status, reason)
+
+
 class Frontier:
     """The URLs of one crawl job and their outcomes."""
 
@@ -122,17 +149,55 @@ class Frontier:
     def add(self, urls: list[tuple], status: str = "pending", reason: str | None = None, db=None) -> int:
         """Add (url, depth, referrer[, detail]) rows not seen before in this job; returns how many were new.
 
-        In ``db``'s transaction when given, to commit them with the outcome of the page they come from.
+        In ``db``'s transaction when given. A transaction adding the links of several pages gathers them
+        in one ``NewUrls`` and writes them once (``add_all``).
         """
-        if not urls:
-            return 0
-        now = _WHEN(utcnow())
-        rows = [(self.job_id, row[0], row[1], row[2], status, reason, row[3] if len(row) > 3 else None, now)
-                for row in urls]
-        if status == "pending":
-            self.hosts.update(host_key(row[0]) for row in urls)
+        new = NewUrls()
+        new.add(urls, status, reason)
         with in_transaction(self.kb, db) as active:
-            return max(active.executemany(_ADD_PENDING if status == "pending" else _ADD, rows).rowcount, 0)
+            return self.add_all(new, active)
+
+    def add_all(self, new: NewUrls, db) -> int:
+        """Write the URLs gathered in ``new`` in ``db``'s transaction; returns how many were new (or made
+        pending). Their ids follow the order they were met in: claims take a depth's URLs in id order.
+
+        Workers sharing the job each record several pages in one transaction, and an insert meeting a
+        row another transaction inserted or changed waits for that one to end. On PostgreSQL two workers
+        adding the same links in different orders, or each linking to a page the other just recorded,
+        would wait for each other: a deadlock. So there only the URLs not known yet are inserted (a read
+        waits for nobody), in one order for every worker, the unique key's (job, url), and of the known
+        ones only the ``too_deep`` rows to make pending are locked, in that order too.
+        """
+        rows = list(new.rows.values())
+        if not rows:
+            return 0
+        self.hosts.update(host_key(row[0]) for row in rows if row[4] == "pending")
+        now = _WHEN(utcnow())
+        if self.kb.engine.dialect.name == "postgresql":
+            return self._add_unknown(rows, now, db)
+        added = 0
+        for pending, run in itertools.groupby(rows, key=lambda row: row[4] == "pending"):  # one writer: no order
+            values = [(self.job_id, *row[:3], row[4], row[5], row[3], now) for row in run]
+            added += max(db.executemany(_ADD_PENDING if pending else _ADD, values).rowcount, 0)
+        return added
+
+    def _add_unknown(self, rows: list[tuple], now, db) -> int:
+        """PostgreSQL's half of ``add_all``: insert the rows not in the job yet, sorted by URL, under ids
+        drawn first in the order they were met; then make pending the ``too_deep`` ones met again within
+        ``max_depth``, sorted too."""
+        known = dict(db.execute(_KNOWN, (self.job_id, [row[0] for row in rows])).fetchall())
+        fresh = [row for row in rows if row[0] not in known]
+        added = 0
+        if fresh:
+            ids = sorted(url_id for (url_id,) in db.execute(_NEW_IDS, (len(fresh),)).fetchall())
+            values = sorted(((url_id, self.job_id, *row[:3], row[4], row[5], row[3], now)
+                             for url_id, row in zip(ids, fresh)), key=lambda value: value[2])
+            added = max(db.executemany(_ADD_WITH_ID, values).rowcount, 0)
+        deeper = [(row[3], row[1], row[2], now, self.job_id, row[0]) for row in rows
+                  if row[4] == "pending" and known.get(row[0]) == "too_deep"]
+        if deeper:
+            added += max(db.executemany(_PROMOTE, sorted(deeper, key=lambda value: value[5])).rowcount, 0)
+        return added
 
     def requeue_in_flight(self, lease: float) -> int:
         """After a kill: URLs that were being fetched go back to pending, but only this worker's (from
