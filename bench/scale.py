@@ -1,17 +1,20 @@
 """Scale benchmark (issue 20): crawler workers on one knowledge base, web nodes on one index, side by side.
 
     python -m bench.scale [--pages 2000] [--hosts 8] [--workers 1 2 4] [--concurrency 8]
-                          [--docs 10000] [--clients 20] [--duration 20] [--nodes 1 2]
+                          [--delay 0] [--latency 0] [--docs 10000] [--clients 20] [--duration 20]
+                          [--nodes 1 2] [--no-search] [--results scale.json]
 
 Crawl: bench.crawl's generated site, its pages spread over ``--hosts`` local
 servers (one port each: a host of its own for politeness), crawled with delay 0
-and no indexing by 1, 2 and 4 `kb crawl` processes started at once with the same
+(``--delay``) and no indexing by 1, 2 and 4 `kb crawl` processes started at once with the same
 seeds on one PostgreSQL database (a throwaway cluster, tests/pgserver.py, a new
 database per run), so that they join one job and share its frontier, each under
 its own --worker-id and data folder as on machines of their own; and by one
 `kb crawl` on SQLite. Reported: pages stored per second of wall time (from the
 start of the first process to the end of the last, start-up included), the
 documents in the database (each page once), and CPU per page over all processes.
+``--latency`` makes every answer of the sites take that long, as a remote site's
+would: a worker's requests in flight (``--concurrency``) then bound its pages/s.
 
 Search: ``--docs`` generated documents (bench.load's, from ../shared/data langid
 sentences) imported and built by `kb index --rebuild --index SHARED` (its wall
@@ -75,14 +78,15 @@ def stored_documents(database_url: str, sqlite_file: Path) -> int:
         engine.dispose()
 
 
-def crawl_run(seeds: list[str], pages: int, workers: int, concurrency: int, database_url: str) -> dict:
+def crawl_run(seeds: list[str], pages: int, workers: int, concurrency: int, database_url: str,
+              delay: float = 0.0) -> dict:
     """``workers`` `kb crawl` processes on one job (PostgreSQL) or one on SQLite; their figures."""
     REQUESTS.clear()
     env = kb_env(database_url)
     with tempfile.TemporaryDirectory() as root:
         folders = [Path(root) / f"worker-{n}" for n in range(workers)]
         run_kb(folders[0], "source", "list", env=env)  # the schema, before the clock starts
-        commands = [[*KB, "--data", str(folder), "crawl", *seeds, "--delay", "0", "--no-index", "--json",
+        commands = [[*KB, "--data", str(folder), "crawl", *seeds, "--delay", str(delay), "--no-index", "--json",
                      "--max-pages", str(pages + 10), "--max-depth", "1000", "--allow-private-hosts",
                      "--concurrency", str(concurrency), "--worker-id", f"bench-{n}"]
                     for n, folder in enumerate(folders)]
@@ -129,13 +133,15 @@ REQUESTS: collections.Counter = collections.Counter()  # (port, path) -> request
 _REQUESTS_LOCK = threading.Lock()
 
 
-def count_requests(servers) -> None:
-    """Count every request the sites answer in REQUESTS (to see a page fetched by two workers)."""
+def count_requests(servers, latency: float = 0.0) -> None:
+    """Count every request the sites answer in REQUESTS (to see a page fetched by two workers); each
+    answer is held ``latency`` seconds first."""
     for server in servers:
         class Counted(server.RequestHandlerClass):
             def do_GET(self):  # noqa: N802 (http.server's naming)
                 with _REQUESTS_LOCK:
                     REQUESTS[(self.server.server_address[1], self.path)] += 1
+                time.sleep(latency)
                 super().do_GET()
 
         server.RequestHandlerClass = Counted
@@ -149,7 +155,8 @@ def children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def crawl_table(pages: int, hosts: int, worker_counts: list[int], concurrency: int) -> list[dict]:
+def crawl_table(pages: int, hosts: int, worker_counts: list[int], concurrency: int, delay: float = 0.0,
+                latency: float = 0.0) -> list[dict]:
     """One SQLite run with one worker, then PostgreSQL with each worker count, on the same sites."""
     from tests.pgserver import start_cluster
 
@@ -157,13 +164,13 @@ def crawl_table(pages: int, hosts: int, worker_counts: list[int], concurrency: i
     if isinstance(cluster, str):
         sys.exit(f"bench.scale needs a PostgreSQL server: {cluster}")
     servers, seeds = build_sites(pages, hosts, sentence_pool())
-    count_requests(servers)
+    count_requests(servers, latency)
     rows = []
     try:
-        rows.append(crawl_run(seeds, pages, 1, concurrency, ""))
+        rows.append(crawl_run(seeds, pages, 1, concurrency, "", delay))
         print(json.dumps(rows[-1]), flush=True)
         for workers in worker_counts:
-            rows.append(crawl_run(seeds, pages, workers, concurrency, cluster.create_database("scale")))
+            rows.append(crawl_run(seeds, pages, workers, concurrency, cluster.create_database("scale"), delay))
             print(json.dumps(rows[-1]), flush=True)
     finally:
         for server in servers:
@@ -254,6 +261,8 @@ def print_tables(crawl: list[dict], rebuild: dict, search: list[dict]) -> None:
             "s" * (row["workers"] > 1)
         print(f"{name:<25} {row['pages_per_second']:>7} {row['documents']:>10} {row['seconds']:>7} "
               f"{row['cpu_ms_per_page']:>12}")
+    if not rebuild:
+        return
     print(f"\nrebuild of {rebuild['docs']} documents: {rebuild['seconds']} s wall, {rebuild['cpu_seconds']} s CPU "
           f"({rebuild['ms_per_doc']} ms a document)")
     print("\nweb nodes  searches/s  p50 ms  p95 ms  errors  CPU ms/search")
@@ -268,17 +277,24 @@ def main() -> None:
     parser.add_argument("--hosts", type=int, default=8)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4])
     parser.add_argument("--concurrency", type=int, default=8, help="`kb crawl --concurrency` of each worker")
+    parser.add_argument("--delay", type=float, default=0.0, help="`kb crawl --delay`: each host's rest, seconds")
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds each answer of the sites takes")
     parser.add_argument("--docs", type=int, default=10_000)
     parser.add_argument("--nodes", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--duration", type=float, default=20.0)
+    parser.add_argument("--no-search", action="store_true", help="the crawl table only")
+    parser.add_argument("--results", default="scale.json", help="file name in bench/results")
     args = parser.parse_args()
-    crawl = crawl_table(args.pages, args.hosts, args.workers, args.concurrency)
-    rebuild, search = search_table(args.docs, args.nodes, args.clients, args.duration)
-    report = {"cores": len(os.sched_getaffinity(0)), "load_average": os.getloadavg(), "crawl": crawl,
-              "rebuild": rebuild, "search": search, "args": vars(args)}
+    load_before = os.getloadavg()
+    crawl = crawl_table(args.pages, args.hosts, args.workers, args.concurrency, args.delay, args.latency)
+    rebuild, search = ({}, []) if args.no_search else search_table(args.docs, args.nodes, args.clients,
+                                                                   args.duration)
+    report = {"cores": len(os.sched_getaffinity(0)), "load_average_before": load_before,
+              "load_average": os.getloadavg(), "crawl": crawl, "rebuild": rebuild, "search": search,
+              "args": vars(args)}
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "scale.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
+    (RESULTS / args.results).write_text(json.dumps(report, indent=2), encoding="utf-8")
     print_tables(crawl, rebuild, search)
 
 
