@@ -87,3 +87,14 @@ def test_building_the_demo_again_adds_nothing_and_moves_the_example_dates_to_the
                                                 "cities"])
         assert (opened.deadline_utc.date() - date.today()).days >= 37
         session.rollback()  # leave the shared demo as it was built
+
+
+def test_every_network_and_programme_of_the_issue_has_members_and_cases_in_the_demo(demo_curated_kb):
+    knowledge_base, _, _ = demo_curated_kb
+    with knowledge_base.session() as session:
+        networks = networks_by_name(session)
+        for name in NAMED_IN_THE_ISSUE:
+            assert linked_rows(session, networks[name].id, "members"), name
+            assert linked_rows(session, networks[name].id, "cases"), name
+        vvsg = networks["VVSG – Vereniging van Vlaamse Steden en Gemeenten"].id
+        assert [c.title.split(":")[0] for c in linked_rows(session, vvsg, "cases")] == ["Flanders"]
